@@ -1,0 +1,126 @@
+"""The ``resurssimalli`` command line (typer).
+
+User errors (bad scenario, bad table, existing run folder) are printed without a traceback and
+exit with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from resurssimalli.errors import ResurssimalliError
+from resurssimalli.scenario.load import Scenario, load_scenario, parse_set
+
+app = typer.Typer(
+    help="resurssimalli — staff and office planning for a Finnish employment area (TE2024).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+log = logging.getLogger("resurssimalli")
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file, e.g. scenarios/baseline.yaml")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a key: --set staff.total_htv=30 (highest precedence; repeatable)"),
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Run folder to create (must not exist)")]
+
+
+def load(path: Path, sets: list[str] | None = None) -> Scenario:
+    """Load a scenario with ``--set`` overrides (shared by every command)."""
+    return load_scenario(path, parse_set(sets or []))
+
+
+@app.command()
+def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files")]) -> None:
+    """Validate scenario files; print each one's name and hash."""
+    failed = 0
+    for p in scenarios:
+        try:
+            s = load_scenario(p)
+            console.print(f"[green]ok[/green] {p} — {s.name} ({s.hash[:12]})")
+        except ResurssimalliError as e:
+            failed += 1
+            err_console.print(f"[red]invalid[/red] {e}", markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def show(scenario: ScenarioArg, set_: SetOpt = None) -> None:
+    """Print the resolved scenario and what each file of its extends: chain changed."""
+    import yaml
+
+    s = load(scenario, set_)
+    console.print(f"[bold]{s.name}[/bold] ({s.hash[:12]}) — {s.config.description}")
+    console.print("precedence (lowest first): " + " -> ".join([*s.chain, "--set"] if set_ else s.chain))
+    if s.overrides:
+        console.print("[bold]overrides[/bold]")
+        for o in s.overrides:
+            console.print(f"  {o.key}: {o.old!r} -> {o.new!r}   [dim]({o.source})[/dim]", highlight=False)
+    console.print("[bold]resolved scenario[/bold]")
+    console.print(
+        yaml.safe_dump(s.config.model_dump(mode="json"), sort_keys=False, allow_unicode=True),
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+def assumptions(scenario: ScenarioArg) -> None:
+    """Print the assumptions table with the scenario's values."""
+    from resurssimalli.report.assumptions import assumptions_table
+    from resurssimalli.report.console import df_table
+
+    console.print(df_table(assumptions_table(load(scenario)), "Assumptions and sources"))
+
+
+@app.command()
+def run(scenario: ScenarioArg, out: OutOpt = None, set_: SetOpt = None) -> None:
+    """The main job on one scenario: summary, then every stage available, in a new run folder."""
+    from resurssimalli.report.console import print_summary
+    from resurssimalli.runs import RunFolder
+
+    s = load(scenario, set_)
+    print_summary(s, console)
+    with RunFolder.new(s.name, out, scenario=s, command="run") as rf:
+        from resurssimalli.report.console import baseline_tables
+
+        for name, df in baseline_tables(s).items():
+            rf.write_csv(f"{name}.csv", df)
+    console.print(f"run folder: [bold]{rf.final}[/bold]")
+
+
+def main() -> None:
+    """Console-script entry point: user errors → message on stderr, exit code 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(standalone_mode=False)
+    except ResurssimalliError as e:
+        err_console.print(f"error: {e}", markup=False, highlight=False)
+        sys.exit(2)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as e:  # click usage errors
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

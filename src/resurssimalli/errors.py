@@ -1,0 +1,48 @@
+"""User-facing errors: each names the file, the key path and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ResurssimalliError(Exception):
+    """Base class for errors the CLI reports without a traceback (exit code 2)."""
+
+    exit_code = 2
+
+
+class InputError(ResurssimalliError):
+    """Bad input: a scenario, data table or workbook that does not meet its contract."""
+
+    def __init__(self, file: str | Path | None, key_path: str, expected: str) -> None:
+        self.file = str(file) if file is not None else "<input>"
+        self.key_path = key_path or "<root>"
+        self.expected = expected
+        super().__init__(f"{self.file}: {self.key_path}: {self.expected}")
+
+
+class InputErrors(ResurssimalliError):
+    """Several input errors found at once (reported together)."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class RunFolderExists(ResurssimalliError):
+    """A run folder would be overwritten."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path}: run folder already exists; results are never overwritten "
+            "(choose another --out or remove the folder yourself)"
+        )
+
+
+class ContradictoryRules(ResurssimalliError):
+    """Hard rules of a scenario contradict each other (named in the planner's words)."""
+
+    def __init__(self, scenario: str, rules: list[str]) -> None:
+        self.rules = rules
+        lines = "\n".join(f"  - {r}" for r in rules)
+        super().__init__(f"{scenario}: these hard rules contradict each other:\n{lines}")

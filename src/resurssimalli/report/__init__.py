@@ -1,0 +1,1 @@
+"""Stage 6 — report: console summaries, memos, figures and workbooks built from results."""

@@ -1,0 +1,64 @@
+"""The assumptions table: each scenario parameter, its value in this scenario, unit and source."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pandas as pd
+
+from resurssimalli.scenario.load import Scenario
+
+
+def _flatten(obj: object, prefix: str = "") -> dict[str, object]:
+    if isinstance(obj, dict):
+        out: dict[str, object] = {}
+        for k, v in obj.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: obj}
+
+
+def load_sources() -> pd.DataFrame:
+    path = resources.files("resurssimalli.data") / "assumptions.csv"
+    with path.open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, comment="#")
+
+
+def leaf_values(scenario: Scenario) -> dict[str, object]:
+    cfg = scenario.config.model_dump(mode="json", exclude={"name", "description"})
+    return _flatten(cfg)
+
+
+def covering_key(key: str, keys: list[str]) -> str | None:
+    """The longest table key equal to ``key`` or a prefix of it (by dotted path)."""
+    best = None
+    for k in keys:
+        if (key == k or key.startswith(k + ".")) and (best is None or len(k) > len(best)):
+            best = k
+    return best
+
+
+def assumptions_table(scenario: Scenario) -> pd.DataFrame:
+    """One row per table key with the scenario's value(s), unit, status, source and setter."""
+    src = load_sources()
+    keys = list(src["key"])
+    values: dict[str, dict[str, object]] = {}
+    for leaf, v in leaf_values(scenario).items():
+        k = covering_key(leaf, keys)
+        if k is not None:
+            values.setdefault(k, {})[leaf[len(k) + 1 :] or ""] = v
+    rows = []
+    for r in src.itertuples():
+        vals = values.get(r.key, {})
+        if list(vals) == [""]:
+            value = vals[""]
+        elif vals:
+            value = json.dumps(vals, ensure_ascii=False, default=str)
+        else:
+            value = "(not set)"
+        setter = scenario.provenance.get(r.key) or next(
+            (s for k, s in scenario.provenance.items() if k.startswith(r.key + ".")), ""
+        )
+        rows.append((r.key, str(value), r.unit, r.status, r.source, setter.rsplit("/", 1)[-1]))
+    return pd.DataFrame(rows, columns=["key", "value", "unit", "status", "source", "set_in"])

@@ -1,0 +1,175 @@
+"""Run folders: ``results/<scenario>-<UTC timestamp>/`` with a ``manifest.json``.
+
+A run is written into a hidden temporary folder beside its final name and moved into place
+when it finishes, so a crash never leaves a half-written run under the final name. An existing
+run folder is never overwritten. :func:`atomic_write` writes single files the same way (for
+stages that add files to a finished run, such as the memo).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from resurssimalli.errors import RunFolderExists
+
+RESULTS_DIR = Path("results")
+LIBRARIES = ("pyomo", "highspy", "simpy", "numpy", "pandas", "pydantic", "scipy", "dask")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for lib in ("resurssimalli", *LIBRARIES):
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    """The source tree's commit (with ``-dirty`` if it has changes), or None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sha + ("-dirty" if dirty else "")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None], *, replace: bool = False) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place."""
+    path = Path(path)
+    if path.exists() and not replace:
+        raise RunFolderExists(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+class RunFolder:
+    """A run being written. Use as a context manager; files appear under the final name on exit."""
+
+    def __init__(
+        self, final: Path, *, scenario: Any = None, command: str = "", seed: int | None = None
+    ) -> None:
+        self.final = Path(final)
+        if self.final.exists():
+            raise RunFolderExists(self.final)
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".tmp", dir=self.final.parent))
+        self.started = utc_now()
+        self.scenario = scenario
+        self.command = command
+        self.seed = seed if seed is not None else getattr(scenario, "seed", None)
+        self.extra: dict[str, Any] = {}
+
+    @classmethod
+    def new(cls, name: str, out: Path | None = None, root: Path = RESULTS_DIR, **kw: Any) -> RunFolder:
+        """``out`` if given (error if it exists), else ``root/<name>-<UTC timestamp>`` (suffixed if taken)."""
+        if out is not None:
+            return cls(Path(out), **kw)
+        stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+        candidate = root / f"{name}-{stamp}"
+        n = 2
+        while candidate.exists():
+            candidate = root / f"{name}-{stamp}-{n}"
+            n += 1
+        return cls(candidate, **kw)
+
+    # -- writing ------------------------------------------------------------------------------
+    def path(self, name: str) -> Path:
+        """Where to write ``name`` now (inside the temporary folder)."""
+        p = self.tmp / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def write_csv(self, name: str, df: pd.DataFrame) -> None:
+        df.to_csv(self.path(name), index=False)
+
+    def write_parquet(self, name: str, df: pd.DataFrame) -> None:
+        df.to_parquet(self.path(name), index=False)
+
+    def write_json(self, name: str, obj: Any) -> None:
+        self.path(name).write_text(
+            json.dumps(obj, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+
+    def write_text(self, name: str, text: str) -> None:
+        self.path(name).write_text(text, encoding="utf-8")
+
+    # -- finishing ----------------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        s = self.scenario
+        m: dict[str, Any] = {
+            "command": self.command,
+            "run_folder": str(self.final),
+            "started_utc": self.started.isoformat(),
+            "finished_utc": utc_now().isoformat(),
+            "seed": self.seed,
+            "git_commit": git_commit(),
+            "versions": versions(),
+        }
+        if s is not None:
+            m["scenario"] = {
+                "name": s.name,
+                "file": str(s.path),
+                "hash_sha256": s.hash,
+                "extends_chain": list(s.chain),
+                "overrides": [
+                    {"source": o.source, "key": o.key, "old": o.old, "new": o.new} for o in s.overrides
+                ],
+                "resolved": s.config.model_dump(mode="json"),
+            }
+        m.update(self.extra)
+        return m
+
+    def finish(self) -> Path:
+        self.write_json("manifest.json", self.manifest())
+        if self.final.exists():
+            raise RunFolderExists(self.final)
+        os.rename(self.tmp, self.final)
+        return self.final
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> RunFolder:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.finish()
+        else:
+            self.abort()

@@ -1,0 +1,349 @@
+"""Read a scenario file: YAML → ``extends:`` chain → merge → pydantic → cross-check with the region.
+
+Precedence (lowest to highest), documented in the README and shown by ``resurssimalli show``:
+
+1. the root scenario of the ``extends:`` chain (normally ``baseline.yaml``);
+2. each file that extends it, in order: mappings merge key by key, while lists and scalars
+   are replaced whole;
+3. ``--set key.path=value`` overrides given on the command line.
+
+A key written twice in one file (or given twice with ``--set``) is an error, as is a cycle of
+``extends:``. ``name`` and ``description`` are never inherited: they default to the file stem.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from resurssimalli.data.region import DATA_DIR, Region, load_region
+from resurssimalli.errors import InputError, InputErrors
+from resurssimalli.scenario.schema import ScenarioConfig
+
+log = logging.getLogger(__name__)
+NOT_INHERITED = ("name", "description", "extends")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One key a file (or ``--set``) changed relative to what it extends."""
+
+    source: str
+    key: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario together with its region; what every later stage takes."""
+
+    name: str
+    path: Path
+    config: ScenarioConfig
+    region: Region
+    hash: str
+    chain: tuple[str, ...]
+    provenance: Mapping[str, str]
+    overrides: tuple[Override, ...]
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with duplicate-key detection
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise _DuplicateKey(str(key), seen[key] + 1, key_node.start_mark.line + 1)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, first: int, second: int) -> None:
+        self.key, self.first, self.second = key, first, second
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> dict:
+    """Parse one YAML mapping; duplicate keys and syntax errors become :class:`InputError`."""
+    if not path.exists():
+        raise InputError(path, "<file>", "an existing scenario file")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+    except _DuplicateKey as e:
+        raise InputError(path, e.key, f"each key once; set twice (lines {e.first} and {e.second})") from None
+    except yaml.YAMLError as e:
+        raise InputError(path, "<file>", f"valid YAML ({e})".replace("\n", " ")) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(path, "<root>", f"a mapping of keys, got {type(data).__name__}")
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# extends + merge
+
+
+def _chain(path: Path) -> list[tuple[Path, dict]]:
+    """Files from the root of the ``extends:`` chain to ``path``."""
+    out: list[tuple[Path, dict]] = []
+    seen: list[Path] = []
+    current: Path | None = path.resolve()
+    while current is not None:
+        if current in seen:
+            cycle = " -> ".join(p.name for p in [*seen, current])
+            raise InputError(path, "extends", f"a chain without cycles; found {cycle}")
+        seen.append(current)
+        data = read_yaml(current)
+        out.append((current, data))
+        parent = data.get("extends")
+        if parent is None:
+            current = None
+        elif not isinstance(parent, str):
+            raise InputError(current, "extends", "the file name of another scenario (a string)")
+        else:
+            current = (current.parent / parent).resolve()
+            if not current.exists():
+                raise InputError(seen[-1], "extends", f"an existing scenario file; {current} not found")
+    return list(reversed(out))
+
+
+def _merge(
+    base: dict, new: Mapping, source: str, prov: dict[str, str], ov: list[Override], prefix: str = ""
+) -> None:
+    for key, value in new.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value, source, prov, ov, path + ".")
+            continue
+        if key in base:
+            ov.append(Override(source, path, copy.deepcopy(base[key]), copy.deepcopy(value)))
+        base[key] = copy.deepcopy(value)
+        _record(value, path, source, prov)
+
+
+def _record(value: Any, path: str, source: str, prov: dict[str, str]) -> None:
+    for k in [k for k in prov if k == path or k.startswith(path + ".")]:
+        del prov[k]
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _record(v, f"{path}.{k}", source, prov)
+    else:
+        prov[path] = source
+
+
+def parse_set(items: Iterable[str]) -> dict:
+    """``["a.b=1", "c=[1, 2]"]`` → nested dict; values are parsed as YAML; repeated keys are errors."""
+    out: dict = {}
+    seen: set[str] = set()
+    for item in items:
+        if "=" not in item:
+            raise InputError("--set", item, "KEY.PATH=VALUE")
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        if key in seen:
+            raise InputError("--set", key, "each key once; given twice")
+        seen.add(key)
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        node = out
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise InputError("--set", key, "a key path that does not cross another --set value")
+        node[parts[-1]] = value
+    return out
+
+
+def resolve(
+    path: Path, overrides: Mapping | None = None
+) -> tuple[dict, dict[str, str], list[Override], list[str]]:
+    """Merge the ``extends:`` chain and overrides into one raw mapping, with provenance."""
+    chain = _chain(path)
+    merged: dict = {}
+    prov: dict[str, str] = {}
+    ov: list[Override] = []
+    for i, (p, data) in enumerate(chain):
+        own = {k: v for k, v in data.items() if k not in NOT_INHERITED}
+        if i == 0:
+            merged = copy.deepcopy(own)
+            for k, v in own.items():
+                _record(v, k, str(p), prov)
+        else:
+            _merge(merged, own, str(p), prov, ov)
+        log.debug("scenario layer %d: %s", i, p)
+    if overrides:
+        _merge(merged, overrides, "--set", prov, ov)
+    top = chain[-1][1]
+    merged["name"] = top.get("name", path.stem)
+    merged["description"] = top.get("description", "")
+    prov["name"] = prov["description"] = str(chain[-1][0])
+    return merged, prov, ov, [str(p) for p, _ in chain]
+
+
+# ---------------------------------------------------------------------------------------------
+# validation
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _source_of(key: str, prov: Mapping[str, str], default: str) -> str:
+    probe = key
+    while probe:
+        for k, src in prov.items():
+            if k == probe or k.startswith(probe + ".") or k.startswith(probe + "["):
+                return src
+        probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+    return default
+
+
+def _validation_errors(exc: ValidationError, prov: Mapping[str, str], default: str) -> InputErrors:
+    errors = []
+    for e in exc.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        key = _loc(loc)
+        if e["type"] == "missing":
+            expected = "a required key (missing)"
+        elif e["type"] == "extra_forbidden":
+            expected = "no such key (unknown key; check the spelling)"
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            expected = f"{msg}; got {e.get('input')!r}" if not isinstance(e.get("input"), dict) else msg
+        errors.append(InputError(_source_of(key, prov, default), key, expected))
+    return InputErrors(errors)
+
+
+def _cross_check(cfg: ScenarioConfig, region: Region, prov: Mapping[str, str], default: str) -> None:
+    """Checks that need the region: names, shares, dates inside the horizon."""
+    errors: list[InputError] = []
+
+    def err(key: str, expected: str) -> None:
+        errors.append(InputError(_source_of(key, prov, default), key, expected))
+
+    munis, sites, points = set(region.municipalities), set(region.sites), set(region.demand_points)
+    start, end = cfg.horizon.start, cfg.horizon.end
+    for i, pc in enumerate(cfg.demand.plant_closures):
+        key = f"demand.plant_closures[{i}]"
+        if pc.municipality not in munis:
+            err(f"{key}.municipality", f"a known municipality {sorted(munis)}, got {pc.municipality!r}")
+        if pc.demand_point is not None and (
+            pc.demand_point not in points
+            or region.demand_points[pc.demand_point].municipality != pc.municipality
+        ):
+            err(
+                f"{key}.demand_point",
+                f"a demand point in {pc.municipality} {sorted(region.points_in(pc.municipality)) if pc.municipality in munis else ''}, got {pc.demand_point!r}",
+            )
+        if not start <= pc.date < end:
+            err(f"{key}.date", f"a date inside the horizon {start}..{end}, got {pc.date}")
+    for i, s in enumerate(cfg.staff.shortages):
+        if not start <= s.start < end:
+            err(f"staff.shortages[{i}].start", f"a date inside the horizon {start}..{end}, got {s.start}")
+    for key, names in (
+        ("sites.force_open", cfg.sites.force_open),
+        ("sites.force_closed", cfg.sites.force_closed),
+        ("sites.fixed_cost_eur", list(cfg.sites.fixed_cost_eur)),
+        ("sites.workstations", list(cfg.sites.workstations)),
+    ):
+        for n in names:
+            if n not in sites:
+                err(
+                    f"{key}.{n}" if not key.startswith("sites.force") else key,
+                    f"a known site {sorted(sites)}, got {n!r}",
+                )
+    for m in cfg.costs.central_cost_shares:
+        if m not in munis:
+            err(f"costs.central_cost_shares.{m}", f"a known municipality {sorted(munis)}")
+    if cfg.costs.central_cost_key == "custom":
+        missing = munis - set(cfg.costs.central_cost_shares)
+        if missing:
+            err("costs.central_cost_shares", f"a share for every municipality; missing {sorted(missing)}")
+    for i, t in enumerate(cfg.targets):
+        if t.group != "all" and t.group not in munis and t.group not in region.areas:
+            from resurssimalli.scenario.schema import SERVICE_LINES
+
+            if t.group not in SERVICE_LINES:
+                err(f"targets[{i}].group", "'all', a municipality, an area or a service line")
+    if errors:
+        raise InputErrors(errors)
+
+
+def scenario_hash(cfg: ScenarioConfig, region: Region) -> str:
+    """SHA-256 over the resolved scenario and the bytes of the region files it uses."""
+    h = hashlib.sha256(json.dumps(cfg.model_dump(mode="json"), sort_keys=True).encode())
+    files = sorted(DATA_DIR.glob("*.csv"))
+    for f in files:
+        if f.name != "travel_times.csv":
+            h.update(f.read_bytes())
+    h.update(Path(region.travel.source).read_bytes())
+    return h.hexdigest()
+
+
+def load_scenario(
+    path: str | Path, overrides: Mapping | None = None, *, data_dir: Path | None = None
+) -> Scenario:
+    """Load, merge, validate and cross-check a scenario file; raise ``InputError(s)`` on bad input."""
+    path = Path(path)
+    raw, prov, ov, chain = resolve(path, overrides)
+    try:
+        cfg = ScenarioConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise _validation_errors(exc, prov, str(path)) from None
+    travel = None
+    if cfg.region.travel_times:
+        travel = (
+            Path(_source_of("region.travel_times", prov, str(path))).parent / cfg.region.travel_times
+        ).resolve()
+    region = load_region(
+        data_dir,
+        travel_times=travel,
+        demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
+        shares_source=_source_of("demand.demand_point_shares", prov, str(path)),
+    )
+    _cross_check(cfg, region, prov, str(path))
+    return Scenario(
+        name=cfg.name,
+        path=path,
+        config=cfg,
+        region=region,
+        hash=scenario_hash(cfg, region),
+        chain=tuple(chain),
+        provenance=MappingProxyType(dict(prov)),
+        overrides=tuple(ov),
+    )

@@ -1,0 +1,307 @@
+"""The scenario file's schema (pydantic), split by pipeline stage as in Calliope.
+
+Every model is frozen and forbids unknown keys. Cross-checks that need the region (known
+municipality, site or demand point names) live in :mod:`resurssimalli.scenario.load`.
+Each key's meaning, unit and source are in ``data/assumptions.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SERVICE_LINES = (
+    "job_brokering",
+    "competence_development",
+    "multi_sector",
+    "youth",
+    "integration",
+    "employer_services",
+    "centralised",
+)
+# Service lines with individual job-seeker customers (each has a personal coach, OMA-valmentaja).
+CUSTOMER_LINES = ("job_brokering", "competence_development", "multi_sector", "youth", "integration")
+SPLIT_GROUPS = ("weaker_position", "job_brokering", "competence_development")
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+ServiceLine = Literal[
+    "job_brokering",
+    "competence_development",
+    "multi_sector",
+    "youth",
+    "integration",
+    "employer_services",
+    "centralised",
+]
+CustomerLine = Literal["job_brokering", "competence_development", "multi_sector", "youth", "integration"]
+SUM_TOL = 1e-6
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _sums_to_one(values: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(values.values())
+    if abs(total - 1.0) > 1e-3:
+        raise ValueError(f"{what} must sum to 1, got {total:.4f}")
+    return values
+
+
+def _complete(values: dict, keys: tuple[str, ...], what: str) -> dict:
+    missing = [k for k in keys if k not in values]
+    if missing:
+        raise ValueError(f"{what} needs a value for every one of {list(keys)}; missing {missing}")
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# shared by all stages
+
+
+class Horizon(Frozen):
+    start: dt.date
+    months: Annotated[int, Field(ge=1, le=60)]
+
+    @property
+    def end(self) -> dt.date:
+        """First day after the horizon."""
+        y, m = divmod(self.start.month - 1 + self.months, 12)
+        return dt.date(self.start.year + y, m + 1, min(self.start.day, 28))
+
+
+class RegionInputs(Frozen):
+    """Replacement input files, relative to the scenario file that names them."""
+
+    travel_times: str | None = None
+
+
+class Segmentation(Frozen):
+    """How the plan's overlapping indicator rows become disjoint service-need groups."""
+
+    integration_share_of_foreign: Share
+    partially_able_not_long_term_share: Share
+    weaker_share_of_over_50: Share
+    competence_share_of_rest: Share
+
+
+class PlantClosure(Frozen):
+    name: str
+    municipality: str
+    demand_point: str | None = None
+    date: dt.date
+    layoffs: Annotated[int, Field(ge=1)]
+    registration_share: Share
+    spread_working_days: Annotated[int, Field(ge=1, le=120)]
+    service_mix: dict[CustomerLine, Share]
+
+    @field_validator("service_mix")
+    @classmethod
+    def _mix(cls, v: dict[str, float]) -> dict[str, float]:
+        return _sums_to_one(v, "service_mix")
+
+
+class Demand(Frozen):
+    stock_period: Literal["2023-07", "2022-07"]
+    inflow_per_stock_year: Positive
+    inflow_multiplier: Positive
+    stock_multiplier: Positive
+    workforce_multiplier: Positive
+    line_multipliers: dict[CustomerLine, Positive]
+    inflow_seasonality: Annotated[list[Positive], Field(min_length=12, max_length=12)]
+    demand_point_shares: dict[str, Share] = Field(default_factory=dict)
+    segmentation: Segmentation
+    plant_closures: list[PlantClosure] = Field(default_factory=list)
+
+    @field_validator("inflow_seasonality")
+    @classmethod
+    def _mean_one(cls, v: list[float]) -> list[float]:
+        mean = sum(v) / 12
+        if abs(mean - 1.0) > 1e-3:
+            raise ValueError(f"the 12 monthly factors must average 1, got {mean:.4f}")
+        return v
+
+
+class Absence(Frozen):
+    july_share: Share
+    other_share: Share
+
+
+class Shortage(Frozen):
+    """Staff shortage for a period: vacant posts and extra sick leave."""
+
+    start: dt.date
+    end: dt.date
+    vacancy_share: Share
+    extra_sick_leave_share: Share
+
+    @model_validator(mode="after")
+    def _order(self) -> Shortage:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Staff(Frozen):
+    total_htv: Positive
+    use_all_htv: bool
+    working_hours_per_htv: Positive
+    customer_time_share: Share
+    cost_per_htv_eur: NonNeg
+    centralised_htv: NonNeg
+    customer_facing_split: dict[Literal["weaker_position", "job_brokering", "competence_development"], Share]
+    split_lines: dict[
+        Literal["weaker_position", "job_brokering", "competence_development"], list[CustomerLine]
+    ]
+    split_tolerance: Share
+    absence: Absence
+    shortages: list[Shortage] = Field(default_factory=list)
+
+    @field_validator("customer_facing_split")
+    @classmethod
+    def _split(cls, v: dict[str, float]) -> dict[str, float]:
+        _complete(v, SPLIT_GROUPS, "customer_facing_split")
+        return _sums_to_one(v, "customer_facing_split")
+
+    @field_validator("split_lines")
+    @classmethod
+    def _split_lines(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        _complete(v, SPLIT_GROUPS, "split_lines")
+        seen = [line for lines in v.values() for line in lines]
+        dup = sorted({x for x in seen if seen.count(x) > 1})
+        if dup:
+            raise ValueError(f"a service line may belong to one split group only; repeated {dup}")
+        return v
+
+    @property
+    def productive_hours_per_htv(self) -> float:
+        return self.working_hours_per_htv * self.customer_time_share
+
+
+class Service(Frozen):
+    """The job-seeker service process (plan 4.1.1, Nordic service model)."""
+
+    initial_interview_deadline_working_days: Annotated[int, Field(ge=1, le=60)]
+    initial_interview_minutes: Positive
+    first_phase_months: Annotated[float, Field(ge=0, le=24)]
+    first_phase_interval_weeks: Positive
+    later_interval_months: dict[CustomerLine, Positive]
+    meeting_minutes: dict[CustomerLine, Positive]
+    coach_hours_per_customer_year: dict[CustomerLine, NonNeg]
+    remote_share: Share
+    multi_sector_after_months: Positive
+    employer_service_hours_per_1000_workforce: NonNeg
+    employer_request_hours: Positive
+
+    @model_validator(mode="after")
+    def _complete_lines(self) -> Service:
+        for key in ("later_interval_months", "meeting_minutes", "coach_hours_per_customer_year"):
+            _complete(getattr(self, key), CUSTOMER_LINES, key)
+        return self
+
+
+class SiteRules(Frozen):
+    force_open: list[str] = Field(default_factory=list)
+    force_closed: list[str] = Field(default_factory=list)
+    fixed_cost_eur: dict[str, NonNeg] = Field(default_factory=dict)
+    workstations: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> SiteRules:
+        both = sorted(set(self.force_open) & set(self.force_closed))
+        if both:
+            raise ValueError(f"a site cannot be both forced open and forced closed: {both}")
+        return self
+
+
+class Access(Frozen):
+    max_travel_minutes: Positive
+    customer_time_eur_per_hour: NonNeg
+    car_eur_per_km: NonNeg
+    office_required_in_every_area: bool
+    presence_required_in_every_municipality: bool
+    single_site_assignment: bool
+    staff_visit_days_per_year: dict[Literal["service_point", "popup"], NonNeg]
+    visits_per_staff_day: Positive
+
+
+class Costs(Frozen):
+    central_cost_key: Literal["workforce", "unemployed", "population", "equal", "custom"]
+    central_cost_shares: dict[str, Share] = Field(default_factory=dict)
+    unserved_hour_penalty_eur: NonNeg
+    uncovered_visit_penalty_eur: NonNeg
+
+    @model_validator(mode="after")
+    def _custom(self) -> Costs:
+        if self.central_cost_key == "custom":
+            if not self.central_cost_shares:
+                raise ValueError("central_cost_key 'custom' needs central_cost_shares")
+            _sums_to_one(dict(self.central_cost_shares), "central_cost_shares")
+        return self
+
+
+class Optimisation(Frozen):
+    objective: Literal["cost", "minmax-travel"]
+    time_limit_seconds: Positive
+    mip_gap: Annotated[float, Field(ge=0.0, lt=1.0)]
+    k_nearest_sites: Annotated[int, Field(ge=1)]
+
+
+class Simulation(Frozen):
+    replications: Annotated[int, Field(ge=1, le=10_000)]
+    warm_up_days: Annotated[int, Field(ge=0)]
+    exit_hazard_per_month: dict[Literal["0-3", "3-12", "12+"], Share]
+    line_hazard_multipliers: dict[CustomerLine, Positive]
+    event_log: bool
+
+    @field_validator("exit_hazard_per_month")
+    @classmethod
+    def _bands(cls, v: dict[str, float]) -> dict[str, float]:
+        return _complete(v, ("0-3", "3-12", "12+"), "exit_hazard_per_month")
+
+
+Comparator = Literal[">=", "<="]
+
+
+KPI_NAMES = (
+    "initial_interview_on_time_share",
+    "initial_interview_wait_days_mean",
+    "initial_interview_wait_days_p90",
+    "overdue_conversations",
+    "caseload_per_coach",
+    "staff_utilisation",
+    "stock",
+    "spells_past_3_months_share",
+    "customer_travel_minutes",
+)
+
+
+class Target(Frozen):
+    kpi: Literal[KPI_NAMES]  # type: ignore[valid-type]
+    op: Comparator
+    value: float
+    group: str = "all"
+
+
+class ScenarioConfig(Frozen):
+    """A fully resolved scenario (after ``extends:`` has been applied)."""
+
+    name: str
+    description: str
+    seed: Annotated[int, Field(ge=0)]
+    weight: Positive = 1.0
+    horizon: Horizon
+    region: RegionInputs = RegionInputs()
+    demand: Demand
+    staff: Staff
+    service: Service
+    sites: SiteRules = SiteRules()
+    access: Access
+    costs: Costs
+    optimisation: Optimisation
+    simulation: Simulation
+    targets: list[Target] = Field(default_factory=list)
