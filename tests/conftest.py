@@ -1,0 +1,22 @@
+"""Shared fixtures: the shipped scenarios, loaded once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from resurssimalli.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def baseline() -> Scenario:
+    return load_scenario(SCENARIOS / "baseline.yaml")
+
+
+@pytest.fixture(scope="session")
+def scenario_dir() -> Path:
+    return SCENARIOS
