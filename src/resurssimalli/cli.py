@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("resurssimalli")
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file, e.g. scenarios/baseline.yaml")]
@@ -104,7 +104,7 @@ def main() -> None:
     """Console-script entry point: user errors → message on stderr, exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except ResurssimalliError as e:
         err_console.print(f"error: {e}", markup=False, highlight=False)
         sys.exit(2)
@@ -120,6 +120,7 @@ def main() -> None:
             e.show()
             sys.exit(2)
         raise
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

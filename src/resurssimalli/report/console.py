@@ -19,6 +19,19 @@ def df_table(df: pd.DataFrame, title: str, floatfmt: str = "{:,.1f}") -> Table:
     return t
 
 
+SHORT = {
+    "unemployed": "all",
+    "unemployed_under_30": "under 30",
+    "unemployed_over_50": "over 50",
+    "long_term_unemployed": "long-term",
+    "partially_able_to_work": "part. able",
+    "foreign_nationals": "foreign",
+    "job_brokering": "job brok.",
+    "competence_development": "competence",
+    "multi_sector": "multi-sector",
+}
+
+
 def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
     """The scenario summary as tables: municipalities, unemployed by area and group, staff."""
     region = scenario.region
@@ -55,11 +68,15 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
     )
     wide = lm.wide(period)[list(groups)]
     wide["area"] = [region.area_of(m) for m in wide.index]
-    by_area = wide.groupby("area", sort=False).sum(min_count=1).reset_index()
+    by_area = wide.groupby("area", sort=False).sum(min_count=1)
+    by_area.loc["total"] = by_area.sum()
+    by_area = by_area.reset_index().rename(columns=SHORT)
     mix = customer_mix(scenario)
-    lines = mix.pivot_table(
-        index="area", columns="service_line", values="stock", aggfunc="sum", sort=False
-    ).reset_index()
+    lines = (
+        mix.pivot_table(index="area", columns="service_line", values="stock", aggfunc="sum", sort=False)
+        .reset_index()
+        .rename(columns=SHORT)
+    )
     staff = scenario.config.staff
     staff_df = pd.DataFrame(
         [

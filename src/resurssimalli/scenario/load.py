@@ -206,6 +206,7 @@ def resolve(
     merged["name"] = top.get("name", path.stem)
     merged["description"] = top.get("description", "")
     prov["name"] = prov["description"] = str(chain[-1][0])
+    prov["__chain__"] = "\n".join(str(p) for p, _ in chain)
     return merged, prov, ov, [str(p) for p, _ in chain]
 
 
@@ -224,13 +225,26 @@ def _loc(loc: tuple) -> str:
 
 
 def _source_of(key: str, prov: Mapping[str, str], default: str) -> str:
+    """The file that set ``key`` (or, for a mapping, the highest-precedence file that set part of it)."""
     probe = key
     while probe:
-        for k, src in prov.items():
-            if k == probe or k.startswith(probe + ".") or k.startswith(probe + "["):
-                return src
+        hits = [
+            src
+            for k, src in prov.items()
+            if k == probe or k.startswith(probe + ".") or k.startswith(probe + "[")
+        ]
+        if hits:
+            return max(hits, key=_rank(prov))
         probe = probe.rsplit(".", 1)[0] if "." in probe else ""
     return default
+
+
+def _rank(prov: Mapping[str, str]):
+    """Precedence of a source: later layers of the chain and ``--set`` rank higher."""
+    order = list(dict.fromkeys(prov.values()))
+    chain = prov.get("__chain__", "")
+    layers = chain.split("\n") if chain else order
+    return lambda src: (src == "--set", layers.index(src) if src in layers else -1)
 
 
 def _validation_errors(exc: ValidationError, prov: Mapping[str, str], default: str) -> InputErrors:
@@ -344,6 +358,6 @@ def load_scenario(
         region=region,
         hash=scenario_hash(cfg, region),
         chain=tuple(chain),
-        provenance=MappingProxyType(dict(prov)),
+        provenance=MappingProxyType({k: v for k, v in prov.items() if k != "__chain__"}),
         overrides=tuple(ov),
     )
