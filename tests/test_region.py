@@ -145,3 +145,12 @@ def test_negative_travel_minutes_rejected(tmp_path):
     with pytest.raises(InputError) as e:
         load_region(d)
     assert "minutes" in e.value.key_path and "non-negative" in str(e.value)
+
+
+def test_scenario_pickles_for_worker_processes(baseline):
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(baseline))
+    assert clone.hash == baseline.hash
+    assert dict(clone.region.travel.minutes) == dict(baseline.region.travel.minutes)
+    assert clone.config == baseline.config

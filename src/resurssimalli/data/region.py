@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 
 import pandas as pd
 
 from resurssimalli.errors import InputError
+from resurssimalli.frozen import FrozenMap
 
 DATA_DIR = Path(str(resources.files("resurssimalli.data")))
 SITE_KINDS = ("office", "service_point", "popup")
@@ -305,12 +305,12 @@ def load_region(
     return Region(
         name="Läntisen Pirkanmaan työllisyysalue (Western Pirkanmaa employment area)",
         lead_municipality=leads[0],
-        municipalities=MappingProxyType(municipalities),
-        areas=MappingProxyType(areas),
-        demand_points=MappingProxyType(points),
-        sites=MappingProxyType(sites),
+        municipalities=FrozenMap(municipalities),
+        areas=FrozenMap(areas),
+        demand_points=FrozenMap(points),
+        sites=FrozenMap(sites),
         labour_market=labour,
-        flow_past_3_months=MappingProxyType(flow),
+        flow_past_3_months=FrozenMap(flow),
         travel=travel,
     )
 
@@ -343,7 +343,7 @@ def _load_labour_market(path: Path, municipalities: set[str]) -> LabourMarket:
                 f"row {i + 1} ({key[0]} {key[1]})",
                 f"cells summing to total {totals[key]:g}, got {published:g}",
             )
-    return LabourMarket(MappingProxyType(cells), MappingProxyType(totals), MappingProxyType(suppressed))
+    return LabourMarket(FrozenMap(cells), FrozenMap(totals), FrozenMap(suppressed))
 
 
 def _load_flow(path: Path, municipalities: set[str]) -> dict[tuple[str, str], float]:
@@ -387,4 +387,4 @@ def _load_travel(path: Path, points: set[str], sites: set[str]) -> TravelMatrix:
         (p, s): float(m) for p, s, m in zip(df["demand_point"], df["site"], df["minutes"], strict=True)
     }
     km = {(p, s): float(k) for p, s, k in zip(df["demand_point"], df["site"], df["km"], strict=True)}
-    return TravelMatrix(MappingProxyType(minutes), MappingProxyType(km), str(path))
+    return TravelMatrix(FrozenMap(minutes), FrozenMap(km), str(path))

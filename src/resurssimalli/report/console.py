@@ -94,7 +94,8 @@ def print_summary(scenario: Scenario, console: Console | None = None) -> None:
     console = console or Console()
     t = baseline_tables(scenario)
     console.print(
-        f"[bold]{scenario.region.name}[/bold] — scenario [bold]{scenario.name}[/bold]: {scenario.config.description}"
+        f"[bold]{scenario.region.name}[/bold] — scenario [bold]{scenario.name}[/bold]: "
+        f"{scenario.config.description}"
     )
     console.print(
         f"lead municipality: {scenario.region.lead_municipality}; "

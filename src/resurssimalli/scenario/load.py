@@ -20,7 +20,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -28,6 +27,7 @@ from pydantic import ValidationError
 
 from resurssimalli.data.region import DATA_DIR, Region, load_region
 from resurssimalli.errors import InputError, InputErrors
+from resurssimalli.frozen import FrozenMap
 from resurssimalli.scenario.schema import ScenarioConfig
 
 log = logging.getLogger(__name__)
@@ -276,13 +276,14 @@ def _cross_check(cfg: ScenarioConfig, region: Region, prov: Mapping[str, str], d
         key = f"demand.plant_closures[{i}]"
         if pc.municipality not in munis:
             err(f"{key}.municipality", f"a known municipality {sorted(munis)}, got {pc.municipality!r}")
+        known_points = sorted(region.points_in(pc.municipality)) if pc.municipality in munis else []
         if pc.demand_point is not None and (
             pc.demand_point not in points
             or region.demand_points[pc.demand_point].municipality != pc.municipality
         ):
             err(
                 f"{key}.demand_point",
-                f"a demand point in {pc.municipality} {sorted(region.points_in(pc.municipality)) if pc.municipality in munis else ''}, got {pc.demand_point!r}",
+                f"a demand point in {pc.municipality} {known_points}, got {pc.demand_point!r}",
             )
         if not start <= pc.date < end:
             err(f"{key}.date", f"a date inside the horizon {start}..{end}, got {pc.date}")
@@ -358,6 +359,6 @@ def load_scenario(
         region=region,
         hash=scenario_hash(cfg, region),
         chain=tuple(chain),
-        provenance=MappingProxyType({k: v for k, v in prov.items() if k != "__chain__"}),
+        provenance=FrozenMap({k: v for k, v in prov.items() if k != "__chain__"}),
         overrides=tuple(ov),
     )
