@@ -196,6 +196,7 @@ class Service(Frozen):
     multi_sector_after_months: Positive
     employer_service_hours_per_1000_workforce: NonNeg
     employer_request_hours: Positive
+    conversation_grace_working_days: Annotated[int, Field(ge=0, le=60)] = 5
 
     @model_validator(mode="after")
     def _complete_lines(self) -> Service:
@@ -252,10 +253,14 @@ class Optimisation(Frozen):
 
 
 class Simulation(Frozen):
+    """The customer-flow simulation (SimPy): replications, warm-up, exit hazards."""
+
     replications: Annotated[int, Field(ge=1, le=10_000)]
-    warm_up_days: Annotated[int, Field(ge=0)]
+    max_replications: Annotated[int, Field(ge=2, le=10_000)] = 200
+    warm_up_days: Annotated[int, Field(ge=0, le=3650)]
     exit_hazard_per_month: dict[Literal["0-3", "3-12", "12+"], Share]
     line_hazard_multipliers: dict[CustomerLine, Positive]
+    max_elapsed_months: Annotated[float, Field(gt=12, le=240)] = 60
     event_log: bool
 
     @field_validator("exit_hazard_per_month")
