@@ -100,6 +100,42 @@ def run(scenario: ScenarioArg, out: OutOpt = None, set_: SetOpt = None) -> None:
     console.print(f"run folder: [bold]{rf.final}[/bold]")
 
 
+@app.command()
+def memo(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `resurssimalli run`")],
+    lang: Annotated[str, typer.Option("--lang", help="Memo language: fi (default) or en")] = "fi",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write memo.pdf (WeasyPrint)")] = False,
+    suppression: Annotated[
+        bool,
+        typer.Option(
+            "--suppression/--no-suppression",
+            help="Show people counts under 5 per municipality x group cell as '…' (default on)",
+        ),
+    ] = True,
+) -> None:
+    """Write the decision memo (memo.md, memo.html, --pdf memo.pdf), results.xlsx and figures."""
+    from resurssimalli.report import write_report
+
+    for p in write_report(run_dir, lang=lang, pdf=pdf, suppression=suppression):
+        console.print(f"wrote {p}")
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="Input workbook to write, e.g. inputs.xlsx")],
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="Fill with this scenario's region (default: shipped)")
+    ] = None,
+) -> None:
+    """Write an input workbook (demand shares, sites and costs, travel times) to edit in Excel."""
+    from resurssimalli.data.region import load_region
+    from resurssimalli.data.workbook import write_inputs_template
+
+    region = load(scenario).region if scenario else load_region()
+    console.print(f"wrote {write_inputs_template(out, region)}")
+    console.print("name it in a scenario with  region: {inputs_workbook: " + out.name + "}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point: user errors → message on stderr, exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -194,13 +194,25 @@ def load_region(
     travel_times: Path | None = None,
     demand_point_shares: Mapping[str, float] | None = None,
     shares_source: str = "<scenario>",
+    inputs_workbook: Path | None = None,
 ) -> Region:
     """Read and validate the region tables.
 
     ``data_dir`` defaults to the shipped package data. ``travel_times`` replaces the travel
     matrix file; ``demand_point_shares`` replaces customer shares of the named points (each
-    municipality's shares must still sum to 1).
+    municipality's shares must still sum to 1). ``inputs_workbook`` (see
+    :mod:`resurssimalli.data.workbook`) replaces customer shares, site costs and workstations
+    and the travel matrix before ``demand_point_shares`` apply; not with ``travel_times``.
     """
+    wb = None
+    if inputs_workbook is not None:
+        from resurssimalli.data.workbook import read_inputs_workbook
+
+        if travel_times is not None:
+            raise InputError(
+                inputs_workbook, "region", "either region.travel_times or region.inputs_workbook, not both"
+            )
+        wb = read_inputs_workbook(inputs_workbook)
     d = Path(data_dir) if data_dir else DATA_DIR
     mun = _read(
         d / "municipalities.csv", ["municipality", "name", "area", "lead", "population_2023", "centre"]
@@ -241,6 +253,12 @@ def load_region(
     _known(pts_path, pts, "municipality", "demand_point", set(municipalities), "municipality")
     for c in ("lat", "lon", "customer_share"):
         _number(pts_path, pts, c, "demand_point")
+    if wb is not None:
+        from resurssimalli.data.workbook import check_names
+
+        check_names(wb, "demand_points", set(pts["demand_point"]))
+        pts["customer_share"] = pts["demand_point"].map(wb.customer_shares).astype(float)
+        pts_path = Path(wb.where("demand_points"))
     if demand_point_shares:
         for p, share in demand_point_shares.items():
             if p not in set(pts["demand_point"]):
@@ -286,6 +304,10 @@ def load_region(
     _known(sites_path, sdf, "kind", "site", set(SITE_KINDS), "site kind")
     _number(sites_path, sdf, "fixed_cost_eur", "site")
     _number(sites_path, sdf, "workstations", "site")
+    if wb is not None:
+        check_names(wb, "sites", set(sdf["site"]))
+        sdf["fixed_cost_eur"] = sdf["site"].map(wb.fixed_cost_eur).astype(float)
+        sdf["workstations"] = sdf["site"].map(wb.workstations).astype(int)
     sites = {
         r.site: Site(
             r.site,
@@ -299,9 +321,12 @@ def load_region(
         for r in sdf.itertuples()
     }
 
-    travel = _load_travel(
-        Path(travel_times) if travel_times else d / "travel_times.csv", set(points), set(sites)
-    )
+    if wb is not None:
+        travel = _travel_from_frame(wb.travel, wb.where("travel_times"), set(points), set(sites), wb.source)
+    else:
+        travel = _load_travel(
+            Path(travel_times) if travel_times else d / "travel_times.csv", set(points), set(sites)
+        )
     return Region(
         name="Läntisen Pirkanmaan työllisyysalue (Western Pirkanmaa employment area)",
         lead_municipality=leads[0],
@@ -359,7 +384,13 @@ def _load_flow(path: Path, municipalities: set[str]) -> dict[tuple[str, str], fl
 
 
 def _load_travel(path: Path, points: set[str], sites: set[str]) -> TravelMatrix:
-    df = _read(path, ["demand_point", "site", "minutes"])
+    return _travel_from_frame(_read(path, ["demand_point", "site", "minutes"]), path, points, sites)
+
+
+def _travel_from_frame(
+    df: pd.DataFrame, path: Path | str, points: set[str], sites: set[str], source: Path | None = None
+) -> TravelMatrix:
+    """Check a travel table (errors name ``path``); ``source`` is the file the matrix came from."""
     _known(path, df, "demand_point", "site", points, "demand point")
     _known(path, df, "site", "demand_point", sites, "site")
     for i, v in enumerate(pd.to_numeric(df["minutes"], errors="coerce")):
@@ -387,4 +418,4 @@ def _load_travel(path: Path, points: set[str], sites: set[str]) -> TravelMatrix:
         (p, s): float(m) for p, s, m in zip(df["demand_point"], df["site"], df["minutes"], strict=True)
     }
     km = {(p, s): float(k) for p, s, k in zip(df["demand_point"], df["site"], df["km"], strict=True)}
-    return TravelMatrix(FrozenMap(minutes), FrozenMap(km), str(path))
+    return TravelMatrix(FrozenMap(minutes), FrozenMap(km), str(source or path))

@@ -345,9 +345,15 @@ def load_scenario(
         travel = (
             Path(_source_of("region.travel_times", prov, str(path))).parent / cfg.region.travel_times
         ).resolve()
+    workbook = None
+    if cfg.region.inputs_workbook:
+        workbook = (
+            Path(_source_of("region.inputs_workbook", prov, str(path))).parent / cfg.region.inputs_workbook
+        ).resolve()
     region = load_region(
         data_dir,
         travel_times=travel,
+        inputs_workbook=workbook,
         demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
         shares_source=_source_of("demand.demand_point_shares", prov, str(path)),
     )

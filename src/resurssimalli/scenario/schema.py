@@ -78,6 +78,7 @@ class RegionInputs(Frozen):
     """Replacement input files, relative to the scenario file that names them."""
 
     travel_times: str | None = None
+    inputs_workbook: str | None = None
 
 
 class Segmentation(Frozen):

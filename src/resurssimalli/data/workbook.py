@@ -1,0 +1,193 @@
+"""The planners' input workbook: demand shares, sites and their costs, travel times in Excel.
+
+``resurssimalli template OUT.xlsx`` writes it filled with the shipped region data; a scenario
+names an edited copy with ``region.inputs_workbook:`` and the loader applies it in place of
+the shipped tables. Three sheets are read (every row required, checked like any input):
+
+* ``demand_points``: ``demand_point``, ``customer_share`` (0..1; each municipality's sum is 1)
+* ``sites``: ``site``, ``fixed_cost_eur`` (>= 0), ``workstations`` (integer >= 0)
+* ``travel_times``: ``demand_point``, ``site``, ``km``, ``minutes`` (>= 0; every pair)
+
+The other columns (names, municipality, kind) are for the reader and are not read.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from resurssimalli.errors import InputError
+from resurssimalli.frozen import FrozenMap
+
+if TYPE_CHECKING:
+    from resurssimalli.data.region import Region
+
+SHEETS: dict[str, tuple[str, ...]] = {
+    "demand_points": ("demand_point", "customer_share"),
+    "sites": ("site", "fixed_cost_eur", "workstations"),
+    "travel_times": ("demand_point", "site", "km", "minutes"),
+}
+INFO_COLUMNS: dict[str, tuple[str, ...]] = {
+    "demand_points": ("name", "municipality"),
+    "sites": ("name", "municipality", "kind"),
+    "travel_times": (),
+}
+README_ROWS = (
+    ("sheet", "column", "unit", "meaning"),
+    ("demand_points", "customer_share", "0..1", "Share of the municipality's customers living at the point"),
+    ("demand_points", "(rule)", "", "The shares of one municipality's points must sum to 1"),
+    ("sites", "fixed_cost_eur", "EUR/year", "Annual cost of keeping the site open (rent, agreement, kit)"),
+    ("sites", "workstations", "count", "Workstations for stationed staff (integer; 0 for pop-ups)"),
+    ("travel_times", "km", "km", "Road distance, demand point to site"),
+    ("travel_times", "minutes", "min", "Car travel time, demand point to site; every pair required"),
+    ("(all)", "name, municipality, kind", "", "For reading only: the model does not read these columns"),
+    ("(all)", "(rule)", "", "Do not add, remove or rename rows, sheets or header cells"),
+)
+
+
+@dataclass(frozen=True)
+class WorkbookInputs:
+    """What an input workbook sets (validated for form; names are checked by the region loader)."""
+
+    source: Path
+    customer_shares: Mapping[str, float]
+    fixed_cost_eur: Mapping[str, float]
+    workstations: Mapping[str, int]
+    travel: pd.DataFrame
+
+    def where(self, sheet: str) -> str:
+        return f"{self.source}[{sheet}]"
+
+
+def write_inputs_template(path: str | Path, region: Region) -> Path:
+    """Write an input workbook holding ``region``'s current values (atomically)."""
+    from resurssimalli.runs import atomic_write
+
+    pts = region.demand_points_frame()[["demand_point", "name", "municipality", "customer_share"]]
+    sites = region.sites_frame()[["site", "name", "municipality", "kind", "fixed_cost_eur", "workstations"]]
+    travel = region.travel.frame()[["demand_point", "site", "km", "minutes"]]
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            pd.DataFrame(README_ROWS[1:], columns=list(README_ROWS[0])).to_excel(
+                xw, sheet_name="README", index=False
+            )
+            pts.to_excel(xw, sheet_name="demand_points", index=False)
+            sites.to_excel(xw, sheet_name="sites", index=False)
+            travel.to_excel(xw, sheet_name="travel_times", index=False)
+            for ws in xw.book.worksheets:
+                ws.freeze_panes = "A2"
+                for col in ws.columns:
+                    width = max(len(str(c.value or "")) for c in col)
+                    ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 70)
+
+    return atomic_write(Path(path), write, replace=True)
+
+
+def _sheet(path: Path, book: Any, sheet: str) -> pd.DataFrame:
+    if sheet not in book.sheetnames:
+        raise InputError(path, sheet, f"a sheet named {sheet!r} (sheets found: {book.sheetnames})")
+    rows = list(book[sheet].iter_rows(values_only=True))
+    if not rows:
+        raise InputError(path, sheet, f"a header row with {list(SHEETS[sheet])}")
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    missing = [c for c in SHEETS[sheet] if c not in header]
+    if missing:
+        raise InputError(path, f"{sheet}.<header>", f"columns {list(SHEETS[sheet])}; missing {missing}")
+    body = [r for r in rows[1:] if any(v is not None and str(v).strip() != "" for v in r)]
+    df = pd.DataFrame(body, columns=header)
+    return df[list(SHEETS[sheet])]
+
+
+def _cell(sheet: str, i: int, ident: str, col: str) -> str:
+    return f"{sheet}.row {i + 2} ({ident}).{col}"
+
+
+def _names(path: Path, sheet: str, df: pd.DataFrame, cols: tuple[str, ...]) -> None:
+    for c in cols:
+        for i, v in enumerate(df[c]):
+            if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip():
+                raise InputError(path, f"{sheet}.row {i + 2}.{c}", "a name (the cell is empty)")
+        df[c] = df[c].astype(str).str.strip()
+    keys = list(zip(*(df[c] for c in cols), strict=True))
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise InputError(path, f"{sheet}.{','.join(cols)}", f"one row each; repeated {dup[:5]}")
+
+
+def _numbers(
+    path: Path,
+    sheet: str,
+    df: pd.DataFrame,
+    col: str,
+    ident: pd.Series,
+    *,
+    maximum: float = math.inf,
+    integer: bool = False,
+) -> None:
+    out = []
+    for i, v in enumerate(df[col]):
+        where = _cell(sheet, i, ident.iloc[i], col)
+        if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v):
+            raise InputError(path, where, f"a number, got {v!r}")
+        if not 0 <= v <= maximum:
+            rng = f"between 0 and {maximum:g}" if maximum < math.inf else ">= 0"
+            raise InputError(path, where, f"a number {rng}, got {v!r}")
+        if integer and float(v) != int(v):
+            raise InputError(path, where, f"a whole number, got {v!r}")
+        out.append(int(v) if integer else float(v))
+    df[col] = out
+
+
+def read_inputs_workbook(path: str | Path) -> WorkbookInputs:
+    """Read and check an input workbook; any problem is an :class:`InputError` naming the cell."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "an existing input workbook (.xlsx; see `resurssimalli template`)")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(path, "<file>", f"an Excel .xlsx workbook ({type(exc).__name__})") from None
+    try:
+        pts = _sheet(path, book, "demand_points")
+        sites = _sheet(path, book, "sites")
+        travel = _sheet(path, book, "travel_times")
+    finally:
+        book.close()
+    _names(path, "demand_points", pts, ("demand_point",))
+    _numbers(path, "demand_points", pts, "customer_share", pts["demand_point"], maximum=1.0)
+    _names(path, "sites", sites, ("site",))
+    _numbers(path, "sites", sites, "fixed_cost_eur", sites["site"])
+    _numbers(path, "sites", sites, "workstations", sites["site"], integer=True)
+    _names(path, "travel_times", travel, ("demand_point", "site"))
+    pair = travel["demand_point"] + "->" + travel["site"]
+    _numbers(path, "travel_times", travel, "km", pair)
+    _numbers(path, "travel_times", travel, "minutes", pair)
+    return WorkbookInputs(
+        source=path.resolve(),
+        customer_shares=FrozenMap(dict(zip(pts["demand_point"], pts["customer_share"], strict=True))),
+        fixed_cost_eur=FrozenMap(dict(zip(sites["site"], sites["fixed_cost_eur"], strict=True))),
+        workstations=FrozenMap(dict(zip(sites["site"], sites["workstations"], strict=True))),
+        travel=travel.reset_index(drop=True),
+    )
+
+
+def check_names(wb: WorkbookInputs, sheet: str, known: set[str]) -> None:
+    """Every name on ``sheet`` (demand_points or sites) is known and each known one has a row."""
+    given = set(wb.customer_shares if sheet == "demand_points" else wb.fixed_cost_eur)
+    what = sheet[:-1]
+    unknown = sorted(given - known)
+    if unknown:
+        raise InputError(wb.source, f"{sheet}.{what}", f"known {what} names {sorted(known)}; got {unknown}")
+    missing = sorted(known - given)
+    if missing:
+        raise InputError(wb.source, f"{sheet}.{what}", f"a row for every {what}; missing {missing}")

@@ -1,0 +1,218 @@
+"""Read a finished run folder: the manifest, whichever result tables are present, the scenario.
+
+Each table has a contract (its required columns). A table that is absent is ``None`` (the
+memo says it was not computed); a table that is present but breaks its contract is an
+:class:`~resurssimalli.errors.InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from resurssimalli.data.region import load_region
+from resurssimalli.errors import InputError, ResurssimalliError
+from resurssimalli.scenario.load import Scenario, load_scenario
+from resurssimalli.scenario.schema import ScenarioConfig
+
+# file name -> required columns (the run-folder contract of the optimiser, simulation and sweeps)
+TABLES: dict[str, tuple[str, ...]] = {
+    "allocation.csv": ("area", "municipality", "site", "service_line", "htv"),
+    "sites.csv": ("site", "municipality", "kind", "open", "htv", "workstations", "workstations_used"),
+    "access.csv": ("demand_point", "municipality", "site", "share", "minutes"),
+    "costs.csv": ("municipality", "cost_item", "eur"),
+    "pareto.csv": ("point", "cost_eur", "max_minutes", "mean_minutes"),
+    "kpis.parquet": ("scenario", "replication", "month", "kpi", "group", "value"),
+    "summary.csv": ("scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
+    "comparison.csv": (
+        "scenario",
+        "kpi",
+        "group",
+        "baseline_mean",
+        "scenario_mean",
+        "diff_mean",
+        "diff_ci_low",
+        "diff_ci_high",
+        "n",
+    ),
+    "stress_iterations.csv": (),
+}
+NUMERIC: dict[str, tuple[str, ...]] = {
+    "allocation.csv": ("htv",),
+    "sites.csv": ("htv", "workstations", "workstations_used"),
+    "access.csv": ("share", "minutes"),
+    "costs.csv": ("eur",),
+    "pareto.csv": ("cost_eur", "max_minutes", "mean_minutes"),
+    "kpis.parquet": ("value",),
+    "summary.csv": ("mean", "ci_low", "ci_high", "n"),
+    "comparison.csv": ("baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high", "n"),
+}
+STRINGS = ("area", "municipality", "site", "service_line", "kind", "demand_point", "cost_item", "scenario")
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """A run folder's contents. ``tables`` maps file name -> DataFrame for the files present."""
+
+    path: Path
+    manifest: Mapping[str, Any]
+    scenario: Scenario
+    tables: Mapping[str, pd.DataFrame]
+    solver: Mapping[str, Any] | None = None
+    scenario_rebuilt: bool = False
+    missing: tuple[str, ...] = field(default=())
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A fresh copy of a table, or None when the run did not produce it."""
+        df = self.tables.get(name)
+        return None if df is None else df.copy()
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.tables for n in names)
+
+
+def read_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read one result table and check its contract."""
+    try:
+        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as exc:  # pandas/pyarrow raise many kinds
+        raise InputError(path, "<file>", f"a readable table ({exc})".replace("\n", " ")) from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(path, "<columns>", f"columns {list(required)}; missing {missing}")
+    for c in numeric:
+        values = pd.to_numeric(df[c], errors="coerce")
+        bad = values.isna() & df[c].notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(path, f"row {i + 1}.{c}", f"a number, got {df[c].iloc[i]!r}")
+        df[c] = values.astype(float)
+    for c in STRINGS:
+        if c in df.columns:
+            df[c] = df[c].astype(str)
+    if "open" in df.columns:
+        df["open"] = df["open"].map(lambda v: str(v).strip().lower() in ("true", "1", "1.0", "yes"))
+    return df
+
+
+def _overrides_from_manifest(sc: Mapping[str, Any]) -> dict:
+    out: dict = {}
+    for o in sc.get("overrides", []):
+        if o.get("source") != "--set":
+            continue
+        node = out
+        parts = str(o["key"]).split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = o["new"]
+    return out
+
+
+def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: obj}
+
+
+def scenario_of_run(manifest: Mapping[str, Any], manifest_path: Path) -> tuple[Scenario, bool]:
+    """The run's scenario: reloaded from its file if its hash still matches, else rebuilt.
+
+    Returns ``(scenario, rebuilt)``; ``rebuilt`` is True when the manifest's resolved scenario
+    was used because the file has changed or moved since the run.
+    """
+    sc = manifest.get("scenario")
+    if not isinstance(sc, Mapping) or "resolved" not in sc:
+        raise InputError(manifest_path, "scenario", "the run's scenario (name, file, hash_sha256, resolved)")
+    file = Path(str(sc.get("file", "")))
+    try:
+        s = load_scenario(file, _overrides_from_manifest(sc) or None)
+        if s.hash == sc.get("hash_sha256"):
+            return s, False
+    except ResurssimalliError:
+        pass
+    try:
+        cfg = ScenarioConfig.model_validate(sc["resolved"])
+    except ValidationError as exc:
+        raise InputError(
+            manifest_path, "scenario.resolved", f"a valid scenario ({exc.error_count()} errors)"
+        ) from None
+    chain = [str(c) for c in sc.get("extends_chain", [])] or [str(file)]
+    base = Path(chain[-1]).parent
+
+    def rel(name: str | None) -> Path | None:
+        return (base / name).resolve() if name else None
+
+    kwargs: dict[str, Any] = {}
+    if getattr(cfg.region, "inputs_workbook", None):
+        kwargs["inputs_workbook"] = rel(cfg.region.inputs_workbook)
+    region = load_region(
+        travel_times=rel(cfg.region.travel_times),
+        demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
+        shares_source=str(manifest_path),
+        **kwargs,
+    )
+    set_by = {str(o["key"]): str(o["source"]) for o in sc.get("overrides", [])}
+    prov = {}
+    for leaf in _flatten(sc["resolved"]):
+        src = next((set_by[k] for k in set_by if leaf == k or leaf.startswith(k + ".")), chain[0])
+        prov[leaf] = src
+    scenario = Scenario(
+        name=cfg.name,
+        path=file,
+        config=cfg,
+        region=region,
+        hash=str(sc.get("hash_sha256", "")),
+        chain=tuple(chain),
+        provenance=MappingProxyType(prov),
+        overrides=(),
+    )
+    return scenario, True
+
+
+def load_run(run_dir: str | Path) -> RunResults:
+    """Read a run folder (must hold ``manifest.json``) and every result table it has."""
+    run_dir = Path(run_dir)
+    mpath = run_dir / "manifest.json"
+    if not mpath.exists():
+        raise InputError(run_dir, "manifest.json", "a run folder written by `resurssimalli run`")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(mpath, "<file>", f"valid JSON ({exc})") from None
+    scenario, rebuilt = scenario_of_run(manifest, mpath)
+    tables: dict[str, pd.DataFrame] = {}
+    missing = []
+    for name, cols in TABLES.items():
+        p = run_dir / name
+        if p.exists():
+            tables[name] = read_table(p, cols, NUMERIC.get(name, ()))
+        else:
+            missing.append(name)
+    solver = None
+    spath = run_dir / "summary.json"
+    if spath.exists():
+        try:
+            solver = json.loads(spath.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(spath, "<file>", f"valid JSON ({exc})") from None
+        if not isinstance(solver, dict) or "status" not in solver:
+            raise InputError(spath, "status", "the optimiser's summary with a status")
+    return RunResults(
+        path=run_dir,
+        manifest=MappingProxyType(manifest),
+        scenario=scenario,
+        tables=MappingProxyType(tables),
+        solver=None if solver is None else MappingProxyType(solver),
+        scenario_rebuilt=rebuilt,
+        missing=tuple(missing),
+    )

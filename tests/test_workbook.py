@@ -1,0 +1,144 @@
+"""The planners' input workbook: template round trip, values applied, malformed books rejected."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from resurssimalli.data.workbook import SHEETS, read_inputs_workbook, write_inputs_template
+from resurssimalli.errors import InputError
+from resurssimalli.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+@pytest.fixture()
+def book(tmp_path: Path, baseline) -> Path:
+    return write_inputs_template(tmp_path / "inputs.xlsx", baseline.region)
+
+
+def scenario_with(tmp_path: Path, book: Path, extra: str = "") -> Path:
+    p = tmp_path / "with_book.yaml"
+    p.write_text(f"extends: {BASELINE}\nregion:\n  inputs_workbook: {book.name}\n{extra}", encoding="utf-8")
+    return p
+
+
+def edit(book: Path, sheet: str, row_id: str, column: str, value: object) -> None:
+    wb = openpyxl.load_workbook(book)
+    ws = wb[sheet]
+    header = [c.value for c in ws[1]]
+    col = header.index(column) + 1
+    for row in ws.iter_rows(min_row=2):
+        ident = "->".join(str(c.value) for c in row[:2]) if sheet == "travel_times" else str(row[0].value)
+        if ident == row_id:
+            ws.cell(row=row[0].row, column=col).value = value
+            break
+    else:  # pragma: no cover - test setup error
+        raise AssertionError(f"{row_id} not on {sheet}")
+    wb.save(book)
+
+
+def test_template_has_sheets_and_round_trips(tmp_path: Path, book: Path, baseline) -> None:
+    wb = openpyxl.load_workbook(book)
+    assert {"README", *SHEETS} <= set(wb.sheetnames)
+    s = load_scenario(scenario_with(tmp_path, book))
+    assert dict(s.region.travel.minutes) == dict(baseline.region.travel.minutes)
+    assert dict(s.region.travel.km) == dict(baseline.region.travel.km)
+    assert {p: d.customer_share for p, d in s.region.demand_points.items()} == {
+        p: d.customer_share for p, d in baseline.region.demand_points.items()
+    }
+    assert dict(s.region.sites) == dict(baseline.region.sites)
+    assert s.region.travel.source == str(book.resolve())
+    assert s.hash != baseline.hash  # the scenario names the book, and the book's bytes are hashed
+
+
+def test_edited_values_are_applied(tmp_path: Path, book: Path) -> None:
+    edit(book, "sites", "Kihnio_office", "fixed_cost_eur", 12345)
+    edit(book, "sites", "Kihnio_office", "workstations", 5)
+    edit(book, "travel_times", "Linnankyla->Kihnio_office", "minutes", 77.5)
+    edit(book, "demand_points", "Kihnio", "customer_share", 0.7)
+    edit(book, "demand_points", "Linnankyla", "customer_share", 0.3)
+    s = load_scenario(scenario_with(tmp_path, book))
+    assert s.region.sites["Kihnio_office"].fixed_cost_eur == 12345
+    assert s.region.sites["Kihnio_office"].workstations == 5
+    assert s.region.travel.minutes[("Linnankyla", "Kihnio_office")] == 77.5
+    assert s.region.demand_points["Linnankyla"].customer_share == 0.3
+
+
+def test_scenario_shares_override_the_book(tmp_path: Path, book: Path) -> None:
+    extra = "demand:\n  demand_point_shares: {Kihnio: 0.5, Linnankyla: 0.5}\n"
+    s = load_scenario(scenario_with(tmp_path, book, extra))
+    assert s.region.demand_points["Linnankyla"].customer_share == 0.5
+
+
+@pytest.mark.parametrize(
+    ("sheet", "row_id", "column", "value", "key_part", "expected_part"),
+    [
+        ("sites", "Kihnio_office", "fixed_cost_eur", "lots", "sites.row", "a number"),
+        ("sites", "Kihnio_office", "fixed_cost_eur", -1, "fixed_cost_eur", ">= 0"),
+        ("sites", "Kihnio_office", "workstations", 2.5, "workstations", "whole number"),
+        ("sites", "Kihnio_office", "site", "Atlantis_office", "sites.site", "known site"),
+        ("travel_times", "Linnankyla->Kihnio_office", "minutes", None, "minutes", "a number"),
+        ("demand_points", "Kihnio", "customer_share", 0.5, "customer_share[Kihnio]", "summing to 1"),
+        ("demand_points", "Kihnio", "customer_share", 1.5, "customer_share", "between 0 and 1"),
+    ],
+)
+def test_malformed_cells_are_named(
+    tmp_path: Path, book: Path, sheet, row_id, column, value, key_part, expected_part
+) -> None:
+    edit(book, sheet, row_id, column, value)
+    with pytest.raises(InputError) as e:
+        load_scenario(scenario_with(tmp_path, book))
+    assert "inputs.xlsx" in e.value.file
+    assert key_part in e.value.key_path
+    assert expected_part in e.value.expected
+
+
+def test_missing_sheet_and_header(tmp_path: Path, book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    del wb["travel_times"]
+    wb["sites"]["E1"] = "cost"
+    wb.save(book)
+    with pytest.raises(InputError, match="sites.<header>: columns"):
+        read_inputs_workbook(book)
+
+
+def test_missing_row_and_bad_file(tmp_path: Path, book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    wb["travel_times"].delete_rows(5)
+    wb.save(book)
+    with pytest.raises(InputError, match="every demand point x site pair"):
+        load_scenario(scenario_with(tmp_path, book))
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook", encoding="utf-8")
+    with pytest.raises(InputError, match="an Excel .xlsx workbook"):
+        read_inputs_workbook(junk)
+    with pytest.raises(InputError, match="an existing input workbook"):
+        load_scenario(scenario_with(tmp_path, tmp_path / "nowhere.xlsx"))
+
+
+def test_book_and_travel_file_together_is_an_error(tmp_path: Path, book: Path) -> None:
+    extra = "  travel_times: x.csv\n"
+    p = tmp_path / "both.yaml"
+    p.write_text(f"extends: {BASELINE}\nregion:\n  inputs_workbook: {book.name}\n{extra}", encoding="utf-8")
+    with pytest.raises(InputError, match="not both"):
+        load_scenario(p)
+
+
+def test_cli_template_and_clear_error(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "resurssimalli"
+    out = tmp_path / "t.xlsx"
+    r = subprocess.run([exe, "template", str(out)], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    edit(out, "sites", "Parkano_office", "workstations", "eight")
+    sc = tmp_path / "sc.yaml"
+    sc.write_text(f"extends: {BASELINE}\nregion:\n  inputs_workbook: t.xlsx\n", encoding="utf-8")
+    r = subprocess.run([exe, "validate", str(sc)], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2
+    assert "t.xlsx" in r.stderr and "Parkano_office" in r.stderr and "a number" in r.stderr
+    assert "Traceback" not in r.stderr
