@@ -78,6 +78,35 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, replace: bool = F
     return path
 
 
+def build_manifest(
+    scenario: Any, command: str, seed: int | None, started: dt.datetime, folder: Path, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The manifest of a run: scenario (name, hash, resolved, overrides), versions, seed, commit, times."""
+    s = scenario
+    m: dict[str, Any] = {
+        "command": command,
+        "run_folder": str(folder),
+        "started_utc": started.isoformat(),
+        "finished_utc": utc_now().isoformat(),
+        "seed": seed,
+        "git_commit": git_commit(),
+        "versions": versions(),
+    }
+    if s is not None:
+        m["scenario"] = {
+            "name": s.name,
+            "file": str(s.path),
+            "hash_sha256": s.hash,
+            "extends_chain": list(s.chain),
+            "overrides": [
+                {"source": o.source, "key": o.key, "old": o.old, "new": o.new} for o in s.overrides
+            ],
+            "resolved": s.config.model_dump(mode="json"),
+        }
+    m.update(extra)
+    return m
+
+
 class RunFolder:
     """A run being written. Use as a context manager; files appear under the final name on exit."""
 
@@ -131,29 +160,7 @@ class RunFolder:
 
     # -- finishing ----------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
-        s = self.scenario
-        m: dict[str, Any] = {
-            "command": self.command,
-            "run_folder": str(self.final),
-            "started_utc": self.started.isoformat(),
-            "finished_utc": utc_now().isoformat(),
-            "seed": self.seed,
-            "git_commit": git_commit(),
-            "versions": versions(),
-        }
-        if s is not None:
-            m["scenario"] = {
-                "name": s.name,
-                "file": str(s.path),
-                "hash_sha256": s.hash,
-                "extends_chain": list(s.chain),
-                "overrides": [
-                    {"source": o.source, "key": o.key, "old": o.old, "new": o.new} for o in s.overrides
-                ],
-                "resolved": s.config.model_dump(mode="json"),
-            }
-        m.update(self.extra)
-        return m
+        return build_manifest(self.scenario, self.command, self.seed, self.started, self.final, self.extra)
 
     def finish(self) -> Path:
         self.write_json("manifest.json", self.manifest())

@@ -1,0 +1,84 @@
+"""Per-task result files of a sweep: one parquet per finished task, written atomically.
+
+A sweep folder holds ``sweep.json`` (what the sweep is: scenarios with their hashes,
+replications, seed) and ``tasks/``. A task's table appears as ``tasks/<key>.parquet`` only when
+complete (temporary name, then ``os.replace``), so an interrupted sweep loses at most the tasks
+that were running, and ``--resume`` recomputes only what is missing. A task that raised leaves
+``tasks/<key>.error.json`` instead (scenario, replication, seed, error) and is retried on resume.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from resurssimalli.errors import InputError
+
+
+class TaskStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.tasks = self.root / "tasks"
+        self.tasks.mkdir(parents=True, exist_ok=True)
+
+    # -- plan -----------------------------------------------------------------------------------
+    def write_plan(self, plan: dict[str, Any]) -> None:
+        self._atomic(self.root / "sweep.json", json.dumps(plan, indent=2, sort_keys=True).encode())
+
+    def check_plan(self, plan: dict[str, Any]) -> None:
+        """On resume: the stored plan must be the same sweep (same scenarios, hashes, seed...)."""
+        path = self.root / "sweep.json"
+        if not path.exists():
+            raise InputError(self.root, "sweep.json", "a sweep folder started by `resurssimalli sweep`")
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        for key in sorted(set(stored) | set(plan)):
+            if stored.get(key) != plan.get(key):
+                raise InputError(
+                    path,
+                    key,
+                    f"the same value as this sweep to resume it; stored {stored.get(key)!r}, "
+                    f"now {plan.get(key)!r}",
+                )
+
+    # -- tasks ----------------------------------------------------------------------------------
+    def done(self) -> set[str]:
+        return {p.name.removesuffix(".parquet") for p in self.tasks.glob("*.parquet")}
+
+    def save(self, key: str, table: pd.DataFrame) -> None:
+        err = self.tasks / f"{key}.error.json"
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.tasks)
+        os.close(fd)
+        try:
+            table.to_parquet(tmp, index=False)
+            os.replace(tmp, self.tasks / f"{key}.parquet")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        if err.exists():
+            err.unlink()
+
+    def save_error(self, key: str, info: dict[str, Any]) -> None:
+        self._atomic(self.tasks / f"{key}.error.json", json.dumps(info, indent=2).encode())
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [json.loads(p.read_text()) for p in sorted(self.tasks.glob("*.error.json"))]
+
+    def combine(self, keys: list[str]) -> pd.DataFrame:
+        frames = [
+            pd.read_parquet(self.tasks / f"{k}.parquet")
+            for k in keys
+            if (self.tasks / f"{k}.parquet").exists()
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    @staticmethod
+    def _atomic(path: Path, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)

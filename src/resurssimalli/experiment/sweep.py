@@ -1,0 +1,241 @@
+"""Sweeps: the grid scenarios × replications, on any executor, resumable.
+
+Each task is ``run_replication(scenario, allocation, replication, seed)`` — a pure function —
+so the tables are identical whichever executor ran them. Finished tasks are stored one file
+each (:mod:`resurssimalli.experiment.store`); ``resume`` recomputes only what is missing. The
+plan under test (allocation, sites, access) is stored in the sweep folder at the start, so a
+resumed sweep tests exactly the same plan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from resurssimalli.errors import InputError, ResurssimalliError, RunFolderExists
+from resurssimalli.experiment.compare import paired_comparison
+from resurssimalli.experiment.executors import Kind, executor, run_all
+from resurssimalli.experiment.store import TaskStore
+from resurssimalli.runs import RESULTS_DIR, atomic_write, build_manifest, utc_now
+from resurssimalli.scenario.load import Scenario
+from resurssimalli.simulate.allocation import Allocation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One cell of the grid. Everything a worker needs travels with it (picklable)."""
+
+    scenario: Scenario
+    allocation: Allocation
+    replication: int
+    seed: int
+    months: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.scenario.name}__r{self.replication:05d}"
+
+    def describe(self) -> dict[str, Any]:
+        return {"scenario": self.scenario.name, "replication": self.replication, "seed": self.seed}
+
+
+def simulate_task(task: Task) -> pd.DataFrame:
+    """The default task: one replication of the simulation (top level, so it pickles)."""
+    from resurssimalli.simulate import run_replication
+
+    return run_replication(task.scenario, task.allocation, task.replication, task.seed, task.months)
+
+
+@dataclass
+class SweepResult:
+    folder: Path
+    kpis: pd.DataFrame
+    comparison: pd.DataFrame
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    computed: int = 0
+    reused: int = 0
+
+
+def _plan(scenarios: Sequence[Scenario], replications: int, seed: int, months: int | None) -> dict[str, Any]:
+    return {
+        "scenarios": {s.name: s.hash for s in scenarios},
+        "replications": replications,
+        "seed": seed,
+        "months": months,
+    }
+
+
+def _save_allocation(folder: Path, allocation: Allocation) -> None:
+    for name, df in (
+        ("allocation", allocation.allocation),
+        ("sites", allocation.sites),
+        ("access", allocation.access),
+    ):
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            atomic_write(path, lambda p, df=df: df.to_csv(p, index=False))
+
+
+def sweep(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    *,
+    allocation: Allocation | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    kind: Kind = "processes",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    resume: Path | None = None,
+    out: Path | None = None,
+    task_fn: Callable[[Task], pd.DataFrame] = simulate_task,
+    progress: bool = True,
+    baseline: str | None = None,
+) -> SweepResult:
+    """Run (or resume) a sweep and write ``kpis.parquet``, ``comparison.csv`` and the manifest."""
+    if not scenarios:
+        raise InputError("sweep", "SCENARIO", "at least one scenario")
+    names = [s.name for s in scenarios]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError("sweep", "SCENARIO", f"scenarios with distinct names; repeated {dup}")
+    seed = scenarios[0].seed if seed is None else seed
+    plan = _plan(scenarios, replications, seed, months)
+    started = utc_now()
+
+    if resume is not None:
+        folder = Path(resume)
+        if (folder / "manifest.json").exists():
+            raise RunFolderExists(folder)
+        store = TaskStore(folder)
+        store.check_plan(plan)
+        allocation = Allocation.from_run_folder(folder)
+    else:
+        if out is None:
+            stamp = started.strftime("%Y%m%dT%H%M%SZ")
+            out = RESULTS_DIR / f"sweep-{stamp}"
+        folder = Path(out)
+        if folder.exists():
+            raise RunFolderExists(folder)
+        if allocation is None:
+            from resurssimalli.optimize import optimize
+
+            allocation = Allocation.from_result(
+                optimize(scenarios[0]), source=f"optimize({scenarios[0].name})"
+            )
+        store = TaskStore(folder)
+        _save_allocation(folder, allocation)
+        store.write_plan(plan)
+    allocation.check(scenarios[0])
+
+    tasks = [Task(s, allocation, r, seed, months) for s in scenarios for r in range(replications)]
+    done = store.done()
+    todo = [t for t in tasks if t.key not in done]
+    log.info("sweep %s: %d tasks, %d already done", folder, len(tasks), len(tasks) - len(todo))
+    failures: list[dict[str, Any]] = []
+
+    bar = Progress(
+        TextColumn("[bold]sweep[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        disable=not progress,
+    )
+
+    def on_result(task: Task, table: pd.DataFrame) -> None:
+        store.save(task.key, table)
+        bar.advance(tid)
+
+    def on_error(task: Task, exc: BaseException) -> None:
+        info = {
+            **task.describe(),
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": "".join(traceback.format_exception(exc)),
+        }
+        store.save_error(task.key, info)
+        failures.append(info)
+        bar.console.print(
+            f"[red]task failed[/red] scenario={task.scenario.name} replication={task.replication} "
+            f"seed={task.seed}: {type(exc).__name__}: {exc}",
+            highlight=False,
+        )
+        bar.advance(tid)
+
+    with bar:
+        tid = bar.add_task("tasks", total=len(todo))
+        if todo:
+            with executor(kind, jobs, scheduler) as ex:
+                run_all(ex, task_fn, todo, on_result, on_error)
+
+    kpis = store.combine([t.key for t in tasks])
+    if failures:
+        raise SweepIncomplete(folder, failures, len(tasks))
+    base = baseline or ("baseline" if "baseline" in names else names[0])
+    comparison = paired_comparison(kpis, base) if len(scenarios) > 1 else pd.DataFrame()
+    _finish(folder, kpis, comparison, scenarios, plan, started, kind, jobs, scheduler, len(tasks) - len(todo))
+    return SweepResult(folder, kpis, comparison, failures, computed=len(todo), reused=len(tasks) - len(todo))
+
+
+class SweepIncomplete(ResurssimalliError):
+    """Some tasks raised; the others are stored and the sweep can be resumed."""
+
+    def __init__(self, folder: Path, failures: list[dict[str, Any]], total: int) -> None:
+        self.failures = failures
+        lines = "\n".join(
+            f"  - scenario={f['scenario']} replication={f['replication']} seed={f['seed']}: {f['error']}"
+            for f in failures
+        )
+        super().__init__(
+            f"{folder}: {len(failures)} of {total} tasks failed (the others are stored):\n{lines}\n"
+            f"fix the cause, then: resurssimalli sweep ... --resume {folder}"
+        )
+
+
+def _finish(
+    folder: Path,
+    kpis: pd.DataFrame,
+    comparison: pd.DataFrame,
+    scenarios: Sequence[Scenario],
+    plan: dict[str, Any],
+    started: Any,
+    kind: str,
+    jobs: int | None,
+    scheduler: str | None,
+    reused: int,
+) -> None:
+    atomic_write(folder / "kpis.parquet", lambda p: kpis.to_parquet(p, index=False))
+    if not comparison.empty:
+        atomic_write(folder / "comparison.csv", lambda p: comparison.to_csv(p, index=False))
+    extra = {
+        "sweep": {
+            **plan,
+            "executor": "dask" if scheduler else kind,
+            "jobs": jobs,
+            "scheduler": scheduler,
+            "tasks_reused_on_resume": reused,
+        },
+        "scenarios": {s.name: {"file": str(s.path), "hash_sha256": s.hash} for s in scenarios},
+    }
+    manifest = build_manifest(scenarios[0], "sweep", plan["seed"], started, folder, extra)
+    atomic_write(
+        folder / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2, default=str))
+    )
