@@ -136,6 +136,30 @@ def template(
     console.print("name it in a scenario with  region: {inputs_workbook: " + out.name + "}", highlight=False)
 
 
+@app.command()
+def optimize(
+    scenario: ScenarioArg,
+    out: OutOpt = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver time limit in seconds")
+    ] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap at which to stop")] = None,
+    objective: Annotated[
+        str | None, typer.Option("--objective", help="cost (default) or minmax-travel (equity, then cost)")
+    ] = None,
+    pareto: Annotated[
+        int | None, typer.Option("--pareto", help="Trace the cost-accessibility front with N points")
+    ] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Allocate staff, offices and service points (Pyomo + HiGHS) and write the plan to a run folder."""
+    from resurssimalli.optimize.commands import optimize_command
+
+    optimize_command(
+        load(scenario, set_), out, console, time_limit=time_limit, gap=gap, objective=objective, pareto=pareto
+    )
+
+
 def main() -> None:
     """Console-script entry point: user errors → message on stderr, exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

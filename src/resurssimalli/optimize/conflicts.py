@@ -38,31 +38,33 @@ def rule_groups(m: pyo.ConcreteModel, inp: OptimisationInput) -> list[Rule]:
 
     verb = "exactly" if inp.use_all_htv else "at most"
     add(f"{verb} {inp.total_htv:g} HTV are placed (staff.total_htv, staff.use_all_htv)", "total_htv")
+    band = "(staff.customer_facing_split ± staff.split_tolerance)"
     for g in inp.split:
         lo, hi = max(g.share - inp.split_tolerance, 0), min(g.share + inp.split_tolerance, 1)
         add(
-            f"customer-facing split: '{g.name}' gets at least {lo:.0%} (staff.customer_facing_split ± staff.split_tolerance)",
+            f"customer-facing split: '{g.name}' gets at least {lo:.0%} {band}",
             "split_low",
             g.name,
         )
         add(
-            f"customer-facing split: '{g.name}' gets at most {hi:.0%} (staff.customer_facing_split ± staff.split_tolerance)",
+            f"customer-facing split: '{g.name}' gets at most {hi:.0%} {band}",
             "split_high",
             g.name,
         )
+    if hasattr(m, "presence"):
+        for mu in m.presence:
+            add(
+                f"an office or a service point in municipality {mu} "
+                "(access.presence_required_in_every_municipality)",
+                "presence",
+                mu,
+            )
     if hasattr(m, "office_in_area"):
         for a in m.office_in_area:
             add(
                 f"at least one office in responsibility area {a} (access.office_required_in_every_area)",
                 "office_in_area",
                 a,
-            )
-    if hasattr(m, "presence"):
-        for mu in m.presence:
-            add(
-                f"an office or a service point in municipality {mu} (access.presence_required_in_every_municipality)",
-                "presence",
-                mu,
             )
     for j in m.force_open:
         add(f"site {j} forced open (sites.force_open)", "force_open", j)
@@ -76,7 +78,8 @@ def rule_groups(m: pyo.ConcreteModel, inp: OptimisationInput) -> list[Rule]:
         )
     for j in m.home_office:
         add(
-            f"{sites[j].kind.replace('_', ' ')} {j} is run from an open office of area {sites[j].area} (sites.csv)",
+            f"{sites[j].kind.replace('_', ' ')} {j} is run from an open office of area {sites[j].area} "
+            "(sites.csv)",
             "home_office",
             j,
         )

@@ -1,0 +1,74 @@
+"""``resurssimalli optimize``: solve, print the plan for planners, write the run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+
+from resurssimalli.optimize.api import OptimizeResult, optimize
+from resurssimalli.runs import RunFolder
+from resurssimalli.scenario.load import Scenario
+
+
+def htv_table(result: OptimizeResult) -> pd.DataFrame:
+    """HTV by area (rows) and service line (columns), with totals."""
+    alloc = result.allocation
+    if alloc.empty:
+        return pd.DataFrame()
+    t = alloc.pivot_table(index="area", columns="service_line", values="htv", aggfunc="sum", fill_value=0.0)
+    t["total"] = t.sum(axis=1)
+    t.loc["total"] = t.sum(axis=0)
+    return t.reset_index()
+
+
+def print_result(result: OptimizeResult, console: Console) -> None:
+    from resurssimalli.report.console import df_table
+
+    s = result.summary
+    label = "proven optimal" if s["status"] == "optimal" else f"NOT proven optimal ({s['status']})"
+    gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "unknown"
+    console.print(
+        f"[bold]{s['scenario']}[/bold]: objective {s['objective_name']} = {s['objective']:,.0f} EUR/year, "
+        f"{label}, gap {gap}; build {s['build_seconds']:.2f} s, solve {s['solve_seconds']:.2f} s",
+        highlight=False,
+    )
+    console.print(
+        f"HTV: required by the workload {s['htv_required']:.2f}, allocated {s['htv_allocated']:.2f} "
+        f"of {s['htv_total']:g}; longest trip {s['longest_trip_minutes']:.1f} min",
+        highlight=False,
+    )
+    console.print(df_table(htv_table(result), "HTV by area and service line", "{:,.2f}"))
+    open_sites = result.sites[result.sites["open"]]
+    console.print(df_table(open_sites, "Open sites", "{:,.2f}"))
+    for area, lines in s["unserved"].items():
+        for line, hours in lines.items():
+            console.print(f"[yellow]shortfall[/yellow] {area} / {line}: {hours:,.0f} hours a year unserved")
+    for point, visits in s["uncovered_visits"].items():
+        console.print(
+            f"[yellow]shortfall[/yellow] {point}: {visits:,.0f} visits a year with no site in reach"
+        )
+
+
+def optimize_command(
+    scenario: Scenario,
+    out: Path | None,
+    console: Console,
+    *,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    objective: str | None = None,
+    pareto: int | None = None,
+) -> Path:
+    """Optimise, print, write allocation/sites/access/costs.csv, summary.json (+ pareto.csv)."""
+    result = optimize(scenario, objective=objective, time_limit=time_limit, gap=gap, pareto=pareto)
+    print_result(result, console)
+    if result.pareto is not None:
+        from resurssimalli.report.console import df_table
+
+        console.print(df_table(result.pareto, "Cost–accessibility front", "{:,.1f}"))
+    with RunFolder.new(scenario.name, out, scenario=scenario, command="optimize") as rf:
+        result.write(rf)
+    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    return rf.final
