@@ -63,6 +63,39 @@ def simulate_task(task: Task) -> pd.DataFrame:
     return run_replication(task.scenario, task.allocation, task.replication, task.seed, task.months)
 
 
+def grid(
+    scenarios: Sequence[Scenario],
+    allocation: Allocation,
+    replications: int,
+    seed: int,
+    months: int | None = None,
+) -> list[Task]:
+    """Every (scenario, replication) task; the seed is shared, never derived from the scenario."""
+    return [Task(s, allocation, r, seed, months) for s in scenarios for r in range(replications)]
+
+
+def run_grid(
+    tasks: Sequence[Task],
+    *,
+    kind: Kind = "processes",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    task_fn: Callable[[Task], pd.DataFrame] = simulate_task,
+) -> pd.DataFrame:
+    """Run tasks in memory (no store) and return their tables in task order; raise on any failure."""
+    results: dict[str, pd.DataFrame] = {}
+    failures: list[dict[str, Any]] = []
+
+    def on_error(t: Task, exc: BaseException) -> None:
+        failures.append({**t.describe(), "error": f"{type(exc).__name__}: {exc}"})
+
+    with executor(kind, jobs, scheduler) as ex:
+        run_all(ex, task_fn, tasks, lambda t, df: results.__setitem__(t.key, df), on_error)
+    if failures:
+        raise SweepIncomplete(Path("<memory>"), failures, len(tasks))
+    return pd.concat([results[t.key] for t in tasks], ignore_index=True)
+
+
 @dataclass
 class SweepResult:
     folder: Path
@@ -145,7 +178,7 @@ def sweep(
         store.write_plan(plan)
     allocation.check(scenarios[0])
 
-    tasks = [Task(s, allocation, r, seed, months) for s in scenarios for r in range(replications)]
+    tasks = grid(scenarios, allocation, replications, seed, months)
     done = store.done()
     todo = [t for t in tasks if t.key not in done]
     log.info("sweep %s: %d tasks, %d already done", folder, len(tasks), len(tasks) - len(todo))
