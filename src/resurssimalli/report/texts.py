@@ -48,8 +48,8 @@ class Texts:
         if self.lang not in LANGS:
             raise InputError("--lang", "lang", f"one of {list(LANGS)}, got {self.lang!r}")
 
-    def __call__(self, key: str, **values: Any) -> Any:
-        entry = _table()[key][self.lang]
+    def __call__(self, text_key: str, /, **values: Any) -> Any:
+        entry = _table()[text_key][self.lang]
         return entry.format(**values) if values and isinstance(entry, str) else entry
 
     def name(self, prefix: str, value: str) -> str:
@@ -90,4 +90,3 @@ def parse_number(s: str, lang: str) -> float:
     else:
         s = s.replace(",", "")
     return float(s)
-

@@ -1,0 +1,273 @@
+"""The memo's tables, derived from a run's result tables (pure functions, numbers unformatted).
+
+Each function returns ``None`` when the run lacks the tables it needs. Formatting, translation
+and small-cell suppression happen later (:mod:`.memo`, :mod:`.suppression`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from resurssimalli.report.results import RunResults
+from resurssimalli.scenario.customers import INDICATORS, central_cost_key, customer_mix
+from resurssimalli.scenario.schema import SERVICE_LINES
+
+KIND_ORDER = {"office": 0, "service_point": 1, "popup": 2}
+TOTAL = "total"
+
+
+def _order(values: list[str], reference: list[str]) -> list[str]:
+    known = [v for v in reference if v in values]
+    return known + sorted(v for v in values if v not in reference)
+
+
+def open_sites(res: RunResults) -> pd.DataFrame | None:
+    """Open sites: municipality, site, name, kind, htv, workstations, workstations_used."""
+    sites = res.table("sites.csv")
+    if sites is None:
+        return None
+    region = res.scenario.region
+    out = sites[sites["open"]].copy()
+    out["name"] = [region.sites[s].name if s in region.sites else s for s in out["site"]]
+    out["_m"] = out["municipality"].map({m: i for i, m in enumerate(region.municipalities)})
+    out["_k"] = out["kind"].map(KIND_ORDER).fillna(9)
+    out = out.sort_values(["_m", "_k", "site"])
+    cols = ["municipality", "site", "name", "kind", "htv", "workstations", "workstations_used"]
+    return out[cols].reset_index(drop=True)
+
+
+def site_counts(res: RunResults) -> dict[str, int] | None:
+    """Number of open sites by kind."""
+    s = open_sites(res)
+    if s is None:
+        return None
+    return {k: int((s["kind"] == k).sum()) for k in KIND_ORDER}
+
+
+def htv_by_area_line(res: RunResults) -> pd.DataFrame | None:
+    """Area x service line HTV with a ``total`` column and a ``total`` row (index: area)."""
+    alloc = res.table("allocation.csv")
+    if alloc is None:
+        return None
+    wide = alloc.pivot_table(
+        index="area", columns="service_line", values="htv", aggfunc="sum", fill_value=0.0
+    )
+    wide = wide.reindex(
+        index=_order(list(wide.index), list(res.scenario.region.areas)),
+        columns=_order(list(wide.columns), list(SERVICE_LINES)),
+    )
+    wide[TOTAL] = wide.sum(axis=1)
+    wide.loc[TOTAL] = wide.sum(axis=0)
+    wide.columns.name = None
+    return wide
+
+
+def cost_by_municipality(res: RunResults) -> pd.DataFrame | None:
+    """Municipality x cost item (EUR/year) with ``total`` column and row (index: municipality)."""
+    costs = res.table("costs.csv")
+    if costs is None:
+        return None
+    items = list(dict.fromkeys(costs["cost_item"]))
+    wide = costs.pivot_table(
+        index="municipality", columns="cost_item", values="eur", aggfunc="sum", fill_value=0.0
+    )
+    wide = wide.reindex(
+        index=_order(list(wide.index), list(res.scenario.region.municipalities)), columns=items
+    )
+    wide[TOTAL] = wide.sum(axis=1)
+    wide.loc[TOTAL] = wide.sum(axis=0)
+    wide.columns.name = None
+    return wide
+
+
+def central_cost(res: RunResults) -> pd.DataFrame | None:
+    """The centralised services' cost shared by the scenario's key: municipality, share, eur.
+
+    The amount is the run's centralised cost: cost rows whose item names ``central``, else the
+    HTV of the ``centralised`` service line in the allocation times the cost per HTV.
+    """
+    key = central_cost_key(res.scenario)
+    costs, alloc = res.table("costs.csv"), res.table("allocation.csv")
+    amount: float | None = None
+    if costs is not None and costs["cost_item"].str.contains("central").any():
+        amount = float(costs.loc[costs["cost_item"].str.contains("central"), "eur"].sum())
+    elif alloc is not None:
+        htv = float(alloc.loc[alloc["service_line"] == "centralised", "htv"].sum())
+        amount = htv * res.scenario.config.staff.cost_per_htv_eur
+    if amount is None:
+        return None
+    out = pd.DataFrame({"municipality": key.index, "share": key.to_numpy(), "eur": key.to_numpy() * amount})
+    total = pd.DataFrame({"municipality": [TOTAL], "share": [key.sum()], "eur": [amount]})
+    return pd.concat([out, total], ignore_index=True)
+
+
+def customers_by_point(res: RunResults) -> pd.Series:
+    """Customers (July stock, segmented and scaled by the scenario) living at each demand point."""
+    region = res.scenario.region
+    stock = customer_mix(res.scenario).groupby("municipality")["stock"].sum()
+    return pd.Series(
+        {
+            p.id: float(stock.get(p.municipality, 0.0)) * p.customer_share
+            for p in region.demand_points.values()
+        }
+    )
+
+
+@dataclass(frozen=True)
+class AccessSummary:
+    limit: float
+    within_share: float
+    mean_minutes: float
+    longest_minutes: float
+    longest_point: str
+    longest_site: str
+
+
+def access_by_point(res: RunResults) -> pd.DataFrame | None:
+    """Per demand point: municipality, main site, customers, mean and longest trip, share within limit."""
+    acc = res.table("access.csv")
+    if acc is None:
+        return None
+    limit = res.scenario.config.access.max_travel_minutes
+    region = res.scenario.region
+    cust = customers_by_point(res)
+    acc = acc[acc["share"] > 0]
+    rows = []
+    for p, g in acc.groupby("demand_point", sort=False):
+        w = g["share"] / g["share"].sum()
+        main = g.loc[g["share"].idxmax(), "site"]
+        rows.append(
+            {
+                "demand_point": p,
+                "name": region.demand_points[p].name if p in region.demand_points else p,
+                "municipality": g["municipality"].iloc[0],
+                "site": main,
+                "sites": int(len(g)),
+                "customers": float(cust.get(p, math.nan)),
+                "mean_minutes": float((w * g["minutes"]).sum()),
+                "max_minutes": float(g["minutes"].max()),
+                "within_share": float(w[g["minutes"] <= limit + 1e-9].sum()),
+            }
+        )
+    out = pd.DataFrame(rows)
+    order = {p: i for i, p in enumerate(region.demand_points)}
+    out["_o"] = out["demand_point"].map(order).fillna(len(order))
+    return out.sort_values(["_o", "demand_point"]).drop(columns="_o").reset_index(drop=True)
+
+
+def access_summary(res: RunResults) -> AccessSummary | None:
+    """Customer-weighted share within the travel limit, mean trip, and the longest trip."""
+    acc = res.table("access.csv")
+    by_point = access_by_point(res)
+    if acc is None or by_point is None or by_point.empty:
+        return None
+    w = by_point["customers"].fillna(0.0)
+    total = float(w.sum())
+    acc = acc[acc["share"] > 0]
+    worst = acc.loc[acc["minutes"].idxmax()]
+    limit = res.scenario.config.access.max_travel_minutes
+    return AccessSummary(
+        limit=float(limit),
+        within_share=float((w * by_point["within_share"]).sum() / total) if total else math.nan,
+        mean_minutes=float((w * by_point["mean_minutes"]).sum() / total) if total else math.nan,
+        longest_minutes=float(worst["minutes"]),
+        longest_point=str(worst["demand_point"]),
+        longest_site=str(worst["site"]),
+    )
+
+
+def verdict(op: str, target: float, low: float, high: float, mean: float) -> str:
+    """``meets`` when the whole CI satisfies the target, ``fails`` when none of it does, else ``at_risk``.
+
+    Without a CI (one replication) the mean decides between meets and fails.
+    """
+    if math.isnan(low) or math.isnan(high):
+        low = high = mean
+    ok = (lambda x: x >= target) if op == ">=" else (lambda x: x <= target)
+    if ok(low) and ok(high):
+        return "meets"
+    if not ok(low) and not ok(high):
+        return "fails"
+    return "at_risk"
+
+
+def stress(res: RunResults) -> pd.DataFrame | None:
+    """Each scenario's KPI against each target: scenario, kpi, group, op, target, mean, CI, n, verdict."""
+    summary = res.table("summary.csv")
+    if summary is None:
+        return None
+    rows = []
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    for t in res.scenario.config.targets:
+        for sc in scenarios:
+            hit = summary[
+                (summary["scenario"] == sc) & (summary["kpi"] == t.kpi) & (summary["group"] == t.group)
+            ]
+            if hit.empty:
+                continue
+            r = hit.iloc[0]
+            rows.append(
+                {
+                    "scenario": sc,
+                    "kpi": t.kpi,
+                    "group": t.group,
+                    "op": t.op,
+                    "target": float(t.value),
+                    "mean": float(r["mean"]),
+                    "ci_low": float(r["ci_low"]),
+                    "ci_high": float(r["ci_high"]),
+                    "n": int(r["n"]),
+                    "verdict": verdict(
+                        t.op, t.value, float(r["ci_low"]), float(r["ci_high"]), float(r["mean"])
+                    ),
+                }
+            )
+    cols = ["scenario", "kpi", "group", "op", "target", "mean", "ci_low", "ci_high", "n", "verdict"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def comparison_all(res: RunResults) -> pd.DataFrame | None:
+    """Paired differences against the baseline for the whole area (group ``all``)."""
+    comp = res.table("comparison.csv")
+    if comp is None:
+        return None
+    return comp[comp["group"] == "all"].reset_index(drop=True)
+
+
+def marginal_htv(res: RunResults) -> pd.DataFrame | None:
+    """Shadow price of one more HTV (EUR/year) by area (``all`` when the run gives one number)."""
+    if res.solver is None:
+        return None
+    sp: Any = res.solver.get("shadow_price_htv")
+    if sp is None:
+        return None
+    if isinstance(sp, Mapping):
+        items = [(str(k), float(v)) for k, v in sp.items() if v is not None]
+    else:
+        items = [("all", float(sp))]
+    return pd.DataFrame(items, columns=["area", "eur_per_htv"]) if items else None
+
+
+def labour_market_cells(res: RunResults) -> tuple[pd.DataFrame, pd.Series]:
+    """Unemployed job seekers of the stock period, municipality x group (NaN = suppressed at source),
+    and the published totals by group."""
+    s = res.scenario
+    period = s.config.demand.stock_period
+    lm = s.region.labour_market
+    wide = lm.wide(period)[list(INDICATORS)].reindex(list(s.region.municipalities))
+    totals = pd.Series({i: lm.total(i, period) for i in INDICATORS})
+    return wide, totals
+
+
+def customer_cells(res: RunResults) -> tuple[pd.DataFrame, pd.Series]:
+    """Estimated customers (stock) by municipality x service need, and exact totals by need."""
+    mix = customer_mix(res.scenario)
+    wide = mix.pivot_table(index="municipality", columns="service_line", values="stock", aggfunc="sum")
+    lines = [c for c in SERVICE_LINES if c in wide.columns]
+    wide = wide.reindex(index=list(res.scenario.region.municipalities), columns=lines)
+    return wide, wide.sum(axis=0)
