@@ -1,0 +1,108 @@
+"""The optimiser's plan as the simulation reads it: three frozen tables.
+
+``Allocation`` holds copies of the optimiser's ``allocation`` (area, municipality, site,
+service_line, htv), ``sites`` (site, municipality, kind, open, htv, workstations,
+workstations_used) and ``access`` (demand_point, municipality, site, share, minutes) tables. It
+is built from an ``OptimizeResult``, a run folder (``load_result``) or DataFrames, and checked
+against the region: bad tables raise :class:`InputError` naming the file and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from resurssimalli.errors import InputError
+from resurssimalli.scenario.load import Scenario
+from resurssimalli.scenario.schema import SERVICE_LINES
+
+ALLOCATION_COLUMNS = ("area", "municipality", "site", "service_line", "htv")
+SITES_COLUMNS = ("site", "municipality", "kind", "open", "htv", "workstations", "workstations_used")
+ACCESS_COLUMNS = ("demand_point", "municipality", "site", "share", "minutes")
+SHARE_TOL = 1e-3
+
+
+def _frozen_copy(df: pd.DataFrame, columns: tuple[str, ...], source: str, name: str) -> pd.DataFrame:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(source, f"{name}.<columns>", f"columns {list(columns)}; missing {missing}")
+    return df.loc[:, list(columns)].reset_index(drop=True).copy()
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The optimiser's allocation, site and access tables (copies; treat as read-only)."""
+
+    allocation: pd.DataFrame
+    sites: pd.DataFrame
+    access: pd.DataFrame
+    source: str = "<allocation>"
+
+    @classmethod
+    def from_frames(
+        cls, allocation: pd.DataFrame, sites: pd.DataFrame, access: pd.DataFrame, source: str = "<frames>"
+    ) -> Allocation:
+        return cls(
+            _frozen_copy(allocation, ALLOCATION_COLUMNS, source, "allocation"),
+            _frozen_copy(sites, SITES_COLUMNS, source, "sites"),
+            _frozen_copy(access, ACCESS_COLUMNS, source, "access"),
+            source,
+        )
+
+    @classmethod
+    def from_result(cls, result: Any, source: str = "<optimize>") -> Allocation:
+        """From an ``OptimizeResult`` (anything with .allocation, .sites and .access frames)."""
+        return cls.from_frames(result.allocation, result.sites, result.access, source)
+
+    @classmethod
+    def from_run_folder(cls, run_dir: str | Path) -> Allocation:
+        """Read a run folder's allocation.csv, sites.csv and access.csv (via the optimiser's reader)."""
+        run_dir = Path(run_dir)
+        for name in ("allocation.csv", "sites.csv", "access.csv"):
+            if not (run_dir / name).exists():
+                raise InputError(run_dir / name, "<file>", "an optimiser run folder with this file")
+        try:
+            from resurssimalli.optimize import load_result
+        except ImportError:  # the optimiser package not installed: read the three CSVs directly
+            return cls.from_frames(*(pd.read_csv(run_dir / n) for n in _FILES), source=str(run_dir))
+        return cls.from_result(load_result(run_dir), source=str(run_dir))
+
+    def customer_htv(self) -> float:
+        return float(self.allocation["htv"].sum())
+
+    def check(self, scenario: Scenario) -> None:
+        """Names known to the region, non-negative HTV, access shares summing to 1 per demand point."""
+        region = scenario.region
+        src = self.source
+        for i, r in enumerate(self.allocation.itertuples(index=False)):
+            key = f"allocation.csv row {i + 1}"
+            if r.area not in region.areas:
+                raise InputError(src, f"{key}.area", f"a known area {sorted(region.areas)}, got {r.area!r}")
+            if r.service_line not in SERVICE_LINES:
+                raise InputError(src, f"{key}.service_line", f"one of {list(SERVICE_LINES)}")
+            if not pd.notna(r.htv) or float(r.htv) < 0:
+                raise InputError(src, f"{key}.htv", f"a non-negative number, got {r.htv!r}")
+        acc = self.access
+        for i, r in enumerate(acc.itertuples(index=False)):
+            key = f"access.csv row {i + 1}"
+            if r.demand_point not in region.demand_points:
+                raise InputError(src, f"{key}.demand_point", f"a known demand point, got {r.demand_point!r}")
+            if r.site not in region.sites:
+                raise InputError(src, f"{key}.site", f"a known site, got {r.site!r}")
+            if not (pd.notna(r.share) and 0 <= float(r.share) <= 1 + SHARE_TOL):
+                raise InputError(src, f"{key}.share", f"a share 0..1, got {r.share!r}")
+            if not (pd.notna(r.minutes) and float(r.minutes) >= 0):
+                raise InputError(src, f"{key}.minutes", f"non-negative minutes, got {r.minutes!r}")
+        sums = acc.groupby("demand_point")["share"].sum()
+        for p in region.demand_points:
+            s = float(sums.get(p, 0.0))
+            if abs(s - 1.0) > SHARE_TOL:
+                raise InputError(
+                    src, f"access.csv share[{p}]", f"shares of {p}'s sites summing to 1, got {s:.4f}"
+                )
+
+
+_FILES = ("allocation.csv", "sites.csv", "access.csv")

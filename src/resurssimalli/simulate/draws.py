@@ -1,0 +1,286 @@
+"""Random inputs of one replication, drawn up front from the activity streams (pure numpy).
+
+Each customer's attributes are drawn once, at registration (or for the starting stock): service
+need (line), age group, demand point, site for face-to-face meetings, remote preference and an
+Exp(1) variate that fixes the exit time through the cumulative exit hazard. Registrations are
+thinned from a scenario-independent envelope process, so a scenario with more inflow keeps all
+of the baseline's customers and adds more: scenario differences pair up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from resurssimalli.simulate.calendar import DAYS_PER_MONTH
+from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
+from resurssimalli.simulate.streams import child_generators
+
+AGE_GROUPS = ("under_30", "30_49", "over_50")
+YOUTH = LINE_INDEX["youth"]
+MULTI = LINE_INDEX["multi_sector"]
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Customers as columns (one row each), sorted by registration time."""
+
+    reg: np.ndarray  # registration time in days (negative for the starting stock)
+    exit: np.ndarray  # exit time in days (may lie beyond the run)
+    muni: np.ndarray
+    line: np.ndarray
+    dp: np.ndarray
+    minutes: np.ndarray  # one-way travel minutes to the customer's site
+    remote: np.ndarray  # bool
+    age: np.ndarray  # index into AGE_GROUPS
+    first_due: np.ndarray  # stock only: day of the next conversation (else -1)
+    source: np.ndarray  # 0 stock, 1 inflow, 2 plant closure
+
+    def __len__(self) -> int:
+        return len(self.reg)
+
+
+def _rates(p: SimParams, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r0, r1, r2 = p.hazard_per_month
+    return r0 * mult, r1 * mult, r2 * mult
+
+
+def cum_hazard(a: np.ndarray, r: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Cumulative exit hazard at spell length ``a`` (months); piecewise constant 0-3, 3-12, 12+."""
+    return r[0] * np.minimum(a, 3.0) + r[1] * np.clip(a - 3.0, 0.0, 9.0) + r[2] * np.maximum(a - 12.0, 0.0)
+
+
+def inv_cum_hazard(y: np.ndarray, r: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Spell length (months) at which the cumulative hazard reaches ``y`` (inf if never)."""
+    h3 = 3.0 * r[0]
+    h12 = h3 + 9.0 * r[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a0 = np.where(r[0] > 0, y / r[0], np.inf)
+        a1 = np.where(r[1] > 0, 3.0 + (y - h3) / r[1], np.inf)
+        a2 = np.where(r[2] > 0, 12.0 + (y - h12) / r[2], np.inf)
+    return np.where(y <= h3, a0, np.where(y <= h12, a1, a2))
+
+
+def _elapsed(p: SimParams, line: np.ndarray, long_term: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Elapsed spell (months) of the stock: density ∝ survival, below or above 12 months."""
+    out = np.empty(len(u))
+    grid = np.linspace(0.0, p.max_elapsed_months, int(p.max_elapsed_months * 50) + 1)
+    for li in range(len(LINES)):
+        mult = np.array(p.line_hazard_mult[li])
+        surv = np.exp(-cum_hazard(grid, _rates(p, mult)))
+        for lt, lo, hi in ((False, 0.0, 12.0), (True, 12.0, p.max_elapsed_months)):
+            sel = (line == li) & (long_term == lt)
+            if not sel.any():
+                continue
+            g = grid[(grid >= lo) & (grid <= hi)]
+            s = surv[(grid >= lo) & (grid <= hi)]
+            cdf = np.concatenate([[0.0], np.cumsum((s[1:] + s[:-1]) / 2 * np.diff(g))])
+            if cdf[-1] <= 0:
+                out[sel] = lo + u[sel] * (hi - lo)
+            else:
+                out[sel] = np.interp(u[sel] * cdf[-1], cdf, g)
+    return out
+
+
+def _pick_dp(p: SimParams, muni: np.ndarray, u: np.ndarray) -> np.ndarray:
+    dp = np.empty(len(u), dtype=np.int64)
+    for m, (idx, cum) in enumerate(p.dp_cum_by_muni):
+        sel = muni == m
+        k = np.minimum(np.searchsorted(np.array(cum), u[sel], side="right"), len(idx) - 1)
+        dp[sel] = np.array(idx)[k]
+    return dp
+
+
+def _pick_minutes(p: SimParams, dp: np.ndarray, u: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(u))
+    for i, (cum, minutes) in enumerate(p.access_cum):
+        sel = dp == i
+        if sel.any() and minutes:
+            k = np.minimum(np.searchsorted(np.array(cum), u[sel], side="right"), len(minutes) - 1)
+            out[sel] = np.array(minutes)[k]
+    return out
+
+
+def _age(p: SimParams, muni: np.ndarray, line: np.ndarray, u: np.ndarray) -> np.ndarray:
+    older = u < p.over_50_share[muni]
+    return np.where(line == YOUTH, 0, np.where(older, 2, 1)).astype(np.int64)
+
+
+def _exit(p: SimParams, reg: np.ndarray, elapsed: np.ndarray, line: np.ndarray, e: np.ndarray) -> np.ndarray:
+    r = _rates(p, np.array(p.line_hazard_mult)[line])
+    spell = inv_cum_hazard(cum_hazard(elapsed, r) + e, r)
+    return reg + (spell - elapsed) * DAYS_PER_MONTH
+
+
+def draw_stock(p: SimParams, rng: np.random.Generator, rng_schedule: np.random.Generator) -> Cohort:
+    """The starting stock by municipality and line, long-term counts as in the plan's table."""
+    start = 0.0  # the run's first day (the warm-up, if any, begins here)
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("muni", "line", "lt", "u", "e")}
+    for m in range(len(p.municipalities)):
+        counts = p.stock_counts[m]
+        line = np.repeat(np.arange(len(LINES)), counts)
+        n = len(line)
+        key = rng.random(n) - (line == MULTI)  # long-term unemployed are multi-sector customers first
+        lt = np.zeros(n, dtype=bool)
+        lt[np.argsort(key, kind="stable")[: int(p.long_term_counts[m])]] = True
+        cols["muni"].append(np.full(n, m))
+        cols["line"].append(line)
+        cols["lt"].append(lt)
+        cols["u"].append(rng.random((n, 5)))
+        cols["e"].append(rng.standard_exponential(n))
+    muni = np.concatenate(cols["muni"]).astype(np.int64)
+    line = np.concatenate(cols["line"]).astype(np.int64)
+    lt = np.concatenate(cols["lt"])
+    u = np.concatenate(cols["u"])
+    e = np.concatenate(cols["e"])
+    elapsed = _elapsed(p, line, lt, u[:, 0])
+    reg = start - elapsed * DAYS_PER_MONTH
+    dp = _pick_dp(p, muni, u[:, 1])
+    phase = rng_schedule.random(len(line))
+    first_phase = (-reg) < p.first_phase_days
+    interval = np.where(first_phase, p.first_phase_interval_days, np.array(p.later_interval_days)[line])
+    return Cohort(
+        reg=reg,
+        exit=_exit(p, np.full(len(reg), start), elapsed, line, e),
+        muni=muni,
+        line=line,
+        dp=dp,
+        minutes=_pick_minutes(p, dp, u[:, 3]),
+        remote=u[:, 2] < p.remote_share,
+        age=_age(p, muni, line, u[:, 4]),
+        first_due=np.floor(start + phase * interval).astype(np.int64),
+        source=np.zeros(len(line), dtype=np.int64),
+    )
+
+
+def draw_arrivals(p: SimParams, rng: np.random.Generator) -> Cohort:
+    """New registrations over the run: envelope Poisson process per municipality, thinned."""
+    cal = p.calendar
+    n_days = cal.n_days
+    parts: list[dict[str, np.ndarray]] = []
+    for m in range(len(p.municipalities)):
+        env = float(p.envelope_per_day[m])
+        n = rng.poisson(env * n_days)
+        t = np.sort(rng.random(n) * n_days)
+        u = rng.random((n, 6))
+        e = rng.standard_exponential(n)
+        day = t.astype(np.int64)
+        rate_line = p.inflow_per_day[m]
+        lam = rate_line.sum() * p.seasonality[cal.cal_month[day] - 1]
+        keep = u[:, 0] * env < lam
+        if rate_line.sum() > 0:
+            cum = np.cumsum(rate_line / rate_line.sum())
+            line = np.minimum(np.searchsorted(cum, u[:, 1], side="right"), len(LINES) - 1)
+        else:
+            line = np.zeros(n, dtype=np.int64)
+        parts.append(
+            {"t": t[keep], "u": u[keep], "e": e[keep], "line": line[keep], "muni": np.full(keep.sum(), m)}
+        )
+    return _cohort(p, parts, source=1)
+
+
+def draw_closures(p: SimParams, rng: np.random.Generator) -> Cohort:
+    """Plant-closure registrations: spread over working days from the closure date."""
+    cal = p.calendar
+    parts: list[dict[str, np.ndarray]] = []
+    gens = child_generators(rng, len(p.closures)) if p.closures else []
+    for c, g in zip(p.closures, gens, strict=True):
+        j = g.integers(0, c.spread, c.n)
+        k0 = int(cal.wd_upto[c.day - 1]) if c.day > 0 else 0
+        idx = np.minimum(k0 + j, len(cal.wd_days) - 1)
+        t = cal.wd_days[idx] + g.random(c.n)
+        u = g.random((c.n, 6))
+        e = g.standard_exponential(c.n)
+        line = np.minimum(np.searchsorted(np.array(c.line_cum), u[:, 1], side="right"), len(LINES) - 1)
+        part = {"t": t, "u": u, "e": e, "line": line, "muni": np.full(c.n, c.municipality)}
+        if c.demand_point >= 0:
+            part["dp"] = np.full(c.n, c.demand_point)
+        parts.append(part)
+    return _cohort(p, parts, source=2)
+
+
+def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: int) -> Cohort:
+    if not parts or sum(len(x["t"]) for x in parts) == 0:
+        z = np.zeros(0)
+        zi = np.zeros(0, dtype=np.int64)
+        return Cohort(z, z, zi, zi, zi, z, np.zeros(0, dtype=bool), zi, zi, zi)
+    t = np.concatenate([x["t"] for x in parts])
+    u = np.concatenate([x["u"] for x in parts])
+    e = np.concatenate([x["e"] for x in parts])
+    line = np.concatenate([x["line"] for x in parts]).astype(np.int64)
+    muni = np.concatenate([x["muni"] for x in parts]).astype(np.int64)
+    dp = _pick_dp(p, muni, u[:, 2])
+    fixed = np.concatenate([x.get("dp", np.full(len(x["t"]), -1)) for x in parts])
+    dp = np.where(fixed >= 0, fixed, dp)
+    order = np.argsort(t, kind="stable")
+    cohort = Cohort(
+        reg=t,
+        exit=_exit(p, t, np.zeros(len(t)), line, e),
+        muni=muni,
+        line=line,
+        dp=dp,
+        minutes=_pick_minutes(p, dp, u[:, 4]),
+        remote=u[:, 3] < p.remote_share,
+        age=_age(p, muni, line, u[:, 5]),
+        first_due=np.full(len(t), -1, dtype=np.int64),
+        source=np.full(len(t), source, dtype=np.int64),
+    )
+    return Cohort(*(getattr(cohort, f)[order] for f in cohort.__dataclass_fields__))
+
+
+def draw_rosters(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """On-duty matrix [coach, day] (working, not absent) and the capacity factor per day (vacancies).
+
+    Outside July each coach is absent on a working day with probability ``other_share``; in July
+    each coach takes one block of ``round(july_share × July's working days)`` consecutive working
+    days at a random start. Shortages add sick leave and leave ``vacancy_share`` of posts unfilled.
+    """
+    cal = p.calendar
+    n_days = len(cal.working)
+    n = p.n_coaches
+    p_abs = np.where(cal.cal_month == 7, 0.0, p.other_share)
+    factor = np.ones(n_days)
+    days = np.arange(n_days)
+    for s in p.shortages:
+        on = (days >= s.start_day) & (days < s.end_day)
+        p_abs = np.where(on, p_abs + s.extra_sick_leave_share, p_abs)
+        factor = np.where(on, factor * (1 - s.vacancy_share), factor)
+    absent = rng.random((n, n_days)) < np.minimum(p_abs, 1.0)
+    years = sorted({int(y) for y in range(cal.sim_start.year, cal.date(n_days - 1).year + 1)})
+    for y in years:
+        jul = np.flatnonzero(
+            cal.working & (cal.cal_month == 7) & (days < n_days) & _year_mask(cal, y, n_days)
+        )
+        if len(jul) == 0:
+            continue
+        b = int(round(p.july_share * len(jul)))
+        starts = rng.integers(0, len(jul) - b + 1, n)
+        if b == 0:
+            continue
+        for c in range(n):
+            absent[c, jul[starts[c] : starts[c] + b]] = True
+    on_duty = cal.working[None, :] & ~absent
+    return on_duty, factor
+
+
+def _year_mask(cal: object, year: int, n_days: int) -> np.ndarray:
+    start = cal.sim_start  # type: ignore[attr-defined]
+    first = (np.datetime64(f"{year}-01-01") - np.datetime64(start)).astype(int)
+    last = (np.datetime64(f"{year + 1}-01-01") - np.datetime64(start)).astype(int)
+    d = np.arange(n_days)
+    return (d >= first) & (d < last)
+
+
+def draw_employer_requests(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Employer service requests: (times, municipality), Poisson per municipality."""
+    n_days = p.calendar.n_days
+    ts, ms = [], []
+    for m, rate in enumerate(p.employer_requests_per_day):
+        n = rng.poisson(float(rate) * n_days)
+        ts.append(rng.random(n) * n_days)
+        ms.append(np.full(n, m, dtype=np.int64))
+    t = np.concatenate(ts)
+    mm = np.concatenate(ms)
+    order = np.argsort(t, kind="stable")
+    return t[order], mm[order]

@@ -1,0 +1,153 @@
+"""KPIs per replication and month, as a long table ``scenario, replication, month, kpi, group, value``.
+
+* ``initial_interview_on_time_share`` — of the new customers whose interview deadline falls in
+  the month (and who were still registered on that day), the share interviewed by the deadline;
+  groups ``all`` and municipalities.
+* ``initial_interview_wait_days_mean`` / ``_p90`` — working days from registration to the
+  interview, over the interviews held in the month (NaN if none); ``all`` and municipalities.
+* ``overdue_conversations`` — month-end backlog: customers whose booked conversation is more
+  than ``service.conversation_grace_working_days`` working days past due; ``all`` and lines.
+* ``caseload_per_coach`` — month-end customers with a named coach per coach HTV; ``all`` and lines.
+* ``staff_utilisation`` — (meetings + indirect work + employer requests) / on-duty minutes in
+  the month; ``all``, service lines (with ``employer_services``) and ``area:<area>``.
+* ``stock`` — month-end job seekers; ``all``, municipalities and lines.
+* ``spells_past_3_months_share`` — of the customers who registered in the month, the share still
+  unemployed three months later; only months whose three-month follow-up ends inside the run;
+  ``all`` and municipalities.
+* ``customer_travel_minutes`` — customers' round-trip car minutes to face-to-face meetings in
+  the month; ``all`` and municipalities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from resurssimalli.simulate.calendar import DAYS_PER_MONTH
+from resurssimalli.simulate.model import ReplicationOutput
+from resurssimalli.simulate.params import EMPLOYER_LINE, LINES, SimParams
+
+COLUMNS = ["scenario", "replication", "month", "kpi", "group", "value"]
+
+
+def customer_table(p: SimParams, out: ReplicationOutput) -> pd.DataFrame:
+    """One row per customer of the run (stock and new registrations)."""
+    cs = out.customers
+    return pd.DataFrame(
+        {
+            "customer": [c.id for c in cs],
+            "source": [("stock", "inflow", "closure")[c.source] for c in cs],
+            "municipality": [p.municipalities[c.muni] for c in cs],
+            "line": [LINES[c.line0] for c in cs],
+            "line_now": [LINES[c.line] for c in cs],
+            "registered": [c.reg for c in cs],
+            "exit": [c.exit for c in cs],
+            "deadline_day": [c.deadline for c in cs],
+            "interview_day": [c.interview_day for c in cs],
+            "remote": [c.remote for c in cs],
+            "travel_minutes_one_way": [c.minutes for c in cs],
+        }
+    )
+
+
+def _rows(rows: list, month: int, kpi: str, values: dict[str, float]) -> None:
+    for g, v in values.items():
+        rows.append((month, kpi, g, float(v)))
+
+
+def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.DataFrame:
+    """The KPI table of one replication."""
+    cal = p.calendar
+    M = cal.months
+    munis = p.municipalities
+    rows: list[tuple[int, str, str, float]] = []
+    n_days = cal.n_days
+    kpi_month = cal.kpi_month
+
+    new = [c for c in out.customers if c.source > 0]
+    muni = np.array([c.muni for c in new], dtype=np.int64)
+    reg = np.array([c.reg for c in new])
+    reg_day = np.floor(reg).astype(np.int64) if len(new) else np.zeros(0, dtype=np.int64)
+    exit_ = np.array([c.exit for c in new])
+    deadline = np.array([c.deadline for c in new], dtype=np.int64)
+    iv = np.array([c.interview_day for c in new], dtype=np.int64)
+
+    # on time: deadlines falling inside the horizon; exits before the deadline day ends are excluded
+    held = iv >= 0
+    judged = (deadline < n_days) & (held | (exit_ >= deadline + 1))
+    dl_month = np.where(deadline < len(kpi_month), kpi_month[np.minimum(deadline, len(kpi_month) - 1)], M)
+    on_time = held & (iv <= deadline)
+    wait = np.where(held, cal.wd_upto[np.maximum(iv, 0)] - cal.wd_upto[np.clip(reg_day, 0, None)], -1)
+    iv_month = np.where(held, kpi_month[np.maximum(iv, 0)], -1)
+    cohort_month = np.where(reg_day >= 0, kpi_month[np.clip(reg_day, 0, None)], -1)
+    past3 = (exit_ - reg) > 3 * DAYS_PER_MONTH
+    follow_ok = [cal.month_start_days[k + 1] + 3 * DAYS_PER_MONTH <= n_days for k in range(M)]
+
+    for k in range(M):
+        groups = [("all", np.ones(len(new), dtype=bool))] + [(m, muni == i) for i, m in enumerate(munis)]
+        sel_dl = judged & (dl_month == k)
+        sel_iv = held & (iv_month == k)
+        sel_co = cohort_month == k
+        for g, gm in groups:
+            n = int((sel_dl & gm).sum())
+            rows.append(
+                (k, "initial_interview_on_time_share", g, on_time[sel_dl & gm].mean() if n else np.nan)
+            )
+            w = wait[sel_iv & gm]
+            rows.append((k, "initial_interview_wait_days_mean", g, w.mean() if len(w) else np.nan))
+            rows.append((k, "initial_interview_wait_days_p90", g, np.quantile(w, 0.9) if len(w) else np.nan))
+            if follow_ok[k]:
+                c = sel_co & gm
+                rows.append((k, "spells_past_3_months_share", g, past3[c].mean() if c.any() else np.nan))
+        _rows(
+            rows,
+            k,
+            "overdue_conversations",
+            {"all": out.overdue_line[k].sum(), **dict(zip(LINES, out.overdue_line[k], strict=True))},
+        )
+        line_htv = {
+            line: sum(f for f, cl in zip(p.coach_fte, p.coach_line, strict=True) if cl == line)
+            for line in LINES
+        }
+        total_htv = sum(line_htv.values())
+        case = {"all": out.caseload_line[k].sum() / total_htv if total_htv else np.nan}
+        for i, line in enumerate(LINES):
+            case[line] = out.caseload_line[k, i] / line_htv[line] if line_htv[line] else np.nan
+        _rows(rows, k, "caseload_per_coach", case)
+        _rows(
+            rows,
+            k,
+            "stock",
+            {
+                "all": out.stock_muni[k].sum(),
+                **dict(zip(munis, out.stock_muni[k], strict=True)),
+                **dict(zip(LINES, out.stock_line[k], strict=True)),
+            },
+        )
+        _rows(
+            rows,
+            k,
+            "customer_travel_minutes",
+            {"all": out.travel_muni[k].sum(), **dict(zip(munis, out.travel_muni[k], strict=True))},
+        )
+        util = {"all": _ratio(out.used[:, k].sum(), out.available[:, k].sum())}
+        lines_all = (*LINES, EMPLOYER_LINE)
+        cl = np.array(p.coach_line)
+        ca = np.array(p.coach_area)
+        for line in lines_all:
+            sel = cl == line
+            if sel.any():
+                util[line] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
+        for a, area in enumerate(p.areas):
+            sel = ca == a
+            if sel.any():
+                util[f"area:{area}"] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
+        _rows(rows, k, "staff_utilisation", util)
+    df = pd.DataFrame(rows, columns=["month", "kpi", "group", "value"])
+    df.insert(0, "replication", replication)
+    df.insert(0, "scenario", p.scenario)
+    return df[COLUMNS]
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else float("nan")

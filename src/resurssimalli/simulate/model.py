@@ -1,0 +1,389 @@
+"""The SimPy model of one replication: customers, coaches and the working-day service office.
+
+Design (a booking calendar, day-stepped): every customer is a SimPy process that registers and
+later exits (its exit time is fixed at registration by the exit hazard). A working-day process
+runs at midday of every working day: each on-duty coach's minutes (FTE × minutes per duty day ×
+vacancy factor, less the indirect work its caseload needs) go to the requests that are due,
+earliest deadline first — the customers' initial interviews from the interview queue of their
+area (integration-phase customers: the integration team's own queue) and the conversations due
+with the coach's own customers. An interview names the personal coach of the customer's
+service line (the least loaded in the team); each held meeting books the next one (every two
+weeks in the first phase, then by the line's interval). The coach changes to multi-sector
+support when a job-brokering or competence-development spell passes the threshold. Employer
+requests queue per area for the employer-service staff. Month-end processes take snapshots.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from resurssimalli.simulate.draws import (
+    Cohort,
+    draw_arrivals,
+    draw_closures,
+    draw_employer_requests,
+    draw_rosters,
+    draw_stock,
+)
+from resurssimalli.simulate.params import LINE_INDEX, LINES, SWITCHING_LINES, SimParams
+from resurssimalli.simulate.streams import streams
+
+MULTI = LINE_INDEX["multi_sector"]
+SWITCHING = frozenset(LINE_INDEX[x] for x in SWITCHING_LINES)
+SERVICE_TIME = 0.5  # the office works at midday: registrations of the morning are seen the same day
+
+
+class Customer:
+    """A job seeker: attributes fixed at registration, state changed by the office."""
+
+    __slots__ = (
+        "id",
+        "muni",
+        "area",
+        "line",
+        "line0",
+        "minutes",
+        "remote",
+        "reg",
+        "reg_day",
+        "exit",
+        "deadline",
+        "interview_day",
+        "coach",
+        "due",
+        "due_deadline",
+        "version",
+        "gone",
+        "source",
+    )
+
+    def __init__(self, cid: int, cohort: Cohort, i: int, area: int, deadline: int) -> None:
+        self.id = cid
+        self.muni = int(cohort.muni[i])
+        self.area = area
+        self.line = self.line0 = int(cohort.line[i])
+        self.minutes = float(cohort.minutes[i])
+        self.remote = bool(cohort.remote[i])
+        self.reg = float(cohort.reg[i])
+        self.reg_day = int(np.floor(self.reg))
+        self.exit = float(cohort.exit[i])
+        self.deadline = deadline
+        self.interview_day = -1
+        self.coach = -1
+        self.due = -1
+        self.due_deadline = -1
+        self.version = 0
+        self.gone = False
+        self.source = int(cohort.source[i])
+
+
+@dataclass
+class ReplicationOutput:
+    """Raw results of one replication; :mod:`resurssimalli.simulate.kpis` turns them into KPIs."""
+
+    customers: list[Customer]
+    stock_muni: np.ndarray  # [month, muni] at month end
+    stock_line: np.ndarray  # [month, line]
+    caseload_line: np.ndarray  # [month, line] customers with a named coach
+    overdue_line: np.ndarray  # [month, line] pending conversations past due + grace
+    travel_muni: np.ndarray  # [month, muni] round-trip customer minutes
+    available: np.ndarray  # [coach, month] on-duty minutes
+    used: np.ndarray  # [coach, month] minutes of meetings, indirect work and employer requests
+    meetings: int
+    employer_requests: int
+    employer_unserved: int
+    events: list[tuple[float, int, str, str]] | None
+
+
+class Office:
+    """The employment area's staff, queues and counters during one replication."""
+
+    def __init__(
+        self, env: simpy.Environment, p: SimParams, on_duty: np.ndarray, factor: np.ndarray, event_log: bool
+    ) -> None:
+        self.env = env
+        self.p = p
+        cal = p.calendar
+        self.cal = cal
+        self.on_duty = on_duty
+        self.factor = factor
+        self.kpi_month = cal.kpi_month.tolist()
+        self.M = cal.months
+        n = p.n_coaches
+        self.fte = list(p.coach_fte)
+        self.caseload = [0] * n
+        self.indirect = [0.0] * n
+        self.conv = [[] for _ in range(n)]  # per coach: (deadline, seq, due, customer, version)
+        self.interviews = [[] for _ in p.pools]  # per pool: (deadline, seq, customer)
+        self.employer_queue = [deque() for _ in p.employer_teams]  # remaining minutes per request
+        self.seq = 0
+        self.active: dict[int, Customer] = {}
+        self.customers: list[Customer] = []
+        M, nm, nl = self.M, len(p.municipalities), len(LINES)
+        self.stock_muni = np.zeros((M, nm))
+        self.stock_line = np.zeros((M, nl))
+        self.caseload_line = np.zeros((M, nl))
+        self.overdue_line = np.zeros((M, nl))
+        self.travel = [[0.0] * nm for _ in range(M)]
+        self.available = [[0.0] * M for _ in range(n)]
+        self.used = [[0.0] * M for _ in range(n)]
+        self.meetings = 0
+        self.employer_requests = 0
+        self.employer_unserved = 0
+        self.events: list[tuple[float, int, str, str]] | None = [] if event_log else None
+        self.team_for = p.team_for
+        self.indirect_line = p.indirect_minutes_per_duty_day
+
+    # -- customers ------------------------------------------------------------------------------
+    def log(self, t: float, cid: int, what: str, detail: str = "") -> None:
+        if self.events is not None:
+            self.events.append((t, cid, what, detail))
+
+    def register(self, c: Customer, first_due: int) -> None:
+        self.active[c.id] = c
+        self.customers.append(c)
+        if first_due >= 0:  # the starting stock: interviewed already, has a coach
+            c.interview_day = -2
+            self._assign(c)
+            self._book(c, first_due)
+            self.log(self.env.now, c.id, "stock", f"{LINES[c.line]} coach {c.coach}")
+        else:
+            pool = self.p.pool_for[c.area][c.line]
+            self.seq += 1
+            heapq.heappush(self.interviews[pool], (c.deadline, self.seq, c))
+            self.log(c.reg, c.id, "arrival", LINES[c.line])
+
+    def leave(self, c: Customer) -> None:
+        c.gone = True
+        if c.coach >= 0:
+            self.caseload[c.coach] -= 1
+            self.indirect[c.coach] -= self.indirect_line[c.line]
+        del self.active[c.id]
+        self.log(self.env.now, c.id, "exit", "")
+
+    def _assign(self, c: Customer) -> None:
+        team = self.p.teams[self.team_for[c.area][c.line]]
+        fte, load = self.fte, self.caseload
+        best = min(team, key=lambda k: ((load[k] + 1) / fte[k], k))
+        c.coach = best
+        load[best] += 1
+        self.indirect[best] += self.indirect_line[c.line]
+
+    def _book(self, c: Customer, due: int) -> None:
+        c.due = due
+        c.due_deadline = self.cal.add_working_days(due, self.p.grace_working_days)
+        c.version += 1
+        self.seq += 1
+        heapq.heappush(self.conv[c.coach], (c.due_deadline, self.seq, due, c, c.version))
+
+    def _next(self, c: Customer, day: int) -> None:
+        p = self.p
+        if c.line in SWITCHING and day - c.reg >= p.multi_sector_after_days:
+            self.caseload[c.coach] -= 1
+            self.indirect[c.coach] -= self.indirect_line[c.line]
+            c.line = MULTI
+            self._assign(c)
+            self.log(day + SERVICE_TIME, c.id, "coach_change", f"multi_sector coach {c.coach}")
+        step = p.first_phase_interval_days
+        if day + step - c.reg > p.first_phase_days:
+            step = p.later_interval_days[c.line]
+        self._book(c, day + int(round(step)))
+
+    # -- the working day ----------------------------------------------------------------------------
+    def serve_day(self, d: int) -> None:
+        p = self.p
+        k = self.kpi_month[d]
+        rec = 0 <= k < self.M
+        base = p.minutes_per_duty_day * self.factor[d]
+        duty = self.on_duty[:, d]
+        interview_minutes = p.interview_minutes
+        meeting_minutes = p.meeting_minutes
+        travel = self.travel[k] if rec else None
+        for pool_id, pool in enumerate(p.pools):
+            iq = self.interviews[pool_id]
+            n = len(pool)
+            start = d % n
+            for j in range(n):
+                coach = pool[(start + j) % n]
+                if not duty[coach]:
+                    continue
+                budget = self.fte[coach] * base
+                used = min(self.indirect[coach], budget)
+                q = self.conv[coach]
+                while True:
+                    while q and (q[0][3].gone or q[0][3].version != q[0][4]):
+                        heapq.heappop(q)
+                    while iq and (iq[0][2].gone or iq[0][2].interview_day != -1):
+                        heapq.heappop(iq)
+                    conv_ready = bool(q) and q[0][2] <= d
+                    if conv_ready and (not iq or q[0][0] <= iq[0][0]):
+                        c = q[0][3]
+                        minutes = meeting_minutes[c.line]
+                        if used + minutes > budget:
+                            break
+                        heapq.heappop(q)
+                        self._meet(c, d, minutes, travel, "conversation")
+                        self._next(c, d)
+                    elif iq:
+                        c = iq[0][2]
+                        if used + interview_minutes > budget:
+                            break
+                        heapq.heappop(iq)
+                        c.interview_day = d
+                        self._assign(c)
+                        self._meet(c, d, interview_minutes, travel, "interview")
+                        self._next(c, d)
+                        minutes = interview_minutes
+                    else:
+                        break
+                    used += minutes
+                if rec:
+                    self.available[coach][k] += budget
+                    self.used[coach][k] += used
+        self._employers(d, base, duty, k, rec)
+
+    def _meet(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
+        self.meetings += 1
+        if travel is not None and not c.remote:
+            travel[c.muni] += 2.0 * c.minutes
+        if self.events is not None:
+            self.log(
+                d + SERVICE_TIME, c.id, what, f"{'remote' if c.remote else 'face-to-face'} coach {c.coach}"
+            )
+
+    def _employers(self, d: int, base: float, duty: np.ndarray, k: int, rec: bool) -> None:
+        for t, team in enumerate(self.p.employer_teams):
+            q = self.employer_queue[t]
+            for coach in team:
+                if not duty[coach]:
+                    continue
+                budget = self.fte[coach] * base
+                left = budget
+                while q and left > 0:
+                    work = min(q[0], left)
+                    left -= work
+                    if q[0] - work <= 1e-9:
+                        q.popleft()
+                    else:
+                        q[0] -= work
+                if rec:
+                    self.available[coach][k] += budget
+                    self.used[coach][k] += budget - left
+
+    def employer_request(self, muni: int) -> None:
+        team = self.p.employer_team_for[self.p.muni_area[muni]]
+        self.employer_requests += 1
+        if team < 0:
+            self.employer_unserved += 1
+            return
+        self.employer_queue[team].append(self.p.employer_request_minutes)
+
+    def snapshot(self, k: int, day: int) -> None:
+        """Month-end counts (before the office of ``day`` opens)."""
+        sm, sl, cl, ol = self.stock_muni[k], self.stock_line[k], self.caseload_line[k], self.overdue_line[k]
+        for c in self.active.values():
+            sm[c.muni] += 1
+            sl[c.line] += 1
+            if c.coach >= 0:
+                cl[c.line] += 1
+                if c.due_deadline < day:
+                    ol[c.line] += 1
+
+
+# -- processes ------------------------------------------------------------------------------------
+
+
+def _customer(env: simpy.Environment, office: Office, c: Customer, first_due: int, horizon: float):
+    if c.reg > env.now:
+        yield env.timeout(c.reg - env.now)
+    office.register(c, first_due)
+    if c.exit < horizon:
+        yield env.timeout(max(c.exit - env.now, 0.0))
+        office.leave(c)
+
+
+def _arrivals(env: simpy.Environment, office: Office, cohort: Cohort, start_id: int, horizon: float):
+    p = office.p
+    cal = office.cal
+    deadline_wd = p.deadline_working_days
+    for i in range(len(cohort)):
+        t = float(cohort.reg[i])
+        if t >= horizon:
+            break
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        area = p.muni_area[int(cohort.muni[i])]
+        day = int(t)
+        c = Customer(start_id + i, cohort, i, area, cal.add_working_days(day, deadline_wd))
+        env.process(_customer(env, office, c, -1, horizon))
+
+
+def _working_days(env: simpy.Environment, office: Office, n_days: int):
+    working = office.cal.working
+    d = 0
+    yield env.timeout(SERVICE_TIME)
+    while d < n_days:
+        if working[d]:
+            office.serve_day(d)
+        d += 1
+        yield env.timeout(1.0)
+
+
+def _month_ends(env: simpy.Environment, office: Office):
+    for k in range(office.M):
+        boundary = office.cal.month_start_days[k + 1]
+        yield env.timeout(boundary - env.now)
+        office.snapshot(k, boundary)
+
+
+def _employer_arrivals(env: simpy.Environment, office: Office, times: np.ndarray, munis: np.ndarray):
+    for t, m in zip(times.tolist(), munis.tolist(), strict=True):
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        office.employer_request(m)
+
+
+def simulate_replication(
+    p: SimParams, replication: int, root_seed: int, event_log: bool = False
+) -> ReplicationOutput:
+    """Run one replication in a fresh SimPy environment; deterministic given the seed."""
+    rs = streams(root_seed, replication)
+    stock = draw_stock(p, rs["stock"], rs["stock_schedule"])
+    arrivals = draw_arrivals(p, rs["arrivals"])
+    closures = draw_closures(p, rs["closures"])
+    on_duty, factor = draw_rosters(p, rs["staff"])
+    emp_t, emp_m = draw_employer_requests(p, rs["employers"])
+
+    env = simpy.Environment()
+    office = Office(env, p, on_duty, factor, event_log or p.event_log)
+    horizon = float(p.calendar.n_days)
+    cal = p.calendar
+    for i in range(len(stock)):
+        c = Customer(i, stock, i, p.muni_area[int(stock.muni[i])], -1)
+        c.reg_day = int(np.floor(c.reg))
+        env.process(_customer(env, office, c, int(stock.first_due[i]), horizon))
+    env.process(_arrivals(env, office, arrivals, len(stock), horizon))
+    env.process(_arrivals(env, office, closures, len(stock) + len(arrivals), horizon))
+    env.process(_working_days(env, office, cal.n_days))
+    env.process(_month_ends(env, office))
+    env.process(_employer_arrivals(env, office, emp_t, emp_m))
+    env.run(until=horizon + 0.25)
+    return ReplicationOutput(
+        customers=office.customers,
+        stock_muni=office.stock_muni,
+        stock_line=office.stock_line,
+        caseload_line=office.caseload_line,
+        overdue_line=office.overdue_line,
+        travel_muni=np.array(office.travel),
+        available=np.array(office.available),
+        used=np.array(office.used),
+        meetings=office.meetings,
+        employer_requests=office.employer_requests,
+        employer_unserved=office.employer_unserved,
+        events=office.events,
+    )

@@ -1,0 +1,374 @@
+"""Frozen simulation inputs derived from a Scenario and an Allocation (pure; no randomness).
+
+Everything the SimPy model needs is resolved here into plain numbers, tuples and read-only
+numpy arrays: the calendar, the starting stock and the inflow by municipality and service
+line, demand points and their sites (from the optimiser's access table), exit hazards, the
+service process, the coaches (individuals split from the allocation's HTV), absences and
+shortages, employer requests and plant closures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from resurssimalli.errors import InputError
+from resurssimalli.scenario.customers import customer_mix, indicator_table, workforce
+from resurssimalli.scenario.load import Scenario
+from resurssimalli.scenario.schema import CUSTOMER_LINES
+from resurssimalli.simulate.allocation import Allocation
+from resurssimalli.simulate.calendar import DAYS_PER_MONTH, SimCalendar, build_calendar
+
+LINES = CUSTOMER_LINES
+LINE_INDEX = {line: i for i, line in enumerate(LINES)}
+EMPLOYER_LINE = "employer_services"
+# Lines whose coach changes to multi-sector support once the spell passes service.multi_sector_after_months.
+SWITCHING_LINES = ("job_brokering", "competence_development")
+# Candidate registrations per July-2023 job seeker and year; thinned to the scenario's inflow.
+# Scenario-independent, so that scenarios share their registrations (common random numbers).
+ENVELOPE_PER_STOCK_YEAR = 8.0
+HAZARD_EDGES_MONTHS = (3.0, 12.0)
+
+
+def _ro(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A plant closure's registrations: ``n`` people over ``spread`` working days from ``day``."""
+
+    name: str
+    day: int
+    n: int
+    municipality: int
+    demand_point: int  # -1: drawn from the municipality's shares
+    line_cum: tuple[float, ...]
+    spread: int
+
+
+@dataclass(frozen=True)
+class Shortage:
+    start_day: int
+    end_day: int
+    vacancy_share: float
+    extra_sick_leave_share: float
+
+
+@dataclass(frozen=True)
+class SimParams:
+    """All inputs of one simulation run (frozen; arrays read-only)."""
+
+    scenario: str
+    calendar: SimCalendar
+    municipalities: tuple[str, ...]
+    areas: tuple[str, ...]
+    muni_area: tuple[int, ...]
+    # customers
+    stock_counts: np.ndarray  # [muni, line] int
+    long_term_counts: np.ndarray  # [muni] int
+    inflow_per_day: np.ndarray  # [muni, line] before seasonality
+    seasonality: np.ndarray  # [12], calendar months 1..12 at index 0..11
+    envelope_per_day: np.ndarray  # [muni]
+    over_50_share: np.ndarray  # [muni] among job seekers 30+
+    # places
+    demand_points: tuple[str, ...]
+    dp_cum_by_muni: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...]
+    access_cum: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]  # per dp: (cum shares, minutes)
+    # exits
+    hazard_per_month: tuple[float, float, float]
+    line_hazard_mult: tuple[float, ...]
+    max_elapsed_months: float
+    # service
+    deadline_working_days: int
+    interview_minutes: float
+    first_phase_days: float
+    first_phase_interval_days: float
+    later_interval_days: tuple[float, ...]
+    meeting_minutes: tuple[float, ...]
+    indirect_minutes_per_duty_day: tuple[float, ...]
+    remote_share: float
+    multi_sector_after_days: float
+    grace_working_days: int
+    # staff
+    coach_fte: tuple[float, ...]
+    coach_line: tuple[str, ...]
+    coach_area: tuple[int, ...]
+    teams: tuple[tuple[int, ...], ...]  # coaches of each customer team
+    team_line: tuple[int, ...]
+    team_for: tuple[tuple[int, ...], ...]  # [area][line] -> team
+    pools: tuple[tuple[int, ...], ...]  # coaches sharing an initial-interview queue
+    pool_for: tuple[tuple[int, ...], ...]  # [area][line] -> pool
+    employer_team_for: tuple[int, ...]  # [area] -> employer team index (-1: none anywhere)
+    employer_teams: tuple[tuple[int, ...], ...]
+    minutes_per_duty_day: float
+    july_share: float
+    other_share: float
+    shortages: tuple[Shortage, ...]
+    # employers
+    employer_requests_per_day: np.ndarray  # [muni]
+    employer_request_minutes: float
+    closures: tuple[Closure, ...]
+    event_log: bool
+
+    @property
+    def n_coaches(self) -> int:
+        return len(self.coach_fte)
+
+    @property
+    def months(self) -> int:
+        return self.calendar.months
+
+
+def _integerise(values: np.ndarray) -> np.ndarray:
+    """Round to integers keeping the rounded total (largest remainder)."""
+    floor = np.floor(values + 1e-9).astype(np.int64)
+    short = int(round(float(values.sum()))) - int(floor.sum())
+    if short > 0:
+        order = np.argsort(-(values - floor), kind="stable")
+        floor[order[:short]] += 1
+    return floor
+
+
+def _coaches(alloc: Allocation, areas: tuple[str, ...]) -> dict[tuple[int, str], list[float]]:
+    """Individual coaches' FTE per (area, service line): ceil(HTV) people sharing the HTV equally."""
+    htv = alloc.allocation.groupby(["area", "service_line"])["htv"].sum()
+    out: dict[tuple[int, str], list[float]] = {}
+    for (area, line), h in htv.items():
+        if line not in LINES and line != EMPLOYER_LINE:
+            continue  # centralised functions meet no customers
+        h = float(h)
+        if h <= 1e-6:
+            continue
+        n = max(1, math.ceil(h - 1e-9))
+        out[(areas.index(area), str(line))] = [h / n] * n
+    return out
+
+
+def build_params(scenario: Scenario, alloc: Allocation, months: int | None = None) -> SimParams:
+    """Resolve a scenario and an allocation into frozen simulation inputs."""
+    alloc.check(scenario)
+    cfg = scenario.config
+    region = scenario.region
+    munis = tuple(sorted(region.municipalities))
+    areas = tuple(sorted(region.areas))
+    muni_area = tuple(areas.index(region.area_of(m)) for m in munis)
+    n_months = months if months is not None else cfg.horizon.months
+    if n_months < 1:
+        raise InputError("--months", "months", f"a positive number of months, got {n_months}")
+    cal = build_calendar(cfg.horizon.start, n_months, cfg.simulation.warm_up_days)
+
+    mix = customer_mix(scenario)
+    stock = np.zeros((len(munis), len(LINES)))
+    inflow = np.zeros((len(munis), len(LINES)))
+    for r in mix.itertuples(index=False):
+        stock[munis.index(r.municipality), LINE_INDEX[r.service_line]] = r.stock
+        inflow[munis.index(r.municipality), LINE_INDEX[r.service_line]] = r.inflow_per_year
+    stock_counts = np.vstack([_integerise(row) for row in stock])
+    ind = indicator_table(scenario)
+    lt = np.array([ind.loc[m, "long_term_unemployed"] * cfg.demand.stock_multiplier for m in munis])
+    long_term = np.minimum(np.rint(lt).astype(np.int64), stock_counts.sum(axis=1))
+    older = np.array(
+        [
+            ind.loc[m, "unemployed_over_50"]
+            / max(ind.loc[m, "unemployed"] - ind.loc[m, "unemployed_under_30"], 1)
+            for m in munis
+        ]
+    )
+    lm = region.labour_market
+    envelope = np.array(
+        [ENVELOPE_PER_STOCK_YEAR * lm.value("unemployed", "2023-07", m) / 365.25 for m in munis]
+    )
+    seasonality = np.array(cfg.demand.inflow_seasonality, dtype=float)
+    peak = inflow.sum(axis=1) / 365.25 * seasonality.max()
+    envelope = np.maximum(envelope, peak * 1.000001)  # beyond the envelope: correct, fewer shared numbers
+
+    # places: demand points by municipality, and the optimiser's sites for each demand point
+    dps = tuple(sorted(region.demand_points))
+    dp_cum = []
+    for m in munis:
+        idx = tuple(dps.index(p) for p in sorted(region.points_in(m)))
+        shares = np.array([region.demand_points[dps[i]].customer_share for i in idx])
+        dp_cum.append((idx, tuple(np.cumsum(shares / shares.sum()))))
+    access_cum = []
+    acc = alloc.access
+    for p in dps:
+        rows = acc[(acc["demand_point"] == p) & (acc["share"] > 0)].sort_values("site")
+        shares = rows["share"].to_numpy(dtype=float)
+        access_cum.append((tuple(np.cumsum(shares / shares.sum())), tuple(rows["minutes"].astype(float))))
+
+    svc = cfg.service
+    sim = cfg.simulation
+    staff = cfg.staff
+    # coaches, teams and interview pools
+    coach_map = _coaches(alloc, areas)
+    coach_fte: list[float] = []
+    coach_line: list[str] = []
+    coach_area: list[int] = []
+    team_keys: list[tuple[int, str]] = []
+    teams: list[tuple[int, ...]] = []
+    employer_teams: list[tuple[int, ...]] = []
+    employer_area: list[int] = []
+    for (a, line), ftes in sorted(coach_map.items()):
+        ids = tuple(range(len(coach_fte), len(coach_fte) + len(ftes)))
+        coach_fte += ftes
+        coach_line += [line] * len(ftes)
+        coach_area += [a] * len(ftes)
+        if line == EMPLOYER_LINE:
+            employer_teams.append(ids)
+            employer_area.append(a)
+        else:
+            team_keys.append((a, line))
+            teams.append(ids)
+    if not teams:
+        raise InputError(alloc.source, "allocation.csv htv", "HTV for at least one customer service line")
+    team_htv = [sum(coach_fte[c] for c in t) for t in teams]
+
+    def route(a: int, line: str) -> int:
+        if (a, line) in team_keys:
+            return team_keys.index((a, line))
+        same = [i for i, k in enumerate(team_keys) if k[1] == line]
+        if same:  # e.g. integration-phase customers served centrally
+            return max(same, key=lambda i: (team_htv[i], -i))
+        local = [i for i, k in enumerate(team_keys) if k[0] == a]
+        cands = local or list(range(len(teams)))
+        return max(cands, key=lambda i: (team_htv[i], -i))
+
+    team_for = tuple(tuple(route(a, line) for line in LINES) for a in range(len(areas)))
+    # initial interviews: the area's coaches (integration: the integration team that serves them)
+    pools: list[tuple[int, ...]] = []
+    area_pool: dict[int, int] = {}
+    team_pool: dict[int, int] = {}
+    for a in range(len(areas)):
+        members = tuple(
+            c
+            for t, (ta, line) in zip(teams, team_keys, strict=True)
+            if ta == a and line != "integration"
+            for c in t
+        )
+        if members:
+            area_pool[a] = len(pools)
+            pools.append(members)
+    for i, (_ta, line) in enumerate(team_keys):
+        if line == "integration":
+            team_pool[i] = len(pools)
+            pools.append(teams[i])
+
+    def pool_of(a: int, line: str) -> int:
+        team = team_for[a][LINE_INDEX[line]]
+        if team in team_pool:
+            return team_pool[team]
+        if a in area_pool:
+            return area_pool[a]
+        if team_keys[team][0] in area_pool:
+            return area_pool[team_keys[team][0]]
+        return next(iter(area_pool.values()), 0)
+
+    pool_for = tuple(tuple(pool_of(a, line) for line in LINES) for a in range(len(areas)))
+    emp_htv = [sum(coach_fte[c] for c in t) for t in employer_teams]
+    employer_team_for = tuple(
+        employer_area.index(a)
+        if a in employer_area
+        else (max(range(len(employer_teams)), key=lambda i: emp_htv[i]) if employer_teams else -1)
+        for a in range(len(areas))
+    )
+
+    # staff time: annual productive minutes spread over the expected on-duty days of a year
+    start = cal.month_start_days[0]
+    year = np.arange(start, start + 365)
+    work = cal.working[year]
+    july = cal.cal_month[year] == 7
+    duty_days = float(
+        (work & ~july).sum() * (1 - staff.absence.other_share)
+        + (work & july).sum() * (1 - staff.absence.july_share)
+    )
+    annual_minutes = staff.productive_hours_per_htv * 60.0
+    minutes_per_duty_day = (
+        annual_minutes / duty_days if duty_days > 0 else annual_minutes / max(work.sum(), 1)
+    )
+    indirect = tuple(
+        svc.coach_hours_per_customer_year[line] * 60.0 / duty_days if duty_days > 0 else 0.0 for line in LINES
+    )
+
+    shortages = tuple(
+        Shortage(
+            (s.start - cal.sim_start).days,
+            (s.end - cal.sim_start).days,
+            s.vacancy_share,
+            s.extra_sick_leave_share,
+        )
+        for s in staff.shortages
+    )
+    wf = workforce(scenario)
+    emp_rate = np.array(
+        [
+            svc.employer_service_hours_per_1000_workforce * wf[m] / 1000 / svc.employer_request_hours / 365.25
+            for m in munis
+        ]
+    )
+    closures = []
+    for pc in cfg.demand.plant_closures:
+        mix_pc = np.array([pc.service_mix.get(line, 0.0) for line in LINES])
+        closures.append(
+            Closure(
+                pc.name,
+                (pc.date - cal.sim_start).days,
+                int(round(pc.layoffs * pc.registration_share)),
+                munis.index(pc.municipality),
+                dps.index(pc.demand_point) if pc.demand_point else -1,
+                tuple(np.cumsum(mix_pc / mix_pc.sum())),
+                pc.spread_working_days,
+            )
+        )
+    hz = sim.exit_hazard_per_month
+    return SimParams(
+        scenario=scenario.name,
+        calendar=cal,
+        municipalities=munis,
+        areas=areas,
+        muni_area=muni_area,
+        stock_counts=_ro(stock_counts),
+        long_term_counts=_ro(long_term),
+        inflow_per_day=_ro(inflow / 365.25),
+        seasonality=_ro(seasonality),
+        envelope_per_day=_ro(envelope),
+        over_50_share=_ro(np.clip(older, 0, 1)),
+        demand_points=dps,
+        dp_cum_by_muni=tuple(dp_cum),
+        access_cum=tuple(access_cum),
+        hazard_per_month=(hz["0-3"], hz["3-12"], hz["12+"]),
+        line_hazard_mult=tuple(sim.line_hazard_multipliers.get(line, 1.0) for line in LINES),
+        max_elapsed_months=float(sim.max_elapsed_months),
+        deadline_working_days=svc.initial_interview_deadline_working_days,
+        interview_minutes=svc.initial_interview_minutes,
+        first_phase_days=svc.first_phase_months * DAYS_PER_MONTH,
+        first_phase_interval_days=svc.first_phase_interval_weeks * 7.0,
+        later_interval_days=tuple(svc.later_interval_months[line] * DAYS_PER_MONTH for line in LINES),
+        meeting_minutes=tuple(svc.meeting_minutes[line] for line in LINES),
+        indirect_minutes_per_duty_day=indirect,
+        remote_share=svc.remote_share,
+        multi_sector_after_days=svc.multi_sector_after_months * DAYS_PER_MONTH,
+        grace_working_days=svc.conversation_grace_working_days,
+        coach_fte=tuple(coach_fte),
+        coach_line=tuple(coach_line),
+        coach_area=tuple(coach_area),
+        teams=tuple(teams),
+        team_line=tuple(LINE_INDEX[k[1]] for k in team_keys),
+        team_for=team_for,
+        pools=tuple(pools),
+        pool_for=pool_for,
+        employer_team_for=employer_team_for,
+        employer_teams=tuple(employer_teams),
+        minutes_per_duty_day=minutes_per_duty_day,
+        july_share=staff.absence.july_share,
+        other_share=staff.absence.other_share,
+        shortages=shortages,
+        employer_requests_per_day=_ro(emp_rate),
+        employer_request_minutes=svc.employer_request_hours * 60.0,
+        closures=tuple(closures),
+        event_log=sim.event_log,
+    )

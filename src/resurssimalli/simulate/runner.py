@@ -1,0 +1,295 @@
+"""Replications: the pure per-replication function, a process pool for ``--jobs`` and the
+replication algorithm of Hoad, Robinson & Davies (2010) for ``--precision``.
+
+``run_replication`` is top-level, picklable and deterministic: a later stage's sweeps (Dask)
+call it directly. Results never depend on ``jobs``: each replication draws only from its own
+``SeedSequence([root_seed, replication])`` streams and the tables are sorted by replication.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from resurssimalli.errors import InputError
+from resurssimalli.scenario.load import Scenario
+from resurssimalli.simulate.allocation import Allocation
+from resurssimalli.simulate.calendar import SimCalendar
+from resurssimalli.simulate.kpis import COLUMNS, customer_table, kpi_frame
+from resurssimalli.simulate.model import simulate_replication
+from resurssimalli.simulate.params import SimParams, build_params
+from resurssimalli.simulate.stats import relative_half_width, summarise
+
+log = logging.getLogger(__name__)
+# KPIs (group "all") whose relative CI half-width --precision controls.
+PRECISION_KPIS = (
+    "initial_interview_on_time_share",
+    "initial_interview_wait_days_mean",
+    "staff_utilisation",
+    "stock",
+    "spells_past_3_months_share",
+    "customer_travel_minutes",
+)
+HOAD_INITIAL = 3  # replications run before the first precision check
+HOAD_K_LIMIT = 5  # look-ahead: the precision must hold over this many further replications
+SEED_SCHEME = (
+    "numpy SeedSequence([seed, replication]).spawn(16): one stream per activity, spares reserved; "
+    "the scenario is not part of the seed"
+)
+EVENT_COLUMNS = ["scenario", "replication", "time_days", "date", "customer", "event", "detail"]
+
+
+def run_params(
+    p: SimParams, replication: int, root_seed: int, event_log: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+    """KPIs (and the event log if asked) of one replication of prepared parameters."""
+    t0 = time.perf_counter()
+    out = simulate_replication(p, replication, root_seed, event_log)
+    seconds = time.perf_counter() - t0
+    kpis = kpi_frame(p, out, replication)
+    events = None
+    if out.events is not None:
+        cal = p.calendar
+        events = pd.DataFrame(out.events, columns=["time_days", "customer", "event", "detail"])
+        events["date"] = [cal.date(int(t)) for t in events["time_days"]]
+        events.insert(0, "replication", replication)
+        events.insert(0, "scenario", p.scenario)
+        events = events[EVENT_COLUMNS]
+    stats = {
+        "replication": replication,
+        "seconds": seconds,
+        "customers": len(out.customers),
+        "meetings": out.meetings,
+        "employer_requests": out.employer_requests,
+        "events": 2 * len(out.customers) + out.meetings + out.employer_requests,
+    }
+    return kpis, events, stats
+
+
+def run_replication(
+    scenario: Scenario, allocation: Allocation, replication: int, root_seed: int, months: int | None = None
+) -> pd.DataFrame:
+    """One replication's KPI table (``scenario, replication, month, kpi, group, value``)."""
+    p = build_params(scenario, allocation, months)
+    return run_params(p, replication, root_seed)[0]
+
+
+def replication_customers(
+    scenario: Scenario, allocation: Allocation, replication: int, root_seed: int, months: int | None = None
+) -> tuple[SimParams, pd.DataFrame]:
+    """The per-customer table of one replication (for checks such as Little's law)."""
+    p = build_params(scenario, allocation, months)
+    return p, customer_table(p, simulate_replication(p, replication, root_seed))
+
+
+def _task(args: tuple[SimParams, int, int, bool]) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+    return run_params(*args)
+
+
+def _warm_up_text(cal: SimCalendar) -> str:
+    if cal.warm_up_days == 0:
+        return "none: the run starts on the horizon start from the July 2023 stock (with elapsed spells)"
+    return (
+        f"{cal.warm_up_days} days: the July 2023 stock is placed on {cal.sim_start}; "
+        f"KPIs count from {cal.horizon_start}"
+    )
+
+
+class _Pool:
+    """Runs batches of replications serially or in a process pool (results in replication order)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.ex = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+
+    def run(self, p: SimParams, reps: list[int], seed: int, event_log: bool) -> list:
+        args = [(p, r, seed, event_log) for r in reps]
+        if self.ex is None:
+            return [_task(a) for a in args]
+        return list(self.ex.map(_task, args, chunksize=max(1, len(args) // (4 * self.jobs))))
+
+    def close(self) -> None:
+        if self.ex is not None:
+            self.ex.shutdown()
+
+
+def _precision_met(kpis: pd.DataFrame, precision: float) -> tuple[bool, dict[str, float]]:
+    allk = kpis[(kpis["group"] == "all") & kpis["kpi"].isin(PRECISION_KPIS)]
+    per_rep = allk.groupby(["kpi", "replication"])["value"].mean()
+    widths = {k: relative_half_width(per_rep.loc[k].to_numpy()) for k in PRECISION_KPIS if k in per_rep.index}
+    return all(w <= precision for w in widths.values()), widths
+
+
+@dataclass
+class SimulationResult:
+    """KPIs of all replications, their summary, and how they were obtained."""
+
+    scenario: Scenario
+    params: SimParams
+    kpis: pd.DataFrame
+    summary: pd.DataFrame
+    replications: int
+    seed: int
+    jobs: int
+    precision: float | None
+    precision_widths: dict[str, float]
+    run_stats: list[dict]
+    events: pd.DataFrame | None = None
+    allocation_source: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def manifest(self) -> dict[str, Any]:
+        cal = self.params.calendar
+        secs = [s["seconds"] for s in self.run_stats]
+        events = sum(s["events"] for s in self.run_stats)
+        return {
+            "replications": self.replications,
+            "seed": self.seed,
+            "seed_scheme": SEED_SCHEME,
+            "jobs": self.jobs,
+            "precision": self.precision,
+            "precision_relative_half_widths": self.precision_widths,
+            "confidence": 0.95,
+            "months": cal.months,
+            "simulated_from": str(cal.sim_start),
+            "kpis_from": str(cal.horizon_start),
+            "warm_up": _warm_up_text(cal),
+            "warm_up_days": cal.warm_up_days,
+            "allocation": self.allocation_source,
+            "coaches": self.params.n_coaches,
+            "event_log": self.events is not None,
+            "seconds_per_replication_median": sorted(secs)[len(secs) // 2] if secs else None,
+            "simulated_events": events,
+            **self.info,
+        }
+
+    def write(self, rf: Any) -> None:
+        """Write kpis.parquet, summary.csv, figures (fig_kpi_*.png) and the manifest entry."""
+        from resurssimalli.simulate.figures import write_figures
+
+        rf.write_parquet("kpis.parquet", self.kpis)
+        rf.write_csv("summary.csv", self.summary)
+        if self.events is not None:
+            rf.write_parquet("events.parquet", self.events)
+        files = write_figures(self.kpis, rf.path)
+        rf.extra["simulation"] = {**self.manifest(), "figures": files}
+
+
+def simulate(
+    scenario: Scenario,
+    allocation: Allocation | None = None,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    months: int | None = None,
+    precision: float | None = None,
+    event_log: bool = False,
+) -> SimulationResult:
+    """Run replications of a scenario on an allocation (the optimiser's, run first if None).
+
+    ``precision`` (relative CI half-width, e.g. 0.02) picks the number of replications by the
+    replication algorithm of Hoad et al. (2010), at most ``simulation.max_replications``;
+    otherwise ``replications`` (default ``simulation.replications``) are run.
+    """
+    cfg = scenario.config.simulation
+    if jobs < 1:
+        raise InputError("--jobs", "jobs", f"a positive number of processes, got {jobs}")
+    if replications is not None and replications < 1:
+        raise InputError("--replications", "replications", f"at least 1, got {replications}")
+    if precision is not None and not 0 < precision < 1:
+        raise InputError(
+            "--precision", "precision", f"a relative half-width between 0 and 1, got {precision}"
+        )
+    if allocation is None:
+        from resurssimalli.optimize import optimize
+
+        allocation = Allocation.from_result(optimize(scenario), source=f"optimize({scenario.name})")
+    seed = scenario.seed if seed is None else seed
+    if seed < 0:
+        raise InputError("--seed", "seed", f"a non-negative integer, got {seed}")
+    p = build_params(scenario, allocation, months)
+    log_events = event_log or cfg.event_log
+    pool = _Pool(jobs)
+    results: list = []
+    widths: dict[str, float] = {}
+    try:
+        if precision is None:
+            n = replications if replications is not None else cfg.replications
+            results = pool.run(p, list(range(n)), seed, log_events)
+        else:
+            results = _hoad(pool, p, seed, log_events, precision, cfg.max_replications)
+            kp = pd.concat([r[0] for r in results], ignore_index=True)
+            widths = _precision_met(kp, precision)[1]
+    finally:
+        pool.close()
+    kpis = pd.concat([r[0] for r in results], ignore_index=True)[COLUMNS]
+    events = None
+    if log_events:
+        events = pd.concat([r[1] for r in results], ignore_index=True)
+    return SimulationResult(
+        scenario=scenario,
+        params=p,
+        kpis=kpis,
+        summary=summarise(kpis),
+        replications=len(results),
+        seed=seed,
+        jobs=jobs,
+        precision=precision,
+        precision_widths=widths,
+        run_stats=[r[2] for r in results],
+        events=events,
+        allocation_source=allocation.source,
+    )
+
+
+def _scalars(kpis: pd.DataFrame) -> dict[str, float]:
+    allk = kpis[(kpis["group"] == "all") & kpis["kpi"].isin(PRECISION_KPIS)]
+    return allk.groupby("kpi")["value"].mean().to_dict()
+
+
+def _k_limit(n: int) -> int:
+    return HOAD_K_LIMIT if n <= 100 else math.ceil(n / 100 * HOAD_K_LIMIT)
+
+
+def hoad_decision(values: list[dict[str, float]], precision: float) -> int | None:
+    """The replication number the algorithm settles on, or None if more are needed.
+
+    Scans n = 3, 4, ... in order (so the answer never depends on how many ran in parallel): the
+    solution is the first n at which every precision KPI's relative 95 % CI half-width is at most
+    ``precision`` and stays so for the following k_limit replications (Hoad et al. 2010).
+    """
+    keys = sorted({k for v in values for k in v})
+    solution: int | None = None
+    for n in range(HOAD_INITIAL, len(values) + 1):
+        met = all(relative_half_width([v.get(k, math.nan) for v in values[:n]]) <= precision for k in keys)
+        solution = (solution or n) if met else None
+        if solution is not None and n >= solution + _k_limit(solution):
+            return solution
+    return None
+
+
+def _hoad(pool: _Pool, p: SimParams, seed: int, event_log: bool, precision: float, n_max: int) -> list:
+    """Run replications until :func:`hoad_decision` settles or ``n_max`` is reached."""
+    results = pool.run(p, list(range(min(HOAD_INITIAL, n_max))), seed, event_log)
+    values = [_scalars(r[0]) for r in results]
+    while True:
+        solution = hoad_decision(values, precision)
+        if solution is not None:
+            log.info("precision %.3g reached with %d replications", precision, solution)
+            return results[:solution]
+        n = len(results)
+        if n >= n_max:
+            log.warning(
+                "precision %.3g not reached within simulation.max_replications = %d", precision, n_max
+            )
+            return results
+        batch = pool.run(p, list(range(n, min(n + max(pool.jobs, 2), n_max))), seed, event_log)
+        results += batch
+        values += [_scalars(r[0]) for r in batch]
