@@ -116,6 +116,8 @@ def _group(t: Texts, res: RunResults, g: str) -> str:
         return t("group_all")
     if g in region.municipalities:
         return region.municipalities[g].name
+    if g.startswith("area:"):
+        return _area(res, t, g.removeprefix("area:"))
     return t.name("line", g)
 
 
@@ -604,9 +606,12 @@ def render_html(memo: Memo, images: Mapping[str, bytes]) -> str:
 def render_pdf(html_text: str, out: Path) -> None:
     """Print the HTML memo to PDF with WeasyPrint."""
     import logging
+    import warnings
 
     import weasyprint
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    weasyprint.HTML(string=html_text).write_pdf(str(out))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # WeasyPrint's note on optional HarfBuzz-Subset
+        weasyprint.HTML(string=html_text).write_pdf(str(out))

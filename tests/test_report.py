@@ -1,0 +1,346 @@
+"""The memo, figures and results workbook, checked against the run's own tables.
+
+The run folder holds a real optimiser run of the baseline; the simulation and sweep tables
+(``kpis.parquet``, ``summary.csv``, ``comparison.csv``, ``pareto.csv``) are written with the
+contract's columns from a seeded generator when the real stages are not importable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from resurssimalli.errors import InputError
+from resurssimalli.optimize import optimize
+from resurssimalli.report import write_report
+from resurssimalli.report.excel import RESULT_SHEETS, column_of
+from resurssimalli.report.results import load_run
+from resurssimalli.report.suppression import people_table
+from resurssimalli.report.tables import customer_cells, labour_market_cells, verdict
+from resurssimalli.report.texts import SUPPRESSED, Texts, parse_number, text_keys
+from resurssimalli.runs import RunFolder
+from resurssimalli.scenario.schema import KPI_NAMES
+
+SHARE_KPIS = ("initial_interview_on_time_share", "spells_past_3_months_share", "staff_utilisation")
+
+
+def _sim_tables(seed: int) -> dict[str, pd.DataFrame]:
+    """Simulation-stage tables with the contract's columns (two scenarios, 3 replications, 3 months)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for sc, shift in (("baseline", 0.0), ("recession", 0.08)):
+        for rep in range(3):
+            for month in range(3):
+                for kpi in KPI_NAMES:
+                    base = 0.9 - shift if kpi in SHARE_KPIS else 40.0 * (1 + shift)
+                    for group in ("all", "Kihnio"):
+                        rows.append((sc, rep, month, kpi, group, base + rng.normal(0, 0.02 * base)))
+    kpis = pd.DataFrame(rows, columns=["scenario", "replication", "month", "kpi", "group", "value"])
+    per_rep = kpis.groupby(["scenario", "kpi", "group", "replication"])["value"].mean().reset_index()
+    summ = per_rep.groupby(["scenario", "kpi", "group"])["value"].agg(["mean", "std", "count"]).reset_index()
+    half = 4.303 * summ["std"] / np.sqrt(summ["count"])
+    summary = pd.DataFrame(
+        {
+            "scenario": summ["scenario"],
+            "kpi": summ["kpi"],
+            "group": summ["group"],
+            "mean": summ["mean"],
+            "ci_low": summ["mean"] - half,
+            "ci_high": summ["mean"] + half,
+            "n": summ["count"],
+        }
+    )
+    b = summary[summary["scenario"] == "baseline"].set_index(["kpi", "group"])
+    r = summary[summary["scenario"] == "recession"].set_index(["kpi", "group"])
+    d = r["mean"] - b["mean"]
+    comparison = pd.DataFrame(
+        {
+            "scenario": "recession",
+            "baseline_mean": b["mean"],
+            "scenario_mean": r["mean"],
+            "diff_mean": d,
+            "diff_ci_low": d - 0.01,
+            "diff_ci_high": d + 0.01,
+            "n": 3,
+        }
+    ).reset_index()
+    pareto = pd.DataFrame(
+        {
+            "point": [0, 1, 2],
+            "cost_eur": [5.25e6, 5.31e6, 5.6e6],
+            "max_minutes": [33.4, 28.0, 24.1],
+            "mean_minutes": [9.0, 8.6, 8.1],
+        }
+    )
+    return {"kpis.parquet": kpis, "summary.csv": summary, "comparison.csv": comparison, "pareto.csv": pareto}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory, baseline) -> Path:
+    out = tmp_path_factory.mktemp("report") / "run"
+    result = optimize(baseline)
+    with RunFolder.new(baseline.name, out, scenario=baseline, command="test") as rf:
+        result.write(rf)
+        for name, df in _sim_tables(baseline.seed).items():
+            if name.endswith(".parquet"):
+                rf.write_parquet(name, df)
+            else:
+                rf.write_csv(name, df)
+    write_report(out, lang="en", pdf=True)
+    write_report(out, lang="fi")
+    return out
+
+
+def md_tables(text: str) -> dict[str, list[list[str]]]:
+    """Tables of a memo by id: header row first, then body rows (cells stripped)."""
+    out = {}
+    for m in re.finditer(r"<!-- table: (\w+) -->\n\*\*.*?\*\*\n\n((?:\|.*\|\s*\n)+)", text):
+        lines = [ln.strip() for ln in m.group(2).strip().splitlines()]
+        rows = [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", ln)[1:-1]] for ln in lines]
+        out[m.group(1)] = [rows[0], *rows[2:]]
+    return out
+
+
+def num(cell: str, lang: str) -> float:
+    v = parse_number(cell.replace("%", "").strip(), lang)
+    return v / 100 if "%" in cell else v
+
+
+def read_memo(run_dir: Path, lang: str) -> dict[str, list[list[str]]]:
+    return md_tables((run_dir / f"memo.{lang}.md").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_memo_numbers_equal_the_run_tables(run_dir: Path, lang: str, baseline) -> None:
+    tabs = read_memo(run_dir, lang)
+    alloc = pd.read_csv(run_dir / "allocation.csv")
+    htv = tabs["htv"]
+    total_row = htv[-1]
+    assert num(total_row[-1], lang) == pytest.approx(alloc["htv"].sum(), abs=0.05)
+    by_area = alloc.groupby("area")["htv"].sum()
+    names = {a.name: a.id for a in baseline.region.areas.values()}
+    for row in htv[1:-1]:
+        assert num(row[-1], lang) == pytest.approx(by_area[names[row[0]]], abs=0.05)
+    costs = pd.read_csv(run_dir / "costs.csv")
+    by_muni = costs.groupby("municipality")["eur"].sum()
+    munis = {m.name: m.id for m in baseline.region.municipalities.values()}
+    for row in tabs["costs"][1:-1]:
+        assert num(row[-1], lang) == pytest.approx(by_muni[munis[row[0]]], abs=0.5)
+    assert num(tabs["costs"][-1][-1], lang) == pytest.approx(costs["eur"].sum(), abs=0.5)
+    central = tabs["central"]
+    assert num(central[-1][2], lang) == pytest.approx(
+        costs.loc[costs["cost_item"].str.contains("central"), "eur"].sum(), abs=0.5
+    )
+    sites = pd.read_csv(run_dir / "sites.csv")
+    open_names = {baseline.region.sites[s].name for s in sites.loc[sites["open"], "site"]}
+    assert {r[1] for r in tabs["sites"][1:]} == open_names
+    access = pd.read_csv(run_dir / "access.csv")
+    longest = access[access["share"] > 0].groupby("demand_point")["minutes"].max()
+    points = {p.name: p.id for p in baseline.region.demand_points.values()}
+    for row in tabs["access"][1:]:
+        assert num(row[5], lang) == pytest.approx(longest[points[row[0]]], abs=0.05)
+    summary = pd.read_csv(run_dir / "summary.csv")
+    stress = tabs["stress"][1:]
+    assert len(stress) == len(baseline.config.targets) * summary["scenario"].nunique()
+    for row in stress:
+        kpi = next(k for k in KPI_NAMES if Texts(lang).name("kpi", k) == row[1])
+        hit = summary[(summary["scenario"] == row[0]) & (summary["kpi"] == kpi) & (summary["group"] == "all")]
+        tol = 0.0005 if kpi in SHARE_KPIS else 0.05
+        assert num(row[4], lang) == pytest.approx(float(hit["mean"].iloc[0]), abs=tol)
+    comp = pd.read_csv(run_dir / "comparison.csv")
+    comp = comp[comp["group"] == "all"]
+    assert len(tabs["comparison"]) - 1 == len(comp)
+    pareto = pd.read_csv(run_dir / "pareto.csv")
+    assert [num(r[1], lang) for r in tabs["pareto"][1:]] == pytest.approx(list(pareto["cost_eur"]), abs=0.5)
+    shadow = json.loads((run_dir / "summary.json").read_text())["shadow_price_htv"]
+    area_names = {a.name: a.id for a in baseline.region.areas.values()}
+    for row in tabs["marginal"][1:]:
+        assert num(row[1], lang) == pytest.approx(shadow[area_names[row[0]]], abs=0.5)
+
+
+def test_summary_lines_carry_the_totals(run_dir: Path) -> None:
+    text = (run_dir / "memo.en.md").read_text(encoding="utf-8")
+    costs = pd.read_csv(run_dir / "costs.csv")
+    m = re.search(r"Total cost ([\d,]+) EUR", text)
+    assert m and parse_number(m.group(1), "en") == pytest.approx(costs["eur"].sum(), abs=0.5)
+    access = pd.read_csv(run_dir / "access.csv")
+    m = re.search(r"the longest trip is ([\d.]+) min", text)
+    assert m and float(m.group(1)) == pytest.approx(
+        access.loc[access["share"] > 0, "minutes"].max(), abs=0.05
+    )
+    summary_block = text.split("## The plan")[0]
+    assert len(re.findall(r"^\d\. ", summary_block, flags=re.M)) == 5
+
+
+def test_finnish_and_english_memos_carry_the_same_numbers(run_dir: Path) -> None:
+    fi, en = read_memo(run_dir, "fi"), read_memo(run_dir, "en")
+    assert fi.keys() == en.keys()
+    checked = 0
+    for tid in fi:
+        if tid in ("assumptions", "provenance"):
+            assert fi[tid][1:] != [] and len(fi[tid]) == len(en[tid])
+            continue
+        assert len(fi[tid]) == len(en[tid]), tid
+        for rf, re_ in zip(fi[tid][1:], en[tid][1:], strict=True):
+            for a, b in zip(rf, re_, strict=True):
+                if a == SUPPRESSED or b == SUPPRESSED:
+                    assert a == b
+                    continue
+                try:
+                    x, y = num(a, "fi"), num(b, "en")
+                except ValueError:
+                    continue
+                assert x == pytest.approx(y, abs=1e-9), (tid, a, b)
+                checked += 1
+    assert checked > 100
+    fi_text = (run_dir / "memo.fi.md").read_text(encoding="utf-8")
+    assert "Suositus" in fi_text and "toimipistettä" in fi_text and "Recommendation" not in fi_text
+
+
+def test_every_figure_is_embedded_in_the_html(run_dir: Path) -> None:
+    for lang in ("fi", "en"):
+        md = (run_dir / f"memo.{lang}.md").read_text(encoding="utf-8")
+        html = (run_dir / f"memo.{lang}.html").read_text(encoding="utf-8")
+        referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+        assert set(referenced) == {f"figure_{k}_{lang}.png" for k in ("map", "htv", "kpis", "pareto")}
+        for f in referenced:
+            assert (run_dir / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        srcs = re.findall(r'<img src="([^"]+)"[^>]*data-file="([^"]+)"', html)
+        assert {f for _, f in srcs} == set(referenced)
+        for src, f in srcs:
+            assert src.startswith("data:image/png;base64,")
+            assert base64.b64decode(src.split(",", 1)[1]) == (run_dir / f).read_bytes()
+        assert not re.search(r'(src|href)="(?!data:)[^"#]', html)
+
+
+def test_pdf_and_language_copies(run_dir: Path) -> None:
+    assert (run_dir / "memo.en.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (run_dir / "memo.pdf").read_bytes() == (run_dir / "memo.en.pdf").read_bytes()
+    assert (run_dir / "memo.md").read_text(encoding="utf-8") == (run_dir / "memo.fi.md").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_small_cells_suppressed_in_memo_and_workbook_totals_exact(run_dir: Path) -> None:
+    res = load_run(run_dir)
+    cells, totals = labour_market_cells(res)
+    assert cells.loc["Kihnio", "foreign_nationals"] < 5  # the case the rule is for
+    tabs = read_memo(run_dir, "fi")
+    lm = tabs["labour_market"]
+    header = lm[0]
+    col = header.index(Texts("fi").name("ind", "foreign_nationals"))
+    kihnio = next(r for r in lm if r[0] == "Kihniö")
+    assert kihnio[col] == SUPPRESSED
+    assert num(lm[-1][col], "fi") == cells["foreign_nationals"].sum() == totals["foreign_nationals"]
+    mix_cells, _ = customer_cells(res)
+    mix = tabs["customers"]
+    n_small = int((mix_cells.round() < 5).to_numpy().sum())
+    assert n_small > 0 and sum(c == SUPPRESSED for r in mix[1:] for c in r) == n_small
+    for j, line in enumerate(mix_cells.columns, start=1):
+        assert num(mix[-1][j], "fi") == round(mix_cells[line].sum())
+    wb = openpyxl.load_workbook(run_dir / "results.xlsx", read_only=True)
+    rows = list(wb["labour_market"].iter_rows(values_only=True))
+    head = [column_of(h) for h in rows[0]]
+    xl = dict(zip([r[0] for r in rows[1:]], rows[1:], strict=True))
+    assert xl["Kihnio"][head.index("foreign_nationals")] == SUPPRESSED
+    assert xl["total"][head.index("foreign_nationals")] == totals["foreign_nationals"]
+    assert xl["Sastamala"][head.index("unemployed")] == cells.loc["Sastamala", "unemployed"]
+    rows = list(wb["customers"].iter_rows(values_only=True))
+    assert sum(c == SUPPRESSED for r in rows[1:] for c in r) == n_small
+
+
+def test_no_suppression_shows_every_cell(run_dir: Path) -> None:
+    res = load_run(run_dir)
+    cells, totals = customer_cells(res)
+    table = people_table(cells, totals, suppression=False)
+    assert (table == SUPPRESSED).to_numpy().sum() == 0
+    assert table.loc["total"].tolist() == [round(v) for v in totals]
+
+
+def test_workbook_sheets_equal_the_run_tables(run_dir: Path) -> None:
+    wb = openpyxl.load_workbook(run_dir / "results.xlsx")
+    assert wb.sheetnames[0] == "README"
+    readme = " ".join(str(c) for row in wb["README"].iter_rows(values_only=True) for c in row if c)
+    present = [s for s, f in RESULT_SHEETS.items() if (run_dir / f).exists()]
+    assert {"allocation", "sites", "access", "costs", "kpi_summary", "comparison"} <= set(present)
+    for sheet in present:
+        assert sheet in readme
+        xl = pd.read_excel(run_dir / "results.xlsx", sheet_name=sheet)
+        assert any("[" in c for c in xl.columns), f"{sheet}: units in headers"
+        xl.columns = [column_of(c) for c in xl.columns]
+        csv = pd.read_csv(run_dir / RESULT_SHEETS[sheet])
+        pd.testing.assert_frame_equal(xl, csv, check_dtype=False, check_exact=False, rtol=1e-12)
+
+
+def test_missing_tables_are_named_not_invented(tmp_path: Path, baseline) -> None:
+    out = tmp_path / "bare"
+    with RunFolder.new(baseline.name, out, scenario=baseline, command="test"):
+        pass
+    written = write_report(out, lang="en")
+    md = (out / "memo.md").read_text(encoding="utf-8")
+    for f in (
+        "allocation.csv",
+        "sites.csv",
+        "access.csv",
+        "costs.csv",
+        "summary.csv",
+        "comparison.csv",
+        "pareto.csv",
+    ):
+        assert f in md
+    assert "the optimiser was not run" in md
+    assert {p.name for p in written if p.suffix == ".png"} == {"figure_map_en.png"}
+    assert "customers" in md.lower() and "…" in md
+    wb = openpyxl.load_workbook(out / "results.xlsx")
+    assert "allocation" not in wb.sheetnames and "customers" in wb.sheetnames
+
+
+def test_malformed_table_is_an_input_error_and_nothing_is_written(tmp_path: Path, run_dir: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in ("manifest.json", "sites.csv", "access.csv", "costs.csv"):
+        (bad / f).write_bytes((run_dir / f).read_bytes())
+    pd.read_csv(run_dir / "allocation.csv").drop(columns="htv").to_csv(bad / "allocation.csv", index=False)
+    with pytest.raises(InputError) as e:
+        write_report(bad)
+    assert e.value.file.endswith("allocation.csv") and "htv" in e.value.expected
+    exe = Path(sys.executable).parent / "resurssimalli"
+    r = subprocess.run([exe, "memo", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 2 and "allocation.csv" in r.stderr and "Traceback" not in r.stderr
+    assert not (bad / "memo.md").exists() and not (bad / "results.xlsx").exists()
+    r = subprocess.run([exe, "memo", str(run_dir), "--lang", "sv"], capture_output=True, text=True)
+    assert r.returncode == 2 and "fi" in r.stderr
+
+
+def test_memo_is_deterministic(run_dir: Path, tmp_path: Path) -> None:
+    before = (run_dir / "memo.fi.md").read_text(encoding="utf-8")
+    write_report(run_dir, lang="fi")
+    assert (run_dir / "memo.fi.md").read_text(encoding="utf-8") == before
+
+
+def test_verdicts() -> None:
+    assert verdict(">=", 0.9, 0.91, 0.95, 0.93) == "meets"
+    assert verdict(">=", 0.9, 0.85, 0.92, 0.88) == "at_risk"
+    assert verdict(">=", 0.9, 0.80, 0.89, 0.85) == "fails"
+    assert verdict("<=", 0.95, 0.80, 0.94, 0.9) == "meets"
+    assert verdict("<=", 0.95, 0.96, 0.99, 0.97) == "fails"
+    assert verdict("<=", 0.95, float("nan"), float("nan"), 0.97) == "fails"
+
+
+def test_texts_table_is_complete_and_finnish() -> None:
+    fi, en = Texts("fi"), Texts("en")
+    differing = sum(fi(k) != en(k) for k in text_keys())
+    assert differing > 0.9 * len(text_keys())
+    assert fi.num(1234.5, 1) == "1\u00a0234,5" and en.num(1234.5, 1) == "1,234.5"
+    assert parse_number(fi.num(-1234.56, 2), "fi") == -1234.56
+    with pytest.raises(InputError):
+        Texts("sv")
