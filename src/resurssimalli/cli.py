@@ -160,6 +160,46 @@ def optimize(
     )
 
 
+
+@app.command()
+def simulate(
+    scenario: ScenarioArg,
+    allocation: Annotated[
+        Path | None,
+        typer.Option("--allocation", help="Optimiser run folder to simulate (default: optimise first)"),
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", help="Replications (default simulation.replications)")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed (default: scenario seed)")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes; results do not depend on it")] = 1,
+    months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option("--precision", help="Pick replications for this relative CI half-width (Hoad et al.)"),
+    ] = None,
+    event_log: Annotated[
+        bool, typer.Option("--event-log", help="Also write events.parquet (arrival, interview, ...)")
+    ] = False,
+    out: OutOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Replay customers day by day (SimPy) on an allocation: KPIs with confidence intervals."""
+    from resurssimalli.simulate.commands import simulate_command
+
+    simulate_command(
+        load(scenario, set_),
+        out,
+        console,
+        allocation=allocation,
+        replications=replications,
+        seed=seed,
+        jobs=jobs,
+        months=months,
+        precision=precision,
+        event_log=event_log,
+    )
+
 def main() -> None:
     """Console-script entry point: user errors → message on stderr, exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
