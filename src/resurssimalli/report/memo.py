@@ -95,6 +95,18 @@ def kpi_value(t: Texts, kpi: str, x: float) -> str:
     return t.pct(x, 1) if kpi in SHARE_KPIS else t.num(x, 1)
 
 
+def kpi_diff(t: Texts, kpi: str, x: float) -> str:
+    """A difference of KPI values: percentage points for shares, else one decimal."""
+    return f"{t.num(100.0 * x, 1)}\u00a0{t('unit_pp')}" if kpi in SHARE_KPIS else t.num(x, 1)
+
+
+def kpi_diff_ci(t: Texts, kpi: str, low: float, high: float) -> str:
+    if kpi in SHARE_KPIS:
+        sep = "; " if t.lang == "fi" else ", "
+        return f"[{kpi_diff(t, kpi, low)}{sep}{kpi_diff(t, kpi, high)}]"
+    return t.ci(low, high, 1)
+
+
 def kpi_ci(t: Texts, kpi: str, low: float, high: float) -> str:
     if kpi in SHARE_KPIS:
         sep = "; " if t.lang == "fi" else ", "
@@ -336,8 +348,8 @@ def _stress(res: RunResults, t: Texts, figs: Mapping[str, str]) -> Section:
                 t.name("kpi", r.kpi),
                 kpi_value(t, r.kpi, r.baseline_mean),
                 kpi_value(t, r.kpi, r.scenario_mean),
-                kpi_value(t, r.kpi, r.diff_mean),
-                kpi_ci(t, r.kpi, r.diff_ci_low, r.diff_ci_high),
+                kpi_diff(t, r.kpi, r.diff_mean),
+                kpi_diff_ci(t, r.kpi, r.diff_ci_low, r.diff_ci_high),
                 t.num(r.n, 0),
             ]
             for r in comp.itertuples()
@@ -608,7 +620,9 @@ def render_pdf(html_text: str, out: Path) -> None:
     import logging
     import warnings
 
-    import weasyprint
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # WeasyPrint's note on optional HarfBuzz-Subset
+        import weasyprint
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
