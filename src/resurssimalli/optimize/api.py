@@ -77,9 +77,10 @@ def _contradiction(inp: OptimisationInput, m: pyo.ConcreteModel) -> Contradictor
 def solve_plan(inp: OptimisationInput, *, travel_limit: float | None = None) -> _Plan:
     """Build and solve the cost model, widening ``k`` for demand points left uncovered.
 
-    A point whose visits use the coverage slack while more sites within the travel limit exist
-    than the ``k`` considered gets ``2k`` and the model is rebuilt (as spopt's k-nearest
-    p-median does). Contradicting hard rules raise :class:`ContradictoryRules`.
+    A point whose visits use the coverage slack in a proven optimum while more sites within the
+    travel limit exist than the ``k`` considered gets ``2k`` and the model is rebuilt (as spopt's
+    k-nearest p-median does). The time limit is a budget for all rounds together.
+    Contradicting hard rules raise :class:`ContradictoryRules`.
     """
     k_by_point: dict[str, int] = {}
     build = solve_s = 0.0
@@ -88,7 +89,8 @@ def solve_plan(inp: OptimisationInput, *, travel_limit: float | None = None) -> 
         t0 = time.perf_counter()
         m = build_model(inp, k_by_point=k_by_point, travel_limit=travel_limit)
         build += time.perf_counter() - t0
-        out = solve(m, time_limit=inp.time_limit_seconds, gap=inp.mip_gap)
+        remaining = max(inp.time_limit_seconds - solve_s, 0.1)
+        out = solve(m, time_limit=remaining, gap=inp.mip_gap)
         solve_s += out.seconds
         if out.status == "infeasible":
             raise _contradiction(inp, m)
@@ -97,6 +99,8 @@ def solve_plan(inp: OptimisationInput, *, travel_limit: float | None = None) -> 
                 f"{inp.source}: no plan found ({out.status}) within {inp.time_limit_seconds:g} s; "
                 "raise --time-limit"
             )
+        if out.status != "optimal":
+            break  # slack in an unproven incumbent is no evidence that k is too small
         widen = {}
         for p in inp.points:
             k = k_by_point.get(p.id, inp.k_nearest_sites)

@@ -4,8 +4,12 @@ One rule, documented here and tested. For each municipality and customer line ``
 stock ``S`` (customers on the books on an average day) and inflow ``F`` (new registrations a
 year) from :func:`~resurssimalli.scenario.customers.customer_mix`:
 
-* customer-years in the first phase ``Y1 = min(F × first_phase_months / 12, S)`` (Little's law:
-  inflow × time in phase, capped by the stock) and in the later phase ``Y2 = S − Y1``;
+* customer-years in the first phase ``Y1 = min(F × t1 / 12, S)`` (Little's law: inflow × mean
+  months spent in the phase, capped by the stock) and in the later phase ``Y2 = S − Y1``, where
+  ``t1 = ∫₀^first_phase_months S(t) dt`` is the expected time in the first phase of a spell that
+  ends at the simulation's exit hazards (``simulation.exit_hazard_per_month`` by duration band ×
+  ``line_hazard_multipliers[l]``) — the same spell dynamics the simulation draws, so many
+  customers leave before their sixth fortnightly conversation;
 * meetings a year ``n = F`` initial interviews ``+ Y1 × 52 / first_phase_interval_weeks``
   ``+ Y2 × 12 / later_interval_months[l]`` job-search conversations;
 * hours a year ``= F × initial_interview_minutes / 60 + (n − F) × meeting_minutes[l] / 60
@@ -24,6 +28,7 @@ A productive HTV gives ``working_hours_per_htv × customer_time_share`` hours of
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import pandas as pd
@@ -35,6 +40,20 @@ from resurssimalli.scenario.schema import CUSTOMER_LINES, SERVICE_LINES
 
 WEEKS_PER_YEAR = 52.0
 CENTRAL_LINES = ("integration", "centralised")
+HAZARD_BANDS = (("0-3", 0.0, 3.0), ("3-12", 3.0, 12.0), ("12+", 12.0, math.inf))
+
+
+def expected_months_within(months: float, hazards: Mapping[str, float], multiplier: float = 1.0) -> float:
+    """``∫₀^months S(t) dt`` for a spell with piecewise-constant monthly exit hazards by band."""
+    total, survival = 0.0, 1.0
+    for band, lo, hi in HAZARD_BANDS:
+        if months <= lo:
+            break
+        width = min(months, hi) - lo
+        h = hazards[band] * multiplier
+        total += survival * (width if h <= 0 else (1 - math.exp(-h * width)) / h)
+        survival *= math.exp(-h * width)
+    return total
 
 
 def customer_workload(scenario: Scenario) -> pd.DataFrame:
@@ -44,6 +63,7 @@ def customer_workload(scenario: Scenario) -> pd.DataFrame:
     ``area`` is where the work is done (the lead municipality's area for integration).
     """
     svc = scenario.config.service
+    sim = scenario.config.simulation
     region = scenario.region
     lead_area = region.area_of(region.lead_municipality)
     mix = customer_mix(scenario)
@@ -51,7 +71,10 @@ def customer_workload(scenario: Scenario) -> pd.DataFrame:
     for r in mix.itertuples(index=False):
         line = r.service_line
         stock, inflow = float(r.stock), float(r.inflow_per_year)
-        y1 = min(inflow * svc.first_phase_months / 12.0, stock)
+        t1 = expected_months_within(
+            svc.first_phase_months, sim.exit_hazard_per_month, sim.line_hazard_multipliers.get(line, 1.0)
+        )
+        y1 = min(inflow * t1 / 12.0, stock)
         y2 = stock - y1
         conversations = (
             y1 * WEEKS_PER_YEAR / svc.first_phase_interval_weeks + y2 * 12.0 / svc.later_interval_months[line]
