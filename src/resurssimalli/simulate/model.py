@@ -204,6 +204,7 @@ class Office:
         interview_minutes = p.interview_minutes
         meeting_minutes = p.meeting_minutes
         travel = self.travel[k] if rec else None
+        left: dict[int, float] = {}
         for pool_id, pool in enumerate(p.pools):
             iq = self.interviews[pool_id]
             n = len(pool)
@@ -242,10 +243,39 @@ class Office:
                     else:
                         break
                     used += minutes
+                left[coach] = budget - used
                 if rec:
                     self.available[coach][k] += budget
                     self.used[coach][k] += used
+        self._cover(d, duty, left, k if rec else -1, travel)
         self._employers(d, base, duty, k, rec)
+
+    def _cover(
+        self, d: int, duty: np.ndarray, left: dict[int, float], k: int, travel: list[float] | None
+    ) -> None:
+        """Colleagues in the team hold an absent coach's conversations that reach their deadline today."""
+        meeting_minutes = self.p.meeting_minutes
+        for team in self.p.teams:
+            for coach in team:
+                if duty[coach]:
+                    continue
+                q = self.conv[coach]
+                while q:
+                    while q and (q[0][3].gone or q[0][3].version != q[0][4]):
+                        heapq.heappop(q)
+                    if not q or q[0][0] > d or q[0][2] > d:
+                        break
+                    c = q[0][3]
+                    minutes = meeting_minutes[c.line]
+                    sub = max(team, key=lambda x: (left.get(x, 0.0), -x))
+                    if left.get(sub, 0.0) < minutes:
+                        break
+                    heapq.heappop(q)
+                    left[sub] -= minutes
+                    if k >= 0:
+                        self.used[sub][k] += minutes
+                    self._meet(c, d, minutes, travel, "conversation (cover)")
+                    self._next(c, d)
 
     def _meet(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
         self.meetings += 1

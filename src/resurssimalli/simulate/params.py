@@ -278,10 +278,10 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
     )
 
     # staff time: annual productive minutes spread over the expected on-duty days of a year
-    start = cal.month_start_days[0]
-    year = np.arange(start, start + 365)
-    work = cal.working[year]
-    july = cal.cal_month[year] == 7
+    # (over the first year from the horizon start, whatever --months is)
+    year_cal = build_calendar(cfg.horizon.start, 12)
+    work = year_cal.working[: year_cal.n_days]
+    july = year_cal.cal_month[: year_cal.n_days] == 7
     duty_days = float(
         (work & ~july).sum() * (1 - staff.absence.other_share)
         + (work & july).sum() * (1 - staff.absence.july_share)
