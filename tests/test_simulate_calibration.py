@@ -1,0 +1,84 @@
+"""Calibration to the plan and the M/M/c check against Erlang C (with confidence intervals)."""
+
+from __future__ import annotations
+
+import pytest
+
+from resurssimalli.simulate import Allocation, erlang_c_wait, simulate, simulate_mmc
+from resurssimalli.simulate.stats import t_interval
+
+# The plan's January-July 2023 share of new spells lasting past 3 months, by municipality (%),
+# weighted by the July 2023 unemployed (the inflow is proportional to them in the model).
+PLAN_PAST_3 = {
+    "Hameenkyro": 45,
+    "Ikaalinen": 28.5,
+    "Kihnio": 50,
+    "Parkano": 41.6,
+    "Punkalaidun": 35,
+    "Sastamala": 48.1,
+}
+UNEMPLOYED_2023_07 = {
+    "Hameenkyro": 439,
+    "Ikaalinen": 266,
+    "Kihnio": 48,
+    "Parkano": 225,
+    "Punkalaidun": 71,
+    "Sastamala": 759,
+}
+
+
+@pytest.fixture(scope="module")
+def baseline_sim(baseline):
+    from resurssimalli.optimize import optimize
+
+    alloc = Allocation.from_result(optimize(baseline))
+    return simulate(baseline, alloc, replications=10, jobs=2)
+
+
+def test_plan_figure_is_read_from_the_region(baseline):
+    flow = baseline.region.flow_past_3_months
+    assert {m: flow[("2023-01..07", m)] for m in PLAN_PAST_3} == PLAN_PAST_3
+
+
+def test_share_past_3_months_matches_the_plan(baseline_sim):
+    target = sum(PLAN_PAST_3[m] * UNEMPLOYED_2023_07[m] for m in PLAN_PAST_3) / 1808 / 100  # 0.432
+    k = baseline_sim.kpis
+    sel = k[(k["kpi"] == "spells_past_3_months_share") & (k["group"] == "all")]
+    per_rep = sel.groupby("replication")["value"].mean()
+    mean, low, high, n = t_interval(per_rep.to_numpy())
+    assert n == 10
+    assert abs(mean - target) <= 0.05
+    assert target - 0.05 <= low and high <= target + 0.05
+
+
+def test_stock_after_twelve_months_near_the_plan(baseline_sim):
+    k = baseline_sim.kpis
+    last = k[(k["kpi"] == "stock") & (k["group"] == "all") & (k["month"] == 11)]["value"]
+    mean, low, high, _ = t_interval(last.to_numpy())
+    assert low >= 0.9 * 1808 and high <= 1.1 * 1808, (mean, low, high)
+
+
+def test_summary_has_confidence_intervals(baseline_sim):
+    s = baseline_sim.summary
+    assert list(s.columns) == ["scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"]
+    row = s[(s["kpi"] == "staff_utilisation") & (s["group"] == "all")].iloc[0]
+    assert row["ci_low"] < row["mean"] < row["ci_high"] and row["n"] == 10
+    assert 0 < row["mean"] < 1
+
+
+def test_erlang_c_known_value():
+    assert erlang_c_wait(4.25, 1.0, 5) == pytest.approx(0.8726, abs=1e-4)
+    with pytest.raises(ValueError):
+        erlang_c_wait(5.0, 1.0, 5)
+
+
+def test_mmc_mean_wait_matches_erlang_c():
+    lam, mu, c = 3.0, 1.0, 4  # load 0.75, Wq = 0.509
+    waits = [
+        simulate_mmc(lam, mu, c, 20_000, warm_up=1_000, replication=r, root_seed=2024).mean_wait
+        for r in range(12)
+    ]
+    mean, low, high, _ = t_interval(waits)
+    theory = erlang_c_wait(lam, mu, c)
+    assert low <= theory <= high, (theory, mean, low, high)
+    assert abs(mean / theory - 1) < 0.05
