@@ -305,3 +305,19 @@ def test_texts_table_is_complete_and_finnish() -> None:
     assert parse_number(fi.num(-1234.56, 2), "fi") == -1234.56
     with pytest.raises(InputError):
         Texts("sv")
+
+
+def test_changed_scenario_file_uses_the_manifest_scenario(tmp_path: Path, run_dir: Path) -> None:
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    for f in ("allocation.csv", "sites.csv", "access.csv", "costs.csv", "summary.json"):
+        (moved / f).write_bytes((run_dir / f).read_bytes())
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["scenario"]["file"] = str(tmp_path / "gone.yaml")
+    (moved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    res = load_run(moved)
+    assert res.scenario_rebuilt and res.scenario.hash == manifest["scenario"]["hash_sha256"]
+    write_report(moved, lang="en")
+    md = (moved / "memo.md").read_text(encoding="utf-8")
+    assert "uses the scenario stored in the run's manifest" in md
+    assert read_memo(run_dir, "en")["htv"] == md_tables(md)["htv"]
