@@ -19,7 +19,7 @@ NAMES = ["01_baseline_plan.ipynb", "02_structural_change_stress_test.ipynb", "03
 def test_notebook_executes(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RESURSSIMALLI_OUT", str(tmp_path))
     monkeypatch.setenv("RESURSSIMALLI_REPLICATIONS", "2")
-    monkeypatch.setenv("RESURSSIMALLI_MONTHS", "6")
+    monkeypatch.setenv("RESURSSIMALLI_MONTHS", "3")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(
