@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from resurssimalli.simulate.stats import t_interval
 
 COMPARISON_COLUMNS = [
     "scenario",
@@ -26,22 +27,8 @@ COMPARISON_COLUMNS = [
 
 
 def per_replication(kpis: pd.DataFrame) -> pd.DataFrame:
-    """Mean over months per scenario, replication, KPI and group."""
+    """Mean over months per scenario, replication, KPI and group (as in the simulation summary)."""
     return kpis.groupby(["scenario", "replication", "kpi", "group"], as_index=False)["value"].mean()
-
-
-def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided Student-t confidence interval (NaN bounds when n < 2)."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    n = len(values)
-    if n == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(values.mean())
-    if n < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
 
 
 def paired_comparison(
