@@ -116,6 +116,68 @@ def test_extra_hours_are_added_and_checked(baseline):
         workload(baseline, {("Ikaalinen", "integration"): 1.0})
 
 
+def test_plant_closure_adds_its_registrations_once_in_its_area(baseline, scenario_dir):
+    closing = load_scenario(scenario_dir / "plant_closure.yaml")
+    cfg = closing.config
+    svc, sim, h_months = cfg.service, cfg.simulation, cfg.horizon.months
+    (pc,) = cfg.demand.plant_closures
+    area = closing.region.area_of(pc.municipality)
+    remaining = (cfg.horizon.end - pc.date).days / (365.25 / 12)
+    assert 0 < remaining < h_months
+    expected = {}
+    for line, share in pc.service_mix.items():
+        n = pc.layoffs * pc.registration_share * share
+        mult = sim.line_hazard_multipliers.get(line, 1.0)
+        t1 = expected_months_within(min(svc.first_phase_months, remaining), sim.exit_hazard_per_month, mult)
+        t_all = expected_months_within(remaining, sim.exit_hazard_per_month, mult)
+        y1, stock = n * t1 / h_months, n * t_all / h_months
+        conv = y1 * 52 / svc.first_phase_interval_weeks + (stock - y1) * 12 / svc.later_interval_months[line]
+        expected[(area, line)] = (
+            n * 12 / h_months * svc.initial_interview_minutes / 60
+            + conv * svc.meeting_minutes[line] / 60
+            + stock * svc.coach_hours_per_customer_year[line]
+        )
+    base = workload(baseline).set_index(["area", "service_line"])["hours"]
+    more = workload(closing).set_index(["area", "service_line"])["hours"]
+    diff = more - base
+    assert set(diff[diff.abs() > 1e-9].index) == set(expected)
+    for key, hours in expected.items():
+        assert diff[key] == pytest.approx(hours)
+    # every registration has at least its initial interview, and the burst is counted once
+    n_total = pc.layoffs * pc.registration_share
+    assert n_total * svc.initial_interview_minutes / 60 < diff.sum() < n_total * 40
+    # all the closure's visits go to its named demand point
+    dv = visits_by_demand_point(closing) - visits_by_demand_point(baseline)
+    assert set(dv[dv.abs() > 1e-9].index) == {pc.demand_point}
+    assert dv[pc.demand_point] > 0
+    # the optimiser sees the extra work and gives the closure's area more HTV
+    base_plan, closing_plan = optimize(baseline), optimize(closing)
+    extra_htv = diff.sum() / cfg.staff.productive_hours_per_htv
+    assert closing_plan.summary["htv_required"] == pytest.approx(
+        base_plan.summary["htv_required"] + extra_htv
+    )
+    assert closing_plan.summary["unserved_hours_total"] == pytest.approx(0, abs=1e-6)
+    got = closing_plan.allocation.groupby("area")["htv"].sum()
+    was = base_plan.allocation.groupby("area")["htv"].sum()
+    required = workload(closing).groupby("area")["htv"].sum()
+    assert got[area] >= required[area] - 1e-6
+    assert got[area] > was[area] + 0.5 * extra_htv
+
+
+def test_plant_closure_without_a_demand_point_spreads_its_visits(scenario_dir):
+    closing = load_scenario(scenario_dir / "plant_closure.yaml")
+    pc = closing.config.demand.plant_closures[0]
+    spread = load_scenario(
+        scenario_dir / "plant_closure.yaml",
+        {"demand": {"plant_closures": [pc.model_copy(update={"demand_point": None}).model_dump()]}},
+    )
+    a, b = visits_by_demand_point(closing), visits_by_demand_point(spread)
+    assert a.sum() == pytest.approx(b.sum())
+    points = closing.region.points_in(pc.municipality)
+    assert (b[list(points)] > 0).all()
+    assert b[pc.demand_point] < a[pc.demand_point]
+
+
 # --- the baseline plan respects every rule ----------------------------------------------------
 
 

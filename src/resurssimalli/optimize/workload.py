@@ -17,6 +17,18 @@ year) from :func:`~resurssimalli.scenario.customers.customer_mix`:
 * face-to-face visits a year ``= n × (1 − remote_share)`` (remote meetings take the same staff
   time but no trip).
 
+Plant closures (``demand.plant_closures``): a closure is a one-off burst of
+``N = layoffs × registration_share`` registrations, split by its ``service_mix``, in its
+municipality. Its people are an extra cohort on top of the steady-state stock: each registers on
+the closure date and stays on the books for the rest of the horizon (``R`` months) at the same
+exit hazards, so a person spends ``t1 = ∫₀^min(first_phase_months, R) S`` months in the first
+phase and ``tR = ∫₀^R S`` months in all. The registrations are counted once over the horizon of
+``H = horizon.months`` months and expressed as a yearly rate like the rest of the workload:
+inflow ``N × 12 / H`` (= ``N`` for a 12-month plan), first-phase customer-years
+``Y1 = N × t1 / H``, average stock ``S = N × tR / H``; the formula above then gives its meetings,
+hours and visits. Its visits go to the closure's demand point when it names one, else to the
+municipality's demand points by customer share.
+
 Employer services: ``workforce / 1000 × employer_service_hours_per_1000_workforce`` per
 municipality. Centralised functions: ``staff.centralised_htv × productive hours per HTV`` in the
 lead municipality. Integration-phase customers of every municipality are served from the lead
@@ -39,6 +51,7 @@ from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES, SERVICE_LINES
 
 WEEKS_PER_YEAR = 52.0
+DAYS_PER_MONTH = 365.25 / 12
 CENTRAL_LINES = ("integration", "centralised")
 HAZARD_BANDS = (("0-3", 0.0, 3.0), ("3-12", 3.0, 12.0), ("12+", 12.0, math.inf))
 
@@ -56,11 +69,94 @@ def expected_months_within(months: float, hazards: Mapping[str, float], multipli
     return total
 
 
-def customer_workload(scenario: Scenario) -> pd.DataFrame:
-    """Per municipality × customer line: stock, inflow, meetings, hours and face-to-face visits a year.
+def _meetings_and_hours(
+    scenario: Scenario, line: str, inflow: float, y1: float, stock: float
+) -> tuple[float, float]:
+    """Meetings and staff hours a year of one customer line (the documented formula)."""
+    svc = scenario.config.service
+    conversations = (
+        y1 * WEEKS_PER_YEAR / svc.first_phase_interval_weeks
+        + (stock - y1) * 12.0 / svc.later_interval_months[line]
+    )
+    hours = (
+        inflow * svc.initial_interview_minutes / 60.0
+        + conversations * svc.meeting_minutes[line] / 60.0
+        + stock * svc.coach_hours_per_customer_year[line]
+    )
+    return inflow + conversations, hours
 
-    Columns: ``municipality, area, service_line, stock, inflow_per_year, meetings, hours, visits``.
-    ``area`` is where the work is done (the lead municipality's area for integration).
+
+def closure_cohorts(scenario: Scenario) -> pd.DataFrame:
+    """Plant closures as yearly-rate cohorts: one row per closure × customer line in its mix.
+
+    Columns: ``closure, municipality, demand_point, service_line, registrations, inflow_per_year,
+    y1, stock`` (``demand_point`` is ``None`` when the closure names none). See the module rule.
+    """
+    cfg = scenario.config
+    sim = cfg.simulation
+    horizon = cfg.horizon
+    rows = []
+    for pc in cfg.demand.plant_closures:
+        remaining = (horizon.end - pc.date).days / DAYS_PER_MONTH
+        n = pc.layoffs * pc.registration_share
+        for line, share in pc.service_mix.items():
+            if share <= 0:
+                continue
+            mult = sim.line_hazard_multipliers.get(line, 1.0)
+            t1 = expected_months_within(
+                min(cfg.service.first_phase_months, remaining), sim.exit_hazard_per_month, mult
+            )
+            t_all = expected_months_within(remaining, sim.exit_hazard_per_month, mult)
+            n_line = n * share
+            rows.append(
+                (
+                    pc.name,
+                    pc.municipality,
+                    pc.demand_point,
+                    line,
+                    n_line,
+                    n_line * 12.0 / horizon.months,
+                    n_line * t1 / horizon.months,
+                    n_line * t_all / horizon.months,
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "closure",
+            "municipality",
+            "demand_point",
+            "service_line",
+            "registrations",
+            "inflow_per_year",
+            "y1",
+            "stock",
+        ],
+    )
+
+
+CUSTOMER_COLUMNS = [
+    "municipality",
+    "area",
+    "service_line",
+    "source",
+    "demand_point",
+    "stock",
+    "inflow_per_year",
+    "meetings",
+    "hours",
+    "visits",
+]
+
+
+def customer_workload(scenario: Scenario) -> pd.DataFrame:
+    """Per municipality × customer line (plus one row per plant closure × line): stock, inflow,
+    meetings, hours and face-to-face visits a year.
+
+    Columns: ``municipality, area, service_line, source, demand_point, stock, inflow_per_year,
+    meetings, hours, visits``. ``area`` is where the work is done (the lead municipality's area for
+    integration); ``source`` is ``"customers"`` for the regular customer base or the closure's
+    name; ``demand_point`` is set only for a closure that names one (its visits go there).
     """
     svc = scenario.config.service
     sim = scenario.config.simulation
@@ -75,33 +171,41 @@ def customer_workload(scenario: Scenario) -> pd.DataFrame:
             svc.first_phase_months, sim.exit_hazard_per_month, sim.line_hazard_multipliers.get(line, 1.0)
         )
         y1 = min(inflow * t1 / 12.0, stock)
-        y2 = stock - y1
-        conversations = (
-            y1 * WEEKS_PER_YEAR / svc.first_phase_interval_weeks + y2 * 12.0 / svc.later_interval_months[line]
-        )
-        hours = (
-            inflow * svc.initial_interview_minutes / 60.0
-            + conversations * svc.meeting_minutes[line] / 60.0
-            + stock * svc.coach_hours_per_customer_year[line]
-        )
-        meetings = inflow + conversations
+        meetings, hours = _meetings_and_hours(scenario, line, inflow, y1, stock)
         area = lead_area if line in CENTRAL_LINES else r.area
         rows.append(
-            (r.municipality, area, line, stock, inflow, meetings, hours, meetings * (1 - svc.remote_share))
+            (
+                r.municipality,
+                area,
+                line,
+                "customers",
+                None,
+                stock,
+                inflow,
+                meetings,
+                hours,
+                meetings * (1 - svc.remote_share),
+            )
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "municipality",
-            "area",
-            "service_line",
-            "stock",
-            "inflow_per_year",
-            "meetings",
-            "hours",
-            "visits",
-        ],
-    )
+    for c in closure_cohorts(scenario).itertuples(index=False):
+        line = c.service_line
+        meetings, hours = _meetings_and_hours(scenario, line, c.inflow_per_year, c.y1, c.stock)
+        area = lead_area if line in CENTRAL_LINES else region.area_of(c.municipality)
+        rows.append(
+            (
+                c.municipality,
+                area,
+                line,
+                c.closure,
+                c.demand_point,
+                c.stock,
+                c.inflow_per_year,
+                meetings,
+                hours,
+                meetings * (1 - svc.remote_share),
+            )
+        )
+    return pd.DataFrame(rows, columns=CUSTOMER_COLUMNS)
 
 
 def workload_by_municipality(
@@ -182,12 +286,18 @@ def workload(scenario: Scenario, extra_hours: Mapping[tuple[str, str], float] | 
 
 
 def visits_by_demand_point(scenario: Scenario) -> pd.Series:
-    """Face-to-face visits a year by demand point (municipality visits × the point's customer share)."""
+    """Face-to-face visits a year by demand point.
+
+    Municipality visits × the point's customer share; a plant closure that names a demand point
+    sends all its visits there.
+    """
     cust = customer_workload(scenario)
-    by_m = cust.groupby("municipality")["visits"].sum()
+    pinned = cust["demand_point"].notna()
+    by_m = cust[~pinned].groupby("municipality")["visits"].sum()
+    by_p = cust[pinned].groupby("demand_point")["visits"].sum()
     return pd.Series(
         {
-            p.id: float(by_m.get(p.municipality, 0.0)) * p.customer_share
+            p.id: float(by_m.get(p.municipality, 0.0)) * p.customer_share + float(by_p.get(p.id, 0.0))
             for p in scenario.region.demand_points.values()
         },
         name="visits",
@@ -196,7 +306,9 @@ def visits_by_demand_point(scenario: Scenario) -> pd.Series:
 
 __all__ = [
     "CENTRAL_LINES",
+    "CUSTOMER_COLUMNS",
     "CUSTOMER_LINES",
+    "closure_cohorts",
     "customer_workload",
     "visits_by_demand_point",
     "workload",
