@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from resurssimalli.errors import ResurssimalliError
+from resurssimalli.errors import InputError, ResurssimalliError
 from resurssimalli.scenario.load import Scenario, load_scenario, parse_set
 
 app = typer.Typer(
@@ -85,19 +85,46 @@ def assumptions(scenario: ScenarioArg) -> None:
 
 
 @app.command()
-def run(scenario: ScenarioArg, out: OutOpt = None, set_: SetOpt = None) -> None:
-    """The main job on one scenario: summary, then every stage available, in a new run folder."""
+def run(
+    scenario: ScenarioArg,
+    out: OutOpt = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare/--no-compare",
+            help="Also simulate the scenarios that extend this one (same folder) on the same plan",
+        ),
+    ] = True,
+    replications: Annotated[
+        int | None, typer.Option("--replications", help="Replications (default simulation.replications)")
+    ] = None,
+    months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores)")] = None,
+    pareto: Annotated[int, typer.Option("--pareto", help="Points on the cost-access front (0: none)")] = 5,
+    lang: Annotated[str, typer.Option("--lang", help="Memo language: fi (default) or en")] = "fi",
+    set_: SetOpt = None,
+) -> None:
+    """The main job: summary, optimise, simulate (with the structural-change scenarios), memo."""
+    from resurssimalli.experiment.executors import default_jobs
+    from resurssimalli.pipeline import run_pipeline, sibling_scenarios
     from resurssimalli.report.console import print_summary
-    from resurssimalli.runs import RunFolder
 
+    if lang not in ("fi", "en"):
+        raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
     s = load(scenario, set_)
+    others = sibling_scenarios(s) if compare else []
     print_summary(s, console)
-    with RunFolder.new(s.name, out, scenario=s, command="run") as rf:
-        from resurssimalli.report.console import baseline_tables
-
-        for name, df in baseline_tables(s).items():
-            rf.write_csv(f"{name}.csv", df)
-    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    run_pipeline(
+        s,
+        out,
+        console,
+        compare=others,
+        replications=replications,
+        months=months,
+        jobs=jobs or default_jobs(),
+        pareto=pareto or None,
+        lang=lang,
+    )
 
 
 @app.command()
@@ -160,7 +187,6 @@ def optimize(
     )
 
 
-
 @app.command()
 def simulate(
     scenario: ScenarioArg,
@@ -199,6 +225,7 @@ def simulate(
         precision=precision,
         event_log=event_log,
     )
+
 
 def main() -> None:
     """Console-script entry point: user errors → message on stderr, exit code 2."""

@@ -8,7 +8,6 @@ Student-t confidence interval.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from resurssimalli.simulate.stats import t_interval
@@ -42,7 +41,7 @@ def paired_comparison(
         merged = g.merge(base, on=["replication", "kpi", "group"], suffixes=("_s", "_b"))
         for (kpi, group), m in merged.groupby(["kpi", "group"], sort=True):
             diff = (m["value_s"] - m["value_b"]).to_numpy()
-            d_mean, lo, hi = t_interval(diff, confidence)
+            d_mean, lo, hi, n = t_interval(diff, confidence)
             rows.append(
                 (
                     scen,
@@ -53,7 +52,7 @@ def paired_comparison(
                     d_mean,
                     lo,
                     hi,
-                    int((~np.isnan(diff)).sum()),
+                    n,
                 )
             )
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
