@@ -165,7 +165,7 @@ def template(
 
 @app.command()
 def optimize(
-    scenario: ScenarioArg,
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML file (several with --robust)")],
     out: OutOpt = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Solver time limit in seconds")
@@ -177,13 +177,111 @@ def optimize(
     pareto: Annotated[
         int | None, typer.Option("--pareto", help="Trace the cost-accessibility front with N points")
     ] = None,
+    robust: Annotated[
+        bool, typer.Option("--robust", help="One site plan for all given scenarios (two-stage model)")
+    ] = False,
     set_: SetOpt = None,
 ) -> None:
     """Allocate staff, offices and service points (Pyomo + HiGHS) and write the plan to a run folder."""
+    loaded = [load(p, set_) for p in scenarios]
+    if robust:
+        from resurssimalli.experiment.commands import robust_command
+
+        robust_command(loaded, console, out=out, time_limit=time_limit, gap=gap)
+        return
+    if len(loaded) != 1:
+        raise InputError("optimize", "SCENARIO", "one scenario (several only with --robust)")
     from resurssimalli.optimize.commands import optimize_command
 
     optimize_command(
-        load(scenario, set_), out, console, time_limit=time_limit, gap=gap, objective=objective, pareto=pareto
+        loaded[0], out, console, time_limit=time_limit, gap=gap, objective=objective, pareto=pareto
+    )
+
+
+@app.command()
+def sweep(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files; the first is the baseline")],
+    replications: Annotated[int, typer.Option("--replications", help="Replications per scenario")] = 10,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", help="Local worker processes (default: all cores)")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    ] = None,
+    dask: Annotated[
+        bool, typer.Option("--dask", help="Use a local Dask cluster instead of a process pool")
+    ] = False,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", help="Sweep folder of an interrupted sweep: compute only what is missing"),
+    ] = None,
+    allocation: Annotated[
+        Path | None,
+        typer.Option("--allocation", help="Optimiser run folder to test (default: optimise the first)"),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Root seed (default: the first scenario's)")
+    ] = None,
+    months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
+    out: OutOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Run scenarios x replications on all cores or a Dask cluster; paired comparison to the baseline."""
+    from resurssimalli.experiment.commands import sweep_command
+
+    if replications < 1:
+        raise InputError("--replications", "replications", f"at least 1, got {replications}")
+    if resume is not None and out is not None:
+        raise InputError("--resume", "resume", "either --resume or --out, not both")
+    sweep_command(
+        [load(p, set_) for p in scenarios],
+        console,
+        replications=replications,
+        jobs=jobs,
+        scheduler=scheduler,
+        resume=resume,
+        out=out,
+        allocation=allocation,
+        seed=seed,
+        months=months,
+        kind="dask" if dask else "processes",
+    )
+
+
+@app.command()
+def stress(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario files; the plan is optimised on the first")
+    ],
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="KPI target, e.g. initial_interview_on_time_share>=0.95 (repeatable; "
+            "default: each scenario's targets)",
+        ),
+    ] = None,
+    replications: Annotated[int, typer.Option("--replications", help="Replications per scenario")] = 10,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores)")] = None,
+    months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
+    max_iterations: Annotated[int, typer.Option("--max-iterations", help="Loop at most this many times")] = 6,
+    out: OutOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Optimise, simulate every scenario, add capacity where a target is missed, repeat."""
+    from resurssimalli.experiment.commands import stress_command
+    from resurssimalli.experiment.stress import parse_target
+
+    targets = [parse_target(t) for t in target] if target else None
+    stress_command(
+        [load(p, set_) for p in scenarios],
+        console,
+        targets=targets,
+        replications=replications,
+        jobs=jobs,
+        months=months,
+        max_iterations=max_iterations,
+        out=out,
     )
 
 

@@ -1,0 +1,154 @@
+"""The ``sweep``, ``stress`` and ``optimize --robust`` commands: call the stage, print, write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+
+from resurssimalli.experiment.executors import Kind
+from resurssimalli.report.console import df_table
+from resurssimalli.runs import RunFolder
+from resurssimalli.scenario.load import Scenario
+from resurssimalli.scenario.schema import Target
+from resurssimalli.simulate import Allocation
+
+
+def sweep_command(
+    scenarios: Sequence[Scenario],
+    console: Console,
+    *,
+    replications: int,
+    jobs: int | None,
+    scheduler: str | None,
+    resume: Path | None,
+    out: Path | None,
+    allocation: Path | None,
+    seed: int | None,
+    months: int | None,
+    kind: Kind,
+) -> Path:
+    from resurssimalli.experiment.sweep import sweep
+
+    alloc = Allocation.from_run_folder(allocation) if allocation else None
+    res = sweep(
+        scenarios,
+        replications,
+        allocation=alloc,
+        seed=seed,
+        months=months,
+        kind=kind,
+        jobs=jobs,
+        scheduler=scheduler,
+        resume=resume,
+        out=out,
+    )
+    console.print(f"{res.computed} tasks computed, {res.reused} reused from the earlier run")
+    if not res.comparison.empty:
+        comp = res.comparison[res.comparison["group"] == "all"].drop(columns="group")
+        console.print(df_table(comp, "Paired differences against the baseline (95 % CI)", "{:,.3f}"))
+    console.print(f"sweep folder: [bold]{res.folder}[/bold]")
+    return res.folder
+
+
+def stress_command(
+    scenarios: Sequence[Scenario],
+    console: Console,
+    *,
+    targets: Sequence[Target] | None,
+    replications: int,
+    jobs: int | None,
+    months: int | None,
+    max_iterations: int,
+    out: Path | None,
+) -> Path:
+    from resurssimalli.experiment.stress import stress
+
+    res = stress(
+        scenarios, targets, replications=replications, jobs=jobs, months=months, max_iterations=max_iterations
+    )
+    it = res.iterations.drop(columns=["sites_open"])
+    console.print(df_table(it, "Stress loop iterations", "{:,.3f}"))
+    if res.status == "met":
+        console.print(
+            f"[green]every scenario meets its targets[/green] after {it['iteration'].max()} iteration(s)"
+        )
+    elif res.status == "budget_insufficient":
+        console.print("[red]the staff budget cannot meet the targets[/red]; short of capacity:")
+        short = res.failing.drop_duplicates(["area", "service_line"])
+        for r in short.itertuples():
+            fails = sorted(set(res.failing.loc[res.failing["area"] == r.area, "scenario"]))
+            console.print(
+                f"  {r.area} / {r.service_line}: {r.hours_short:,.0f} hours a year unserved "
+                f"(failing: {', '.join(fails)})",
+                highlight=False,
+            )
+    else:
+        console.print(f"[yellow]targets still missed after {max_iterations} iterations[/yellow]")
+    with RunFolder.new(f"stress-{scenarios[0].name}", out, scenario=scenarios[0], command="stress") as rf:
+        res.plan.write(rf)
+        rf.write_csv("stress_iterations.csv", res.iterations)
+        rf.write_parquet("kpis.parquet", res.kpis)
+        from resurssimalli.experiment.compare import paired_comparison
+        from resurssimalli.simulate.stats import summarise
+
+        rf.write_csv("summary.csv", summarise(res.kpis))
+        if len(scenarios) > 1:
+            rf.write_csv("comparison.csv", paired_comparison(res.kpis, scenarios[0].name))
+        rf.write_csv("stress_failing.csv", res.failing)
+        rf.write_csv(
+            "stress_extra_hours.csv",
+            pd.DataFrame(
+                [(a, line, h) for (a, line), h in sorted(res.extra_hours.items())],
+                columns=["area", "service_line", "extra_hours"],
+            ),
+        )
+        rf.extra["stress"] = {
+            "status": res.status,
+            "scenarios": [s.name for s in scenarios],
+            "replications": replications,
+            "iterations": int(it["iteration"].max()),
+        }
+    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    return rf.final
+
+
+def robust_command(
+    scenarios: Sequence[Scenario],
+    console: Console,
+    *,
+    out: Path | None,
+    time_limit: float | None,
+    gap: float | None,
+) -> Path:
+    from resurssimalli.experiment.robust import robust_plan
+
+    res = robust_plan(scenarios, time_limit=time_limit, gap=gap)
+    s = res.summary()
+    console.print(
+        f"robust plan over {len(scenarios)} scenarios: {s['status']}, gap {s['gap'] or 0:.2%}; open: "
+        f"{', '.join(s['open_sites'])}",
+        highlight=False,
+    )
+    costs = res.scenario_costs.assign(weight=res.scenario_costs["weight"].map("{:.2f}".format))
+    console.print(df_table(costs, "Cost by scenario (EUR/year)", "{:,.0f}"))
+    console.print(
+        f"extra cost in {s['baseline_scenario']} against its own optimal plan: "
+        f"{s['extra_cost_in_baseline_eur']:,.0f} EUR/year",
+        highlight=False,
+    )
+    with RunFolder.new(
+        f"robust-{scenarios[0].name}", out, scenario=scenarios[0], command="optimize --robust"
+    ) as rf:
+        rf.write_csv("sites.csv", res.sites)
+        rf.write_csv("allocation.csv", res.allocation)
+        rf.write_csv("access.csv", res.access)
+        rf.write_csv("costs.csv", res.costs)
+        rf.write_csv("robust_costs.csv", res.scenario_costs)
+        rf.write_csv("unserved.csv", res.unserved)
+        rf.write_json("summary.json", s)
+        rf.extra["robust"] = {"scenarios": {x.name: x.hash for x in scenarios}}
+    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    return rf.final
