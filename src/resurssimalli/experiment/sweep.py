@@ -159,7 +159,9 @@ def sweep(
             raise RunFolderExists(folder)
         store = TaskStore(folder)
         store.check_plan(plan)
-        allocation = Allocation.from_run_folder(folder)
+        allocation = Allocation.from_frames(
+            *(pd.read_csv(folder / f"{n}.csv") for n in ("allocation", "sites", "access")), source=str(folder)
+        )
     else:
         if out is None:
             stamp = started.strftime("%Y%m%dT%H%M%SZ")

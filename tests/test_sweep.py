@@ -1,0 +1,119 @@
+"""Sweeps: identical tables on every executor, resume after a kill, failing tasks reported."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+import sweep_tasks
+from resurssimalli.errors import InputError, RunFolderExists
+from resurssimalli.experiment.sweep import SweepIncomplete, grid, run_grid, sweep
+from resurssimalli.optimize import optimize
+from resurssimalli.scenario import load_scenario
+from resurssimalli.simulate import Allocation
+
+MONTHS = 2
+KEYS = ["scenario", "replication", "month", "kpi", "group"]
+
+
+@pytest.fixture(scope="module")
+def scenarios(scenario_dir):
+    return [load_scenario(scenario_dir / f"{n}.yaml") for n in ("baseline", "plant_closure")]
+
+
+@pytest.fixture(scope="module")
+def allocation(scenarios):
+    return Allocation.from_result(optimize(scenarios[0]))
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(KEYS).reset_index(drop=True)
+
+
+def test_serial_processes_and_dask_give_identical_tables(scenarios, allocation):
+    tasks = grid(scenarios, allocation, 2, seed=7, months=MONTHS)
+    serial = run_grid(tasks, kind="serial")
+    procs = run_grid(tasks, kind="processes", jobs=2)
+    dask = run_grid(tasks, kind="dask", jobs=2)
+    assert len(serial) > 0 and set(serial["scenario"]) == {"baseline", "plant_closure"}
+    pd.testing.assert_frame_equal(_sorted(serial), _sorted(procs))
+    pd.testing.assert_frame_equal(_sorted(serial), _sorted(dask))
+
+
+def test_sweep_writes_tables_and_pairs_scenarios(tmp_path, scenarios, allocation):
+    res = sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=tmp_path / "s", progress=False)
+    assert (res.folder / "kpis.parquet").exists() and (res.folder / "manifest.json").exists()
+    comp = pd.read_csv(res.folder / "comparison.csv")
+    assert list(comp.columns) == [
+        "scenario", "kpi", "group", "baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high", "n",
+    ]
+    assert set(comp["scenario"]) == {"plant_closure"} and (comp["n"] == 3).all()
+    row = comp[(comp["kpi"] == "stock") & (comp["group"] == "Hameenkyro")].iloc[0]
+    assert row["diff_mean"] == pytest.approx(row["scenario_mean"] - row["baseline_mean"])
+    # common random numbers: a closure in Hämeenkyrö leaves Kihniö's stock exactly unchanged
+    kih = comp[(comp["kpi"] == "stock") & (comp["group"] == "Kihnio")].iloc[0]
+    assert kih["diff_mean"] == 0 and kih["diff_ci_low"] == 0
+    with pytest.raises(RunFolderExists):
+        sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=res.folder, progress=False)
+
+
+def test_failing_task_is_reported_and_others_complete(tmp_path, scenarios, allocation):
+    out = tmp_path / "f"
+    with pytest.raises(SweepIncomplete) as e:
+        sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="processes", jobs=2, out=out,
+              task_fn=sweep_tasks.fail_on_replication_1, progress=False)
+    msg = str(e.value)
+    assert "2 of 6 tasks failed" in msg
+    assert "scenario=baseline replication=1 seed=20230801" in msg and "deliberate failure" in msg
+    stored = sorted(p.name for p in (out / "tasks").glob("*.parquet"))
+    assert len(stored) == 4 and not any("r00001" in n for n in stored)
+    assert not (out / "manifest.json").exists()
+    # resume with the cause fixed: only the two failed tasks are computed
+    res = sweep(scenarios, 3, months=MONTHS, kind="serial", resume=out, progress=False)
+    assert (res.computed, res.reused) == (2, 4)
+    clean = sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=tmp_path / "c", progress=False)
+    pd.testing.assert_frame_equal(_sorted(res.kpis), _sorted(clean.kpis))
+
+
+def test_resume_refuses_a_different_sweep(tmp_path, scenarios, allocation):
+    out = tmp_path / "d"
+    with pytest.raises(SweepIncomplete):
+        sweep(scenarios, 2, allocation=allocation, months=MONTHS, kind="serial", out=out,
+              task_fn=sweep_tasks.fail_on_replication_1, progress=False)
+    with pytest.raises(InputError) as e:
+        sweep(scenarios, 3, months=MONTHS, kind="serial", resume=out, progress=False)
+    assert "replications" in str(e.value)
+
+
+def test_killed_sweep_resumes_without_losing_tasks(tmp_path, scenario_dir):
+    """A sweep killed mid-way (SIGKILL) and resumed ends with the same table as an uninterrupted one."""
+    names = [str(scenario_dir / f"{n}.yaml") for n in ("baseline", "recession", "ageing")]
+    out = tmp_path / "killed"
+    base = [sys.executable, "-m", "resurssimalli.cli", "sweep", *names, "--replications", "4", "--months", "3",
+            "--jobs", "1"]
+    proc = subprocess.Popen([*base, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list((out / "tasks").glob("*.parquet"))) < 3 and proc.poll() is None:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "tasks").glob("*.parquet")}
+    assert 3 <= len(before) < 12, f"killed too late or too early: {len(before)} tasks done"
+    assert not (out / "manifest.json").exists()
+    again = subprocess.run([*base, "--resume", str(out)], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"{12 - len(before)} tasks computed, {len(before)} reused" in again.stdout
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "tasks").glob("*.parquet")}
+    assert all(after[n] == t for n, t in before.items()), "completed tasks were not recomputed"
+    whole = tmp_path / "whole"
+    subprocess.run([*base, "--out", str(whole)], check=True, capture_output=True, timeout=600)
+    resumed = pd.read_parquet(out / "kpis.parquet")
+    uninterrupted = pd.read_parquet(whole / "kpis.parquet")
+    pd.testing.assert_frame_equal(_sorted(resumed), _sorted(uninterrupted))
+    pd.testing.assert_frame_equal(pd.read_csv(out / "comparison.csv"), pd.read_csv(whole / "comparison.csv"))
