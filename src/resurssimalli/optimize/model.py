@@ -18,10 +18,12 @@ decisions between several scenarios (two-stage robust plan), build one block per
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput, PairIn
 
 COST_ITEMS = (
@@ -58,6 +60,18 @@ def add_allocation(
     minmax: bool = False,
 ) -> None:
     """Add variables, rules and the cost expressions of one scenario to ``blk`` (a model or block)."""
+    with gc_paused():
+        _add_allocation(blk, inp, k_by_point=k_by_point, travel_limit=travel_limit, minmax=minmax)
+
+
+def _add_allocation(
+    blk: pyo.Block,
+    inp: OptimisationInput,
+    *,
+    k_by_point: Mapping[str, int] | None = None,
+    travel_limit: float | None = None,
+    minmax: bool = False,
+) -> None:
     sites = {s.id: s for s in inp.sites}
     site_ids = list(sites)
     P = inp.productive_hours_per_htv
@@ -88,106 +102,128 @@ def add_allocation(
     blk.v = pyo.Var([p.id for p in inp.points], within=pyo.UnitInterval)
     blk.b = pyo.Var(home_keys, within=pyo.UnitInterval)
     blk.area_htv = pyo.Var(list(inp.areas), within=pyo.NonNegativeReals)
+    # Plain dicts of variable data: indexing a dict is much cheaper than indexing a Pyomo Var.
+    y, h, u, a, v, b = (
+        dict(blk.y.items()),
+        dict(blk.h.items()),
+        dict(blk.u.items()),
+        dict(blk.a.items()),
+        dict(blk.v.items()),
+        dict(blk.b.items()),
+    )
+    area_htv = dict(blk.area_htv.items())
+    minus_y = {j: MonomialTermExpression((-1.0, yj)) for j, yj in y.items()}  # shared by many rows
 
     # --- staff -------------------------------------------------------------------------------
     blk.workload = pyo.Constraint(
         work_keys,
-        rule=lambda b, a, line: (
-            P * pyo.quicksum(b.h[k] for k in by_area_line[(a, line)]) + b.u[a, line]
-            >= inp.workload_hours[(a, line)]
-        ),
+        rule={
+            k: _lin((), [(P, h[x]) for x in by_area_line[k]], [u[k]]) >= inp.workload_hours[k]
+            for k in work_keys
+        },
     )
     blk.area_htv_def = pyo.Constraint(
         list(inp.areas),
-        rule=lambda b, a: pyo.quicksum(b.h[k] for k in by_area[a]) - b.area_htv[a] == 0,
+        rule={ar: _lin([h[x] for x in by_area[ar]], [(-1.0, area_htv[ar])]) == 0.0 for ar in inp.areas},
     )
-    total = pyo.quicksum(blk.area_htv[a] for a in inp.areas)
+    total = _lin([area_htv[ar] for ar in inp.areas])
     blk.total_htv = pyo.Constraint(
         expr=(total == inp.total_htv) if inp.use_all_htv else (total <= inp.total_htv)
     )
     blk.workstations = pyo.Constraint(
         site_ids,
-        rule=lambda b, j: pyo.quicksum(b.h[k] for k in by_site[j]) <= sites[j].workstations * b.y[j],
+        rule={
+            j: _lin([h[x] for x in by_site[j]], [(-float(sites[j].workstations), y[j])]) <= 0.0
+            for j in site_ids
+        },
     )
     split_lines = {line for g in inp.split for line in g.lines}
-    facing = pyo.quicksum(blk.h[k] for k in station if k[1] in split_lines)
-    groups = [g.name for g in inp.split]
-    gmap = {g.name: g for g in inp.split}
-
-    def _group(b: pyo.Block, g: str) -> pyo.Expression:
-        return pyo.quicksum(b.h[k] for k in station if k[1] in gmap[g].lines)
-
+    facing = [(x, h[x]) for x in station if x[1] in split_lines]
     tol = inp.split_tolerance
+
+    def _band(g_lines: tuple[str, ...] | frozenset[str], share: float, sign: float) -> pyo.Expression:
+        """``sign × (share × facing − group) <= 0``; the same orientation as ``group >= share × facing``."""
+        return _lin((), [(sign * (share - (1.0 if x[1] in g_lines else 0.0)), hv) for x, hv in facing]) <= 0.0
+
     blk.split_low = pyo.Constraint(
-        groups, rule=lambda b, g: _group(b, g) >= max(gmap[g].share - tol, 0.0) * facing
+        [g.name for g in inp.split],
+        rule={g.name: _band(g.lines, max(g.share - tol, 0.0), 1.0) for g in inp.split},
     )
     blk.split_high = pyo.Constraint(
-        groups, rule=lambda b, g: _group(b, g) <= min(gmap[g].share + tol, 1.0) * facing
+        [g.name for g in inp.split],
+        rule={g.name: _band(g.lines, min(g.share + tol, 1.0), -1.0) for g in inp.split},
     )
 
     # --- sites -------------------------------------------------------------------------------
     if inp.office_required_in_every_area:
+        offices: dict[str, list[pyo.Var]] = defaultdict(list)
+        for s in inp.sites:
+            if s.kind == "office":
+                offices[s.area].append(y[s.id])
         blk.office_in_area = pyo.Constraint(
-            list(inp.areas),
-            rule=lambda b, a: (
-                pyo.quicksum(b.y[s.id] for s in inp.sites if s.area == a and s.kind == "office") >= 1
-            ),
+            list(inp.areas), rule={ar: _lin(offices[ar]) >= 1.0 for ar in inp.areas}
         )
     if inp.presence_required_in_every_municipality:
+        present: dict[str, list[pyo.Var]] = defaultdict(list)
+        for s in inp.sites:
+            if s.kind in ("office", "service_point"):
+                present[s.municipality].append(y[s.id])
         blk.presence = pyo.Constraint(
-            list(inp.municipality_area),
-            rule=lambda b, m: (
-                pyo.quicksum(
-                    b.y[s.id]
-                    for s in inp.sites
-                    if s.municipality == m and s.kind in ("office", "service_point")
-                )
-                >= 1
-            ),
+            list(inp.municipality_area), rule={mu: _lin(present[mu]) >= 1.0 for mu in inp.municipality_area}
         )
-    blk.force_open = pyo.Constraint(sorted(inp.force_open), rule=lambda b, j: b.y[j] == 1)
-    blk.force_closed = pyo.Constraint(sorted(inp.force_closed), rule=lambda b, j: b.y[j] == 0)
+    blk.force_open = pyo.Constraint(sorted(inp.force_open), rule={j: y[j] == 1 for j in inp.force_open})
+    blk.force_closed = pyo.Constraint(sorted(inp.force_closed), rule={j: y[j] == 0 for j in inp.force_closed})
     nonoffice = [s.id for s in inp.sites if s.kind != "office"]
     blk.home_office = pyo.Constraint(
         nonoffice,
-        rule=lambda b, j: pyo.quicksum(b.b[j, o] for o, _ in sites[j].home_offices) - b.y[j] == 0,
+        rule={j: _lin([*(b[j, o] for o, _ in sites[j].home_offices), minus_y[j]]) == 0.0 for j in nonoffice},
     )
-    blk.home_open = pyo.Constraint(home_keys, rule=lambda b, j, o: b.b[j, o] <= b.y[o])
+    blk.home_open = pyo.Constraint(
+        home_keys, rule={(j, o): _lin([b[j, o], minus_y[o]]) <= 0.0 for j, o in home_keys}
+    )
 
     # --- access ------------------------------------------------------------------------------
-    blk.assign_open = pyo.Constraint(pair_keys, rule=lambda b, i, j: b.a[i, j] <= b.y[j])
+    blk.assign_open = pyo.Constraint(
+        pair_keys, rule={(i, j): _lin([a[i, j], minus_y[j]]) <= 0.0 for i, j in pair_keys}
+    )
+    point_ids = [p.id for p in inp.points]
     blk.cover = pyo.Constraint(
-        [p.id for p in inp.points],
-        rule=lambda b, i: pyo.quicksum(b.a[q.point, q.site] for q in pairs_of_point[i]) + b.v[i] == 1,
+        point_ids,
+        rule={i: _lin([a[q.point, q.site] for q in pairs_of_point[i]] + [v[i]]) == 1.0 for i in point_ids},
     )
     capped = [s.id for s in inp.sites if s.visit_capacity is not None and pairs_of_site[s.id]]
     blk.visit_capacity = pyo.Constraint(
         capped,
-        rule=lambda b, j: (
-            pyo.quicksum(visits[q.point] * b.a[q.point, q.site] for q in pairs_of_site[j])
-            <= sites[j].visit_capacity * b.y[j]
-        ),
+        rule={
+            j: _lin(
+                (),
+                [(visits[q.point], a[q.point, q.site]) for q in pairs_of_site[j]]
+                + [(-float(sites[j].visit_capacity), y[j])],
+            )
+            <= 0.0
+            for j in capped
+        },
     )
 
     # --- costs -------------------------------------------------------------------------------
-    blk.cost_item = pyo.Expression(
-        list(COST_ITEMS),
-        rule=lambda b, c: {
-            "staff": inp.cost_per_htv_eur * pyo.quicksum(b.area_htv[a] for a in inp.areas),
-            "site_fixed": pyo.quicksum(sites[j].fixed_cost_eur * b.y[j] for j in site_ids),
-            "staff_travel": pyo.quicksum(
-                sites[j].staff_days_per_year * eur * b.b[j, o]
+    items = {
+        "staff": _lin((), [(inp.cost_per_htv_eur, area_htv[ar]) for ar in inp.areas]),
+        "site_fixed": _lin((), [(sites[j].fixed_cost_eur, y[j]) for j in site_ids]),
+        "staff_travel": _lin(
+            (),
+            [
+                (sites[j].staff_days_per_year * eur, b[j, o])
                 for j in nonoffice
                 for o, eur in sites[j].home_offices
-            ),
-            "customer_travel": pyo.quicksum(
-                visits[q.point] * q.eur_per_visit * b.a[q.point, q.site] for q in pairs
-            ),
-            "unserved_penalty": inp.unserved_hour_penalty_eur * pyo.quicksum(b.u[k] for k in work_keys),
-            "uncovered_penalty": inp.uncovered_visit_penalty_eur
-            * pyo.quicksum(visits[p.id] * b.v[p.id] for p in inp.points),
-        }[c],
-    )
+            ],
+        ),
+        "customer_travel": _lin((), [(visits[q.point] * q.eur_per_visit, a[q.point, q.site]) for q in pairs]),
+        "unserved_penalty": _lin((), [(inp.unserved_hour_penalty_eur, u[k]) for k in work_keys]),
+        "uncovered_penalty": _lin(
+            (), [(inp.uncovered_visit_penalty_eur * visits[i], v[i]) for i in point_ids]
+        ),
+    }
+    blk.cost_item = pyo.Expression(list(COST_ITEMS), rule=items)
     blk.total_cost = pyo.Expression(expr=pyo.quicksum(blk.cost_item[c] for c in COST_ITEMS))
 
     # --- equity (minmax-travel) -------------------------------------------------------------
@@ -195,18 +231,40 @@ def add_allocation(
         limit = inp.max_travel_minutes if travel_limit is None else travel_limit
         blk.longest = pyo.Var(within=pyo.NonNegativeReals)
         blk.w = pyo.Var(pair_keys, within=pyo.Binary)
-        blk.left_out = pyo.Var([p.id for p in inp.points], within=pyo.Binary)
-        blk.pair_used = pyo.Constraint(pair_keys, rule=lambda b, i, j: b.a[i, j] <= b.w[i, j])
+        blk.left_out = pyo.Var(point_ids, within=pyo.Binary)
+        longest, w, left = blk.longest, dict(blk.w.items()), dict(blk.left_out.items())
+        blk.pair_used = pyo.Constraint(
+            pair_keys, rule={k: _lin([a[k]], [(-1.0, w[k])]) <= 0.0 for k in pair_keys}
+        )
         blk.longest_trip = pyo.Constraint(
-            pair_keys, rule=lambda b, i, j: b.longest >= b.pair_data[(i, j)].minutes * b.w[i, j]
+            pair_keys,
+            rule={k: _lin((), [(blk.pair_data[k].minutes, w[k]), (-1.0, longest)]) <= 0.0 for k in pair_keys},
         )
         # A point left uncovered counts as a trip one minute longer than the limit.
         blk.left_out_flag = pyo.Constraint(
-            [p.id for p in inp.points], rule=lambda b, i: b.v[i] <= b.left_out[i]
+            point_ids, rule={i: _lin([v[i]], [(-1.0, left[i])]) <= 0.0 for i in point_ids}
         )
         blk.longest_left_out = pyo.Constraint(
-            [p.id for p in inp.points], rule=lambda b, i: b.longest >= (limit + 1.0) * b.left_out[i]
+            point_ids, rule={i: _lin((), [(limit + 1.0, left[i]), (-1.0, longest)]) <= 0.0 for i in point_ids}
         )
+
+
+def _lin(
+    unit: Iterable[pyo.Var] = (),
+    terms: Iterable[tuple[float, pyo.Var]] = (),
+    more_unit: Iterable[pyo.Var] = (),
+) -> LinearExpression:
+    """``Σ unit + Σ c·x + Σ more_unit`` as one flat :class:`LinearExpression` (no operator overloading).
+
+    ``unit`` and ``more_unit`` hold variables (coefficient 1) or ready-made monomials.
+
+    Built directly from variable data and monomials, so that the solver hand-off takes Pyomo's
+    fast path for linear expressions and no constraint needs ``lhs − rhs`` to be formed.
+    """
+    args: list = list(unit)
+    args.extend(MonomialTermExpression((float(c), x)) for c, x in terms)
+    args.extend(more_unit)
+    return LinearExpression(args)
 
 
 def build_model(
