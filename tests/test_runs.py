@@ -88,3 +88,18 @@ def test_make_run_entry_point_end_to_end(tmp_path):
     assert (out / "manifest.json").exists()
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_results_are_readable_like_ordinary_files(tmp_path, baseline):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        final = RunFolder(tmp_path / "r", scenario=baseline).finish()
+        atomic_write(final / "extra.txt", lambda p: p.write_text("x"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(final.stat().st_mode) == 0o755
+    assert stat.S_IMODE((final / "manifest.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((final / "extra.txt").stat().st_mode) == 0o644

@@ -62,6 +62,17 @@ def git_commit() -> str | None:
     return sha + ("-dirty" if dirty else "")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish_mode(path: Path, *, directory: bool = False) -> None:
+    """Give a file made by ``mkstemp``/``mkdtemp`` (private, 0600/0700) the usual umask mode."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 def atomic_write(path: Path, write: Callable[[Path], None], *, replace: bool = False) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place."""
     path = Path(path)
@@ -71,6 +82,7 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, replace: bool = F
     os.close(fd)
     try:
         write(Path(tmp))
+        publish_mode(Path(tmp))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -166,6 +178,7 @@ class RunFolder:
         self.write_json("manifest.json", self.manifest())
         if self.final.exists():
             raise RunFolderExists(self.final)
+        publish_mode(self.tmp, directory=True)
         os.rename(self.tmp, self.final)
         return self.final
 

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from resurssimalli.errors import InputError
+from resurssimalli.runs import publish_mode
 
 
 class TaskStore:
@@ -55,6 +56,7 @@ class TaskStore:
         os.close(fd)
         try:
             table.to_parquet(tmp, index=False)
+            publish_mode(Path(tmp))
             os.replace(tmp, self.tasks / f"{key}.parquet")
         finally:
             if os.path.exists(tmp):
@@ -81,4 +83,5 @@ class TaskStore:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        publish_mode(Path(tmp))
         os.replace(tmp, path)
