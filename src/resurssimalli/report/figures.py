@@ -41,7 +41,7 @@ def region_map(res: RunResults, t: Texts) -> bytes:
     region = res.scenario.region
     pts = region.demand_points
     cust = tables.customers_by_point(res)
-    fig, ax = plt.subplots(figsize=(7, 8))
+    fig, ax = plt.subplots(figsize=(8, 8))
     ax.set_aspect(1 / math.cos(math.radians(61.7)))
     acc = res.table("access.csv")
     if acc is not None:
@@ -92,8 +92,9 @@ def region_map(res: RunResults, t: Texts) -> bytes:
             )
     ax.set_xlabel("lon")
     ax.set_ylabel("lat")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, borderaxespad=0)
     ax.set_title(res.scenario.region.name, fontsize=9)
+    fig.tight_layout()
     return _png(fig)
 
 
