@@ -215,7 +215,13 @@ def test_baseline_plan_respects_every_rule(baseline, plan):
     assert served.site.isin(opened.site).all()
     assert access.groupby("demand_point")["share"].sum().round(6).eq(1.0).all()
     assert set(access.demand_point) == set(region.demand_points)
-    assert plan.costs["eur"].sum() == pytest.approx(s["objective"], rel=1e-6)
+    assert plan.costs["eur"].sum() == pytest.approx(s["total_cost_eur"], rel=1e-6)
+    # the objective is the cost less a token reward for headroom (spare HTV spread evenly)
+    from resurssimalli.optimize.model import HEADROOM_REWARD_EUR
+
+    assert s["objective"] == pytest.approx(s["total_cost_eur"] - HEADROOM_REWARD_EUR * s["headroom_share"], abs=1e-3)
+    if s["htv_allocated"] > s["htv_required"] + 1e-6:
+        assert s["headroom_share"] > 0
     assert s["gap"] <= cfg.optimisation.mip_gap + 1e-9
 
 
@@ -405,3 +411,18 @@ def test_pareto_cost_never_falls_as_the_travel_limit_tightens(baseline):
     assert f["cost_eur"].is_monotonic_increasing
     assert (f["max_minutes"] <= f["travel_limit_minutes"] + 1e-9).all()
     assert f["max_minutes"].iloc[-1] < f["max_minutes"].iloc[0]
+
+
+def test_spare_htv_are_spread_as_even_headroom(baseline):
+    """With more HTV than work, every (area, line) of service work gets the same headroom."""
+    from resurssimalli.optimize import workload
+
+    plan = optimize(baseline)
+    h = plan.summary["headroom_share"]
+    assert h > 0.05
+    need = workload(baseline).set_index(["area", "service_line"])["hours"]
+    have = plan.allocation.groupby(["area", "service_line"])["htv"].sum() * baseline.config.staff.productive_hours_per_htv
+    for (area, line), hours in need.items():
+        if line == "centralised" or hours <= 0:
+            continue
+        assert have.get((area, line), 0.0) >= (1 + h) * hours - 1e-3, (area, line)

@@ -76,7 +76,7 @@ def _two_stage(inps: Sequence[OptimisationInput], weights: Sequence[float]) -> p
         add_allocation(m.sc[k], inp)
         m.sc[k].link = pyo.Constraint(site_ids, rule=lambda b, j: b.y[j] == m.y[j])
     m.cost = pyo.Objective(
-        expr=sum(w * m.sc[k].total_cost for k, w in enumerate(weights)), sense=pyo.minimize
+        expr=sum(w * m.sc[k].objective_value for k, w in enumerate(weights)), sense=pyo.minimize
     )
     return m
 
@@ -158,7 +158,7 @@ def _single(
     """A scenario's optimal total cost and open sites, with the sites optionally fixed."""
     m = pyo.ConcreteModel()
     add_allocation(m, inp)
-    m.cost = pyo.Objective(expr=m.total_cost)
+    m.cost = pyo.Objective(expr=m.objective_value)
     if fixed:
         for j, is_open in fixed.items():
             m.y[j].fix(1 if is_open else 0)

@@ -36,6 +36,10 @@ COST_ITEMS = (
 )
 
 
+HEADROOM_REWARD_EUR = 100.0
+FIXED_STAFF_LINES = ("centralised",)  # a set staff number (staff.centralised_htv), no headroom
+
+
 def candidate_pairs(
     inp: OptimisationInput,
     *,
@@ -115,10 +119,21 @@ def _add_allocation(
     minus_y = {j: MonomialTermExpression((-1.0, yj)) for j, yj in y.items()}  # shared by many rows
 
     # --- staff -------------------------------------------------------------------------------
+    # Spare HTV (when the total exceeds the work) are spread as an even headroom: every
+    # (area, line) of service work gets at least (1 + headroom) × its hours, and a tiny reward
+    # per unit of headroom makes the solver raise it after the costs are settled. Centralised
+    # functions are a fixed staff number and get no headroom.
+    blk.headroom = pyo.Var(within=pyo.NonNegativeReals)
     blk.workload = pyo.Constraint(
         work_keys,
         rule={
-            k: _lin((), [(P, h[x]) for x in by_area_line[k]], [u[k]]) >= inp.workload_hours[k]
+            k: _lin(
+                (),
+                [(P, h[x]) for x in by_area_line[k]]
+                + ([] if k[1] in FIXED_STAFF_LINES else [(-inp.workload_hours[k], blk.headroom)]),
+                [u[k]],
+            )
+            >= inp.workload_hours[k]
             for k in work_keys
         },
     )
@@ -225,6 +240,9 @@ def _add_allocation(
     }
     blk.cost_item = pyo.Expression(list(COST_ITEMS), rule=items)
     blk.total_cost = pyo.Expression(expr=pyo.quicksum(blk.cost_item[c] for c in COST_ITEMS))
+    # The objective adds −HEADROOM_REWARD_EUR × headroom: 1 EUR per percentage point, far below
+    # any real cost, so it only breaks ties in where spare staff sit.
+    blk.objective_value = pyo.Expression(expr=blk.total_cost - HEADROOM_REWARD_EUR * blk.headroom)
 
     # --- equity (minmax-travel) -------------------------------------------------------------
     if minmax:
@@ -281,7 +299,7 @@ def build_model(
     """
     m = pyo.ConcreteModel(name=inp.name)
     add_allocation(m, inp, k_by_point=k_by_point, travel_limit=travel_limit, minmax=minmax)
-    m.cost = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)
+    m.cost = pyo.Objective(expr=m.objective_value, sense=pyo.minimize)
     if minmax:
         m.equity = pyo.Objective(expr=m.longest, sense=pyo.minimize)
         m.equity.deactivate()
