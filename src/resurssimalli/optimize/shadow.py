@@ -20,6 +20,8 @@ def shadow_price_htv(m: pyo.ConcreteModel) -> dict[str, float]:
         if v.is_integer() or v.is_binary():
             v.fix(round(v.value or 0.0))
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(lp)
+    if hasattr(lp, "headroom"):  # the token headroom reward is a tie-breaker, not a value of staff
+        lp.headroom.fix(lp.headroom.value or 0.0)
     out = solve(lp, duals=True)
     if not out.has_solution or not out.duals:
         return {}
