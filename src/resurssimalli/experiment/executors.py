@@ -18,7 +18,8 @@ Kind = Literal["serial", "processes", "dask"]
 
 
 class _SerialExecutor(cf.Executor):
-    """Runs each task at submit time in this process (debugging, tests, --jobs 1)."""
+    """Runs tasks in this process (debugging, tests, --jobs 1); :func:`run_all` runs them one by
+    one so that each result is stored before the next task starts."""
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
         fut: cf.Future = cf.Future()
@@ -75,6 +76,15 @@ def run_all(
     on_error: Callable[[Any, BaseException], None],
 ) -> None:
     """Submit ``fn(item)`` for every item; call back as each finishes (in completion order)."""
+    if isinstance(ex, _SerialExecutor):
+        for item in items:
+            fut = ex.submit(fn, item)
+            exc = fut.exception()
+            if exc is None:
+                on_result(item, fut.result())
+            else:
+                on_error(item, exc)
+        return
     futures = {ex.submit(fn, item): item for item in items}
     try:
         for fut in cf.as_completed(futures):
