@@ -69,8 +69,30 @@ def stress_command(
     res = stress(
         scenarios, targets, replications=replications, jobs=jobs, months=months, max_iterations=max_iterations
     )
-    it = res.iterations.drop(columns=["sites_open"])
-    console.print(df_table(it, "Stress loop iterations", "{:,.3f}"))
+    it = res.iterations
+    compact = it.assign(
+        target=it["kpi"]
+        + it["group"].map(lambda g: "" if g == "all" else f"[{g}]")
+        + " "
+        + it["op"]
+        + " "
+        + it["target"].map("{:g}".format)
+    )[
+        [
+            "iteration",
+            "scenario",
+            "target",
+            "mean",
+            "ci_low",
+            "ci_high",
+            "meets",
+            "extra_hours_total",
+            "unserved_hours_total",
+        ]
+    ].rename(
+        columns={"iteration": "it", "extra_hours_total": "extra h", "unserved_hours_total": "unserved h"}
+    )
+    console.print(df_table(compact, "Stress loop iterations (95 % CI)", "{:,.3f}"))
     if res.status == "met":
         console.print(
             f"[green]every scenario meets its targets[/green] after {it['iteration'].max()} iteration(s)"
