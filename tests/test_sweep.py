@@ -117,3 +117,19 @@ def test_killed_sweep_resumes_without_losing_tasks(tmp_path, scenario_dir):
     uninterrupted = pd.read_parquet(whole / "kpis.parquet")
     pd.testing.assert_frame_equal(_sorted(resumed), _sorted(uninterrupted))
     pd.testing.assert_frame_equal(pd.read_csv(out / "comparison.csv"), pd.read_csv(whole / "comparison.csv"))
+
+
+def test_ctrl_c_stores_finished_tasks_and_says_how_to_resume(tmp_path, scenario_dir):
+    names = [str(scenario_dir / f"{n}.yaml") for n in ("baseline", "recession")]
+    out = tmp_path / "int"
+    cmd = [sys.executable, "-m", "resurssimalli.cli", "sweep", *names, "--replications", "8", "--months", "6",
+           "--jobs", "1", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list((out / "tasks").glob("*.parquet"))) < 2 and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    assert len(list((out / "tasks").glob("*.parquet"))) >= 2 and not (out / "manifest.json").exists()

@@ -332,7 +332,10 @@ def main() -> None:
         rc = app(standalone_mode=False)
     except ResurssimalliError as e:
         err_console.print(f"error: {e}", markup=False, highlight=False)
-        sys.exit(2)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:

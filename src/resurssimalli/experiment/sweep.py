@@ -215,11 +215,14 @@ def sweep(
         )
         bar.advance(tid)
 
-    with bar:
-        tid = bar.add_task("tasks", total=len(todo))
-        if todo:
-            with executor(kind, jobs, scheduler) as ex:
-                run_all(ex, task_fn, todo, on_result, on_error)
+    try:
+        with bar:
+            tid = bar.add_task("tasks", total=len(todo))
+            if todo:
+                with executor(kind, jobs, scheduler) as ex:
+                    run_all(ex, task_fn, todo, on_result, on_error)
+    except KeyboardInterrupt:
+        raise SweepInterrupted(folder, len(store.done()), len(tasks)) from None
 
     kpis = store.combine([t.key for t in tasks])
     if failures:
@@ -242,6 +245,18 @@ class SweepIncomplete(ResurssimalliError):
         super().__init__(
             f"{folder}: {len(failures)} of {total} tasks failed (the others are stored):\n{lines}\n"
             f"fix the cause, then: resurssimalli sweep ... --resume {folder}"
+        )
+
+
+class SweepInterrupted(ResurssimalliError):
+    """Ctrl-C: the finished tasks are stored; ``--resume`` continues."""
+
+    exit_code = 130
+
+    def __init__(self, folder: Path, done: int, total: int) -> None:
+        super().__init__(
+            f"{folder}: interrupted with {done} of {total} tasks stored; "
+            f"continue with: resurssimalli sweep ... --resume {folder}"
         )
 
 
