@@ -10,11 +10,12 @@ import pandas as pd
 from resurssimalli.scenario.load import Scenario
 
 
-def _flatten(obj: object, prefix: str = "") -> dict[str, object]:
+def flatten(obj: object, prefix: str = "") -> dict[str, object]:
+    """Nested mappings → ``{"a.b.c": leaf}``."""
     if isinstance(obj, dict):
         out: dict[str, object] = {}
         for k, v in obj.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
         return out
     return {prefix: obj}
 
@@ -27,7 +28,7 @@ def load_sources() -> pd.DataFrame:
 
 def leaf_values(scenario: Scenario) -> dict[str, object]:
     cfg = scenario.config.model_dump(mode="json", exclude={"name", "description"})
-    return _flatten(cfg)
+    return flatten(cfg)
 
 
 def covering_key(key: str, keys: list[str]) -> str | None:

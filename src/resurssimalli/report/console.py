@@ -6,7 +6,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from resurssimalli.scenario.customers import customer_mix
+from resurssimalli.scenario.customers import INDICATORS, customer_mix
 from resurssimalli.scenario.load import Scenario
 
 
@@ -58,15 +58,7 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
             f"unemployed {period}",
         ],
     )
-    groups = (
-        "unemployed",
-        "unemployed_under_30",
-        "unemployed_over_50",
-        "long_term_unemployed",
-        "partially_able_to_work",
-        "foreign_nationals",
-    )
-    wide = lm.wide(period)[list(groups)]
+    wide = lm.wide(period)[list(INDICATORS)]
     wide["area"] = [region.area_of(m) for m in wide.index]
     by_area = wide.groupby("area", sort=False).sum(min_count=1)
     by_area.loc["total"] = by_area.sum()

@@ -19,6 +19,8 @@ from pydantic import ValidationError
 
 from resurssimalli.data.region import load_region
 from resurssimalli.errors import InputError, ResurssimalliError
+from resurssimalli.experiment.compare import COMPARISON_COLUMNS
+from resurssimalli.report.assumptions import flatten
 from resurssimalli.scenario.load import Scenario, load_scenario
 from resurssimalli.scenario.schema import ScenarioConfig
 
@@ -31,17 +33,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "pareto.csv": ("point", "cost_eur", "max_minutes", "mean_minutes"),
     "kpis.parquet": ("scenario", "replication", "month", "kpi", "group", "value"),
     "summary.csv": ("scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
-    "comparison.csv": (
-        "scenario",
-        "kpi",
-        "group",
-        "baseline_mean",
-        "scenario_mean",
-        "diff_mean",
-        "diff_ci_low",
-        "diff_ci_high",
-        "n",
-    ),
+    "comparison.csv": tuple(COMPARISON_COLUMNS),
     "stress_iterations.csv": (),
 }
 NUMERIC: dict[str, tuple[str, ...]] = {
@@ -115,15 +107,6 @@ def _overrides_from_manifest(sc: Mapping[str, Any]) -> dict:
     return out
 
 
-def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(obj, dict):
-        out: dict[str, Any] = {}
-        for k, v in obj.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: obj}
-
-
 def scenario_of_run(manifest: Mapping[str, Any], manifest_path: Path) -> tuple[Scenario, bool]:
     """The run's scenario: reloaded from its file if its hash still matches, else rebuilt.
 
@@ -163,7 +146,7 @@ def scenario_of_run(manifest: Mapping[str, Any], manifest_path: Path) -> tuple[S
     )
     set_by = {str(o["key"]): str(o["source"]) for o in sc.get("overrides", [])}
     prov = {}
-    for leaf in _flatten(sc["resolved"]):
+    for leaf in flatten(sc["resolved"]):
         src = next((set_by[k] for k in set_by if leaf == k or leaf.startswith(k + ".")), chain[0])
         prov[leaf] = src
     scenario = Scenario(
