@@ -8,7 +8,7 @@ shares (all assumptions, see ``assumptions.csv``):
 * integration  ``I = integration_share_of_foreign × foreign_nationals``
 * youth        ``Y = under_30 × (1 − I/T)``  (under-30s not already integration customers)
 * multi-sector ``W = (long_term + partially_able_not_long_term_share × partially_able
-  + weaker_share_of_over_50 × over_50) × (1 − (I+Y)/T)``
+  + weaker_share_of_over_50 × over_50) × (1 − (I+Y)/T)``, at most ``T − I − Y``
 * the rest ``R = T − I − Y − W`` splits into competence development
   (``competence_share_of_rest × R``) and job brokering (the remainder).
 
@@ -67,8 +67,9 @@ def customer_mix(scenario: Scenario) -> pd.DataFrame:
             + seg.partially_able_not_long_term_share * r["partially_able_to_work"]
             + seg.weaker_share_of_over_50 * r["unemployed_over_50"]
         )
-        weaker = weaker_raw * (1 - (integ + youth) / total)
-        rest = max(total - integ - youth - weaker, 0.0)
+        # capped: the groups are shares of one stock, so together they never exceed it
+        weaker = min(weaker_raw * (1 - (integ + youth) / total), total - integ - youth)
+        rest = total - integ - youth - weaker
         groups = {
             "integration": integ,
             "youth": youth,
