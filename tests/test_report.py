@@ -97,7 +97,7 @@ def test_memo_numbers_equal_the_run_tables(run_dir: Path, lang: str, baseline) -
         costs.loc[costs["cost_item"].str.contains("central"), "eur"].sum(), abs=0.5
     )
     sites = pd.read_csv(run_dir / "sites.csv")
-    open_names = {baseline.region.sites[s].name for s in sites.loc[sites["open"], "site"]}
+    open_names = {baseline.region.sites[s].label(lang) for s in sites.loc[sites["open"], "site"]}
     assert {r[1] for r in tabs["sites"][1:]} == open_names
     access = pd.read_csv(run_dir / "access.csv")
     longest = access[access["share"] > 0].groupby("demand_point")["minutes"].max()

@@ -65,6 +65,11 @@ class Site:
     kind: str
     fixed_cost_eur: float
     workstations: int
+    name_fi: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        """The site's name in the memo's language (Finnish name when there is one)."""
+        return self.name_fi if lang == "fi" and self.name_fi else self.name
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,7 @@ def load_region(
             r.kind,
             float(r.fixed_cost_eur),
             int(r.workstations),
+            str(r.name_fi) if "name_fi" in sdf.columns and isinstance(r.name_fi, str) else "",
         )
         for r in sdf.itertuples()
     }

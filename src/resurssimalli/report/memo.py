@@ -175,7 +175,7 @@ def _plan(res: RunResults, t: Texts, figs: Mapping[str, str]) -> Section:
             )
         if isinstance(unserved, int | float) and unserved > 1e-6:
             blocks.append(Para(t("unserved_warning", hours=t.num(unserved, 0))))
-    sites = tables.open_sites(res)
+    sites = tables.open_sites(res, t.lang)
     if sites is None:
         blocks.append(_not_computed(t, ["sites.csv"]))
     else:
@@ -265,7 +265,7 @@ def _access(res: RunResults, t: Texts, figs: Mapping[str, str]) -> Section:
                     longest_point=region.demand_points[summ.longest_point].name
                     if summ.longest_point in region.demand_points
                     else summ.longest_point,
-                    longest_site=region.sites[summ.longest_site].name
+                    longest_site=region.sites[summ.longest_site].label(t.lang)
                     if summ.longest_site in region.sites
                     else summ.longest_site,
                 )
@@ -275,7 +275,7 @@ def _access(res: RunResults, t: Texts, figs: Mapping[str, str]) -> Section:
             [
                 r.name,
                 _muni(res, r.municipality),
-                region.sites[r.site].name if r.site in region.sites else r.site,
+                region.sites[r.site].label(t.lang) if r.site in region.sites else r.site,
                 t.num(r.customers, 0),
                 t.num(r.mean_minutes, 1),
                 t.num(r.max_minutes, 1),
@@ -480,7 +480,7 @@ def _summary(res: RunResults, t: Texts) -> list[str]:
             scenario=s.name,
         )
     ]
-    sites = tables.open_sites(res)
+    sites = tables.open_sites(res, t.lang)
     if sites is None:
         lines.append(t("line_no_plan"))
     else:

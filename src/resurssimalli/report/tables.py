@@ -26,14 +26,14 @@ def _order(values: list[str], reference: list[str]) -> list[str]:
     return known + sorted(v for v in values if v not in reference)
 
 
-def open_sites(res: RunResults) -> pd.DataFrame | None:
+def open_sites(res: RunResults, lang: str = "en") -> pd.DataFrame | None:
     """Open sites: municipality, site, name, kind, htv, workstations, workstations_used."""
     sites = res.table("sites.csv")
     if sites is None:
         return None
     region = res.scenario.region
     out = sites[sites["open"]].copy()
-    out["name"] = [region.sites[s].name if s in region.sites else s for s in out["site"]]
+    out["name"] = [region.sites[s].label(lang) if s in region.sites else s for s in out["site"]]
     out["_m"] = out["municipality"].map({m: i for i, m in enumerate(region.municipalities)})
     out["_k"] = out["kind"].map(KIND_ORDER).fillna(9)
     out = out.sort_values(["_m", "_k", "site"])
