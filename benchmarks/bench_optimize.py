@@ -18,11 +18,12 @@ from pathlib import Path
 
 import highspy
 import numpy as np
+import pyomo.environ as pyo
 
 from resurssimalli.optimize import build_input, build_model, optimize_input
 from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput
-from resurssimalli.optimize.model import candidate_pairs
+from resurssimalli.optimize.model import FIXED_STAFF_LINES, HEADROOM_REWARD_EUR, candidate_pairs
 from resurssimalli.optimize.solve import solve
 from resurssimalli.optimize.synthetic import national_instance
 from resurssimalli.scenario import load_scenario
@@ -65,6 +66,7 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
         for o, eur in s.home_offices
     }
     ah = {ar: var(0, highspy.kHighsInf, inp.cost_per_htv_eur) for ar in inp.areas}
+    headroom = var(0, highspy.kHighsInf, -HEADROOM_REWARD_EUR)
     rows_lb: list[float] = []
     rows_ub: list[float] = []
     starts: list[int] = []
@@ -89,7 +91,8 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
         by_a[sites[j].area].append(i)
         by_s[j].append(i)
     for k in work:
-        row([(i, P) for i in by_al[k]] + [(u[k], 1.0)], inp.workload_hours[k], inf)
+        spread = [] if k[1] in FIXED_STAFF_LINES else [(headroom, -inp.workload_hours[k])]
+        row([(i, P) for i in by_al[k]] + spread + [(u[k], 1.0)], inp.workload_hours[k], inf)
     for ar in inp.areas:
         row([(i, 1.0) for i in by_a[ar]] + [(ah[ar], -1.0)], 0.0, 0.0)
     row([(ah[ar], 1.0) for ar in inp.areas], inp.total_htv if inp.use_all_htv else -inf, inp.total_htv)
@@ -150,6 +153,23 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
     return h
 
 
+def check_same_model(inp: OptimisationInput) -> None:
+    """Print the size and the LP-relaxation optimum of both models: equal values = same formulation."""
+    m = build_model(inp)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    lp = solve(m)
+    rows = sum(1 for _ in m.component_data_objects(pyo.Constraint, active=True))
+    cols = sum(1 for _ in m.component_data_objects(pyo.Var))
+    h = build_highs(inp)
+    n = h.getNumCol()
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kContinuous))
+    h.run()
+    print(
+        f"national same model? rows {rows} / {h.getNumRow()}, columns {cols} / {n}, LP relaxation "
+        f"{lp.objective:,.2f} / {h.getInfo().objective_function_value:,.2f} (Pyomo / direct)"
+    )
+
+
 def _median(xs: list[float]) -> float:
     return statistics.median(xs)
 
@@ -206,6 +226,7 @@ def bench_national() -> None:
         f"{len(inp.sites)} sites, {len(inp.points)} demand points, {n_pairs} sparse pairs "
         f"(k={inp.k_nearest_sites}); generated in {gen:.2f} s"
     )
+    check_same_model(inp)
     py_build, py_solve, py_handoff, py_obj = [], [], [], []
     hs_build, hs_solve, hs_obj = [], [], []
     for _ in range(REPEATS):

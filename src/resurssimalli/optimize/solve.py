@@ -81,21 +81,21 @@ def solve(
     if threads is not None:
         kw["threads"] = threads
     t0 = time.perf_counter()
-    with gc_paused():  # the hand-off walks every constraint; see gc_pause
+    # The hand-off walks every constraint and loading the plan back fills a map entry per
+    # variable: both allocate tens of thousands of objects; see gc_pause.
+    with gc_paused():
         res = opt.solve(model, **kw)
+        has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+        if has:
+            res.solution_loader.load_vars()
+        d: dict[Any, float] = dict(res.solution_loader.get_duals()) if duals and has else {}
     seconds = time.perf_counter() - t0
     status = STATUS.get(res.termination_condition, str(res.termination_condition.name))
-    has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-    if has:
-        res.solution_loader.load_vars()
     obj = res.incumbent_objective if has else None
     bound = res.objective_bound if res.objective_bound is not None else None
     if bound is not None and not math.isfinite(bound):
         bound = None
     if status == "optimal" and bound is None:
         bound = obj
-    d: dict[Any, float] = {}
-    if duals and has:
-        d = dict(res.solution_loader.get_duals())
     highs_seconds = getattr(res.timing_info, "highs_time", None)
     return SolveOutcome(status, obj, bound, relative_gap(obj, bound), seconds, has, d, highs_seconds)
