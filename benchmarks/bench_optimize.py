@@ -23,7 +23,7 @@ import pyomo.environ as pyo
 from resurssimalli.optimize import build_input, build_model, optimize_input
 from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput
-from resurssimalli.optimize.model import FIXED_STAFF_LINES, HEADROOM_REWARD_EUR, candidate_pairs
+from resurssimalli.optimize.model import FIXED_STAFF_LINES, HEADROOM_REWARD_EUR, candidate_pairs, open_links
 from resurssimalli.optimize.solve import solve
 from resurssimalli.optimize.synthetic import national_instance
 from resurssimalli.scenario import load_scenario
@@ -121,10 +121,11 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
     for s in inp.sites:
         if s.kind != "office":
             row([(b[(s.id, o)], 1.0) for o, _ in s.home_offices] + [(y[s.id], -1.0)], 0.0, 0.0)
-    for (_j, o), i in b.items():
-        row([(i, 1.0), (y[o], -1.0)], -inf, 0.0)
-    for (_p, j), i in a.items():
-        row([(i, 1.0), (y[j], -1.0)], -inf, 0.0)
+    assign_links, home_links = open_links(inp, pairs)  # the same "only if open" rows as the model
+    for j, o in home_links:
+        row([(b[(j, o)], 1.0), (y[o], -1.0)], -inf, 0.0)
+    for p, j in assign_links:
+        row([(a[(p, j)], 1.0), (y[j], -1.0)], -inf, 0.0)
     by_p: dict = defaultdict(list)
     by_site_pairs: dict = defaultdict(list)
     for (p, j), i in a.items():

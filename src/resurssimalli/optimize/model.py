@@ -10,9 +10,10 @@ Decisions
     ``v[point]``         share of a point's visits with no site within the travel limit (slack).
 
 Constraint names are the rule names :mod:`resurssimalli.optimize.conflicts` translates into
-the planner's words. ``build_model`` only builds; solving lives in :mod:`.solve`. To share site
-decisions between several scenarios (two-stage robust plan), build one block per scenario with
-:func:`add_allocation` and tie their ``y`` together.
+the planner's words. "Only if open" rows that can never bind are left out (:func:`open_links`):
+the hand-off to HiGHS costs per row. ``build_model`` only builds; solving lives in
+:mod:`.solve`. To share site decisions between several scenarios (two-stage robust plan),
+build one block per scenario with :func:`add_allocation` and tie their ``y`` together.
 """
 
 from __future__ import annotations
@@ -53,6 +54,55 @@ def candidate_pairs(
         k = (k_by_point or {}).get(p.id, inp.k_nearest_sites)
         out.extend([q for q in inp.pairs[p.id] if q.minutes <= limit + 1e-9][:k])
     return out
+
+
+def necessarily_open(inp: OptimisationInput) -> frozenset[str]:
+    """Sites every plan that keeps the hard rules opens: forced open, or the only candidate for
+    a municipality's presence or an area's office (never a site forced closed)."""
+    must = set(inp.force_open)
+    sole: list[dict[str, list[str]]] = []
+    if inp.presence_required_in_every_municipality:
+        by_mu: dict[str, list[str]] = defaultdict(list)
+        for s in inp.sites:
+            if s.kind in ("office", "service_point"):
+                by_mu[s.municipality].append(s.id)
+        sole.append(by_mu)
+    if inp.office_required_in_every_area:
+        by_area: dict[str, list[str]] = defaultdict(list)
+        for s in inp.sites:
+            if s.kind == "office":
+                by_area[s.area].append(s.id)
+        sole.append(by_area)
+    for groups in sole:
+        must.update(ids[0] for ids in groups.values() if len(ids) == 1)
+    return frozenset(must - inp.force_closed)
+
+
+def open_links(
+    inp: OptimisationInput, pairs: Iterable[PairIn]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (point, site) and (site, home office) pairs that need an explicit "only if open" row.
+
+    ``a[p, j] <= y[j]`` is left out where it can never bind: ``j`` is necessarily open, or ``j``
+    has a visit capacity no larger than ``p``'s visits (then the capacity row
+    ``Σ visits·a <= capacity·y`` already gives ``a[p, j] <= y[j]``). Likewise ``b[j, o] <= y[o]``
+    for a necessarily open office ``o``. The feasible plans and the LP relaxation are the same
+    as with every row; a hand-off to HiGHS costs per row, so the model is smaller and faster.
+    The rows left out never decide whether a set of hard rules contradicts (an ``a`` can always
+    be 0, and opening a necessarily open office never breaks a rule), so the conflict finder
+    still names the right rules.
+    """
+    must = necessarily_open(inp)
+    sites = inp.site_by_id
+    visits = {p.id: p.visits for p in inp.points}
+    assign = []
+    for q in pairs:
+        cap = sites[q.site].visit_capacity
+        implied = cap is not None and visits[q.point] > 0 and visits[q.point] >= cap
+        if q.site not in must and not implied:
+            assign.append((q.point, q.site))
+    homes = [(s.id, o) for s in inp.sites if s.kind != "office" for o, _ in s.home_offices if o not in must]
+    return assign, homes
 
 
 def add_allocation(
@@ -193,13 +243,14 @@ def _add_allocation(
         nonoffice,
         rule={j: _lin([*(b[j, o] for o, _ in sites[j].home_offices), minus_y[j]]) == 0.0 for j in nonoffice},
     )
+    assign_links, home_links = open_links(inp, pairs)
     blk.home_open = pyo.Constraint(
-        home_keys, rule={(j, o): _lin([b[j, o], minus_y[o]]) <= 0.0 for j, o in home_keys}
+        home_links, rule={(j, o): _lin([b[j, o], minus_y[o]]) <= 0.0 for j, o in home_links}
     )
 
     # --- access ------------------------------------------------------------------------------
     blk.assign_open = pyo.Constraint(
-        pair_keys, rule={(i, j): _lin([a[i, j], minus_y[j]]) <= 0.0 for i, j in pair_keys}
+        assign_links, rule={(i, j): _lin([a[i, j], minus_y[j]]) <= 0.0 for i, j in assign_links}
     )
     point_ids = [p.id for p in inp.points]
     blk.cover = pyo.Constraint(
