@@ -23,7 +23,7 @@ import pyomo.environ as pyo
 from resurssimalli.optimize import build_input, build_model, optimize_input
 from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput
-from resurssimalli.optimize.model import FIXED_STAFF_LINES, HEADROOM_REWARD_EUR, candidate_pairs, open_links
+from resurssimalli.optimize.model import FIXED_STAFF_LINES, HEADROOM_REWARD_EUR, candidate_pairs, reductions
 from resurssimalli.optimize.solve import solve
 from resurssimalli.optimize.synthetic import national_instance
 from resurssimalli.scenario import load_scenario
@@ -55,12 +55,13 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
     hv = {(s.id, line): var(0, highspy.kHighsInf, 0.0) for s in inp.sites for line in inp.allowed_lines(s)}
     work = [k for k, v in inp.workload_hours.items() if v > 0]
     u = {k: var(0, highspy.kHighsInf, inp.unserved_hour_penalty_eur) for k in work}
-    pairs = candidate_pairs(inp)
+    red = reductions(inp, candidate_pairs(inp))  # the model's own reductions: the same formulation
+    pairs = red.pairs
     vis = {p.id: p.visits for p in inp.points}
     a = {(q.point, q.site): var(0, 1, vis[q.point] * q.eur_per_visit) for q in pairs}
     v = {p.id: var(0, 1, inp.uncovered_visit_penalty_eur * p.visits) for p in inp.points}
     b = {
-        (s.id, o): var(0, 1, s.staff_days_per_year * eur)
+        (s.id, o): var(0, 0 if (s.id, o) in red.closed_homes else 1, s.staff_days_per_year * eur)
         for s in inp.sites
         if s.kind != "office"
         for o, eur in s.home_offices
@@ -121,10 +122,9 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
     for s in inp.sites:
         if s.kind != "office":
             row([(b[(s.id, o)], 1.0) for o, _ in s.home_offices] + [(y[s.id], -1.0)], 0.0, 0.0)
-    assign_links, home_links = open_links(inp, pairs)  # the same "only if open" rows as the model
-    for j, o in home_links:
+    for j, o in red.home_links:
         row([(b[(j, o)], 1.0), (y[o], -1.0)], -inf, 0.0)
-    for p, j in assign_links:
+    for p, j in red.assign_links:
         row([(a[(p, j)], 1.0), (y[j], -1.0)], -inf, 0.0)
     by_p: dict = defaultdict(list)
     by_site_pairs: dict = defaultdict(list)
@@ -222,9 +222,11 @@ def bench_national() -> None:
     inp = national_instance(gap=0.01)
     gen = time.perf_counter() - t0
     n_pairs = len(candidate_pairs(inp))
+    n_kept = len(reductions(inp, candidate_pairs(inp)).pairs)
     print(
         f"national: {len(inp.municipality_area)} municipalities, {len(inp.areas)} areas, "
         f"{len(inp.sites)} sites, {len(inp.points)} demand points, {n_pairs} sparse pairs "
+        f"({n_kept} after dropping those a necessarily open office beats) "
         f"(k={inp.k_nearest_sites}); generated in {gen:.2f} s"
     )
     check_same_model(inp)

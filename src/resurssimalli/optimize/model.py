@@ -10,7 +10,7 @@ Decisions
     ``v[point]``         share of a point's visits with no site within the travel limit (slack).
 
 Constraint names are the rule names :mod:`resurssimalli.optimize.conflicts` translates into
-the planner's words. "Only if open" rows that can never bind are left out (:func:`open_links`):
+the planner's words. "Only if open" rows that can never bind are left out (:func:`reductions`):
 the hand-off to HiGHS costs per row. ``build_model`` only builds; solving lives in
 :mod:`.solve`. To share site decisions between several scenarios (two-stage robust plan),
 build one block per scenario with :func:`add_allocation` and tie their ``y`` together.
@@ -18,8 +18,10 @@ build one block per scenario with :func:`add_allocation` and tie their ``y`` tog
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
@@ -78,31 +80,66 @@ def necessarily_open(inp: OptimisationInput) -> frozenset[str]:
     return frozenset(must - inp.force_closed)
 
 
-def open_links(
-    inp: OptimisationInput, pairs: Iterable[PairIn]
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The (point, site) and (site, home office) pairs that need an explicit "only if open" row.
+@dataclass(frozen=True)
+class Reductions:
+    """What the model leaves out of the textbook formulation (see :func:`reductions`)."""
 
-    ``a[p, j] <= y[j]`` is left out where it can never bind: ``j`` is necessarily open, or ``j``
-    has a visit capacity no larger than ``p``'s visits (then the capacity row
-    ``Σ visits·a <= capacity·y`` already gives ``a[p, j] <= y[j]``). Likewise ``b[j, o] <= y[o]``
-    for a necessarily open office ``o``. The feasible plans and the LP relaxation are the same
-    as with every row; a hand-off to HiGHS costs per row, so the model is smaller and faster.
-    The rows left out never decide whether a set of hard rules contradicts (an ``a`` can always
-    be 0, and opening a necessarily open office never breaks a rule), so the conflict finder
-    still names the right rules.
+    pairs: list[PairIn]  # candidate pairs less those a necessarily open office beats
+    assign_links: list[tuple[str, str]]  # (point, site) pairs that keep an ``a <= y`` row
+    home_links: list[tuple[str, str]]  # (site, office) pairs that keep a ``b <= y`` row
+    closed_homes: frozenset[tuple[str, str]]  # (site, office): ``b`` held at 0 by its upper bound
+
+
+def reductions(inp: OptimisationInput, pairs: Iterable[PairIn]) -> Reductions:
+    """Rows and choices that can never matter, left out because the hand-off to HiGHS costs per row.
+
+    * A pair ``(p, j)`` is dropped when a necessarily open office within reach of ``p`` is no
+      dearer and no farther: serving ``p`` there instead never costs more nor lengthens a trip.
+    * ``a[p, j] <= y[j]`` is left out where it can never bind: ``j`` is necessarily open, or
+      ``j`` has a visit capacity no larger than ``p``'s visits (then the capacity row
+      ``Σ visits·a <= capacity·y`` already gives ``a[p, j] <= y[j]``).
+    * A service point's home office ``o`` dearer than a necessarily open one gets ``b = 0``
+      as a bound; ``b[j, o] <= y[o]`` is left out for those and for necessarily open ``o``.
+
+    The optimum (cost or longest trip) and the LP bound are those of the full formulation.
+    Whether a set of hard rules contradicts is unchanged too (an ``a`` can always be 0, and
+    opening a necessarily open office never breaks a rule), so the conflict finder still names
+    the right rules.
     """
     must = necessarily_open(inp)
     sites = inp.site_by_id
     visits = {p.id: p.visits for p in inp.points}
-    assign = []
+    by_point: dict[str, list[PairIn]] = defaultdict(list)
     for q in pairs:
+        by_point[q.point].append(q)
+    kept: list[PairIn] = []
+    for qs in by_point.values():
+        anchors = [q for q in qs if q.site in must and sites[q.site].visit_capacity is None]
+        kept.extend(
+            q
+            for q in qs
+            if (q.site in must and sites[q.site].visit_capacity is None)
+            or not any(r.eur_per_visit <= q.eur_per_visit and r.minutes <= q.minutes for r in anchors)
+        )
+    assign = []
+    for q in kept:
         cap = sites[q.site].visit_capacity
         implied = cap is not None and visits[q.point] > 0 and visits[q.point] >= cap
         if q.site not in must and not implied:
             assign.append((q.point, q.site))
-    homes = [(s.id, o) for s in inp.sites if s.kind != "office" for o, _ in s.home_offices if o not in must]
-    return assign, homes
+    homes, closed = [], set()
+    for s in inp.sites:
+        if s.kind == "office":
+            continue
+        best = min((eur for o, eur in s.home_offices if o in must), default=math.inf)
+        for o, eur in s.home_offices:
+            if o in must:
+                continue
+            if eur < best:
+                homes.append((s.id, o))
+            else:
+                closed.add((s.id, o))
+    return Reductions(kept, assign, homes, frozenset(closed))
 
 
 def add_allocation(
@@ -138,7 +175,8 @@ def _add_allocation(
         by_site[j].append((j, line))
         by_area[sites[j].area].append((j, line))
     work_keys = [k for k, hours in inp.workload_hours.items() if hours > 0]
-    pairs = candidate_pairs(inp, k_by_point=k_by_point, travel_limit=travel_limit)
+    red = reductions(inp, candidate_pairs(inp, k_by_point=k_by_point, travel_limit=travel_limit))
+    pairs = red.pairs
     pair_keys = [(q.point, q.site) for q in pairs]
     pairs_of_point: dict[str, list[PairIn]] = defaultdict(list)
     pairs_of_site: dict[str, list[PairIn]] = defaultdict(list)
@@ -166,6 +204,8 @@ def _add_allocation(
         dict(blk.b.items()),
     )
     area_htv = dict(blk.area_htv.items())
+    for k in red.closed_homes:
+        b[k].setub(0.0)
     minus_y = {j: MonomialTermExpression((-1.0, yj)) for j, yj in y.items()}  # shared by many rows
 
     # --- staff -------------------------------------------------------------------------------
@@ -243,14 +283,13 @@ def _add_allocation(
         nonoffice,
         rule={j: _lin([*(b[j, o] for o, _ in sites[j].home_offices), minus_y[j]]) == 0.0 for j in nonoffice},
     )
-    assign_links, home_links = open_links(inp, pairs)
     blk.home_open = pyo.Constraint(
-        home_links, rule={(j, o): _lin([b[j, o], minus_y[o]]) <= 0.0 for j, o in home_links}
+        red.home_links, rule={(j, o): _lin([b[j, o], minus_y[o]]) <= 0.0 for j, o in red.home_links}
     )
 
     # --- access ------------------------------------------------------------------------------
     blk.assign_open = pyo.Constraint(
-        assign_links, rule={(i, j): _lin([a[i, j], minus_y[j]]) <= 0.0 for i, j in assign_links}
+        red.assign_links, rule={(i, j): _lin([a[i, j], minus_y[j]]) <= 0.0 for i, j in red.assign_links}
     )
     point_ids = [p.id for p in inp.points]
     blk.cover = pyo.Constraint(
