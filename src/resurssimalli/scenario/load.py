@@ -133,6 +133,28 @@ def _chain(path: Path) -> list[tuple[Path, dict]]:
     return list(reversed(out))
 
 
+class Provenance(dict[str, str]):
+    """Dotted key → the file (or ``--set``) that set it, plus the layers in precedence order."""
+
+    def __init__(self, layers: list[str]) -> None:
+        super().__init__()
+        self.layers = [*layers, "--set"]
+
+    def source_of(self, key: str, default: str) -> str:
+        """The file that set ``key``; for a mapping, the highest-precedence file that set part of it."""
+        probe = key
+        while probe:
+            hits = [
+                src
+                for k, src in self.items()
+                if k == probe or k.startswith(probe + ".") or k.startswith(probe + "[")
+            ]
+            if hits:
+                return max(hits, key=lambda src: self.layers.index(src) if src in self.layers else -1)
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
+        return default
+
+
 def _merge(
     base: dict, new: Mapping, source: str, prov: dict[str, str], ov: list[Override], prefix: str = ""
 ) -> None:
@@ -185,11 +207,11 @@ def parse_set(items: Iterable[str]) -> dict:
 
 def resolve(
     path: Path, overrides: Mapping | None = None
-) -> tuple[dict, dict[str, str], list[Override], list[str]]:
+) -> tuple[dict, Provenance, list[Override], list[str]]:
     """Merge the ``extends:`` chain and overrides into one raw mapping, with provenance."""
     chain = _chain(path)
     merged: dict = {}
-    prov: dict[str, str] = {}
+    prov = Provenance([str(p) for p, _ in chain])
     ov: list[Override] = []
     for i, (p, data) in enumerate(chain):
         own = {k: v for k, v in data.items() if k not in NOT_INHERITED}
@@ -206,7 +228,6 @@ def resolve(
     merged["name"] = top.get("name", path.stem)
     merged["description"] = top.get("description", "")
     prov["name"] = prov["description"] = str(chain[-1][0])
-    prov["__chain__"] = "\n".join(str(p) for p, _ in chain)
     return merged, prov, ov, [str(p) for p, _ in chain]
 
 
@@ -224,30 +245,7 @@ def _loc(loc: tuple) -> str:
     return out
 
 
-def _source_of(key: str, prov: Mapping[str, str], default: str) -> str:
-    """The file that set ``key`` (or, for a mapping, the highest-precedence file that set part of it)."""
-    probe = key
-    while probe:
-        hits = [
-            src
-            for k, src in prov.items()
-            if k == probe or k.startswith(probe + ".") or k.startswith(probe + "[")
-        ]
-        if hits:
-            return max(hits, key=_rank(prov))
-        probe = probe.rsplit(".", 1)[0] if "." in probe else ""
-    return default
-
-
-def _rank(prov: Mapping[str, str]):
-    """Precedence of a source: later layers of the chain and ``--set`` rank higher."""
-    order = list(dict.fromkeys(prov.values()))
-    chain = prov.get("__chain__", "")
-    layers = chain.split("\n") if chain else order
-    return lambda src: (src == "--set", layers.index(src) if src in layers else -1)
-
-
-def _validation_errors(exc: ValidationError, prov: Mapping[str, str], default: str) -> InputErrors:
+def _validation_errors(exc: ValidationError, prov: Provenance, default: str) -> InputErrors:
     errors = []
     for e in exc.errors():
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -259,16 +257,16 @@ def _validation_errors(exc: ValidationError, prov: Mapping[str, str], default: s
         else:
             msg = e["msg"].removeprefix("Value error, ")
             expected = f"{msg}; got {e.get('input')!r}" if not isinstance(e.get("input"), dict) else msg
-        errors.append(InputError(_source_of(key, prov, default), key, expected))
+        errors.append(InputError(prov.source_of(key, default), key, expected))
     return InputErrors(errors)
 
 
-def _cross_check(cfg: ScenarioConfig, region: Region, prov: Mapping[str, str], default: str) -> None:
+def _cross_check(cfg: ScenarioConfig, region: Region, prov: Provenance, default: str) -> None:
     """Checks that need the region: names, shares, dates inside the horizon."""
     errors: list[InputError] = []
 
     def err(key: str, expected: str) -> None:
-        errors.append(InputError(_source_of(key, prov, default), key, expected))
+        errors.append(InputError(prov.source_of(key, default), key, expected))
 
     munis, sites, points = set(region.municipalities), set(region.sites), set(region.demand_points)
     start, end = cfg.horizon.start, cfg.horizon.end
@@ -343,19 +341,19 @@ def load_scenario(
     travel = None
     if cfg.region.travel_times:
         travel = (
-            Path(_source_of("region.travel_times", prov, str(path))).parent / cfg.region.travel_times
+            Path(prov.source_of("region.travel_times", str(path))).parent / cfg.region.travel_times
         ).resolve()
     workbook = None
     if cfg.region.inputs_workbook:
         workbook = (
-            Path(_source_of("region.inputs_workbook", prov, str(path))).parent / cfg.region.inputs_workbook
+            Path(prov.source_of("region.inputs_workbook", str(path))).parent / cfg.region.inputs_workbook
         ).resolve()
     region = load_region(
         data_dir,
         travel_times=travel,
         inputs_workbook=workbook,
         demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
-        shares_source=_source_of("demand.demand_point_shares", prov, str(path)),
+        shares_source=prov.source_of("demand.demand_point_shares", str(path)),
     )
     _cross_check(cfg, region, prov, str(path))
     return Scenario(
@@ -365,6 +363,6 @@ def load_scenario(
         region=region,
         hash=scenario_hash(cfg, region),
         chain=tuple(chain),
-        provenance=FrozenMap({k: v for k, v in prov.items() if k != "__chain__"}),
+        provenance=FrozenMap(prov),
         overrides=tuple(ov),
     )
