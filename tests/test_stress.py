@@ -9,7 +9,7 @@ from resurssimalli.experiment.stress import meets, parse_target, stress
 from resurssimalli.scenario import load_scenario
 from resurssimalli.simulate import Allocation, simulate
 
-TARGET = "initial_interview_on_time_share>=0.90"
+TARGET = "initial_interview_on_time_share>=0.95"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_parse_target():
 
 
 def test_loop_ends_with_a_plan_that_meets_the_target(pair):
-    res = stress(pair, [parse_target(TARGET)], replications=8, jobs=2)
+    res = stress(pair, [parse_target(TARGET)], replications=8, jobs=2, max_iterations=8)
     assert res.status == "met"
     it = res.iterations
     last = it[it["iteration"] == it["iteration"].max()]
@@ -36,11 +36,11 @@ def test_loop_ends_with_a_plan_that_meets_the_target(pair):
     first = it[it["iteration"] == 1]
     if not first["meets"].all():  # the loop had to add capacity: it went where the closure hit
         assert res.extra_hours and it["iteration"].max() > 1
-        assert max(res.extra_hours, key=res.extra_hours.get)[0] == "Hameenkyro"
+        assert ("Hameenkyro", "job_brokering") in res.extra_hours  # the closure's area got capacity
     # an independent check of the final plan under the closure, same seeds
     sim = simulate(pair[1], Allocation.from_result(res.plan), replications=8)
     row = sim.summary.set_index(["kpi", "group"]).loc[("initial_interview_on_time_share", "all")]
-    assert row["ci_low"] >= 0.90
+    assert row["ci_low"] >= 0.95
 
 
 def test_budget_that_cannot_is_named(scenario_dir):
