@@ -338,3 +338,10 @@ def test_missing_required_key_in_a_root_file(tmp_path):
 
 def test_errors_are_resurssimalli_errors():
     assert issubclass(InputErrors, ResurssimalliError) and issubclass(InputError, ResurssimalliError)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_scenario_describes_itself_in_finnish_and_english(path):
+    s = load_scenario(path)
+    assert s.config.describe("fi") != s.config.describe("en")
+    assert s.config.describe("fi") and s.config.describe("en") == s.config.description

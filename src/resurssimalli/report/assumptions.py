@@ -27,7 +27,7 @@ def load_sources() -> pd.DataFrame:
 
 
 def leaf_values(scenario: Scenario) -> dict[str, object]:
-    cfg = scenario.config.model_dump(mode="json", exclude={"name", "description"})
+    cfg = scenario.config.model_dump(mode="json", exclude={"name", "description", "description_fi"})
     return flatten(cfg)
 
 

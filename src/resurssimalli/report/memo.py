@@ -555,7 +555,7 @@ def build_memo(
     return Memo(
         lang=t.lang,
         title=t("title"),
-        subtitle=t("subtitle", scenario=s.name, description=s.config.description),
+        subtitle=t("subtitle", scenario=s.name, description=s.config.describe(t.lang)),
         byline=t(
             "for_board",
             version=res.manifest.get("versions", {}).get("resurssimalli", "?"),

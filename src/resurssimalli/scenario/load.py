@@ -8,7 +8,8 @@ Precedence (lowest to highest), documented in the README and shown by ``resurssi
 3. ``--set key.path=value`` overrides given on the command line.
 
 A key written twice in one file (or given twice with ``--set``) is an error, as is a cycle of
-``extends:``. ``name`` and ``description`` are never inherited: they default to the file stem.
+``extends:``. ``name``, ``description`` and ``description_fi`` are never inherited: the name
+defaults to the file stem.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from resurssimalli.frozen import FrozenMap
 from resurssimalli.scenario.schema import ScenarioConfig
 
 log = logging.getLogger(__name__)
-NOT_INHERITED = ("name", "description", "extends")
+NOT_INHERITED = ("name", "description", "description_fi", "extends")
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,8 @@ def resolve(
     top = chain[-1][1]
     merged["name"] = top.get("name", path.stem)
     merged["description"] = top.get("description", "")
-    prov["name"] = prov["description"] = str(chain[-1][0])
+    merged["description_fi"] = top.get("description_fi", "")
+    prov["name"] = prov["description"] = prov["description_fi"] = str(chain[-1][0])
     return merged, prov, ov, [str(p) for p, _ in chain]
 
 

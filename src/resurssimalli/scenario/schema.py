@@ -298,6 +298,7 @@ class ScenarioConfig(Frozen):
 
     name: str
     description: str
+    description_fi: str = ""
     seed: Annotated[int, Field(ge=0)]
     weight: Positive = 1.0
     horizon: Horizon
@@ -311,3 +312,7 @@ class ScenarioConfig(Frozen):
     optimisation: Optimisation
     simulation: Simulation
     targets: list[Target] = Field(default_factory=list)
+
+    def describe(self, lang: str = "en") -> str:
+        """The description in the memo's language (Finnish when the file gives one)."""
+        return self.description_fi if lang == "fi" and self.description_fi else self.description
