@@ -23,7 +23,13 @@ import pyomo.environ as pyo
 from resurssimalli.optimize import build_input, build_model, optimize_input
 from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput
-from resurssimalli.optimize.model import FIXED_STAFF_LINES, HEADROOM_REWARD_EUR, candidate_pairs, reductions
+from resurssimalli.optimize.model import (
+    FIXED_STAFF_LINES,
+    HEADROOM_REWARD_EUR,
+    LINE_HEADROOM_REWARD_EUR,
+    candidate_pairs,
+    reductions,
+)
 from resurssimalli.optimize.solve import solve
 from resurssimalli.optimize.synthetic import national_instance
 from resurssimalli.scenario import load_scenario
@@ -68,6 +74,8 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
     }
     ah = {ar: var(0, highspy.kHighsInf, inp.cost_per_htv_eur) for ar in inp.areas}
     headroom = var(0, highspy.kHighsInf, -HEADROOM_REWARD_EUR)
+    spread_lines = sorted({k[1] for k in work if k[1] not in FIXED_STAFF_LINES})
+    line_headroom = {ln: var(0, highspy.kHighsInf, -LINE_HEADROOM_REWARD_EUR) for ln in spread_lines}
     rows_lb: list[float] = []
     rows_ub: list[float] = []
     starts: list[int] = []
@@ -91,9 +99,14 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
         by_al[(sites[j].area, line)].append(i)
         by_a[sites[j].area].append(i)
         by_s[j].append(i)
+    for ln in spread_lines:
+        row([(line_headroom[ln], 1.0), (headroom, -1.0)], 0.0, highspy.kHighsInf)
     for k in work:
-        spread = [] if k[1] in FIXED_STAFF_LINES else [(headroom, -inp.workload_hours[k])]
-        row([(i, P) for i in by_al[k]] + spread + [(u[k], 1.0)], inp.workload_hours[k], inf)
+        hours = inp.workload_hours[k]
+        if k[1] in FIXED_STAFF_LINES:
+            row([(i, P) for i in by_al[k]] + [(u[k], 1.0)], hours, inf)
+        else:
+            row([(i, P) for i in by_al[k]] + [(line_headroom[k[1]], -hours), (u[k], 1.0)], hours, hours)
     for ar in inp.areas:
         row([(i, 1.0) for i in by_a[ar]] + [(ah[ar], -1.0)], 0.0, 0.0)
     row([(ah[ar], 1.0) for ar in inp.areas], inp.total_htv if inp.use_all_htv else -inf, inp.total_htv)

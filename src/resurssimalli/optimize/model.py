@@ -40,6 +40,7 @@ COST_ITEMS = (
 
 
 HEADROOM_REWARD_EUR = 100.0
+LINE_HEADROOM_REWARD_EUR = 1.0  # second tie-breaker: each line's own headroom above the common one
 FIXED_STAFF_LINES = ("centralised",)  # a set staff number (staff.centralised_htv), no headroom
 
 
@@ -209,24 +210,28 @@ def _add_allocation(
     minus_y = {j: MonomialTermExpression((-1.0, yj)) for j, yj in y.items()}  # shared by many rows
 
     # --- staff -------------------------------------------------------------------------------
-    # Spare HTV (when the total exceeds the work) are spread as an even headroom: every
-    # (area, line) of service work gets at least (1 + headroom) × its hours, and a tiny reward
-    # per unit of headroom makes the solver raise it after the costs are settled. Centralised
-    # functions are a fixed staff number and get no headroom.
+    # Spare HTV (when the total exceeds the work) are spread as headroom: every area of a service
+    # line gets exactly (1 + line_headroom[line]) × its hours (less any unserved hours), every
+    # line's headroom is at least the common ``headroom``, and tiny rewards (first for the common
+    # headroom, then for each line's) make the solver raise them after the costs are settled.
+    # So spare staff, and what the split band forces into a line, are spread over the areas by
+    # workload, never placed at random. Centralised functions are a fixed staff number
+    # (at least their hours) and get no headroom.
+    spread_lines = sorted({k[1] for k in work_keys if k[1] not in FIXED_STAFF_LINES})
     blk.headroom = pyo.Var(within=pyo.NonNegativeReals)
-    blk.workload = pyo.Constraint(
-        work_keys,
-        rule={
-            k: _lin(
-                (),
-                [(P, h[x]) for x in by_area_line[k]]
-                + ([] if k[1] in FIXED_STAFF_LINES else [(-inp.workload_hours[k], blk.headroom)]),
-                [u[k]],
-            )
-            >= inp.workload_hours[k]
-            for k in work_keys
-        },
+    blk.line_headroom = pyo.Var(spread_lines, within=pyo.NonNegativeReals)
+    blk.headroom_floor = pyo.Constraint(
+        spread_lines, rule={ln: blk.line_headroom[ln] >= blk.headroom for ln in spread_lines}
     )
+
+    def work_row(k: tuple[str, str]) -> pyo.Expression:
+        hours = inp.workload_hours[k]
+        staff = [(P, h[x]) for x in by_area_line[k]]
+        if k[1] in FIXED_STAFF_LINES:
+            return _lin((), staff, [u[k]]) >= hours
+        return _lin((), [*staff, (-hours, blk.line_headroom[k[1]])], [u[k]]) == hours
+
+    blk.workload = pyo.Constraint(work_keys, rule={k: work_row(k) for k in work_keys})
     blk.area_htv_def = pyo.Constraint(
         list(inp.areas),
         rule={ar: _lin([h[x] for x in by_area[ar]], [(-1.0, area_htv[ar])]) == 0.0 for ar in inp.areas},
@@ -332,7 +337,11 @@ def _add_allocation(
     blk.total_cost = pyo.Expression(expr=pyo.quicksum(blk.cost_item[c] for c in COST_ITEMS))
     # The objective adds −HEADROOM_REWARD_EUR × headroom: 1 EUR per percentage point, far below
     # any real cost, so it only breaks ties in where spare staff sit.
-    blk.objective_value = pyo.Expression(expr=blk.total_cost - HEADROOM_REWARD_EUR * blk.headroom)
+    blk.objective_value = pyo.Expression(
+        expr=blk.total_cost
+        - HEADROOM_REWARD_EUR * blk.headroom
+        - LINE_HEADROOM_REWARD_EUR * pyo.quicksum(blk.line_headroom[ln] for ln in spread_lines)
+    )
 
     # --- equity (minmax-travel) -------------------------------------------------------------
     if minmax:

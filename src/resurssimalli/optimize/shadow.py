@@ -20,8 +20,10 @@ def shadow_price_htv(m: pyo.ConcreteModel) -> dict[str, float]:
         if v.is_integer() or v.is_binary():
             v.fix(round(v.value or 0.0))
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(lp)
-    if hasattr(lp, "headroom"):  # the token headroom reward is a tie-breaker, not a value of staff
-        lp.headroom.fix(lp.headroom.value or 0.0)
+    if hasattr(lp, "headroom"):  # the token headroom rewards are tie-breakers, not a value of staff
+        lp.headroom.fix(max(0.0, lp.headroom.value or 0.0))
+        for v in lp.line_headroom.values():
+            v.fix(max(0.0, v.value or 0.0))
     out = solve(lp, duals=True)
     if not out.has_solution or not out.duals:
         return {}
