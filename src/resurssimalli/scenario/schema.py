@@ -8,21 +8,10 @@ Each key's meaning, unit and source are in ``data/assumptions.csv``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SERVICE_LINES = (
-    "job_brokering",
-    "competence_development",
-    "multi_sector",
-    "youth",
-    "integration",
-    "employer_services",
-    "centralised",
-)
-# Service lines with individual job-seeker customers (each has a personal coach, OMA-valmentaja).
-CUSTOMER_LINES = ("job_brokering", "competence_development", "multi_sector", "youth", "integration")
 SPLIT_GROUPS = ("weaker_position", "job_brokering", "competence_development")
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -38,6 +27,9 @@ ServiceLine = Literal[
     "centralised",
 ]
 CustomerLine = Literal["job_brokering", "competence_development", "multi_sector", "youth", "integration"]
+SERVICE_LINES: tuple[str, ...] = get_args(ServiceLine)
+# Service lines with individual job-seeker customers (each has a personal coach, OMA-valmentaja).
+CUSTOMER_LINES: tuple[str, ...] = get_args(CustomerLine)
 SUM_TOL = 1e-6
 
 
