@@ -130,8 +130,10 @@ def _targets_of(
     sub = summary[
         (summary["scenario"] == scenario.name) & (summary["kpi"] == kpi) & (summary["group"] != "all")
     ]
+    # localise by the group means: a small municipality's interval is too wide to fail on its own
+    nan = float("nan")
     failing_groups = (
-        [r.group for r in sub.itertuples() if not meets(op, value, r.ci_low, r.ci_high, r.mean)]
+        [r.group for r in sub.itertuples() if not meets(op, value, nan, nan, r.mean)]
         if group == "all"
         else [group]
     )
