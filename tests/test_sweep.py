@@ -95,7 +95,7 @@ def test_killed_sweep_resumes_without_losing_tasks(tmp_path, scenario_dir):
     """A sweep killed mid-way (SIGKILL) and resumed ends with the same table as an uninterrupted one."""
     names = [str(scenario_dir / f"{n}.yaml") for n in ("baseline", "recession", "ageing")]
     out = tmp_path / "killed"
-    base = [sys.executable, "-m", "resurssimalli.cli", "sweep", *names, "--replications", "6", "--months", "6",
+    base = [sys.executable, "-m", "resurssimalli.cli", "sweep", *names, "--replications", "8", "--months", "12",
             "--jobs", "1"]
     proc = subprocess.Popen([*base, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 300
@@ -104,11 +104,11 @@ def test_killed_sweep_resumes_without_losing_tasks(tmp_path, scenario_dir):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     before = {p.name: p.stat().st_mtime_ns for p in (out / "tasks").glob("*.parquet")}
-    assert 3 <= len(before) < 18, f"killed too late or too early: {len(before)} tasks done"
+    assert 3 <= len(before) < 24, f"killed too late or too early: {len(before)} tasks done"
     assert not (out / "manifest.json").exists()
     again = subprocess.run([*base, "--resume", str(out)], capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
-    assert f"{18 - len(before)} tasks computed, {len(before)} reused" in again.stdout
+    assert f"{24 - len(before)} tasks computed, {len(before)} reused" in again.stdout
     after = {p.name: p.stat().st_mtime_ns for p in (out / "tasks").glob("*.parquet")}
     assert all(after[n] == t for n, t in before.items()), "completed tasks were not recomputed"
     whole = tmp_path / "whole"
@@ -120,9 +120,10 @@ def test_killed_sweep_resumes_without_losing_tasks(tmp_path, scenario_dir):
 
 
 def test_ctrl_c_stores_finished_tasks_and_says_how_to_resume(tmp_path, scenario_dir):
-    names = [str(scenario_dir / f"{n}.yaml") for n in ("baseline", "recession")]
+    # 60 one-year tasks (several seconds): the interrupt lands long before the sweep could end
+    names = [str(scenario_dir / f"{n}.yaml") for n in ("baseline", "recession", "ageing")]
     out = tmp_path / "int"
-    cmd = [sys.executable, "-m", "resurssimalli.cli", "sweep", *names, "--replications", "8", "--months", "6",
+    cmd = [sys.executable, "-m", "resurssimalli.cli", "sweep", *names, "--replications", "20", "--months", "12",
            "--jobs", "1", "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
