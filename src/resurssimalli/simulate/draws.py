@@ -2,7 +2,9 @@
 
 Each customer's attributes are drawn once, at registration (or for the starting stock): service
 need (line), age group, demand point, site for face-to-face meetings, remote preference and an
-Exp(1) variate that fixes the exit time through the cumulative exit hazard. Registrations are
+Exp(1) variate that fixes the exit time through the cumulative exit hazard; foreign nationality
+and partial work ability come from their own stream (``attributes``), so adding them shifted no
+other stream (probabilities in :mod:`resurssimalli.simulate.attributes`). Registrations are
 thinned from a scenario-independent envelope process, so a scenario with more inflow keeps all
 of the baseline's customers and adds more: scenario differences pair up.
 """
@@ -13,12 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from resurssimalli.simulate.attributes import AGE_GROUPS
 from resurssimalli.simulate.calendar import DAYS_PER_MONTH
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.streams import child_generators
 
-AGE_GROUPS = ("under_30", "30_49", "over_50")
-YOUTH = LINE_INDEX["youth"]
 MULTI = LINE_INDEX["multi_sector"]
 
 
@@ -34,6 +35,8 @@ class Cohort:
     minutes: np.ndarray  # one-way travel minutes to the customer's site
     remote: np.ndarray  # bool
     age: np.ndarray  # index into AGE_GROUPS
+    foreign: np.ndarray  # bool
+    partially_able: np.ndarray  # bool
     first_due: np.ndarray  # stock only: day of the next conversation (else -1)
     source: np.ndarray  # 0 stock, 1 inflow, 2 plant closure
 
@@ -103,8 +106,18 @@ def _pick_minutes(p: SimParams, dp: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _age(p: SimParams, muni: np.ndarray, line: np.ndarray, u: np.ndarray) -> np.ndarray:
-    older = u < p.over_50_share[muni]
-    return np.where(line == YOUTH, 0, np.where(older, 2, 1)).astype(np.int64)
+    cum = p.age_cum[muni, line]
+    return np.minimum((u[:, None] >= cum).sum(axis=1), len(AGE_GROUPS) - 1).astype(np.int64)
+
+
+def _attributes(p: SimParams, muni: np.ndarray, line: np.ndarray, a: np.ndarray) -> dict[str, np.ndarray]:
+    """Foreign nationality and partial work ability from the attribute stream's uniforms ``a``."""
+    if len(a) == 0:
+        return {"foreign": np.zeros(0, dtype=bool), "partially_able": np.zeros(0, dtype=bool)}
+    return {
+        "foreign": a[:, 0] < p.foreign_prob[muni, line],
+        "partially_able": a[:, 1] < p.partially_able_prob[muni, line],
+    }
 
 
 def _exit(p: SimParams, reg: np.ndarray, elapsed: np.ndarray, line: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -113,7 +126,9 @@ def _exit(p: SimParams, reg: np.ndarray, elapsed: np.ndarray, line: np.ndarray, 
     return reg + (spell - elapsed) * DAYS_PER_MONTH
 
 
-def draw_stock(p: SimParams, rng: np.random.Generator, rng_schedule: np.random.Generator) -> Cohort:
+def draw_stock(
+    p: SimParams, rng: np.random.Generator, rng_schedule: np.random.Generator, rng_attr: np.random.Generator
+) -> Cohort:
     """The starting stock by municipality and line, long-term counts as in the plan's table."""
     start = 0.0  # the run's first day (the warm-up, if any, begins here)
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("muni", "line", "lt", "u", "e")}
@@ -134,6 +149,7 @@ def draw_stock(p: SimParams, rng: np.random.Generator, rng_schedule: np.random.G
     lt = np.concatenate(cols["lt"])
     u = np.concatenate(cols["u"])
     e = np.concatenate(cols["e"])
+    attrs = _attributes(p, muni, line, rng_attr.random((len(line), 2)))
     elapsed = _elapsed(p, line, lt, u[:, 0])
     reg = start - elapsed * DAYS_PER_MONTH
     dp = _pick_dp(p, muni, u[:, 1])
@@ -149,12 +165,13 @@ def draw_stock(p: SimParams, rng: np.random.Generator, rng_schedule: np.random.G
         minutes=_pick_minutes(p, dp, u[:, 3]),
         remote=u[:, 2] < p.remote_share,
         age=_age(p, muni, line, u[:, 4]),
+        **attrs,
         first_due=np.floor(start + phase * interval).astype(np.int64),
         source=np.zeros(len(line), dtype=np.int64),
     )
 
 
-def draw_arrivals(p: SimParams, rng: np.random.Generator) -> Cohort:
+def draw_arrivals(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Generator) -> Cohort:
     """New registrations over the run: envelope Poisson process per municipality, thinned."""
     cal = p.calendar
     n_days = cal.n_days
@@ -165,6 +182,7 @@ def draw_arrivals(p: SimParams, rng: np.random.Generator) -> Cohort:
         t = np.sort(rng.random(n) * n_days)
         u = rng.random((n, 6))
         e = rng.standard_exponential(n)
+        a = rng_attr.random((n, 2))
         day = t.astype(np.int64)
         rate_line = p.inflow_per_day[m]
         lam = rate_line.sum() * p.seasonality[cal.cal_month[day] - 1]
@@ -175,17 +193,18 @@ def draw_arrivals(p: SimParams, rng: np.random.Generator) -> Cohort:
         else:
             line = np.zeros(n, dtype=np.int64)
         parts.append(
-            {"t": t[keep], "u": u[keep], "e": e[keep], "line": line[keep], "muni": np.full(keep.sum(), m)}
+            {"t": t[keep], "u": u[keep], "e": e[keep], "a": a[keep], "line": line[keep], "muni": np.full(keep.sum(), m)}
         )
     return _cohort(p, parts, source=1)
 
 
-def draw_closures(p: SimParams, rng: np.random.Generator) -> Cohort:
+def draw_closures(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Generator) -> Cohort:
     """Plant-closure registrations: spread over working days from the closure date."""
     cal = p.calendar
     parts: list[dict[str, np.ndarray]] = []
     gens = child_generators(rng, len(p.closures)) if p.closures else []
-    for c, g in zip(p.closures, gens, strict=True):
+    attr_gens = child_generators(rng_attr, len(p.closures)) if p.closures else []
+    for c, g, ga in zip(p.closures, gens, attr_gens, strict=True):
         j = g.integers(0, c.spread, c.n)
         k0 = int(cal.wd_upto[c.day - 1]) if c.day > 0 else 0
         idx = np.minimum(k0 + j, len(cal.wd_days) - 1)
@@ -193,7 +212,7 @@ def draw_closures(p: SimParams, rng: np.random.Generator) -> Cohort:
         u = g.random((c.n, 6))
         e = g.standard_exponential(c.n)
         line = np.minimum(np.searchsorted(np.array(c.line_cum), u[:, 1], side="right"), len(LINES) - 1)
-        part = {"t": t, "u": u, "e": e, "line": line, "muni": np.full(c.n, c.municipality)}
+        part = {"t": t, "u": u, "e": e, "a": ga.random((c.n, 2)), "line": line, "muni": np.full(c.n, c.municipality)}
         if c.demand_point >= 0:
             part["dp"] = np.full(c.n, c.demand_point)
         parts.append(part)
@@ -204,10 +223,12 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: int) -> Co
     if not parts or sum(len(x["t"]) for x in parts) == 0:
         z = np.zeros(0)
         zi = np.zeros(0, dtype=np.int64)
-        return Cohort(z, z, zi, zi, zi, z, np.zeros(0, dtype=bool), zi, zi, zi)
+        zb = np.zeros(0, dtype=bool)
+        return Cohort(z, z, zi, zi, zi, z, zb, zi, zb, zb, zi, zi)
     t = np.concatenate([x["t"] for x in parts])
     u = np.concatenate([x["u"] for x in parts])
     e = np.concatenate([x["e"] for x in parts])
+    a = np.concatenate([x["a"] for x in parts])
     line = np.concatenate([x["line"] for x in parts]).astype(np.int64)
     muni = np.concatenate([x["muni"] for x in parts]).astype(np.int64)
     dp = _pick_dp(p, muni, u[:, 2])
@@ -223,6 +244,7 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: int) -> Co
         minutes=_pick_minutes(p, dp, u[:, 4]),
         remote=u[:, 3] < p.remote_share,
         age=_age(p, muni, line, u[:, 5]),
+        **_attributes(p, muni, line, a),
         first_due=np.full(len(t), -1, dtype=np.int64),
         source=np.full(len(t), source, dtype=np.int64),
     )

@@ -10,7 +10,9 @@
 * ``caseload_per_coach`` — month-end customers with a named coach per coach HTV; ``all`` and lines.
 * ``staff_utilisation`` — (meetings + indirect work + employer requests) / on-duty minutes in
   the month; ``all``, service lines (with ``employer_services``) and ``area:<area>``.
-* ``stock`` — month-end job seekers; ``all``, municipalities and lines.
+* ``stock`` — month-end job seekers; ``all``, municipalities, lines and the plan's groups
+  (``under_30``, ``over_50``, ``long_term`` — spell past 12 months —, ``partially_able``,
+  ``foreign``) area-wide and per municipality as ``<group>:<municipality>``.
 * ``spells_past_3_months_share`` — of the customers who registered in the month, the share still
   unemployed three months later; only months whose three-month follow-up ends inside the run;
   ``all`` and municipalities.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from resurssimalli.simulate.attributes import AGE_GROUPS, STOCK_GROUPS
 from resurssimalli.simulate.calendar import DAYS_PER_MONTH
 from resurssimalli.simulate.model import ReplicationOutput
 from resurssimalli.simulate.params import EMPLOYER_LINE, LINES, SimParams
@@ -45,6 +48,9 @@ def customer_table(p: SimParams, out: ReplicationOutput) -> pd.DataFrame:
             "deadline_day": [c.deadline for c in cs],
             "interview_day": [c.interview_day for c in cs],
             "remote": [c.remote for c in cs],
+            "age_group": [AGE_GROUPS[c.age] for c in cs],
+            "foreign": [c.foreign for c in cs],
+            "partially_able": [c.partially_able for c in cs],
             "travel_minutes_one_way": [c.minutes for c in cs],
         }
     )
@@ -122,6 +128,7 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
                 "all": out.stock_muni[k].sum(),
                 **dict(zip(munis, out.stock_muni[k], strict=True)),
                 **dict(zip(LINES, out.stock_line[k], strict=True)),
+                **_group_stock(munis, out.stock_group[k]),
             },
         )
         _rows(
@@ -147,6 +154,14 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
     df.insert(0, "replication", replication)
     df.insert(0, "scenario", p.scenario)
     return df[COLUMNS]
+
+
+def _group_stock(munis: tuple[str, ...], sg: np.ndarray) -> dict[str, float]:
+    """The plan's groups area-wide (``under_30``) and per municipality (``under_30:Sastamala``)."""
+    out = dict(zip(STOCK_GROUPS, sg.sum(axis=0), strict=True))
+    for m, name in enumerate(munis):
+        out.update({f"{g}:{name}": v for g, v in zip(STOCK_GROUPS, sg[m], strict=True)})
+    return out
 
 
 def _ratio(a: float, b: float) -> float:

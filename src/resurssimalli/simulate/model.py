@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from resurssimalli.simulate.attributes import LONG_TERM_MONTHS, STOCK_GROUPS
+from resurssimalli.simulate.calendar import DAYS_PER_MONTH
 from resurssimalli.simulate.draws import (
     Cohort,
     draw_arrivals,
@@ -31,11 +33,12 @@ from resurssimalli.simulate.draws import (
     draw_stock,
 )
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SWITCHING_LINES, SimParams
-from resurssimalli.simulate.streams import streams
+from resurssimalli.simulate.streams import child_generators, streams
 
 MULTI = LINE_INDEX["multi_sector"]
 SWITCHING = frozenset(LINE_INDEX[x] for x in SWITCHING_LINES)
 SERVICE_TIME = 0.5  # the office works at midday: registrations of the morning are seen the same day
+LONG_TERM_DAYS = LONG_TERM_MONTHS * DAYS_PER_MONTH
 
 
 class Customer:
@@ -60,6 +63,9 @@ class Customer:
         "version",
         "gone",
         "source",
+        "age",
+        "foreign",
+        "partially_able",
     )
 
     def __init__(self, cid: int, cohort: Cohort, i: int, area: int, deadline: int) -> None:
@@ -80,6 +86,9 @@ class Customer:
         self.version = 0
         self.gone = False
         self.source = int(cohort.source[i])
+        self.age = int(cohort.age[i])
+        self.foreign = bool(cohort.foreign[i])
+        self.partially_able = bool(cohort.partially_able[i])
 
 
 @dataclass
@@ -89,6 +98,7 @@ class ReplicationOutput:
     customers: list[Customer]
     stock_muni: np.ndarray  # [month, muni] at month end
     stock_line: np.ndarray  # [month, line]
+    stock_group: np.ndarray  # [month, muni, group] the plan's groups (attributes.STOCK_GROUPS)
     caseload_line: np.ndarray  # [month, line] customers with a named coach
     overdue_line: np.ndarray  # [month, line] pending conversations past due + grace
     travel_muni: np.ndarray  # [month, muni] round-trip customer minutes
@@ -127,6 +137,7 @@ class Office:
         M, nm, nl = self.M, len(p.municipalities), len(LINES)
         self.stock_muni = np.zeros((M, nm))
         self.stock_line = np.zeros((M, nl))
+        self.stock_group = np.zeros((M, nm, len(STOCK_GROUPS)))
         self.caseload_line = np.zeros((M, nl))
         self.overdue_line = np.zeros((M, nl))
         self.travel = [[0.0] * nm for _ in range(M)]
@@ -316,9 +327,16 @@ class Office:
     def snapshot(self, k: int, day: int) -> None:
         """Month-end counts (before the office of ``day`` opens)."""
         sm, sl, cl, ol = self.stock_muni[k], self.stock_line[k], self.caseload_line[k], self.overdue_line[k]
+        sg = self.stock_group[k]
         for c in self.active.values():
             sm[c.muni] += 1
             sl[c.line] += 1
+            g = sg[c.muni]
+            g[0] += c.age == 0
+            g[1] += c.age == 2
+            g[2] += day - c.reg > LONG_TERM_DAYS
+            g[3] += c.partially_able
+            g[4] += c.foreign
             if c.coach >= 0:
                 cl[c.line] += 1
                 if c.due_deadline < day:
@@ -383,9 +401,10 @@ def simulate_replication(
 ) -> ReplicationOutput:
     """Run one replication in a fresh SimPy environment; deterministic given the seed."""
     rs = streams(root_seed, replication)
-    stock = draw_stock(p, rs["stock"], rs["stock_schedule"])
-    arrivals = draw_arrivals(p, rs["arrivals"])
-    closures = draw_closures(p, rs["closures"])
+    attr = child_generators(rs["attributes"], 3)
+    stock = draw_stock(p, rs["stock"], rs["stock_schedule"], attr[0])
+    arrivals = draw_arrivals(p, rs["arrivals"], attr[1])
+    closures = draw_closures(p, rs["closures"], attr[2])
     on_duty, factor = draw_rosters(p, rs["staff"])
     emp_t, emp_m = draw_employer_requests(p, rs["employers"])
 
@@ -407,6 +426,7 @@ def simulate_replication(
         customers=office.customers,
         stock_muni=office.stock_muni,
         stock_line=office.stock_line,
+        stock_group=office.stock_group,
         caseload_line=office.caseload_line,
         overdue_line=office.overdue_line,
         travel_muni=np.array(office.travel),

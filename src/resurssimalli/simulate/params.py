@@ -19,6 +19,7 @@ from resurssimalli.scenario.customers import customer_mix, indicator_table, work
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 from resurssimalli.simulate.allocation import Allocation
+from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import DAYS_PER_MONTH, SimCalendar, build_calendar
 
 LINES = CUSTOMER_LINES
@@ -74,7 +75,9 @@ class SimParams:
     inflow_per_day: np.ndarray  # [muni, line] before seasonality
     seasonality: np.ndarray  # [12], calendar months 1..12 at index 0..11
     envelope_per_day: np.ndarray  # [muni]
-    over_50_share: np.ndarray  # [muni] among job seekers 30+
+    age_cum: np.ndarray  # [muni, line, 3] cumulative probabilities of the age bands (attributes.py)
+    foreign_prob: np.ndarray  # [muni, line]
+    partially_able_prob: np.ndarray  # [muni, line]
     # places
     demand_points: tuple[str, ...]
     dp_cum_by_muni: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...]
@@ -172,13 +175,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
     ind = indicator_table(scenario)
     lt = np.array([ind.loc[m, "long_term_unemployed"] * cfg.demand.stock_multiplier for m in munis])
     long_term = np.minimum(np.rint(lt).astype(np.int64), stock_counts.sum(axis=1))
-    older = np.array(
-        [
-            ind.loc[m, "unemployed_over_50"]
-            / max(ind.loc[m, "unemployed"] - ind.loc[m, "unemployed_under_30"], 1)
-            for m in munis
-        ]
-    )
+    attrs = attribute_probabilities(scenario, munis)
     lm = region.labour_market
     envelope = np.array(
         [ENVELOPE_PER_STOCK_YEAR * lm.value("unemployed", "2023-07", m) / 365.25 for m in munis]
@@ -336,7 +333,9 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         inflow_per_day=_ro(inflow / 365.25),
         seasonality=_ro(seasonality),
         envelope_per_day=_ro(envelope),
-        over_50_share=_ro(np.clip(older, 0, 1)),
+        age_cum=_ro(attrs["age_cum"]),
+        foreign_prob=_ro(attrs["foreign"]),
+        partially_able_prob=_ro(attrs["partially_able"]),
         demand_points=dps,
         dp_cum_by_muni=tuple(dp_cum),
         access_cum=tuple(access_cum),

@@ -20,8 +20,9 @@ STREAMS = {
     "stock_schedule": 5,  # phase of the stock's next conversations
     "mmc_arrivals": 6,  # M/M/c verification mode
     "mmc_service": 7,
+    "attributes": 8,  # foreign nationality, partial work ability (stock, arrivals, closures: one child each)
 }
-SPARE_STREAMS = tuple(range(8, N_STREAMS))
+SPARE_STREAMS = tuple(range(9, N_STREAMS))
 
 
 def streams(root_seed: int, replication: int) -> dict[str, np.random.Generator]:
