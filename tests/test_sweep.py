@@ -47,7 +47,7 @@ def test_serial_processes_and_dask_give_identical_tables(scenarios, allocation):
 
 
 def test_sweep_writes_tables_and_pairs_scenarios(tmp_path, scenarios, allocation):
-    res = sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=tmp_path / "s", progress=False)
+    res = sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=tmp_path / "s")
     assert (res.folder / "kpis.parquet").exists() and (res.folder / "manifest.json").exists()
     comp = pd.read_csv(res.folder / "comparison.csv")
     assert list(comp.columns) == [
@@ -60,14 +60,14 @@ def test_sweep_writes_tables_and_pairs_scenarios(tmp_path, scenarios, allocation
     kih = comp[(comp["kpi"] == "stock") & (comp["group"] == "Kihnio")].iloc[0]
     assert kih["diff_mean"] == 0 and kih["diff_ci_low"] == 0
     with pytest.raises(RunFolderExists):
-        sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=res.folder, progress=False)
+        sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=res.folder)
 
 
 def test_failing_task_is_reported_and_others_complete(tmp_path, scenarios, allocation):
     out = tmp_path / "f"
     with pytest.raises(SweepIncomplete) as e:
         sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="processes", jobs=2, out=out,
-              task_fn=sweep_tasks.fail_on_replication_1, progress=False)
+              task_fn=sweep_tasks.fail_on_replication_1)
     msg = str(e.value)
     assert "2 of 6 tasks failed" in msg
     assert "scenario=baseline replication=1 seed=20230801" in msg and "deliberate failure" in msg
@@ -75,9 +75,9 @@ def test_failing_task_is_reported_and_others_complete(tmp_path, scenarios, alloc
     assert len(stored) == 4 and not any("r00001" in n for n in stored)
     assert not (out / "manifest.json").exists()
     # resume with the cause fixed: only the two failed tasks are computed
-    res = sweep(scenarios, 3, months=MONTHS, kind="serial", resume=out, progress=False)
+    res = sweep(scenarios, 3, months=MONTHS, kind="serial", resume=out)
     assert (res.computed, res.reused) == (2, 4)
-    clean = sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=tmp_path / "c", progress=False)
+    clean = sweep(scenarios, 3, allocation=allocation, months=MONTHS, kind="serial", out=tmp_path / "c")
     pd.testing.assert_frame_equal(_sorted(res.kpis), _sorted(clean.kpis))
 
 
@@ -85,9 +85,9 @@ def test_resume_refuses_a_different_sweep(tmp_path, scenarios, allocation):
     out = tmp_path / "d"
     with pytest.raises(SweepIncomplete):
         sweep(scenarios, 2, allocation=allocation, months=MONTHS, kind="serial", out=out,
-              task_fn=sweep_tasks.fail_on_replication_1, progress=False)
+              task_fn=sweep_tasks.fail_on_replication_1)
     with pytest.raises(InputError) as e:
-        sweep(scenarios, 3, months=MONTHS, kind="serial", resume=out, progress=False)
+        sweep(scenarios, 3, months=MONTHS, kind="serial", resume=out)
     assert "replications" in str(e.value)
 
 

@@ -1,26 +1,43 @@
-"""The main job (``resurssimalli run``): optimise → simulate (with the structural-change
-scenarios against the same plan) → write one run folder → memo.
+"""Where the stages are joined: "optimise, then simulate" and the main job (``resurssimalli run``).
 
-Each stage is called through its public API; this module only orders them.
+The main job optimises the scenario, simulates it together with the structural-change scenarios
+on the same plan (same random numbers), writes one run folder (each file once, by the stage that
+owns it) and the memo. Each stage is called through its public API; this module only orders
+them and never prints: progress goes to an optional callback, the results are returned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from rich.console import Console
 
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.experiment.sweep import grid, run_grid
-from resurssimalli.optimize import optimize
-from resurssimalli.optimize.commands import print_result
+from resurssimalli.optimize import OptimizeResult, optimize
+from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario, load_scenario
-from resurssimalli.simulate import Allocation, simulate
-from resurssimalli.simulate.commands import summary_table
+from resurssimalli.simulate import Allocation, SimulationResult, simulate
 from resurssimalli.simulate.stats import summarise
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The allocation a simulation runs on, and the optimiser's result when it was made here."""
+
+    allocation: Allocation
+    optimised: OptimizeResult | None = None
+
+
+def plan_for(scenario: Scenario, allocation_dir: Path | None = None, **optimize_options: object) -> Plan:
+    """The plan to simulate: read from an optimiser run folder, or optimise ``scenario`` now."""
+    if allocation_dir is not None:
+        return Plan(Allocation.from_run_folder(allocation_dir))
+    result = optimize(scenario, **optimize_options)
+    return Plan(Allocation.from_result(result, source=f"optimize({scenario.name})"), result)
 
 
 def sibling_scenarios(scenario: Scenario) -> list[Scenario]:
@@ -36,10 +53,59 @@ def sibling_scenarios(scenario: Scenario) -> list[Scenario]:
     return out
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """What ``run`` produced: the plan, the baseline's simulation, every scenario's KPIs, the folder."""
+
+    plan: OptimizeResult
+    simulation: SimulationResult
+    kpis: pd.DataFrame
+    summary: pd.DataFrame
+    folder: Path
+    memo_files: tuple[Path, ...] = ()
+
+
+def _simulate_all(
+    scenario: Scenario,
+    alloc: Allocation,
+    compare: Sequence[Scenario],
+    replications: int | None,
+    months: int | None,
+    jobs: int,
+) -> tuple[SimulationResult, pd.DataFrame]:
+    sim = simulate(scenario, alloc, replications=replications, months=months, jobs=jobs)
+    kpis = sim.kpis
+    if compare:
+        tasks = grid(compare, alloc, sim.replications, sim.seed, months)
+        others = run_grid(tasks, kind="processes" if jobs > 1 else "serial", jobs=jobs)
+        kpis = pd.concat([kpis, others[kpis.columns]], ignore_index=True)
+    return sim, kpis
+
+
+def _write_run(
+    scenario: Scenario, out: Path | None, plan: OptimizeResult, sim: SimulationResult,
+    kpis: pd.DataFrame, compare: Sequence[Scenario],
+) -> tuple[Path, pd.DataFrame]:
+    """Write the run folder; every file once. Returns the folder and the KPI summary."""
+    summary = summarise(kpis) if compare else sim.summary
+    with RunFolder.new(scenario.name, out, scenario=scenario, command="run") as rf:
+        plan.write(rf)
+        rf.write_parquet("kpis.parquet", kpis)
+        rf.write_csv("summary.csv", summary)
+        if sim.events is not None:
+            rf.write_parquet("events.parquet", sim.events)
+        rf.extra["simulation"] = sim.manifest()
+        if compare:
+            rf.write_csv("comparison.csv", paired_comparison(kpis, scenario.name))
+            rf.extra["compared_scenarios"] = {
+                s.name: {"file": str(s.path), "hash_sha256": s.hash} for s in compare
+            }
+    return rf.final, summary
+
+
 def run_pipeline(
     scenario: Scenario,
     out: Path | None,
-    console: Console,
     *,
     compare: Sequence[Scenario] = (),
     replications: int | None = None,
@@ -48,40 +114,26 @@ def run_pipeline(
     pareto: int | None = 5,
     lang: str = "fi",
     memo: bool = True,
-) -> Path:
-    """Run every stage on ``scenario``; ``compare`` scenarios are simulated on the same plan."""
-    console.print("[bold]1/3 optimise[/bold]")
-    plan = optimize(scenario, pareto=pareto)
-    print_result(plan, console)
-    alloc = Allocation.from_result(plan, source=f"optimize({scenario.name})")
+    progress: ProgressFn | None = None,
+) -> RunOutcome:
+    """Run every stage on ``scenario``; ``compare`` scenarios are simulated on the same plan.
 
-    console.print(
-        f"[bold]2/3 simulate[/bold] {scenario.name}" + (f" + {len(compare)} scenarios" if compare else "")
-    )
-    jobs = jobs or 1
-    sim = simulate(scenario, alloc, replications=replications, months=months, jobs=jobs)
-    kpis = sim.kpis
-    if compare:
-        tasks = grid(compare, alloc, sim.replications, sim.seed, months)
-        others = run_grid(tasks, kind="processes" if jobs > 1 else "serial", jobs=jobs)
-        kpis = pd.concat([kpis, others[kpis.columns]], ignore_index=True)
-    console.print(summary_table(sim))
-
-    with RunFolder.new(scenario.name, out, scenario=scenario, command="run") as rf:
-        plan.write(rf)
-        sim.write(rf)
-        if compare:
-            rf.write_parquet("kpis.parquet", kpis)
-            rf.write_csv("summary.csv", summarise(kpis))
-            rf.write_csv("comparison.csv", paired_comparison(kpis, scenario.name))
-            rf.extra["compared_scenarios"] = {
-                s.name: {"file": str(s.path), "hash_sha256": s.hash} for s in compare
-            }
-    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    ``progress`` hears stage ``"run"`` steps 0..3 (optimise, simulate, write, memo).
+    """
+    total = 4 if memo else 3
+    tick(progress, "run", 0, total, f"optimise {scenario.name}")
+    plan = plan_for(scenario, pareto=pareto)
+    others = f" + {len(compare)} scenarios" if compare else ""
+    tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
+    sim, kpis = _simulate_all(scenario, plan.allocation, compare, replications, months, jobs or 1)
+    tick(progress, "run", 2, total, "write the run folder")
+    assert plan.optimised is not None
+    folder, summary = _write_run(scenario, out, plan.optimised, sim, kpis, compare)
+    files: tuple[Path, ...] = ()
     if memo:
         from resurssimalli.report import write_report
 
-        console.print("[bold]3/3 memo[/bold]")
-        for p in write_report(rf.final, lang=lang):
-            console.print(f"  wrote {p.name}")
-    return rf.final
+        tick(progress, "run", 3, total, "memo")
+        files = tuple(write_report(folder, lang=lang))
+    tick(progress, "run", total, total, "done")
+    return RunOutcome(plan.optimised, sim, kpis, summary, folder, files)

@@ -18,19 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from resurssimalli.errors import InputError, ResurssimalliError, RunFolderExists
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.experiment.executors import Kind, executor, run_all
 from resurssimalli.experiment.store import TaskStore
+from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.runs import RESULTS_DIR, atomic_write, build_manifest, utc_now
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate.allocation import Allocation
@@ -139,10 +132,14 @@ def sweep(
     resume: Path | None = None,
     out: Path | None = None,
     task_fn: Callable[[Task], pd.DataFrame] = simulate_task,
-    progress: bool = True,
+    progress: ProgressFn | None = None,
     baseline: str | None = None,
 ) -> SweepResult:
-    """Run (or resume) a sweep and write ``kpis.parquet``, ``comparison.csv`` and the manifest."""
+    """Run (or resume) a sweep and write ``kpis.parquet``, ``comparison.csv`` and the manifest.
+
+    Without ``allocation`` the first scenario is optimised first (:func:`resurssimalli.pipeline.plan_for`).
+    ``progress`` is called after every finished or failed task (stage ``"sweep"``).
+    """
     if not scenarios:
         raise InputError("sweep", "SCENARIO", "at least one scenario")
     names = [s.name for s in scenarios]
@@ -170,11 +167,9 @@ def sweep(
         if folder.exists():
             raise RunFolderExists(folder)
         if allocation is None:
-            from resurssimalli.optimize import optimize
+            from resurssimalli.pipeline import plan_for
 
-            allocation = Allocation.from_result(
-                optimize(scenarios[0]), source=f"optimize({scenarios[0].name})"
-            )
+            allocation = plan_for(scenarios[0]).allocation
         store = TaskStore(folder)
         _save_allocation(folder, allocation)
         store.write_plan(plan)
@@ -186,19 +181,16 @@ def sweep(
     log.info("sweep %s: %d tasks, %d already done", folder, len(tasks), len(tasks) - len(todo))
     failures: list[dict[str, Any]] = []
 
-    bar = Progress(
-        TextColumn("[bold]sweep[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        disable=not progress,
-    )
+    finished = 0
+
+    def advance(message: str = "") -> None:
+        nonlocal finished
+        finished += 1
+        tick(progress, "sweep", finished, len(todo), message)
 
     def on_result(task: Task, table: pd.DataFrame) -> None:
         store.save(task.key, table)
-        bar.advance(tid)
+        advance()
 
     def on_error(task: Task, exc: BaseException) -> None:
         info = {
@@ -208,19 +200,17 @@ def sweep(
         }
         store.save_error(task.key, info)
         failures.append(info)
-        bar.console.print(
-            f"[red]task failed[/red] scenario={task.scenario.name} replication={task.replication} "
-            f"seed={task.seed}: {type(exc).__name__}: {exc}",
-            highlight=False,
+        log.warning("task failed: %s", info["error"])
+        advance(
+            f"task failed: scenario={task.scenario.name} replication={task.replication} "
+            f"seed={task.seed}: {info['error']}"
         )
-        bar.advance(tid)
 
     try:
-        with bar:
-            tid = bar.add_task("tasks", total=len(todo))
-            if todo:
-                with executor(kind, jobs, scheduler) as ex:
-                    run_all(ex, task_fn, todo, on_result, on_error)
+        tick(progress, "sweep", 0, len(todo))
+        if todo:
+            with executor(kind, jobs, scheduler) as ex:
+                run_all(ex, task_fn, todo, on_result, on_error)
     except KeyboardInterrupt:
         raise SweepInterrupted(folder, len(store.done()), len(tasks)) from None
 

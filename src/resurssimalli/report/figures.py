@@ -15,11 +15,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
 
 from resurssimalli.report import tables  # noqa: E402
 from resurssimalli.report.results import RunResults  # noqa: E402
 from resurssimalli.report.texts import Texts  # noqa: E402
+from resurssimalli.simulate.stats import t_interval  # noqa: E402
 
 KIND_STYLE = {
     "office": ("s", "#1f4e79", 120),
@@ -117,6 +117,15 @@ def htv_bars(res: RunResults, t: Texts) -> bytes | None:
     return _png(fig)
 
 
+def _monthly_band(g: pd.DataFrame) -> pd.DataFrame:
+    """Per month: mean over replications and its 95 % t interval (a single replication: no band)."""
+    rows = {}
+    for month, sub in g.groupby("month", sort=True):
+        mean, low, high, _n = t_interval(sub["value"].to_numpy(dtype=float))
+        rows[month] = (mean, low if math.isfinite(low) else mean, high if math.isfinite(high) else mean)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "low", "high"])
+
+
 def kpi_bands(res: RunResults, t: Texts) -> bytes | None:
     """One panel per KPI (whole area): monthly mean over replications with a 95 % t band, per scenario."""
     kpis = res.table("kpis.parquet")
@@ -132,18 +141,10 @@ def kpi_bands(res: RunResults, t: Texts) -> bytes | None:
     for ax, kpi in zip(axes.flat, names, strict=False):
         sub = kpis[kpis["kpi"] == kpi]
         for sc, g in sub.groupby("scenario", sort=False):
-            agg = g.groupby("month")["value"].agg(["mean", "std", "count"]).sort_index()
-            half = agg.apply(
-                lambda r: (
-                    stats.t.ppf(0.975, r["count"] - 1) * r["std"] / math.sqrt(r["count"])
-                    if r["count"] > 1
-                    else 0.0
-                ),
-                axis=1,
-            )
+            agg = _monthly_band(g)
             x = [str(m) for m in agg.index]
             ax.plot(x, agg["mean"], label=str(sc), lw=1.3)
-            ax.fill_between(x, agg["mean"] - half, agg["mean"] + half, alpha=0.2)
+            ax.fill_between(x, agg["low"], agg["high"], alpha=0.2)
         ax.set_title(t.name("kpi", kpi), fontsize=9)
         ax.tick_params(axis="x", labelrotation=45, labelsize=7)
         ax.tick_params(axis="y", labelsize=7)

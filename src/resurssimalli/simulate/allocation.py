@@ -59,16 +59,18 @@ class Allocation:
 
     @classmethod
     def from_run_folder(cls, run_dir: str | Path) -> Allocation:
-        """Read a run folder's allocation.csv, sites.csv and access.csv (via the optimiser's reader)."""
+        """Read a run folder's allocation.csv, sites.csv and access.csv (written by the optimiser)."""
         run_dir = Path(run_dir)
-        for name in ("allocation.csv", "sites.csv", "access.csv"):
-            if not (run_dir / name).exists():
-                raise InputError(run_dir / name, "<file>", "an optimiser run folder with this file")
-        try:
-            from resurssimalli.optimize import load_result
-        except ImportError:  # the optimiser package not installed: read the three CSVs directly
-            return cls.from_frames(*(pd.read_csv(run_dir / n) for n in _FILES), source=str(run_dir))
-        return cls.from_result(load_result(run_dir), source=str(run_dir))
+        frames = []
+        for name in _FILES:
+            path = run_dir / name
+            if not path.is_file():
+                raise InputError(path, "<file>", "an optimiser run folder with this file")
+            try:
+                frames.append(pd.read_csv(path))
+            except (OSError, ValueError) as e:  # pandas' parser errors are ValueErrors
+                raise InputError(path, "<file>", f"a readable CSV table ({type(e).__name__}: {e})") from None
+        return cls.from_frames(*frames, source=str(run_dir))
 
     def customer_htv(self) -> float:
         return float(self.allocation["htv"].sum())

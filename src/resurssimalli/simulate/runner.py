@@ -170,20 +170,20 @@ class SimulationResult:
         }
 
     def write(self, rf: Any) -> None:
-        """Write kpis.parquet, summary.csv, figures (fig_kpi_*.png) and the manifest entry."""
-        from resurssimalli.simulate.figures import write_figures
+        """Write kpis.parquet, summary.csv (+ events.parquet) and the manifest entry.
 
+        Figures belong to the report (:mod:`resurssimalli.report.figures`), drawn once with the memo.
+        """
         rf.write_parquet("kpis.parquet", self.kpis)
         rf.write_csv("summary.csv", self.summary)
         if self.events is not None:
             rf.write_parquet("events.parquet", self.events)
-        files = write_figures(self.kpis, rf.path)
-        rf.extra["simulation"] = {**self.manifest(), "figures": files}
+        rf.extra["simulation"] = self.manifest()
 
 
 def simulate(
     scenario: Scenario,
-    allocation: Allocation | None = None,
+    allocation: Allocation,
     *,
     replications: int | None = None,
     seed: int | None = None,
@@ -192,7 +192,9 @@ def simulate(
     precision: float | None = None,
     event_log: bool = False,
 ) -> SimulationResult:
-    """Run replications of a scenario on an allocation (the optimiser's, run first if None).
+    """Run replications of a scenario on an allocation (data: see :class:`Allocation`).
+
+    The simulation never optimises; "optimise, then simulate" is :func:`resurssimalli.pipeline.plan_for`.
 
     ``precision`` (relative CI half-width, e.g. 0.02) picks the number of replications by the
     replication algorithm of Hoad et al. (2010), at most ``simulation.max_replications``;
@@ -207,10 +209,8 @@ def simulate(
         raise InputError(
             "--precision", "precision", f"a relative half-width between 0 and 1, got {precision}"
         )
-    if allocation is None:
-        from resurssimalli.optimize import optimize
-
-        allocation = Allocation.from_result(optimize(scenario), source=f"optimize({scenario.name})")
+    if not isinstance(allocation, Allocation):
+        raise InputError("simulate", "allocation", f"an Allocation, got {type(allocation).__name__}")
     seed = scenario.seed if seed is None else seed
     if seed < 0:
         raise InputError("--seed", "seed", f"a non-negative integer, got {seed}")

@@ -105,6 +105,9 @@ def run(
     set_: SetOpt = None,
 ) -> None:
     """The main job: summary, optimise, simulate (with the structural-change scenarios), memo."""
+    from resurssimalli.cli.optimize import print_result
+    from resurssimalli.cli.progress import progress_bar
+    from resurssimalli.cli.simulate import summary_table
     from resurssimalli.experiment.executors import default_jobs
     from resurssimalli.pipeline import run_pipeline, sibling_scenarios
     from resurssimalli.report.console import print_summary
@@ -114,17 +117,23 @@ def run(
     s = load(scenario, set_)
     others = sibling_scenarios(s) if compare else []
     print_summary(s, console)
-    run_pipeline(
-        s,
-        out,
-        console,
-        compare=others,
-        replications=replications,
-        months=months,
-        jobs=jobs or default_jobs(),
-        pareto=pareto or None,
-        lang=lang,
-    )
+    with progress_bar(console, "run") as progress:
+        done = run_pipeline(
+            s,
+            out,
+            compare=others,
+            replications=replications,
+            months=months,
+            jobs=jobs or default_jobs(),
+            pareto=pareto or None,
+            lang=lang,
+            progress=progress,
+        )
+    print_result(done.plan, console)
+    console.print(summary_table(done.simulation))
+    console.print(f"run folder: [bold]{done.folder}[/bold]")
+    for p in done.memo_files:
+        console.print(f"  wrote {p.name}")
 
 
 @app.command()
@@ -185,13 +194,13 @@ def optimize(
     """Allocate staff, offices and service points (Pyomo + HiGHS) and write the plan to a run folder."""
     loaded = [load(p, set_) for p in scenarios]
     if robust:
-        from resurssimalli.experiment.commands import robust_command
+        from resurssimalli.cli.experiment import robust_command
 
         robust_command(loaded, console, out=out, time_limit=time_limit, gap=gap)
         return
     if len(loaded) != 1:
         raise InputError("optimize", "SCENARIO", "one scenario (several only with --robust)")
-    from resurssimalli.optimize.commands import optimize_command
+    from resurssimalli.cli.optimize import optimize_command
 
     optimize_command(
         loaded[0], out, console, time_limit=time_limit, gap=gap, objective=objective, pareto=pareto
@@ -227,7 +236,7 @@ def sweep(
     set_: SetOpt = None,
 ) -> None:
     """Run scenarios x replications on all cores or a Dask cluster; paired comparison to the baseline."""
-    from resurssimalli.experiment.commands import sweep_command
+    from resurssimalli.cli.experiment import sweep_command
 
     if replications < 1:
         raise InputError("--replications", "replications", f"at least 1, got {replications}")
@@ -269,7 +278,7 @@ def stress(
     set_: SetOpt = None,
 ) -> None:
     """Optimise, simulate every scenario, add capacity where a target is missed, repeat."""
-    from resurssimalli.experiment.commands import stress_command
+    from resurssimalli.cli.experiment import stress_command
     from resurssimalli.experiment.stress import parse_target
 
     targets = [parse_target(t) for t in target] if target else None
@@ -309,7 +318,7 @@ def simulate(
     set_: SetOpt = None,
 ) -> None:
     """Replay customers day by day (SimPy) on an allocation: KPIs with confidence intervals."""
-    from resurssimalli.simulate.commands import simulate_command
+    from resurssimalli.cli.simulate import simulate_command
 
     simulate_command(
         load(scenario, set_),
@@ -349,7 +358,3 @@ def main() -> None:
             sys.exit(2)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

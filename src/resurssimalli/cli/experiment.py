@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
+from resurssimalli.cli.progress import progress_bar
 from resurssimalli.experiment.executors import Kind
 from resurssimalli.report.console import df_table
 from resurssimalli.runs import RunFolder
@@ -33,18 +34,20 @@ def sweep_command(
     from resurssimalli.experiment.sweep import sweep
 
     alloc = Allocation.from_run_folder(allocation) if allocation else None
-    res = sweep(
-        scenarios,
-        replications,
-        allocation=alloc,
-        seed=seed,
-        months=months,
-        kind=kind,
-        jobs=jobs,
-        scheduler=scheduler,
-        resume=resume,
-        out=out,
-    )
+    with progress_bar(console, "sweep") as progress:
+        res = sweep(
+            scenarios,
+            replications,
+            allocation=alloc,
+            seed=seed,
+            months=months,
+            kind=kind,
+            jobs=jobs,
+            scheduler=scheduler,
+            resume=resume,
+            out=out,
+            progress=progress,
+        )
     console.print(f"{res.computed} tasks computed, {res.reused} reused from the earlier run")
     if not res.comparison.empty:
         comp = res.comparison[res.comparison["group"] == "all"].drop(columns="group")

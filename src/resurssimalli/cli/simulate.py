@@ -7,9 +7,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from resurssimalli.pipeline import plan_for
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
-from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.runner import SimulationResult, simulate
 
 
@@ -38,18 +38,13 @@ def simulate_command(
     event_log: bool = False,
 ) -> Path:
     """Run the simulation and write ``kpis.parquet``, ``summary.csv`` and figures to a new run folder."""
-    optimised = None
-    if allocation is not None:
-        alloc = Allocation.from_run_folder(allocation)
-    else:
-        from resurssimalli.optimize import optimize
-
+    if allocation is None:
         console.print("no --allocation: optimising the scenario first")
-        optimised = optimize(scenario)
-        alloc = Allocation.from_result(optimised, source=f"optimize({scenario.name})")
+    plan = plan_for(scenario, allocation)
+    optimised = plan.optimised
     res = simulate(
         scenario,
-        alloc,
+        plan.allocation,
         replications=replications,
         seed=seed,
         jobs=jobs,

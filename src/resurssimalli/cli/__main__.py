@@ -1,0 +1,5 @@
+"""``python -m resurssimalli.cli``: the same as the ``resurssimalli`` command."""
+
+from resurssimalli.cli import main
+
+main()
