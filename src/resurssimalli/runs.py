@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from resurssimalli.errors import RunFolderExists
+from resurssimalli.errors import InputError, RunFolderExists
+from resurssimalli.safety import slug, write_csv
 
 RESULTS_DIR = Path("results")
 LIBRARIES = ("pyomo", "highspy", "simpy", "numpy", "pandas", "pydantic", "scipy", "dask")
@@ -119,17 +120,48 @@ def build_manifest(
     return m
 
 
+def check_output_path(path: str | Path, what: str = "--out") -> Path:
+    """Refuse an output path before any work: it must not exist, and it must be creatable.
+
+    Raises :class:`RunFolderExists` if ``path`` exists and :class:`InputError` if an ancestor
+    is a file or the nearest existing folder cannot be written to.
+    """
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        raise RunFolderExists(path)
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        if parent.is_symlink():
+            raise InputError(what, str(path), f"a path whose folders can be made; {parent} is a broken link")
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(what, str(path), f"a path inside a folder; {parent} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(what, str(path), f"a path in a folder you can write to; {parent} is not writable")
+    return path
+
+
 class RunFolder:
-    """A run being written. Use as a context manager; files appear under the final name on exit."""
+    """A run being written. Use as a context manager; files appear under the final name on exit.
+
+    Callables given to :meth:`on_complete` run on the temporary folder after the manifest is
+    written and before it is published, so the memo and workbook are inside a folder the moment
+    it becomes visible; if anything fails (or the process is killed) no folder is published.
+    """
 
     def __init__(
         self, final: Path, *, scenario: Any = None, command: str = "", seed: int | None = None
     ) -> None:
-        self.final = Path(final)
-        if self.final.exists():
-            raise RunFolderExists(self.final)
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".tmp", dir=self.final.parent))
+        self.final = check_output_path(final)
+        try:
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(
+                tempfile.mkdtemp(prefix=f".{self.final.name[:60]}.", suffix=".tmp", dir=self.final.parent)
+            )
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise InputError("--out", str(self.final), f"a folder that can be created ({reason})") from None
+        self._complete: list[Callable[[Path], Any]] = []
         self.started = utc_now()
         self.scenario = scenario
         self.command = command
@@ -138,14 +170,19 @@ class RunFolder:
 
     @classmethod
     def new(cls, name: str, out: Path | None = None, root: Path = RESULTS_DIR, **kw: Any) -> RunFolder:
-        """``out`` if given (error if it exists), else ``root/<name>-<UTC timestamp>`` (suffixed if taken)."""
+        """``out`` if given (error if it exists), else ``root/<slug>-<UTC timestamp>`` (suffixed if taken).
+
+        The folder name is a :func:`~resurssimalli.safety.slug` of ``name``, so a scenario name
+        can never place the run outside ``root``.
+        """
         if out is not None:
             return cls(Path(out), **kw)
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
-        candidate = root / f"{name}-{stamp}"
+        base = slug(name)
+        candidate = root / f"{base}-{stamp}"
         n = 2
         while candidate.exists():
-            candidate = root / f"{name}-{stamp}-{n}"
+            candidate = root / f"{base}-{stamp}-{n}"
             n += 1
         return cls(candidate, **kw)
 
@@ -157,7 +194,7 @@ class RunFolder:
         return p
 
     def write_csv(self, name: str, df: pd.DataFrame) -> None:
-        df.to_csv(self.path(name), index=False)
+        write_csv(df, self.path(name))
 
     def write_parquet(self, name: str, df: pd.DataFrame) -> None:
         df.to_parquet(self.path(name), index=False)
@@ -174,12 +211,23 @@ class RunFolder:
     def manifest(self) -> dict[str, Any]:
         return build_manifest(self.scenario, self.command, self.seed, self.started, self.final, self.extra)
 
+    def on_complete(self, fn: Callable[[Path], Any]) -> None:
+        """Run ``fn(temporary folder)`` after the manifest is written, before publishing."""
+        self._complete.append(fn)
+
     def finish(self) -> Path:
-        self.write_json("manifest.json", self.manifest())
-        if self.final.exists():
-            raise RunFolderExists(self.final)
-        publish_mode(self.tmp, directory=True)
-        os.rename(self.tmp, self.final)
+        """Write the manifest, run the :meth:`on_complete` steps, publish; on failure remove all."""
+        try:
+            self.write_json("manifest.json", self.manifest())
+            for fn in self._complete:
+                fn(self.tmp)
+            if self.final.exists():
+                raise RunFolderExists(self.final)
+            publish_mode(self.tmp, directory=True)
+            os.rename(self.tmp, self.final)
+        except BaseException:
+            self.abort()
+            raise
         return self.final
 
     def abort(self) -> None:

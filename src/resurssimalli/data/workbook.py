@@ -24,6 +24,7 @@ import pandas as pd
 
 from resurssimalli.errors import InputError
 from resurssimalli.frozen import FrozenMap
+from resurssimalli.safety import defuse_workbook, neutralise_frame
 
 if TYPE_CHECKING:
     from resurssimalli.data.region import Region
@@ -78,9 +79,9 @@ def write_inputs_template(path: str | Path, region: Region) -> Path:
             pd.DataFrame(README_ROWS[1:], columns=list(README_ROWS[0])).to_excel(
                 xw, sheet_name="README", index=False
             )
-            pts.to_excel(xw, sheet_name="demand_points", index=False)
-            sites.to_excel(xw, sheet_name="sites", index=False)
-            travel.to_excel(xw, sheet_name="travel_times", index=False)
+            for sheet, df in (("demand_points", pts), ("sites", sites), ("travel_times", travel)):
+                neutralise_frame(df).to_excel(xw, sheet_name=sheet, index=False)
+            defuse_workbook(xw.book)
             for ws in xw.book.worksheets:
                 ws.freeze_panes = "A2"
                 for col in ws.columns:

@@ -25,6 +25,7 @@ from resurssimalli.experiment.executors import Kind, executor, run_all
 from resurssimalli.experiment.store import TaskStore
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.runs import RESULTS_DIR, atomic_write, build_manifest, utc_now
+from resurssimalli.safety import write_csv
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate.allocation import Allocation
 
@@ -116,7 +117,7 @@ def _save_allocation(folder: Path, allocation: Allocation) -> None:
     ):
         path = folder / f"{name}.csv"
         if not path.exists():
-            atomic_write(path, lambda p, df=df: df.to_csv(p, index=False))
+            atomic_write(path, lambda p, df=df: write_csv(df, p))
 
 
 def sweep(
@@ -264,7 +265,7 @@ def _finish(
 ) -> None:
     atomic_write(folder / "kpis.parquet", lambda p: kpis.to_parquet(p, index=False))
     if not comparison.empty:
-        atomic_write(folder / "comparison.csv", lambda p: comparison.to_csv(p, index=False))
+        atomic_write(folder / "comparison.csv", lambda p: write_csv(comparison, p))
     extra = {
         "sweep": {
             **plan,

@@ -19,6 +19,7 @@ from resurssimalli.report.assumptions import assumptions_table
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.suppression import people_table
 from resurssimalli.report.texts import Texts
+from resurssimalli.safety import defuse_workbook, neutralise_frame
 
 UNITS = {
     "htv": "HTV",
@@ -117,9 +118,10 @@ def write_results_workbook(res: RunResults, path: Path, t: Texts, *, suppression
         pd.DataFrame({t("xl_readme_title"): [t("xl_units" if suppression else "xl_units_nosup")]}).to_excel(
             xw, sheet_name="README", index=False
         )
-        readme.to_excel(xw, sheet_name="README", index=False, startrow=3)
+        neutralise_frame(readme).to_excel(xw, sheet_name="README", index=False, startrow=3)
         for name, (df, _) in sheets.items():
-            df.to_excel(xw, sheet_name=name, index=False)
+            neutralise_frame(df).to_excel(xw, sheet_name=name, index=False)
+        defuse_workbook(xw.book)
         for ws in xw.book.worksheets:
             if ws.title != "README":
                 ws.freeze_panes = "A2"

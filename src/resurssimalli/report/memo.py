@@ -16,8 +16,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from resurssimalli.report import tables
@@ -25,6 +27,7 @@ from resurssimalli.report.assumptions import assumptions_table
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import MISSING, SUPPRESSED, Texts
+from resurssimalli.safety import md_text
 
 SHARE_KPIS = ("initial_interview_on_time_share", "spells_past_3_months_share", "staff_utilisation")
 
@@ -579,17 +582,34 @@ def build_memo(
 # ---------------------------------------------------------------------------------------------
 # rendering
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("resurssimalli.report", "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+class _MdSafe(str):
+    """Markdown text that is already escaped (the md template's ``finalize`` leaves it alone)."""
+
+
+def _md_finalize(value: object) -> str:
+    return value if isinstance(value, _MdSafe) else md_text(value)
+
+
+def _env(finalize: object = None) -> jinja2.Environment:
+    """Templates with autoescape on for every name (``select_autoescape`` misses ``.j2``)."""
+    kw = {"finalize": finalize} if finalize else {}
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("resurssimalli.report", "templates"),
+        autoescape=finalize is None,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **kw,
+    )
+
+
+_ENV = _env()
+_MD_ENV = _env(finalize=_md_finalize)
 
 
 def md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """A Markdown table cell: escaped (see :func:`resurssimalli.safety.md_text`), ``|`` escaped."""
+    return _MdSafe(md_text(text, block=False).replace("|", "\\|"))
 
 
 def inline_html(text: str) -> str:
@@ -599,12 +619,12 @@ def inline_html(text: str) -> str:
     return re.sub(r"\*(.+?)\*", r"<em>\1</em>", s)
 
 
-_ENV.filters["md_cell"] = md_cell
-_ENV.filters["inline"] = lambda s: jinja2.filters.Markup(inline_html(s))
+_MD_ENV.filters["md_cell"] = md_cell
+_ENV.filters["inline"] = lambda s: markupsafe.Markup(inline_html(s))
 
 
 def render_markdown(memo: Memo) -> str:
-    return _ENV.get_template("memo.md.j2").render(memo=memo)
+    return _MD_ENV.get_template("memo.md.j2").render(memo=memo)
 
 
 def render_html(memo: Memo, images: Mapping[str, bytes]) -> str:
@@ -615,8 +635,42 @@ def render_html(memo: Memo, images: Mapping[str, bytes]) -> str:
     return _ENV.get_template("memo.html.j2").render(memo=memo, images=uris)
 
 
-def render_pdf(html_text: str, out: Path) -> None:
-    """Print the HTML memo to PDF with WeasyPrint."""
+def figure_fetcher(run_dir: Path | None) -> Any:
+    """A WeasyPrint URL fetcher serving ``data:`` URIs and the run folder's own PNG figures only.
+
+    Anything else (another file, a web address, ``javascript:``) raises, so WeasyPrint skips it:
+    scenario text can neither embed a local file in the PDF nor make it fetch from the network.
+    The fetcher keeps the URLs it served in ``fetched`` and those it refused in ``refused``.
+    """
+    from urllib.parse import unquote, urlparse
+
+    from weasyprint.urls import URLFetcher
+
+    root = Path(run_dir).resolve() if run_dir is not None else None
+
+    class FigureFetcher(URLFetcher):
+        fetched: list[str] = []
+        refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                self.fetched.append(url[:40])
+                return super().fetch(url, headers)
+            if root is not None and url.startswith("file:"):
+                target = Path(unquote(urlparse(url).path)).resolve()
+                if target.parent == root and target.suffix == ".png" and target.name.startswith("figure_"):
+                    self.fetched.append(target.as_uri())
+                    return super().fetch(target.as_uri(), headers)
+            self.refused.append(url)
+            raise ValueError(f"not fetched (outside the run folder's figures): {url[:80]}")
+
+    fetcher = FigureFetcher(allowed_protocols=("data", "file"), allow_redirects=False)
+    fetcher.fetched, fetcher.refused = [], []
+    return fetcher
+
+
+def render_pdf(html_text: str, out: Path, run_dir: Path | None = None, fetcher: Any = None) -> None:
+    """Print the HTML memo to PDF with WeasyPrint; only :func:`figure_fetcher` URLs are read."""
     import logging
     import warnings
 
@@ -628,4 +682,5 @@ def render_pdf(html_text: str, out: Path) -> None:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # WeasyPrint's note on optional HarfBuzz-Subset
-        weasyprint.HTML(string=html_text).write_pdf(str(out))
+        doc = weasyprint.HTML(string=html_text, url_fetcher=fetcher or figure_fetcher(run_dir), base_url=None)
+        doc.write_pdf(str(out), attachments=[])

@@ -21,6 +21,7 @@ from resurssimalli.data.region import load_region
 from resurssimalli.errors import InputError, ResurssimalliError
 from resurssimalli.experiment.compare import COMPARISON_COLUMNS
 from resurssimalli.report.assumptions import flatten
+from resurssimalli.safety import restore
 from resurssimalli.scenario.load import Scenario, load_scenario
 from resurssimalli.scenario.schema import ScenarioConfig
 
@@ -88,7 +89,7 @@ def read_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] =
         df[c] = values.astype(float)
     for c in STRINGS:
         if c in df.columns:
-            df[c] = df[c].astype(str)
+            df[c] = df[c].astype(str).map(restore)
     if "open" in df.columns:
         df["open"] = df["open"].map(lambda v: str(v).strip().lower() in ("true", "1", "1.0", "yes"))
     return df

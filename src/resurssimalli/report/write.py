@@ -45,7 +45,7 @@ def write_report(run_dir: Path, lang: str = "fi", pdf: bool = False, suppression
         written.append(_text(run_dir / f"{stem}.html", html_text))
     if pdf:
         pdf_path = run_dir / f"memo.{lang}.pdf"
-        atomic_write(pdf_path, lambda tmp: render_pdf(html_text, tmp), replace=True)
+        atomic_write(pdf_path, lambda tmp: render_pdf(html_text, tmp, run_dir), replace=True)
         written.append(_bytes(run_dir / "memo.pdf", pdf_path.read_bytes()))
         written.append(pdf_path)
     written.append(
