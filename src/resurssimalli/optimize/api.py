@@ -184,6 +184,7 @@ def optimize_input(inp: OptimisationInput, *, pareto: int | None = None) -> Opti
         "htv_total": inp.total_htv,
         "htv_required": sum(inp.workload_hours.values()) / inp.productive_hours_per_htv,
         "headroom_share": float(m.headroom.value or 0.0),
+        "split": R.split_table(m, inp),
         "total_cost_eur": float(pyo.value(m.total_cost)),
         "cost_items": R.cost_items(m),
         "longest_trip_minutes": longest,

@@ -92,6 +92,8 @@ class OptimisationInput:
     cost_per_htv_eur: float
     split: tuple[SplitGroup, ...]
     split_tolerance: float
+    split_mode: str  # "goal": penalised deviation; "hard": a band
+    split_deviation_penalty_eur: float  # per HTV outside the band, a year (goal mode)
     office_required_in_every_area: bool
     presence_required_in_every_municipality: bool
     single_site_assignment: bool
@@ -235,6 +237,8 @@ def build_input(
             for g in staff.customer_facing_split
         ),
         split_tolerance=staff.split_tolerance,
+        split_mode=staff.split_mode,
+        split_deviation_penalty_eur=staff.split_deviation_penalty_eur,
         office_required_in_every_area=acc.office_required_in_every_area,
         presence_required_in_every_municipality=acc.presence_required_in_every_municipality,
         single_site_assignment=acc.single_site_assignment,

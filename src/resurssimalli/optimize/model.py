@@ -247,22 +247,7 @@ def _add_allocation(
             for j in site_ids
         },
     )
-    split_lines = {line for g in inp.split for line in g.lines}
-    facing = [(x, h[x]) for x in station if x[1] in split_lines]
-    tol = inp.split_tolerance
-
-    def _band(g_lines: tuple[str, ...] | frozenset[str], share: float, sign: float) -> pyo.Expression:
-        """``sign × (share × facing − group) <= 0``; the same orientation as ``group >= share × facing``."""
-        return _lin((), [(sign * (share - (1.0 if x[1] in g_lines else 0.0)), hv) for x, hv in facing]) <= 0.0
-
-    blk.split_low = pyo.Constraint(
-        [g.name for g in inp.split],
-        rule={g.name: _band(g.lines, max(g.share - tol, 0.0), 1.0) for g in inp.split},
-    )
-    blk.split_high = pyo.Constraint(
-        [g.name for g in inp.split],
-        rule={g.name: _band(g.lines, min(g.share + tol, 1.0), -1.0) for g in inp.split},
-    )
+    add_split(blk, inp, station, h)
 
     # --- sites -------------------------------------------------------------------------------
     if inp.office_required_in_every_area:
@@ -339,6 +324,7 @@ def _add_allocation(
     # any real cost, so it only breaks ties in where spare staff sit.
     blk.objective_value = pyo.Expression(
         expr=blk.total_cost
+        + blk.split_penalty
         - HEADROOM_REWARD_EUR * blk.headroom
         - LINE_HEADROOM_REWARD_EUR * pyo.quicksum(blk.line_headroom[ln] for ln in spread_lines)
     )
@@ -364,6 +350,56 @@ def _add_allocation(
         blk.longest_left_out = pyo.Constraint(
             point_ids, rule={i: _lin((), [(limit + 1.0, left[i]), (-1.0, longest)]) <= 0.0 for i in point_ids}
         )
+
+
+def add_split(blk: pyo.Block, inp: OptimisationInput, station: list[tuple[str, str]], h: dict) -> None:
+    """The plan's 40/40/20 customer-facing split (rule family ``split_low`` / ``split_high``).
+
+    Each group's HTV share of the customer-facing HTV stays within ``share ± split_tolerance``,
+    less a deviation ``split_dev_low`` / ``split_dev_high`` (HTV) that costs
+    ``split_deviation_penalty_eur`` per HTV in the objective (``split_mode: goal``, the plan's
+    "noin 40 %") or is held at 0 (``split_mode: hard``). The penalty is a planning weight, not a
+    cost (``total_cost`` leaves it out); its default (1 EUR) puts the work first and an even
+    headroom second, so the split decides only between otherwise equal plans (e.g. where a
+    shortfall lands). The deviations are reported in the plan's summary (``split``).
+    """
+    split_lines = {line for g in inp.split for line in g.lines}
+    facing = [(x, h[x]) for x in station if x[1] in split_lines]
+    tol = inp.split_tolerance
+    names = [g.name for g in inp.split]
+    blk.split_dev_low = pyo.Var(names, within=pyo.NonNegativeReals)
+    blk.split_dev_high = pyo.Var(names, within=pyo.NonNegativeReals)
+    if inp.split_mode == "hard":
+        for n in names:
+            blk.split_dev_low[n].fix(0.0)
+            blk.split_dev_high[n].fix(0.0)
+
+    def band(g_lines: tuple[str, ...], share: float, sign: float, dev: pyo.Var) -> pyo.Expression:
+        """``sign × (share × facing − group) − dev <= 0``; the orientation of ``group >= share × facing``."""
+        terms = [(sign * (share - (1.0 if x[1] in g_lines else 0.0)), hv) for x, hv in facing]
+        return _lin((), [*terms, (-1.0, dev)]) <= 0.0
+
+    blk.split_low = pyo.Constraint(
+        names,
+        rule={
+            g.name: band(g.lines, max(g.share - tol, 0.0), 1.0, blk.split_dev_low[g.name]) for g in inp.split
+        },
+    )
+    blk.split_high = pyo.Constraint(
+        names,
+        rule={
+            g.name: band(g.lines, min(g.share + tol, 1.0), -1.0, blk.split_dev_high[g.name])
+            for g in inp.split
+        },
+    )
+    penalty = inp.split_deviation_penalty_eur if inp.split_mode == "goal" else 0.0
+    blk.split_penalty = pyo.Expression(
+        expr=_lin(
+            (),
+            [(penalty, blk.split_dev_low[n]) for n in names]
+            + [(penalty, blk.split_dev_high[n]) for n in names],
+        )
+    )
 
 
 def _lin(

@@ -153,3 +153,23 @@ def travel_stats(m: pyo.Block, inp: OptimisationInput) -> tuple[float, float]:
             num += visits[i] * share * q.minutes
             den += visits[i] * share
     return longest, (num / den if den > 0 else float("nan"))
+
+
+def split_table(m: pyo.Block, inp: OptimisationInput) -> dict[str, dict[str, float]]:
+    """The customer-facing split as planned: per group its target share, HTV share and the HTV
+    outside the band (``deviation_htv``, penalised in goal mode; 0 in hard mode)."""
+    lines = {line: g.name for g in inp.split for line in g.lines}
+    htv: dict[str, float] = defaultdict(float)
+    for (_, line), var in m.h.items():
+        if line in lines:
+            htv[lines[line]] += _val(var)
+    total = sum(htv.values())
+    return {
+        g.name: {
+            "target": g.share,
+            "htv": htv[g.name],
+            "share": htv[g.name] / total if total > 0 else float("nan"),
+            "deviation_htv": _val(m.split_dev_low[g.name]) + _val(m.split_dev_high[g.name]),
+        }
+        for g in inp.split
+    }

@@ -186,6 +186,8 @@ def national_instance(
             SplitGroup("competence_development", 0.2, ("competence_development",)),
         ),
         split_tolerance=0.05,
+        split_mode="hard",
+        split_deviation_penalty_eur=0.0,
         office_required_in_every_area=True,
         presence_required_in_every_municipality=True,
         single_site_assignment=False,

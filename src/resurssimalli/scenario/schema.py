@@ -151,6 +151,9 @@ class Staff(Frozen):
         Literal["weaker_position", "job_brokering", "competence_development"], list[CustomerLine]
     ]
     split_tolerance: Share
+    # the split as a goal (deviation outside the band penalised per HTV) or as a hard band
+    split_mode: Literal["goal", "hard"] = "goal"
+    split_deviation_penalty_eur: NonNeg = 1.0
     absence: Absence
     shortages: list[Shortage] = Field(default_factory=list)
 
@@ -243,6 +246,8 @@ class Optimisation(Frozen):
     time_limit_seconds: Positive
     mip_gap: Annotated[float, Field(ge=0.0, lt=1.0)]
     k_nearest_sites: Annotated[int, Field(ge=1)]
+    # the yearly workload from the demand model's horizon: its mean month or its busiest month
+    workload_sizing: Literal["mean_month", "peak_month"] = "mean_month"
 
 
 class Simulation(Frozen):

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import holidays
 import numpy as np
 
-DAYS_PER_MONTH = 365.25 / 12
+from resurssimalli.scenario.demand import add_months
+
 # Days simulated beyond the horizon end so that deadlines near the end can be computed.
 MARGIN_DAYS = 200
 
@@ -56,11 +57,6 @@ class SimCalendar:
         if i >= len(self.wd_days):
             return int(len(self.working))  # beyond the margin: never reached
         return int(self.wd_days[i])
-
-
-def add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    return dt.date(d.year + y, m + 1, 1) if d.day == 1 else dt.date(d.year + y, m + 1, min(d.day, 28))
 
 
 def build_calendar(horizon_start: dt.date, months: int, warm_up_days: int = 0) -> SimCalendar:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from resurssimalli.scenario.demand import DAYS_PER_MONTH, cum_hazard, inv_cum_hazard
 from resurssimalli.simulate.attributes import AGE_GROUPS
-from resurssimalli.simulate.calendar import DAYS_PER_MONTH
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.streams import child_generators
 
@@ -47,22 +47,6 @@ class Cohort:
 def _rates(p: SimParams, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r0, r1, r2 = p.hazard_per_month
     return r0 * mult, r1 * mult, r2 * mult
-
-
-def cum_hazard(a: np.ndarray, r: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    """Cumulative exit hazard at spell length ``a`` (months); piecewise constant 0-3, 3-12, 12+."""
-    return r[0] * np.minimum(a, 3.0) + r[1] * np.clip(a - 3.0, 0.0, 9.0) + r[2] * np.maximum(a - 12.0, 0.0)
-
-
-def inv_cum_hazard(y: np.ndarray, r: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    """Spell length (months) at which the cumulative hazard reaches ``y`` (inf if never)."""
-    h3 = 3.0 * r[0]
-    h12 = h3 + 9.0 * r[1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a0 = np.where(r[0] > 0, y / r[0], np.inf)
-        a1 = np.where(r[1] > 0, 3.0 + (y - h3) / r[1], np.inf)
-        a2 = np.where(r[2] > 0, 12.0 + (y - h12) / r[2], np.inf)
-    return np.where(y <= h3, a0, np.where(y <= h12, a1, a2))
 
 
 def _elapsed(p: SimParams, line: np.ndarray, long_term: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -193,7 +177,14 @@ def draw_arrivals(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Ge
         else:
             line = np.zeros(n, dtype=np.int64)
         parts.append(
-            {"t": t[keep], "u": u[keep], "e": e[keep], "a": a[keep], "line": line[keep], "muni": np.full(keep.sum(), m)}
+            {
+                "t": t[keep],
+                "u": u[keep],
+                "e": e[keep],
+                "a": a[keep],
+                "line": line[keep],
+                "muni": np.full(keep.sum(), m),
+            }
         )
     return _cohort(p, parts, source=1)
 
@@ -212,7 +203,14 @@ def draw_closures(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Ge
         u = g.random((c.n, 6))
         e = g.standard_exponential(c.n)
         line = np.minimum(np.searchsorted(np.array(c.line_cum), u[:, 1], side="right"), len(LINES) - 1)
-        part = {"t": t, "u": u, "e": e, "a": ga.random((c.n, 2)), "line": line, "muni": np.full(c.n, c.municipality)}
+        part = {
+            "t": t,
+            "u": u,
+            "e": e,
+            "a": ga.random((c.n, 2)),
+            "line": line,
+            "muni": np.full(c.n, c.municipality),
+        }
         if c.demand_point >= 0:
             part["dp"] = np.full(c.n, c.demand_point)
         parts.append(part)

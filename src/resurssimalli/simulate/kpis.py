@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from resurssimalli.scenario.demand import DAYS_PER_MONTH
 from resurssimalli.simulate.attributes import AGE_GROUPS, STOCK_GROUPS
-from resurssimalli.simulate.calendar import DAYS_PER_MONTH
 from resurssimalli.simulate.model import ReplicationOutput
 from resurssimalli.simulate.params import EMPLOYER_LINE, LINES, SimParams
 

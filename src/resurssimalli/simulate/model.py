@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from resurssimalli.scenario.demand import DAYS_PER_MONTH, SWITCHING_LINES
 from resurssimalli.simulate.attributes import LONG_TERM_MONTHS, STOCK_GROUPS
-from resurssimalli.simulate.calendar import DAYS_PER_MONTH
 from resurssimalli.simulate.draws import (
     Cohort,
     draw_arrivals,
@@ -32,7 +32,7 @@ from resurssimalli.simulate.draws import (
     draw_rosters,
     draw_stock,
 )
-from resurssimalli.simulate.params import LINE_INDEX, LINES, SWITCHING_LINES, SimParams
+from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.streams import child_generators, streams
 
 MULTI = LINE_INDEX["multi_sector"]
@@ -105,6 +105,8 @@ class ReplicationOutput:
     available: np.ndarray  # [coach, month] on-duty minutes
     used: np.ndarray  # [coach, month] minutes of meetings, indirect work and employer requests
     meetings: int
+    meetings_line: np.ndarray  # [month, line] meetings held, by the customer's line at the meeting
+    work_line: np.ndarray  # [month, line] staff minutes of meetings and indirect work, by customer line
     employer_requests: int
     employer_unserved: int
     events: list[tuple[float, int, str, str]] | None
@@ -144,6 +146,9 @@ class Office:
         self.available = [[0.0] * M for _ in range(n)]
         self.used = [[0.0] * M for _ in range(n)]
         self.meetings = 0
+        self.meetings_line = np.zeros((M, nl))
+        self.work_line = np.zeros((M, nl))
+        self.coach_line_index = [LINE_INDEX.get(x, -1) for x in p.coach_line]
         self.employer_requests = 0
         self.employer_unserved = 0
         self.events: list[tuple[float, int, str, str]] | None = [] if event_log else None
@@ -226,6 +231,8 @@ class Office:
                     continue
                 budget = self.fte[coach] * base
                 used = min(self.indirect[coach], budget)
+                if rec:
+                    self.work_line[k, self.coach_line_index[coach]] += used
                 q = self.conv[coach]
                 while True:
                     while q and (q[0][3].gone or q[0][3].version != q[0][4]):
@@ -290,6 +297,10 @@ class Office:
 
     def _meet(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
         self.meetings += 1
+        k = self.kpi_month[d]
+        if 0 <= k < self.M:
+            self.meetings_line[k, c.line] += 1
+            self.work_line[k, c.line] += minutes
         if travel is not None and not c.remote:
             travel[c.muni] += 2.0 * c.minutes
         if self.events is not None:
@@ -433,6 +444,8 @@ def simulate_replication(
         available=np.array(office.available),
         used=np.array(office.used),
         meetings=office.meetings,
+        meetings_line=office.meetings_line,
+        work_line=office.work_line,
         employer_requests=office.employer_requests,
         employer_unserved=office.employer_unserved,
         events=office.events,

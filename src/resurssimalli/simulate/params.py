@@ -15,22 +15,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from resurssimalli.errors import InputError
-from resurssimalli.scenario.customers import customer_mix, indicator_table, workforce
+from resurssimalli.scenario.customers import customer_mix, indicator_table
+from resurssimalli.scenario.demand import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    closure_registrations,
+    employer_requests_per_day,
+)
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
-from resurssimalli.simulate.calendar import DAYS_PER_MONTH, SimCalendar, build_calendar
+from resurssimalli.simulate.calendar import SimCalendar, build_calendar
 
 LINES = CUSTOMER_LINES
 LINE_INDEX = {line: i for i, line in enumerate(LINES)}
 EMPLOYER_LINE = "employer_services"
-# Lines whose coach changes to multi-sector support once the spell passes service.multi_sector_after_months.
-SWITCHING_LINES = ("job_brokering", "competence_development")
 # Candidate registrations per July-2023 job seeker and year; thinned to the scenario's inflow.
 # Scenario-independent, so that scenarios share their registrations (common random numbers).
 ENVELOPE_PER_STOCK_YEAR = 8.0
-HAZARD_EDGES_MONTHS = (3.0, 12.0)
 
 
 def _ro(a: np.ndarray) -> np.ndarray:
@@ -178,10 +181,10 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
     attrs = attribute_probabilities(scenario, munis)
     lm = region.labour_market
     envelope = np.array(
-        [ENVELOPE_PER_STOCK_YEAR * lm.value("unemployed", "2023-07", m) / 365.25 for m in munis]
+        [ENVELOPE_PER_STOCK_YEAR * lm.value("unemployed", "2023-07", m) / DAYS_PER_YEAR for m in munis]
     )
     seasonality = np.array(cfg.demand.inflow_seasonality, dtype=float)
-    peak = inflow.sum(axis=1) / 365.25 * seasonality.max()
+    peak = inflow.sum(axis=1) / DAYS_PER_YEAR * seasonality.max()
     envelope = np.maximum(envelope, peak * 1.000001)  # beyond the envelope: correct, fewer shared numbers
 
     # places: demand points by municipality, and the optimiser's sites for each demand point
@@ -300,13 +303,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         )
         for s in staff.shortages
     )
-    wf = workforce(scenario)
-    emp_rate = np.array(
-        [
-            svc.employer_service_hours_per_1000_workforce * wf[m] / 1000 / svc.employer_request_hours / 365.25
-            for m in munis
-        ]
-    )
+    emp_rate = employer_requests_per_day(scenario).reindex(list(munis)).to_numpy(dtype=float)
     closures = []
     for pc in cfg.demand.plant_closures:
         mix_pc = np.array([pc.service_mix.get(line, 0.0) for line in LINES])
@@ -314,7 +311,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
             Closure(
                 pc.name,
                 (pc.date - cal.sim_start).days,
-                int(round(pc.layoffs * pc.registration_share)),
+                closure_registrations(pc.layoffs, pc.registration_share),
                 munis.index(pc.municipality),
                 dps.index(pc.demand_point) if pc.demand_point else -1,
                 tuple(np.cumsum(mix_pc / mix_pc.sum())),
@@ -330,7 +327,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         muni_area=muni_area,
         stock_counts=_ro(stock_counts),
         long_term_counts=_ro(long_term),
-        inflow_per_day=_ro(inflow / 365.25),
+        inflow_per_day=_ro(inflow / DAYS_PER_YEAR),
         seasonality=_ro(seasonality),
         envelope_per_day=_ro(envelope),
         age_cum=_ro(attrs["age_cum"]),

@@ -1,0 +1,334 @@
+"""The demand model: one set of rules for the work the customers bring, used by the optimiser's
+workload (:mod:`resurssimalli.optimize.workload`) and the simulation's inputs
+(:mod:`resurssimalli.simulate.params`). Nothing here is defined anywhere else.
+
+Rules (every parameter is a scenario value listed in ``assumptions.csv``):
+
+* **Exits.** A spell ends at a piecewise-constant monthly hazard by duration band (0-3, 3-12,
+  12+ months: ``simulation.exit_hazard_per_month``) times the customer's original line's
+  ``simulation.line_hazard_multipliers``; :func:`cum_hazard` / :func:`inv_cum_hazard`.
+* **Stock and inflow.** :func:`~resurssimalli.scenario.customers.customer_mix` gives the stock
+  and the yearly inflow by municipality × line; new registrations arrive at the daily rate
+  ``inflow_per_year / 365.25 × inflow_seasonality[calendar month]``. The starting stock's
+  long-term unemployed (elapsed spell ≥ 12 months) are multi-sector customers first
+  (:func:`long_term_by_line`); elapsed spells are spread with density ∝ survival, below
+  12 months or between 12 and ``simulation.max_elapsed_months``.
+* **Meeting cadence.** An initial interview at registration; job-search conversations every
+  ``first_phase_interval_weeks`` in the first ``first_phase_months`` of the spell, then every
+  ``later_interval_months[line]``.
+* **Line switching.** A job-brokering or competence-development customer moves to a
+  multi-sector coach at the first conversation after ``multi_sector_after_months`` of the spell
+  (for a customer already past it, the first conversation of the run): the switch age is
+  ``max(threshold, age at start) + U(0, later interval)``. The exit hazard stays that of the
+  original line.
+* **Plant closures.** ``round(layoffs × registration_share)`` registrations
+  (:func:`closure_registrations`) spread evenly over ``spread_working_days`` working days
+  (≈ × 7/5 calendar days) from the closure date, split by the closure's ``service_mix``.
+* **Employer requests.** ``workforce / 1000 × employer_service_hours_per_1000_workforce`` hours a
+  year per municipality, in requests of ``employer_request_hours`` (:func:`employer_requests_per_day`).
+
+:func:`project` turns these into the expected stock, interviews, conversations and staff hours
+per municipality × line × month over the horizon, day by day (coach work between meetings:
+``coach_hours_per_customer_year`` of the line the customer is in now).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from resurssimalli.scenario.customers import customer_mix, indicator_table, workforce
+from resurssimalli.scenario.load import Scenario
+from resurssimalli.scenario.schema import CUSTOMER_LINES
+
+DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+WEEKS_PER_YEAR = 52.0
+HAZARD_BANDS = (("0-3", 0.0, 3.0), ("3-12", 3.0, 12.0), ("12+", 12.0, math.inf))
+SWITCHING_LINES = ("job_brokering", "competence_development")
+SWITCH_TO = "multi_sector"
+ELAPSED_STEP_MONTHS = 0.05  # grid of the starting stock's elapsed spells in the projection
+PROJECTION_COLUMNS = [
+    "municipality",
+    "service_line",
+    "origin_line",
+    "source",
+    "demand_point",
+    "month",
+    "days",
+    "stock_end",
+    "stock_mean",
+    "registrations",
+    "conversations",
+    "meetings",
+    "hours",
+]
+
+
+# -- exits ------------------------------------------------------------------------------------------
+
+
+def line_rates(scenario: Scenario, line: str) -> tuple[float, float, float]:
+    """Monthly exit hazards (0-3, 3-12, 12+ months) of a customer whose spell began in ``line``."""
+    sim = scenario.config.simulation
+    mult = sim.line_hazard_multipliers.get(line, 1.0)
+    return tuple(sim.exit_hazard_per_month[band] * mult for band, _, _ in HAZARD_BANDS)  # type: ignore[return-value]
+
+
+def cum_hazard(a: np.ndarray, r) -> np.ndarray:
+    """Cumulative exit hazard at spell length ``a`` (months); ``r`` = the three band rates."""
+    e1, e2 = HAZARD_BANDS[1][1], HAZARD_BANDS[2][1]
+    return r[0] * np.minimum(a, e1) + r[1] * np.clip(a - e1, 0.0, e2 - e1) + r[2] * np.maximum(a - e2, 0.0)
+
+
+def inv_cum_hazard(y: np.ndarray, r) -> np.ndarray:
+    """Spell length (months) at which the cumulative hazard reaches ``y`` (inf if never)."""
+    e1, e2 = HAZARD_BANDS[1][1], HAZARD_BANDS[2][1]
+    h1 = e1 * r[0]
+    h2 = h1 + (e2 - e1) * r[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a0 = np.where(r[0] > 0, y / r[0], np.inf)
+        a1 = np.where(r[1] > 0, e1 + (y - h1) / r[1], np.inf)
+        a2 = np.where(r[2] > 0, e2 + (y - h2) / r[2], np.inf)
+    return np.where(y <= h1, a0, np.where(y <= h2, a1, a2))
+
+
+def expected_months_within(months: float, hazards: Mapping[str, float], multiplier: float = 1.0) -> float:
+    """``∫₀^months S(t) dt`` for a spell with piecewise-constant monthly exit hazards by band."""
+    total, survival = 0.0, 1.0
+    for band, lo, hi in HAZARD_BANDS:
+        if months <= lo:
+            break
+        width = min(months, hi) - lo
+        h = hazards[band] * multiplier
+        total += survival * (width if h <= 0 else (1 - math.exp(-h * width)) / h)
+        survival *= math.exp(-h * width)
+    return total
+
+
+# -- counts shared by the optimiser and the simulation ------------------------------------------
+
+
+def closure_registrations(layoffs: float, registration_share: float) -> int:
+    """People a plant closure brings to the employment services (whole people)."""
+    return int(round(layoffs * registration_share))
+
+
+def employer_hours_per_year(scenario: Scenario) -> pd.Series:
+    """Employer-service hours a year by municipality."""
+    svc = scenario.config.service
+    return (workforce(scenario) / 1000.0 * svc.employer_service_hours_per_1000_workforce).rename("hours")
+
+
+def employer_requests_per_day(scenario: Scenario) -> pd.Series:
+    """Employer-service requests a day by municipality (Poisson rate of the simulation)."""
+    svc = scenario.config.service
+    return (employer_hours_per_year(scenario) / svc.employer_request_hours / DAYS_PER_YEAR).rename("rate")
+
+
+def long_term_by_line(scenario: Scenario) -> pd.DataFrame:
+    """Expected long-term unemployed of the starting stock by municipality × line.
+
+    The municipality's long-term count (plan table × ``stock_multiplier``, at most its stock)
+    goes to multi-sector customers first, the rest in proportion to the other lines' stock.
+    Columns: ``municipality, service_line, stock, long_term``.
+    """
+    mix = customer_mix(scenario)
+    ind = indicator_table(scenario)
+    mult = scenario.config.demand.stock_multiplier
+    rows = []
+    for m, g in mix.groupby("municipality", sort=True):
+        stock = g.set_index("service_line")["stock"]
+        lt = min(float(ind.loc[m, "long_term_unemployed"]) * mult, float(stock.sum()))
+        multi = min(lt, float(stock[SWITCH_TO]))
+        others = stock.drop(SWITCH_TO)
+        rest = (lt - multi) * others / others.sum() if others.sum() > 0 else others * 0.0
+        for line in CUSTOMER_LINES:
+            rows.append((m, line, float(stock[line]), multi if line == SWITCH_TO else float(rest[line])))
+    return pd.DataFrame(rows, columns=["municipality", "service_line", "stock", "long_term"])
+
+
+# -- the horizon, day by day ----------------------------------------------------------------------
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """The date ``months`` calendar months after ``d`` (day clipped at 28 unless it is the 1st)."""
+    y, m = divmod(d.month - 1 + months, 12)
+    return dt.date(d.year + y, m + 1, 1) if d.day == 1 else dt.date(d.year + y, m + 1, min(d.day, 28))
+
+
+def horizon_days(start: dt.date, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per day of the horizon: (KPI month index from the start, calendar month 1..12)."""
+    bounds = [(add_months(start, k) - start).days for k in range(months + 1)]
+    days = np.arange(bounds[-1])
+    kpi = np.searchsorted(np.array(bounds[1:]), days, side="right")
+    cal = np.array([(start + dt.timedelta(days=int(d))).month for d in days])
+    return kpi, cal
+
+
+def _switch_share(line: str, age_days: np.ndarray, start_age_days: np.ndarray | float, svc) -> np.ndarray:
+    """Share of a line's customers of spell age ``age_days`` now with a multi-sector coach."""
+    if line not in SWITCHING_LINES:
+        return np.zeros_like(age_days)
+    interval = svc.later_interval_months[line] * DAYS_PER_MONTH
+    begin = np.maximum(svc.multi_sector_after_months * DAYS_PER_MONTH, start_age_days)
+    return np.clip((age_days - begin) / interval, 0.0, 1.0)
+
+
+def _profiles(age: np.ndarray, start_age: np.ndarray | float, line: str, r, svc) -> np.ndarray:
+    """[3, ...] per customer registered or observed at ``start_age``: alive, in the first
+    phase, switched to multi-sector — at spell age ``age`` (days), relative to being alive at start."""
+    months = age / DAYS_PER_MONTH
+    start_m = np.asarray(start_age) / DAYS_PER_MONTH
+    alive = np.exp(-(cum_hazard(months, r) - cum_hazard(start_m, r)))
+    first = alive * (age < svc.first_phase_months * DAYS_PER_MONTH)
+    return np.stack([alive, first, alive * _switch_share(line, age, start_age, svc)])
+
+
+def _stock_profile(scenario: Scenario, line: str, long_term: bool, n_days: int) -> np.ndarray:
+    """[3, day] alive / first phase / switched per starting-stock customer (elapsed ∝ survival)."""
+    sim = scenario.config.simulation
+    r = line_rates(scenario, line)
+    lo, hi = (12.0, float(sim.max_elapsed_months)) if long_term else (0.0, 12.0)
+    a0 = np.arange(lo + ELAPSED_STEP_MONTHS / 2, hi, ELAPSED_STEP_MONTHS)
+    weight = np.exp(-cum_hazard(a0, r))
+    weight /= weight.sum()
+    t = np.arange(n_days) + 0.5
+    start = (a0 * DAYS_PER_MONTH)[:, None]
+    prof = _profiles(start + t[None, :], start, line, r, scenario.config.service)
+    return np.einsum("g,kgt->kt", weight, prof)
+
+
+def _cohort(rate: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """[3, day] expected alive / first phase / switched of customers registering at ``rate`` a day."""
+    n = len(rate)
+    return np.stack([np.convolve(rate, kernel[k])[:n] for k in range(3)])
+
+
+def _work(states: np.ndarray, reg: np.ndarray, line: str, svc) -> dict[str, np.ndarray]:
+    """[4, day] stock, registrations, conversations and staff hours by the line doing the work."""
+    alive, first, switched = states
+    later = alive - first - switched
+    fp_days = svc.first_phase_interval_weeks * 7.0
+    conv = first / fp_days + later / (svc.later_interval_months[line] * DAYS_PER_MONTH)
+    hours = (
+        reg * svc.initial_interview_minutes / 60.0
+        + conv * svc.meeting_minutes[line] / 60.0
+        + (alive - switched) * svc.coach_hours_per_customer_year[line] / DAYS_PER_YEAR
+    )
+    out = {line: np.stack([alive - switched, reg, conv, hours])}
+    if line in SWITCHING_LINES:
+        conv_m = switched / (svc.later_interval_months[SWITCH_TO] * DAYS_PER_MONTH)
+        hours_m = conv_m * svc.meeting_minutes[SWITCH_TO] / 60.0 + switched * (
+            svc.coach_hours_per_customer_year[SWITCH_TO] / DAYS_PER_YEAR
+        )
+        out[SWITCH_TO] = np.stack([switched, np.zeros_like(reg), conv_m, hours_m])
+    return out
+
+
+def _closure_rates(scenario: Scenario, n_days: int) -> list[tuple[object, str, np.ndarray]]:
+    """(closure, line, registrations a day) for every plant closure × line of its mix."""
+    cfg = scenario.config
+    out = []
+    for pc in cfg.demand.plant_closures:
+        n = closure_registrations(pc.layoffs, pc.registration_share)
+        d0 = (pc.date - cfg.horizon.start).days
+        span = max(1, math.ceil(pc.spread_working_days * 7 / 5))
+        rate = np.zeros(n_days)
+        lo, hi = max(d0, 0), min(d0 + span, n_days)
+        if hi > lo:
+            rate[lo:hi] = n / span
+        total = sum(pc.service_mix.values())
+        for line, share in pc.service_mix.items():
+            if share > 0:
+                out.append((pc, line, rate * share / total))
+    return out
+
+
+def _groups(scenario: Scenario, n_days: int, cal_month: np.ndarray):
+    """(municipality, origin line, source, demand point, states[3, day], registrations[day])."""
+    svc = scenario.config.service
+    season = np.array(scenario.config.demand.inflow_seasonality)[cal_month - 1]
+    age = np.arange(n_days) + 0.5
+    kernels = {ln: _profiles(age, 0.0, ln, line_rates(scenario, ln), svc) for ln in CUSTOMER_LINES}
+    stock_prof = {
+        (ln, lt): _stock_profile(scenario, ln, lt, n_days) for ln in CUSTOMER_LINES for lt in (False, True)
+    }
+    mix = customer_mix(scenario).set_index(["municipality", "service_line"])["inflow_per_year"]
+    for r in long_term_by_line(scenario).itertuples(index=False):
+        rate = float(mix[(r.municipality, r.service_line)]) / DAYS_PER_YEAR * season
+        states = (
+            (r.stock - r.long_term) * stock_prof[(r.service_line, False)]
+            + r.long_term * stock_prof[(r.service_line, True)]
+            + _cohort(rate, kernels[r.service_line])
+        )
+        yield r.municipality, r.service_line, "customers", None, states, rate
+    for pc, line, rate in _closure_rates(scenario, n_days):
+        yield pc.municipality, line, pc.name, pc.demand_point, _cohort(rate, kernels[line]), rate
+
+
+def project(scenario: Scenario) -> pd.DataFrame:
+    """Expected stock, registrations, meetings and staff hours per municipality × line × month.
+
+    One row per municipality, ``service_line`` (the line whose coaches do the work: switched
+    customers count under multi-sector), ``origin_line`` (the line the spell began in),
+    ``source`` (``"customers"`` or a plant closure's name), ``demand_point`` (a closure's, else
+    None) and KPI ``month`` (0 = the horizon's first). ``stock_end`` is the expected count on the
+    month's last day, ``stock_mean`` the mean over its ``days``; ``meetings`` = ``registrations``
+    (initial interviews) + ``conversations``; ``hours`` include coach work between meetings.
+    """
+    h = scenario.config.horizon
+    kpi, cal = horizon_days(h.start, h.months)
+    n_days = len(kpi)
+    last = np.r_[kpi[1:] != kpi[:-1], True]
+    days = np.bincount(kpi, minlength=h.months)
+    rows = []
+    for muni, origin, source, point, states, reg in _groups(scenario, n_days, cal):
+        for line, w in _work(states, reg, origin, scenario.config.service).items():
+            sums = [np.bincount(kpi, weights=w[k], minlength=h.months) for k in range(4)]
+            ends = w[0][last]
+            for k in range(h.months):
+                rows.append(
+                    (
+                        muni,
+                        line,
+                        origin,
+                        source,
+                        point,
+                        k,
+                        int(days[k]),
+                        float(ends[k]),
+                        sums[0][k] / days[k],
+                        sums[1][k],
+                        sums[2][k],
+                        sums[1][k] + sums[2][k],
+                        sums[3][k],
+                    )
+                )
+    return pd.DataFrame(rows, columns=PROJECTION_COLUMNS)
+
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "DAYS_PER_YEAR",
+    "HAZARD_BANDS",
+    "PROJECTION_COLUMNS",
+    "SWITCHING_LINES",
+    "SWITCH_TO",
+    "WEEKS_PER_YEAR",
+    "add_months",
+    "closure_registrations",
+    "cum_hazard",
+    "employer_hours_per_year",
+    "employer_requests_per_day",
+    "expected_months_within",
+    "horizon_days",
+    "inv_cum_hazard",
+    "line_rates",
+    "long_term_by_line",
+    "project",
+]
