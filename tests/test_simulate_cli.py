@@ -112,3 +112,18 @@ def test_precision_picks_replications_independently_of_jobs(baseline):
     assert one.replications == two.replications >= 3
     pd.testing.assert_frame_equal(one.kpis, two.kpis)
     assert all(w <= 0.05 for w in one.precision_widths.values() if not math.isnan(w))
+
+
+def test_one_pool_for_every_scenario_gives_the_same_tables_as_separate_runs(baseline, scenario_dir, alloc_dir):
+    """simulate_many (one pool, all scenario x replication tasks) equals one simulate() per
+    scenario, serial or on two processes: results never depend on the executor or on jobs."""
+    from resurssimalli.scenario import load_scenario
+    from resurssimalli.simulate import simulate_many
+
+    a = Allocation.from_run_folder(alloc_dir)
+    other = load_scenario(scenario_dir / "recession.yaml")
+    pooled = simulate_many([baseline, other], a, replications=2, months=2, jobs=2)
+    for s in (baseline, other):
+        alone = simulate(s, a, replications=2, months=2, jobs=1)
+        pd.testing.assert_frame_equal(pooled[s.name].kpis, alone.kpis)
+    assert pooled["recession"].seed == pooled["baseline"].seed

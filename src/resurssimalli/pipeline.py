@@ -15,12 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from resurssimalli.experiment.compare import paired_comparison
-from resurssimalli.experiment.sweep import grid, run_grid
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario, load_scenario
-from resurssimalli.simulate import Allocation, SimulationResult, simulate
+from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
 from resurssimalli.simulate.stats import summarise
 
 
@@ -72,14 +71,14 @@ def _simulate_all(
     replications: int | None,
     months: int | None,
     jobs: int,
+    progress: ProgressFn | None,
 ) -> tuple[SimulationResult, pd.DataFrame]:
-    sim = simulate(scenario, alloc, replications=replications, months=months, jobs=jobs)
-    kpis = sim.kpis
-    if compare:
-        tasks = grid(compare, alloc, sim.replications, sim.seed, months)
-        others = run_grid(tasks, kind="processes" if jobs > 1 else "serial", jobs=jobs)
-        kpis = pd.concat([kpis, others[kpis.columns]], ignore_index=True)
-    return sim, kpis
+    """The scenario and every compared one on the same plan: one pool over all tasks."""
+    sims = simulate_many(
+        [scenario, *compare], alloc, replications=replications, months=months, jobs=jobs, progress=progress
+    )
+    kpis = pd.concat([sims[s.name].kpis for s in (scenario, *compare)], ignore_index=True)
+    return sims[scenario.name], kpis
 
 
 def _write_run(
@@ -125,7 +124,7 @@ def run_pipeline(
     plan = plan_for(scenario, pareto=pareto)
     others = f" + {len(compare)} scenarios" if compare else ""
     tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
-    sim, kpis = _simulate_all(scenario, plan.allocation, compare, replications, months, jobs or 1)
+    sim, kpis = _simulate_all(scenario, plan.allocation, compare, replications, months, jobs or 1, progress)
     tick(progress, "run", 2, total, "write the run folder")
     assert plan.optimised is not None
     folder, summary = _write_run(scenario, out, plan.optimised, sim, kpis, compare)

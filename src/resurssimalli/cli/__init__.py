@@ -108,7 +108,7 @@ def run(
     from resurssimalli.cli.optimize import print_result
     from resurssimalli.cli.progress import progress_bar
     from resurssimalli.cli.simulate import summary_table
-    from resurssimalli.experiment.executors import default_jobs
+    from resurssimalli.executors import default_jobs
     from resurssimalli.pipeline import run_pipeline, sibling_scenarios
     from resurssimalli.report.console import print_summary
 
@@ -305,7 +305,10 @@ def simulate(
         int | None, typer.Option("--replications", help="Replications (default simulation.replications)")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Root seed (default: scenario seed)")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes; results do not depend on it")] = 1,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", help="Worker processes (default: all cores); results do not depend on it"),
+    ] = None,
     months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
     precision: Annotated[
         float | None,
@@ -319,6 +322,7 @@ def simulate(
 ) -> None:
     """Replay customers day by day (SimPy) on an allocation: KPIs with confidence intervals."""
     from resurssimalli.cli.simulate import simulate_command
+    from resurssimalli.executors import default_jobs
 
     simulate_command(
         load(scenario, set_),
@@ -327,7 +331,7 @@ def simulate(
         allocation=allocation,
         replications=replications,
         seed=seed,
-        jobs=jobs,
+        jobs=default_jobs() if jobs is None else jobs,
         months=months,
         precision=precision,
         event_log=event_log,

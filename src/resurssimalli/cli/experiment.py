@@ -9,7 +9,7 @@ import pandas as pd
 from rich.console import Console
 
 from resurssimalli.cli.progress import progress_bar
-from resurssimalli.experiment.executors import Kind
+from resurssimalli.executors import Kind
 from resurssimalli.report.console import df_table
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario

@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from resurssimalli.cli.progress import progress_bar
 from resurssimalli.pipeline import plan_for
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
@@ -42,16 +43,18 @@ def simulate_command(
         console.print("no --allocation: optimising the scenario first")
     plan = plan_for(scenario, allocation)
     optimised = plan.optimised
-    res = simulate(
-        scenario,
-        plan.allocation,
-        replications=replications,
-        seed=seed,
-        jobs=jobs,
-        months=months,
-        precision=precision,
-        event_log=event_log,
-    )
+    with progress_bar(console, "simulate") as progress:
+        res = simulate(
+            scenario,
+            plan.allocation,
+            replications=replications,
+            seed=seed,
+            jobs=jobs,
+            months=months,
+            precision=precision,
+            event_log=event_log,
+            progress=progress,
+        )
     name = f"{scenario.name}-sim"
     with RunFolder.new(name, out, scenario=scenario, command="simulate", seed=res.seed) as rf:
         if optimised is not None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from resurssimalli.errors import InputError
-from resurssimalli.experiment.executors import Kind
+from resurssimalli.executors import Kind
 from resurssimalli.experiment.sweep import grid, run_grid
 from resurssimalli.optimize import OptimizeResult, optimize, workload
 from resurssimalli.scenario.load import Scenario

@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from resurssimalli.errors import InputError, ResurssimalliError, RunFolderExists
+from resurssimalli.executors import Kind, executor, run_all
 from resurssimalli.experiment.compare import paired_comparison
-from resurssimalli.experiment.executors import Kind, executor, run_all
 from resurssimalli.experiment.store import TaskStore
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.runs import RESULTS_DIR, atomic_write, build_manifest, utc_now

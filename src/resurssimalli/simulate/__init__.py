@@ -10,12 +10,19 @@ Public API::
 
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.mmc import MMCResult, erlang_c_wait, simulate_mmc
-from resurssimalli.simulate.runner import SimulationResult, replication_customers, run_replication, simulate
+from resurssimalli.simulate.runner import (
+    SimulationResult,
+    replication_customers,
+    run_replication,
+    simulate,
+    simulate_many,
+)
 
 __all__ = [
     "Allocation",
     "MMCResult",
     "SimulationResult",
+    "simulate_many",
     "erlang_c_wait",
     "replication_customers",
     "run_replication",

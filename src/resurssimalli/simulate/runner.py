@@ -8,16 +8,19 @@ call it directly. Results never depend on ``jobs``: each replication draws only 
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import logging
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from resurssimalli.errors import InputError
+from resurssimalli.executors import executor
+from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.calendar import SimCalendar
@@ -102,21 +105,28 @@ def _warm_up_text(cal: SimCalendar) -> str:
 
 
 class _Pool:
-    """Runs batches of replications serially or in a process pool (results in replication order)."""
+    """Runs batches of replications on one executor (:mod:`resurssimalli.executors`), in order.
 
-    def __init__(self, jobs: int) -> None:
+    One pool serves every scenario of a call and is started once; results come back in the order
+    asked, whatever finished first, so they never depend on ``jobs``.
+    """
+
+    def __init__(self, ex: cf.Executor, jobs: int) -> None:
+        self.ex = ex
         self.jobs = jobs
-        self.ex = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
 
     def run(self, p: SimParams, reps: list[int], seed: int, event_log: bool) -> list:
-        args = [(p, r, seed, event_log) for r in reps]
-        if self.ex is None:
-            return [_task(a) for a in args]
-        return list(self.ex.map(_task, args, chunksize=max(1, len(args) // (4 * self.jobs))))
+        return self.run_many([(p, r, seed, event_log) for r in reps])
 
-    def close(self) -> None:
-        if self.ex is not None:
-            self.ex.shutdown()
+    def run_many(
+        self, args: list[tuple[SimParams, int, int, bool]], progress: ProgressFn | None = None
+    ) -> list:
+        """``run_params(*a)`` for every argument tuple; results in the order given."""
+        futures = [self.ex.submit(_task, a) for a in args]
+        for done, fut in enumerate(cf.as_completed(futures), start=1):
+            fut.result()  # raise the first failure at once
+            tick(progress, "simulate", done, len(futures))
+        return [f.result() for f in futures]
 
 
 def _precision_met(kpis: pd.DataFrame, precision: float) -> tuple[bool, dict[str, float]]:
@@ -181,6 +191,42 @@ class SimulationResult:
         rf.extra["simulation"] = self.manifest()
 
 
+def _check_options(jobs: int, replications: int | None, precision: float | None, seed: int) -> None:
+    if jobs < 1:
+        raise InputError("--jobs", "jobs", f"a positive number of processes, got {jobs}")
+    if replications is not None and replications < 1:
+        raise InputError("--replications", "replications", f"at least 1, got {replications}")
+    if precision is not None and not 0 < precision < 1:
+        raise InputError(
+            "--precision", "precision", f"a relative half-width between 0 and 1, got {precision}"
+        )
+    if seed < 0:
+        raise InputError("--seed", "seed", f"a non-negative integer, got {seed}")
+
+
+def _result(
+    scenario: Scenario, p: SimParams, results: list, seed: int, jobs: int, allocation: Allocation,
+    precision: float | None = None, widths: dict[str, float] | None = None,
+) -> SimulationResult:
+    """Assemble one scenario's replications (in replication order) into a result."""
+    kpis = pd.concat([r[0] for r in results], ignore_index=True)[COLUMNS]
+    logged = [r[1] for r in results if r[1] is not None]
+    return SimulationResult(
+        scenario=scenario,
+        params=p,
+        kpis=kpis,
+        summary=summarise(kpis),
+        replications=len(results),
+        seed=seed,
+        jobs=jobs,
+        precision=precision,
+        precision_widths=widths or {},
+        run_stats=[r[2] for r in results],
+        events=pd.concat(logged, ignore_index=True) if logged else None,
+        allocation_source=allocation.source,
+    )
+
+
 def simulate(
     scenario: Scenario,
     allocation: Allocation,
@@ -191,6 +237,7 @@ def simulate(
     months: int | None = None,
     precision: float | None = None,
     event_log: bool = False,
+    progress: ProgressFn | None = None,
 ) -> SimulationResult:
     """Run replications of a scenario on an allocation (data: see :class:`Allocation`).
 
@@ -200,53 +247,55 @@ def simulate(
     replication algorithm of Hoad et al. (2010), at most ``simulation.max_replications``;
     otherwise ``replications`` (default ``simulation.replications``) are run.
     """
+    if precision is None:
+        return simulate_many(
+            [scenario], allocation, replications=replications, seed=seed, jobs=jobs, months=months,
+            event_log=event_log, progress=progress,
+        )[scenario.name]
     cfg = scenario.config.simulation
-    if jobs < 1:
-        raise InputError("--jobs", "jobs", f"a positive number of processes, got {jobs}")
-    if replications is not None and replications < 1:
-        raise InputError("--replications", "replications", f"at least 1, got {replications}")
-    if precision is not None and not 0 < precision < 1:
-        raise InputError(
-            "--precision", "precision", f"a relative half-width between 0 and 1, got {precision}"
-        )
+    seed = scenario.seed if seed is None else seed
+    _check_options(jobs, replications, precision, seed)
+    p = build_params(scenario, allocation, months)
+    with executor("processes", jobs) as ex:
+        results = _hoad(_Pool(ex, jobs), p, seed, event_log or cfg.event_log, precision, cfg.max_replications)
+    kp = pd.concat([r[0] for r in results], ignore_index=True)
+    return _result(scenario, p, results, seed, jobs, allocation, precision, _precision_met(kp, precision)[1])
+
+
+def simulate_many(
+    scenarios: Sequence[Scenario],
+    allocation: Allocation,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    months: int | None = None,
+    event_log: bool = False,
+    progress: ProgressFn | None = None,
+) -> dict[str, SimulationResult]:
+    """Every scenario × replication on one pool, started once; results by scenario name.
+
+    The first scenario's seed and replication count apply to all (common random numbers: the
+    same replication of every scenario draws from the same streams).
+    """
     if not isinstance(allocation, Allocation):
         raise InputError("simulate", "allocation", f"an Allocation, got {type(allocation).__name__}")
-    seed = scenario.seed if seed is None else seed
-    if seed < 0:
-        raise InputError("--seed", "seed", f"a non-negative integer, got {seed}")
-    p = build_params(scenario, allocation, months)
-    log_events = event_log or cfg.event_log
-    pool = _Pool(jobs)
-    results: list = []
-    widths: dict[str, float] = {}
-    try:
-        if precision is None:
-            n = replications if replications is not None else cfg.replications
-            results = pool.run(p, list(range(n)), seed, log_events)
-        else:
-            results = _hoad(pool, p, seed, log_events, precision, cfg.max_replications)
-            kp = pd.concat([r[0] for r in results], ignore_index=True)
-            widths = _precision_met(kp, precision)[1]
-    finally:
-        pool.close()
-    kpis = pd.concat([r[0] for r in results], ignore_index=True)[COLUMNS]
-    events = None
-    if log_events:
-        events = pd.concat([r[1] for r in results], ignore_index=True)
-    return SimulationResult(
-        scenario=scenario,
-        params=p,
-        kpis=kpis,
-        summary=summarise(kpis),
-        replications=len(results),
-        seed=seed,
-        jobs=jobs,
-        precision=precision,
-        precision_widths=widths,
-        run_stats=[r[2] for r in results],
-        events=events,
-        allocation_source=allocation.source,
-    )
+    first = scenarios[0]
+    seed = first.seed if seed is None else seed
+    n = replications if replications is not None else first.config.simulation.replications
+    _check_options(jobs, n, None, seed)
+    params = [build_params(s, allocation, months) for s in scenarios]
+    args = [
+        (p, r, seed, event_log or s.config.simulation.event_log)
+        for s, p in zip(scenarios, params, strict=True)
+        for r in range(n)
+    ]
+    with executor("processes", jobs) as ex:
+        results = _Pool(ex, jobs).run_many(args, progress)
+    return {
+        s.name: _result(s, p, results[i * n : (i + 1) * n], seed, jobs, allocation)
+        for i, (s, p) in enumerate(zip(scenarios, params, strict=True))
+    }
 
 
 def _scalars(kpis: pd.DataFrame) -> dict[str, float]:
