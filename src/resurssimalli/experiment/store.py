@@ -67,9 +67,6 @@ class TaskStore:
     def save_error(self, key: str, info: dict[str, Any]) -> None:
         self._atomic(self.tasks / f"{key}.error.json", json.dumps(info, indent=2).encode())
 
-    def errors(self) -> list[dict[str, Any]]:
-        return [json.loads(p.read_text()) for p in sorted(self.tasks.glob("*.error.json"))]
-
     def combine(self, keys: list[str]) -> pd.DataFrame:
         frames = [
             pd.read_parquet(self.tasks / f"{k}.parquet")

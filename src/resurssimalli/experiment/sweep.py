@@ -120,68 +120,51 @@ def _save_allocation(folder: Path, allocation: Allocation) -> None:
             atomic_write(path, lambda p, df=df: write_csv(df, p))
 
 
-def sweep(
-    scenarios: Sequence[Scenario],
-    replications: int,
-    *,
-    allocation: Allocation | None = None,
-    seed: int | None = None,
-    months: int | None = None,
-    kind: Kind = "processes",
-    jobs: int | None = None,
-    scheduler: str | None = None,
-    resume: Path | None = None,
-    out: Path | None = None,
-    task_fn: Callable[[Task], pd.DataFrame] = simulate_task,
-    progress: ProgressFn | None = None,
-    baseline: str | None = None,
-) -> SweepResult:
-    """Run (or resume) a sweep and write ``kpis.parquet``, ``comparison.csv`` and the manifest.
-
-    Without ``allocation`` the first scenario is optimised first (:func:`resurssimalli.pipeline.plan_for`).
-    ``progress`` is called after every finished or failed task (stage ``"sweep"``).
-    """
+def _check_names(scenarios: Sequence[Scenario]) -> None:
     if not scenarios:
         raise InputError("sweep", "SCENARIO", "at least one scenario")
     names = [s.name for s in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise InputError("sweep", "SCENARIO", f"scenarios with distinct names; repeated {dup}")
-    seed = scenarios[0].seed if seed is None else seed
-    plan = _plan(scenarios, replications, seed, months)
-    started = utc_now()
 
-    if resume is not None:
-        folder = Path(resume)
-        if (folder / "manifest.json").exists():
-            raise RunFolderExists(folder)
-        store = TaskStore(folder)
-        store.check_plan(plan)
-        allocation = Allocation.from_frames(
-            *(pd.read_csv(folder / f"{n}.csv") for n in ("allocation", "sites", "access")), source=str(folder)
-        )
-    else:
-        if out is None:
-            stamp = started.strftime("%Y%m%dT%H%M%SZ")
-            out = RESULTS_DIR / f"sweep-{stamp}"
-        folder = Path(out)
-        if folder.exists():
-            raise RunFolderExists(folder)
-        if allocation is None:
-            from resurssimalli.pipeline import plan_for
 
-            allocation = plan_for(scenarios[0]).allocation
-        store = TaskStore(folder)
-        _save_allocation(folder, allocation)
-        store.write_plan(plan)
-    allocation.check(scenarios[0])
+def _resumed_store(folder: Path, plan: dict[str, Any]) -> tuple[Path, TaskStore, Allocation]:
+    """An unfinished sweep folder: its task store and the plan it was started on."""
+    if (folder / "manifest.json").exists():
+        raise RunFolderExists(folder)
+    store = TaskStore(folder)
+    store.check_plan(plan)
+    allocation = Allocation.from_frames(
+        *(pd.read_csv(folder / f"{n}.csv") for n in ("allocation", "sites", "access")), source=str(folder)
+    )
+    return folder, store, allocation
 
-    tasks = grid(scenarios, allocation, replications, seed, months)
-    done = store.done()
-    todo = [t for t in tasks if t.key not in done]
-    log.info("sweep %s: %d tasks, %d already done", folder, len(tasks), len(tasks) - len(todo))
+
+def _new_store(
+    scenarios: Sequence[Scenario], plan: dict[str, Any], allocation: Allocation | None, out: Path | None,
+    started: Any,
+) -> tuple[Path, TaskStore, Allocation]:
+    """A new sweep folder holding the plan under test (optimised now if none was given)."""
+    folder = Path(out) if out is not None else RESULTS_DIR / f"sweep-{started.strftime('%Y%m%dT%H%M%SZ')}"
+    if folder.exists():
+        raise RunFolderExists(folder)
+    if allocation is None:
+        from resurssimalli.pipeline import plan_for
+
+        allocation = plan_for(scenarios[0]).allocation
+    store = TaskStore(folder)
+    _save_allocation(folder, allocation)
+    store.write_plan(plan)
+    return folder, store, allocation
+
+
+def _run_tasks(
+    todo: list[Task], store: TaskStore, task_fn: Callable[[Task], pd.DataFrame],
+    progress: ProgressFn | None, kind: Kind, jobs: int | None, scheduler: str | None,
+) -> list[dict[str, Any]]:
+    """Run the tasks, storing each result as it finishes; the failures, each with its task."""
     failures: list[dict[str, Any]] = []
-
     finished = 0
 
     def advance(message: str = "") -> None:
@@ -207,17 +190,57 @@ def sweep(
             f"seed={task.seed}: {info['error']}"
         )
 
+    tick(progress, "sweep", 0, len(todo))
+    if todo:
+        with executor(kind, jobs, scheduler) as ex:
+            run_all(ex, task_fn, todo, on_result, on_error)
+    return failures
+
+
+def sweep(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    *,
+    allocation: Allocation | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    kind: Kind = "processes",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    resume: Path | None = None,
+    out: Path | None = None,
+    task_fn: Callable[[Task], pd.DataFrame] = simulate_task,
+    progress: ProgressFn | None = None,
+    baseline: str | None = None,
+) -> SweepResult:
+    """Run (or resume) a sweep and write ``kpis.parquet``, ``comparison.csv`` and the manifest.
+
+    Without ``allocation`` the first scenario is optimised first (:func:`resurssimalli.pipeline.plan_for`).
+    ``progress`` is called after every finished or failed task (stage ``"sweep"``).
+    """
+    _check_names(scenarios)
+    seed = scenarios[0].seed if seed is None else seed
+    plan = _plan(scenarios, replications, seed, months)
+    started = utc_now()
+    if resume is not None:
+        folder, store, allocation = _resumed_store(Path(resume), plan)
+    else:
+        folder, store, allocation = _new_store(scenarios, plan, allocation, out, started)
+    allocation.check(scenarios[0])
+
+    tasks = grid(scenarios, allocation, replications, seed, months)
+    done = store.done()
+    todo = [t for t in tasks if t.key not in done]
+    log.info("sweep %s: %d tasks, %d already done", folder, len(tasks), len(tasks) - len(todo))
     try:
-        tick(progress, "sweep", 0, len(todo))
-        if todo:
-            with executor(kind, jobs, scheduler) as ex:
-                run_all(ex, task_fn, todo, on_result, on_error)
+        failures = _run_tasks(todo, store, task_fn, progress, kind, jobs, scheduler)
     except KeyboardInterrupt:
         raise SweepInterrupted(folder, len(store.done()), len(tasks)) from None
 
     kpis = store.combine([t.key for t in tasks])
     if failures:
         raise SweepIncomplete(folder, failures, len(tasks))
+    names = [s.name for s in scenarios]
     base = baseline or ("baseline" if "baseline" in names else names[0])
     comparison = paired_comparison(kpis, base) if len(scenarios) > 1 else pd.DataFrame()
     _finish(folder, kpis, comparison, scenarios, plan, started, kind, jobs, scheduler, len(tasks) - len(todo))

@@ -67,9 +67,6 @@ class RunResults:
         df = self.tables.get(name)
         return None if df is None else df.copy()
 
-    def has(self, *names: str) -> bool:
-        return all(n in self.tables for n in names)
-
 
 def read_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read one result table and check its contract."""

@@ -30,7 +30,6 @@ CustomerLine = Literal["job_brokering", "competence_development", "multi_sector"
 SERVICE_LINES: tuple[str, ...] = get_args(ServiceLine)
 # Service lines with individual job-seeker customers (each has a personal coach, OMA-valmentaja).
 CUSTOMER_LINES: tuple[str, ...] = get_args(CustomerLine)
-SUM_TOL = 1e-6
 
 
 class Frozen(BaseModel):

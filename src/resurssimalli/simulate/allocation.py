@@ -72,9 +72,6 @@ class Allocation:
                 raise InputError(path, "<file>", f"a readable CSV table ({type(e).__name__}: {e})") from None
         return cls.from_frames(*frames, source=str(run_dir))
 
-    def customer_htv(self) -> float:
-        return float(self.allocation["htv"].sum())
-
     def check(self, scenario: Scenario) -> None:
         """Names known to the region, non-negative HTV, access shares summing to 1 per demand point."""
         region = scenario.region

@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -152,7 +152,6 @@ class SimulationResult:
     run_stats: list[dict]
     events: pd.DataFrame | None = None
     allocation_source: str = ""
-    info: dict[str, Any] = field(default_factory=dict)
 
     def manifest(self) -> dict[str, Any]:
         cal = self.params.calendar
@@ -176,7 +175,6 @@ class SimulationResult:
             "event_log": self.events is not None,
             "seconds_per_replication_median": sorted(secs)[len(secs) // 2] if secs else None,
             "simulated_events": events,
-            **self.info,
         }
 
     def write(self, rf: Any) -> None:
