@@ -170,8 +170,32 @@ def horizon_days(start: dt.date, months: int) -> tuple[np.ndarray, np.ndarray]:
     return kpi, cal
 
 
-def _switch_share(line: str, age_days: np.ndarray, start_age_days: np.ndarray | float, svc) -> np.ndarray:
-    """Share of a line's customers of spell age ``age_days`` now with a multi-sector coach."""
+def next_step_days(age_days: float, first_phase_days: float, first_days: float, later_days: float) -> int:
+    """Whole days from a conversation due at spell age ``age_days`` to the next one: the first
+    phase's interval while the next one still falls in the first phase, else the line's later
+    interval (the meeting cadence; the simulation books with it)."""
+    return int(round(first_days if age_days + first_days <= first_phase_days else later_days))
+
+
+def conversation_schedule(svc, line: str, n_days: int) -> list[tuple[int, str]]:
+    """(spell age in days, line of the coach) of every conversation of a customer interviewed at
+    registration, within ``n_days``; the coach changes at the first conversation past the switch."""
+    fp = svc.first_phase_months * DAYS_PER_MONTH
+    first = svc.first_phase_interval_weeks * 7.0
+    switch = svc.multi_sector_after_months * DAYS_PER_MONTH
+    age, now, out = 0, line, []
+    while True:
+        if now in SWITCHING_LINES and age >= switch:
+            now = SWITCH_TO
+        age += next_step_days(age, fp, first, svc.later_interval_months[now] * DAYS_PER_MONTH)
+        if age >= n_days:
+            return out
+        out.append((age, now))
+
+
+def _switch_share(line: str, age_days: np.ndarray, start_age_days: np.ndarray, svc) -> np.ndarray:
+    """Share of starting-stock customers (random meeting phase) of spell age ``age_days`` that
+    have a multi-sector coach: the switch falls uniformly in one later interval after the threshold."""
     if line not in SWITCHING_LINES:
         return np.zeros_like(age_days)
     interval = svc.later_interval_months[line] * DAYS_PER_MONTH
@@ -179,42 +203,56 @@ def _switch_share(line: str, age_days: np.ndarray, start_age_days: np.ndarray | 
     return np.clip((age_days - begin) / interval, 0.0, 1.0)
 
 
-def _profiles(age: np.ndarray, start_age: np.ndarray | float, line: str, r, svc) -> np.ndarray:
-    """[3, ...] per customer registered or observed at ``start_age``: alive, in the first
-    phase, switched to multi-sector — at spell age ``age`` (days), relative to being alive at start."""
-    months = age / DAYS_PER_MONTH
-    start_m = np.asarray(start_age) / DAYS_PER_MONTH
-    alive = np.exp(-(cum_hazard(months, r) - cum_hazard(start_m, r)))
-    first = alive * (age < svc.first_phase_months * DAYS_PER_MONTH)
-    return np.stack([alive, first, alive * _switch_share(line, age, start_age, svc)])
-
-
 def _stock_profile(scenario: Scenario, line: str, long_term: bool, n_days: int) -> np.ndarray:
-    """[3, day] alive / first phase / switched per starting-stock customer (elapsed ∝ survival)."""
-    sim = scenario.config.simulation
+    """[4, day] per starting-stock customer: alive, switched, conversations a day by the own
+    line's coach and by a multi-sector coach (elapsed spell ∝ survival; meetings at a random
+    phase of their interval, so at the rate 1 / interval)."""
+    svc = scenario.config.service
     r = line_rates(scenario, line)
-    lo, hi = (12.0, float(sim.max_elapsed_months)) if long_term else (0.0, 12.0)
+    lo, hi = (12.0, float(scenario.config.simulation.max_elapsed_months)) if long_term else (0.0, 12.0)
     a0 = np.arange(lo + ELAPSED_STEP_MONTHS / 2, hi, ELAPSED_STEP_MONTHS)
     weight = np.exp(-cum_hazard(a0, r))
     weight /= weight.sum()
-    t = np.arange(n_days) + 0.5
     start = (a0 * DAYS_PER_MONTH)[:, None]
-    prof = _profiles(start + t[None, :], start, line, r, scenario.config.service)
-    return np.einsum("g,kgt->kt", weight, prof)
+    age = start + (np.arange(n_days) + 0.5)[None, :]
+    alive = np.exp(-(cum_hazard(age / DAYS_PER_MONTH, r) - cum_hazard(start / DAYS_PER_MONTH, r)))
+    first = alive * (age < svc.first_phase_months * DAYS_PER_MONTH)
+    switched = alive * _switch_share(line, age, start, svc)
+    conv_own = first / (svc.first_phase_interval_weeks * 7.0) + (alive - first - switched) / (
+        svc.later_interval_months[line] * DAYS_PER_MONTH
+    )
+    conv_multi = switched / (svc.later_interval_months[SWITCH_TO] * DAYS_PER_MONTH)
+    return np.einsum("g,kgt->kt", weight, np.stack([alive, switched, conv_own, conv_multi]))
+
+
+def _new_profile(scenario: Scenario, line: str, n_days: int) -> np.ndarray:
+    """[4, day of spell] per new registration: alive, switched, conversations by the own line's
+    coach and by a multi-sector coach, on the days :func:`conversation_schedule` sets."""
+    r = line_rates(scenario, line)
+    alive = np.exp(-cum_hazard((np.arange(n_days) + 0.5) / DAYS_PER_MONTH, r))
+    out = np.zeros((4, n_days))
+    out[0] = alive
+    svc = scenario.config.service
+    schedule = conversation_schedule(svc, line, n_days)
+    for age, coach in schedule:
+        out[2 if coach == line else 3, age] = alive[age]
+    if line in SWITCHING_LINES:  # the coach changes after the first conversation past the threshold
+        threshold = svc.multi_sector_after_months * DAYS_PER_MONTH
+        at = next((age for age, _ in schedule if age >= threshold), None)
+        if at is not None:
+            out[1, at + 1 :] = alive[at + 1 :]
+    return out
 
 
 def _cohort(rate: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """[3, day] expected alive / first phase / switched of customers registering at ``rate`` a day."""
+    """[4, day] expected states and conversations of customers registering at ``rate`` a day."""
     n = len(rate)
-    return np.stack([np.convolve(rate, kernel[k])[:n] for k in range(3)])
+    return np.stack([np.convolve(rate, kernel[k])[:n] for k in range(len(kernel))])
 
 
 def _work(states: np.ndarray, reg: np.ndarray, line: str, svc) -> dict[str, np.ndarray]:
     """[4, day] stock, registrations, conversations and staff hours by the line doing the work."""
-    alive, first, switched = states
-    later = alive - first - switched
-    fp_days = svc.first_phase_interval_weeks * 7.0
-    conv = first / fp_days + later / (svc.later_interval_months[line] * DAYS_PER_MONTH)
+    alive, switched, conv, conv_m = states
     hours = (
         reg * svc.initial_interview_minutes / 60.0
         + conv * svc.meeting_minutes[line] / 60.0
@@ -222,7 +260,6 @@ def _work(states: np.ndarray, reg: np.ndarray, line: str, svc) -> dict[str, np.n
     )
     out = {line: np.stack([alive - switched, reg, conv, hours])}
     if line in SWITCHING_LINES:
-        conv_m = switched / (svc.later_interval_months[SWITCH_TO] * DAYS_PER_MONTH)
         hours_m = conv_m * svc.meeting_minutes[SWITCH_TO] / 60.0 + switched * (
             svc.coach_hours_per_customer_year[SWITCH_TO] / DAYS_PER_YEAR
         )
@@ -251,10 +288,8 @@ def _closure_rates(scenario: Scenario, n_days: int) -> list[tuple[object, str, n
 
 def _groups(scenario: Scenario, n_days: int, cal_month: np.ndarray):
     """(municipality, origin line, source, demand point, states[3, day], registrations[day])."""
-    svc = scenario.config.service
     season = np.array(scenario.config.demand.inflow_seasonality)[cal_month - 1]
-    age = np.arange(n_days) + 0.5
-    kernels = {ln: _profiles(age, 0.0, ln, line_rates(scenario, ln), svc) for ln in CUSTOMER_LINES}
+    kernels = {ln: _new_profile(scenario, ln, n_days) for ln in CUSTOMER_LINES}
     stock_prof = {
         (ln, lt): _stock_profile(scenario, ln, lt, n_days) for ln in CUSTOMER_LINES for lt in (False, True)
     }
@@ -322,6 +357,7 @@ __all__ = [
     "WEEKS_PER_YEAR",
     "add_months",
     "closure_registrations",
+    "conversation_schedule",
     "cum_hazard",
     "employer_hours_per_year",
     "employer_requests_per_day",
@@ -330,5 +366,6 @@ __all__ = [
     "inv_cum_hazard",
     "line_rates",
     "long_term_by_line",
+    "next_step_days",
     "project",
 ]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from resurssimalli.scenario.demand import DAYS_PER_MONTH, SWITCHING_LINES
+from resurssimalli.scenario.demand import DAYS_PER_MONTH, SWITCHING_LINES, next_step_days
 from resurssimalli.simulate.attributes import LONG_TERM_MONTHS, STOCK_GROUPS
 from resurssimalli.simulate.draws import (
     Cohort,
@@ -205,10 +205,14 @@ class Office:
             c.line = MULTI
             self._assign(c)
             self.log(day + SERVICE_TIME, c.id, "coach_change", f"multi_sector coach {c.coach}")
-        step = p.first_phase_interval_days
-        if day + step - c.reg > p.first_phase_days:
-            step = p.later_interval_days[c.line]
-        self._book(c, day + int(round(step)))
+        # the cadence is a schedule: the next conversation is due one interval after this one was
+        # due (the interview starts it); a meeting so late that the next is already past restarts it
+        base = c.due if c.due >= 0 else day
+        step = next_step_days(
+            base - c.reg, p.first_phase_days, p.first_phase_interval_days, p.later_interval_days[c.line]
+        )
+        due = base + step if base + step > day else day + step
+        self._book(c, due)
 
     # -- the working day ----------------------------------------------------------------------------
     def serve_day(self, d: int) -> None:
