@@ -91,6 +91,10 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, replace: bool = F
     return path
 
 
+# Scenario keys whose file paths are relative to the file that set them (see scenario.load.region_for).
+REGION_KEYS = ("region.travel_times", "region.inputs_workbook", "demand.demand_point_shares")
+
+
 def build_manifest(
     scenario: Any, command: str, seed: int | None, started: dt.datetime, folder: Path, extra: dict[str, Any]
 ) -> dict[str, Any]:
@@ -115,6 +119,7 @@ def build_manifest(
                 {"source": o.source, "key": o.key, "old": o.old, "new": o.new} for o in s.overrides
             ],
             "resolved": s.config.model_dump(mode="json"),
+            "sources": {k: v for k, v in s.provenance.items() if k in REGION_KEYS},
         }
     m.update(extra)
     return m

@@ -17,12 +17,11 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from resurssimalli.data.region import load_region
 from resurssimalli.errors import InputError, ResurssimalliError
 from resurssimalli.experiment.compare import COMPARISON_COLUMNS
 from resurssimalli.report.assumptions import flatten
 from resurssimalli.safety import restore
-from resurssimalli.scenario.load import Scenario, load_scenario
+from resurssimalli.scenario.load import Scenario, load_scenario, region_for
 from resurssimalli.scenario.schema import ScenarioConfig
 
 # file name -> required columns (the run-folder contract of the optimiser, simulation and sweeps)
@@ -128,25 +127,13 @@ def scenario_of_run(manifest: Mapping[str, Any], manifest_path: Path) -> tuple[S
             manifest_path, "scenario.resolved", f"a valid scenario ({exc.error_count()} errors)"
         ) from None
     chain = [str(c) for c in sc.get("extends_chain", [])] or [str(file)]
-    base = Path(chain[-1]).parent
-
-    def rel(name: str | None) -> Path | None:
-        return (base / name).resolve() if name else None
-
-    kwargs: dict[str, Any] = {}
-    if getattr(cfg.region, "inputs_workbook", None):
-        kwargs["inputs_workbook"] = rel(cfg.region.inputs_workbook)
-    region = load_region(
-        travel_times=rel(cfg.region.travel_times),
-        demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
-        shares_source=str(manifest_path),
-        **kwargs,
-    )
     set_by = {str(o["key"]): str(o["source"]) for o in sc.get("overrides", [])}
     prov = {}
     for leaf in flatten(sc["resolved"]):
         src = next((set_by[k] for k in set_by if leaf == k or leaf.startswith(k + ".")), chain[0])
         prov[leaf] = src
+    sources = {**prov, **{str(k): str(v) for k, v in (sc.get("sources") or {}).items()}}
+    region = region_for(cfg, lambda key: sources.get(key, chain[-1]))
     scenario = Scenario(
         name=cfg.name,
         path=file,

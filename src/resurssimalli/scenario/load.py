@@ -18,7 +18,7 @@ import copy
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -330,6 +330,26 @@ def scenario_hash(cfg: ScenarioConfig, region: Region) -> str:
     return h.hexdigest()
 
 
+def region_for(cfg: ScenarioConfig, source_of: Callable[[str], str], data_dir: Path | None = None) -> Region:
+    """The region a scenario describes; its file paths are relative to the file that set them.
+
+    ``source_of(key)`` names the scenario file that set ``key`` (the provenance), so a
+    ``region.travel_times`` given in ``baseline.yaml`` resolves beside ``baseline.yaml`` even when
+    a scenario in another folder extends it. Used for loading and for rebuilding a run's scenario.
+    """
+
+    def beside(key: str, name: str | None) -> Path | None:
+        return (Path(source_of(key)).parent / name).resolve() if name else None
+
+    return load_region(
+        data_dir,
+        travel_times=beside("region.travel_times", cfg.region.travel_times),
+        inputs_workbook=beside("region.inputs_workbook", cfg.region.inputs_workbook),
+        demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
+        shares_source=source_of("demand.demand_point_shares"),
+    )
+
+
 def load_scenario(
     path: str | Path, overrides: Mapping | None = None, *, data_dir: Path | None = None
 ) -> Scenario:
@@ -340,23 +360,7 @@ def load_scenario(
         cfg = ScenarioConfig.model_validate(raw)
     except ValidationError as exc:
         raise _validation_errors(exc, prov, str(path)) from None
-    travel = None
-    if cfg.region.travel_times:
-        travel = (
-            Path(prov.source_of("region.travel_times", str(path))).parent / cfg.region.travel_times
-        ).resolve()
-    workbook = None
-    if cfg.region.inputs_workbook:
-        workbook = (
-            Path(prov.source_of("region.inputs_workbook", str(path))).parent / cfg.region.inputs_workbook
-        ).resolve()
-    region = load_region(
-        data_dir,
-        travel_times=travel,
-        inputs_workbook=workbook,
-        demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
-        shares_source=prov.source_of("demand.demand_point_shares", str(path)),
-    )
+    region = region_for(cfg, lambda key: prov.source_of(key, str(path)), data_dir)
     _cross_check(cfg, region, prov, str(path))
     return Scenario(
         name=cfg.name,
