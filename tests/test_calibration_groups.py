@@ -64,7 +64,7 @@ def test_drawn_stock_matches_the_plans_groups(params, baseline):
 
 def test_stock_kpi_by_the_plans_groups(baseline):
     k = run_replication(baseline, proportional_allocation(baseline), 0, 3)
-    st = k[k["kpi"] == "stock"].set_index(["month", "group"])["value"]
+    st = k[k["kpi"] == "stock"].set_index(["month_index", "group"])["value"]
     munis = sorted(baseline.region.municipalities)
     for month in (0, 11):
         for g in STOCK_GROUPS:

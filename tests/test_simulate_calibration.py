@@ -53,14 +53,15 @@ def test_share_past_3_months_matches_the_plan(baseline_sim):
 
 def test_stock_after_twelve_months_near_the_plan(baseline_sim):
     k = baseline_sim.kpis
-    last = k[(k["kpi"] == "stock") & (k["group"] == "all") & (k["month"] == 11)]["value"]
+    last = k[(k["kpi"] == "stock") & (k["group"] == "all") & (k["month_index"] == 11)]["value"]
     mean, low, high, _ = t_interval(last.to_numpy())
     assert low >= 0.9 * 1808 and high <= 1.1 * 1808, (mean, low, high)
 
 
 def test_summary_has_confidence_intervals(baseline_sim):
     s = baseline_sim.summary
-    assert list(s.columns) == ["scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"]
+    assert list(s.columns) == ["scenario", "kpi", "group", "period", "month", "mean", "ci_low", "ci_high", "n"]
+    assert set(s["period"]) == {"horizon"}
     row = s[(s["kpi"] == "staff_utilisation") & (s["group"] == "all")].iloc[0]
     assert row["ci_low"] < row["mean"] < row["ci_high"] and row["n"] == 10
     assert 0 < row["mean"] < 1

@@ -35,10 +35,14 @@ def test_simulate_command_writes_the_run_folder(tmp_path, scenario_dir, alloc_di
     )
     assert res.exit_code == 0, res.output
     kpis = pd.read_parquet(out / "kpis.parquet")
-    assert list(kpis.columns) == ["scenario", "replication", "month", "kpi", "group", "value"]
-    assert sorted(kpis["replication"].unique()) == [0, 1, 2] and kpis["month"].max() == 2
+    assert list(kpis.columns) == ["scenario", "replication", "month", "month_index", "kpi", "group", "value"]
+    assert sorted(kpis["replication"].unique()) == [0, 1, 2] and kpis["month_index"].max() == 2
+    assert kpis["month"].max() == "2023-10"
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == ["scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"]
+    cols = ["scenario", "kpi", "group", "period", "month", "mean", "ci_low", "ci_high", "n"]
+    assert list(summary.columns) == cols
+    on_time = summary[(summary["kpi"] == "initial_interview_on_time_share") & (summary["group"] == "all")]
+    assert list(on_time["period"]) == ["horizon", "2023-08", "2023-09", "2023-10", "worst"]
     assert not list(out.glob("*.png"))  # figures are the report's, drawn once with the memo
     man = json.loads((out / "manifest.json").read_text())
     sim = man["simulation"]

@@ -26,7 +26,7 @@ def _load(scenario_dir, name: str = "baseline.yaml", *sets: str):
 
 
 def _series(df: pd.DataFrame, kpi: str, group: str = "all") -> pd.Series:
-    return df[(df["kpi"] == kpi) & (df["group"] == group)].set_index("month")["value"].sort_index()
+    return df[(df["kpi"] == kpi) & (df["group"] == group)].set_index("month_index")["value"].sort_index()
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +41,12 @@ def base_run(baseline, base_alloc):
 
 def test_replication_table_shape(base_run, baseline):
     assert list(base_run.columns) == COLUMNS
-    assert set(base_run["month"]) == set(range(baseline.config.horizon.months))
+    assert set(base_run["month_index"]) == set(range(baseline.config.horizon.months))
+    assert sorted(set(base_run["month"]))[:2] == ["2023-08", "2023-09"]  # calendar months, YYYY-MM
     assert set(base_run["kpi"]) >= set(KPI_NAMES)
-    stock = base_run[(base_run["kpi"] == "stock") & (base_run["month"] == 0)].set_index("group")["value"]
+    stock = base_run[(base_run["kpi"] == "stock") & (base_run["month_index"] == 0)].set_index("group")[
+        "value"
+    ]
     munis = list(baseline.region.municipalities)
     assert stock[munis].sum() == stock["all"]  # municipalities add up to the total
 
@@ -111,10 +114,10 @@ def test_closure_raises_only_its_own_area_at_first(scenario_dir, baseline, base_
     for area in ("Sastamala-Punkalaidun", "Ikaalinen", "Parkano-Kihnio"):
         assert at(shock, "staff_utilisation", f"area:{area}") == at(base, "staff_utilisation", f"area:{area}")
     # before the closure nothing differs anywhere
-    before = base["month"] < month
+    before = base["month_index"] < month
     pd.testing.assert_frame_equal(
         base[before].reset_index(drop=True),
-        shock[shock["month"] < month].assign(scenario="baseline").reset_index(drop=True),
+        shock[shock["month_index"] < month].assign(scenario="baseline").reset_index(drop=True),
     )
 
 
@@ -165,5 +168,6 @@ def test_warm_up_shifts_the_start(scenario_dir, base_alloc):
     s = _load(scenario_dir, "baseline.yaml", "simulation.warm_up_days=61")
     res = simulate(s, base_alloc, replications=2, seed=SEED, months=2)
     assert res.params.calendar.sim_start == dt.date(2023, 6, 1)
-    assert set(res.kpis["month"]) == {0, 1}
+    assert set(res.kpis["month_index"]) == {0, 1}
+    assert set(res.kpis["month"]) == {"2023-08", "2023-09"}
     assert "61 days" in res.manifest()["warm_up"]

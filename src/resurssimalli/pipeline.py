@@ -20,7 +20,7 @@ from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario, load_scenario
 from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
-from resurssimalli.simulate.stats import summarise
+from resurssimalli.simulate.stats import summarise_periods
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _write_run(
     kpis: pd.DataFrame, compare: Sequence[Scenario],
 ) -> tuple[Path, pd.DataFrame]:
     """Write the run folder; every file once. Returns the folder and the KPI summary."""
-    summary = summarise(kpis) if compare else sim.summary
+    summary = summarise_periods(kpis)
     with RunFolder.new(scenario.name, out, scenario=scenario, command="run") as rf:
         plan.write(rf)
         rf.write_parquet("kpis.parquet", kpis)

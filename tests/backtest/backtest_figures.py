@@ -56,7 +56,7 @@ def _costs(plan) -> pd.DataFrame:
 def _kpi_summary(scenario, plan) -> pd.DataFrame:
     sim = simulate(scenario, Allocation.from_result(plan), replications=REPLICATIONS, months=MONTHS)
     s = sim.summary
-    keep = [c for c in s.columns if c not in ("n",)]
+    keep = [c for c in s.columns if c not in ("n", "month")]  # month: empty on horizon rows
     return s[keep].sort_values([c for c in ("scenario", "kpi", "group", "period") if c in s.columns]).reset_index(
         drop=True
     )

@@ -117,9 +117,9 @@ def stress_command(
         rf.write_csv("stress_iterations.csv", res.iterations)
         rf.write_parquet("kpis.parquet", res.kpis)
         from resurssimalli.experiment.compare import paired_comparison
-        from resurssimalli.simulate.stats import summarise
+        from resurssimalli.simulate.stats import summarise_periods
 
-        rf.write_csv("summary.csv", summarise(res.kpis))
+        rf.write_csv("summary.csv", summarise_periods(res.kpis))
         if len(scenarios) > 1:
             rf.write_csv("comparison.csv", paired_comparison(res.kpis, scenarios[0].name))
         rf.write_csv("stress_failing.csv", res.failing)

@@ -117,6 +117,28 @@ def kpi_ci(t: Texts, kpi: str, low: float, high: float) -> str:
     return t.ci(low, high, 1)
 
 
+def verdict_text(t: Texts, r: Any) -> str:
+    """``fails in July 2024: 59.3%, CI [56.9%, 61.8%]``: the verdict, the months it names and the
+    worst month's value (``r``: a row of :func:`resurssimalli.report.tables.stress`)."""
+    word = t(f"verdict_{r.verdict}")
+    if r.judge == "horizon":
+        return word
+    worst = str(r.period).removeprefix("worst ")
+    value = t(
+        "verdict_worst",
+        month=t.month(worst),
+        value=kpi_value(t, r.kpi, r.mean),
+        ci=kpi_ci(t, r.kpi, r.ci_low, r.ci_high),
+    )
+    months = str((r.failing_months if r.verdict == "fails" else r.at_risk_months) or "").split()
+    if months == [worst]:
+        return t("verdict_in_months", verdict=word, months=value)
+    if not months:
+        return f"{word} {t('verdict_every_month')}; {t('verdict_worst_label')} {value}"
+    names = ", ".join(t.month(m) for m in months)
+    return f"{t('verdict_in_months', verdict=word, months=names)}; {t('verdict_worst_label')} {value}"
+
+
 def _target(t: Texts, op: str, kpi: str, value: float) -> str:
     return f"{'≥' if op == '>=' else '≤'} {kpi_value(t, kpi, value)}"
 
@@ -318,10 +340,10 @@ def _stress(res: RunResults, t: Texts, figs: Mapping[str, str]) -> Section:
                 t.name("kpi", r.kpi),
                 _group(t, res, r.group),
                 _target(t, r.op, r.kpi, r.target),
-                kpi_value(t, r.kpi, r.mean),
-                kpi_ci(t, r.kpi, r.ci_low, r.ci_high),
+                kpi_value(t, r.kpi, r.horizon_mean),
+                kpi_ci(t, r.kpi, r.horizon_ci_low, r.horizon_ci_high),
                 t.num(r.n, 0),
-                t(f"verdict_{r.verdict}"),
+                verdict_text(t, r),
             ]
             for r in st.itertuples()
         ]

@@ -16,6 +16,7 @@ import pandas as pd
 from resurssimalli.report.results import RunResults
 from resurssimalli.scenario.customers import INDICATORS, central_cost_key, customer_mix
 from resurssimalli.scenario.schema import SERVICE_LINES
+from resurssimalli.simulate.verdicts import judge_targets, verdict  # noqa: F401  (verdict: re-exported)
 
 KIND_ORDER = {"office": 0, "service_point": 1, "popup": 2}
 TOTAL = "total"
@@ -181,54 +182,17 @@ def access_summary(res: RunResults) -> AccessSummary | None:
     )
 
 
-def verdict(op: str, target: float, low: float, high: float, mean: float) -> str:
-    """``meets`` when the whole CI satisfies the target, ``fails`` when none of it does, else ``at_risk``.
-
-    Without a CI (one replication) the mean decides between meets and fails.
-    """
-    if math.isnan(low) or math.isnan(high):
-        low = high = mean
-    ok = (lambda x: x >= target) if op == ">=" else (lambda x: x <= target)
-    if ok(low) and ok(high):
-        return "meets"
-    if not ok(low) and not ok(high):
-        return "fails"
-    return "at_risk"
-
-
 def stress(res: RunResults) -> pd.DataFrame | None:
-    """Each scenario's KPI against each target: scenario, kpi, group, op, target, mean, CI, n, verdict."""
+    """Each scenario's KPI against each target, judged by month (:mod:`resurssimalli.simulate.verdicts`):
+    scenario, kpi, group, op, target, judge, verdict, the judged period's mean and CI, n, the failing
+    months and the horizon mean."""
     summary = res.table("summary.csv")
     if summary is None:
         return None
-    rows = []
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    for t in res.scenario.config.targets:
-        for sc in scenarios:
-            hit = summary[
-                (summary["scenario"] == sc) & (summary["kpi"] == t.kpi) & (summary["group"] == t.group)
-            ]
-            if hit.empty:
-                continue
-            r = hit.iloc[0]
-            rows.append(
-                {
-                    "scenario": sc,
-                    "kpi": t.kpi,
-                    "group": t.group,
-                    "op": t.op,
-                    "target": float(t.value),
-                    "mean": float(r["mean"]),
-                    "ci_low": float(r["ci_low"]),
-                    "ci_high": float(r["ci_high"]),
-                    "n": int(r["n"]),
-                    "verdict": verdict(
-                        t.op, t.value, float(r["ci_low"]), float(r["ci_high"]), float(r["mean"])
-                    ),
-                }
-            )
-    cols = ["scenario", "kpi", "group", "op", "target", "mean", "ci_low", "ci_high", "n", "verdict"]
-    return pd.DataFrame(rows, columns=cols)
+    if "month" in summary.columns:
+        summary["month"] = [m if isinstance(m, str) else "" for m in summary["month"]]
+    return judge_targets(summary, {sc: res.scenario.config.targets for sc in scenarios})
 
 
 def comparison_all(res: RunResults) -> pd.DataFrame | None:

@@ -76,6 +76,14 @@ class Texts:
         n = self.num(100.0 * share, decimals)
         return f"{n}{NBSP}%" if self.lang == "fi" else f"{n}%"
 
+    def month(self, label: str) -> str:
+        """``2024-07`` as a calendar month in words (``July 2024``, ``heinäkuu 2024``)."""
+        try:
+            year, month = (int(x) for x in str(label).split("-")[:2])
+        except ValueError:
+            return str(label)
+        return f"{self('month_names')[month - 1]} {year}"
+
     def ci(self, low: float | None, high: float | None, decimals: int) -> str:
         """A confidence interval, ``[a, b]`` (en) or ``[a; b]`` (fi)."""
         sep = "; " if self.lang == "fi" else ", "

@@ -267,6 +267,7 @@ class Simulation(Frozen):
 
 
 Comparator = Literal[">=", "<="]
+Judge = Literal["every_month", "worst_month", "horizon"]
 
 
 KPI_NAMES = (
@@ -283,10 +284,16 @@ KPI_NAMES = (
 
 
 class Target(Frozen):
+    """A KPI promise. ``judge`` says over what it must hold: ``every_month`` (each calendar month
+    of the horizon, on its own CI), ``worst_month`` (each replication's worst month) or
+    ``horizon`` (the mean over the months); unset: every month for shares and backlogs, else the
+    horizon (:func:`resurssimalli.simulate.verdicts.judge_of`)."""
+
     kpi: Literal[KPI_NAMES]  # type: ignore[valid-type]
     op: Comparator
     value: float
     group: str = "all"
+    judge: Judge | None = None
 
 
 class ScenarioConfig(Frozen):

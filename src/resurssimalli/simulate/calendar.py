@@ -42,6 +42,14 @@ class SimCalendar:
     def warm_up_days(self) -> int:
         return (self.horizon_start - self.sim_start).days
 
+    def month_label(self, k: int) -> str:
+        """``YYYY-MM`` of KPI month ``k`` (the calendar month in which it starts)."""
+        return add_months(self.horizon_start, k).strftime("%Y-%m")
+
+    @property
+    def month_labels(self) -> tuple[str, ...]:
+        return tuple(self.month_label(k) for k in range(self.months))
+
     def date(self, day: int) -> dt.date:
         return self.sim_start + dt.timedelta(days=int(day))
 

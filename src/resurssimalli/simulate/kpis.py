@@ -1,4 +1,6 @@
-"""KPIs per replication and month, as a long table ``scenario, replication, month, kpi, group, value``.
+"""KPIs per replication and month, as a long table
+``scenario, replication, month, month_index, kpi, group, value`` (``month`` is the calendar month
+``YYYY-MM``; ``month_index`` counts from 0 at the horizon start).
 
 * ``initial_interview_on_time_share`` — of the new customers whose interview deadline falls in
   the month (and who were still registered on that day), the share interviewed by the deadline;
@@ -30,7 +32,7 @@ from resurssimalli.simulate.attributes import AGE_GROUPS, STOCK_GROUPS
 from resurssimalli.simulate.model import ReplicationOutput
 from resurssimalli.simulate.params import EMPLOYER_LINE, LINES, SimParams
 
-COLUMNS = ["scenario", "replication", "month", "kpi", "group", "value"]
+COLUMNS = ["scenario", "replication", "month", "month_index", "kpi", "group", "value"]
 
 
 def customer_table(p: SimParams, out: ReplicationOutput) -> pd.DataFrame:
@@ -150,7 +152,8 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
             if sel.any():
                 util[f"area:{area}"] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
         _rows(rows, k, "staff_utilisation", util)
-    df = pd.DataFrame(rows, columns=["month", "kpi", "group", "value"])
+    df = pd.DataFrame(rows, columns=["month_index", "kpi", "group", "value"])
+    df.insert(0, "month", np.array(cal.month_labels, dtype=object)[df["month_index"].to_numpy()])
     df.insert(0, "replication", replication)
     df.insert(0, "scenario", p.scenario)
     return df[COLUMNS]

@@ -27,7 +27,7 @@ from resurssimalli.simulate.calendar import SimCalendar
 from resurssimalli.simulate.kpis import COLUMNS, customer_table, kpi_frame
 from resurssimalli.simulate.model import simulate_replication
 from resurssimalli.simulate.params import SimParams, build_params
-from resurssimalli.simulate.stats import relative_half_width, summarise
+from resurssimalli.simulate.stats import relative_half_width, summarise, summarise_periods
 
 log = logging.getLogger(__name__)
 # KPIs (group "all") whose relative CI half-width --precision controls.
@@ -183,7 +183,7 @@ class SimulationResult:
         Figures belong to the report (:mod:`resurssimalli.report.figures`), drawn once with the memo.
         """
         rf.write_parquet("kpis.parquet", self.kpis)
-        rf.write_csv("summary.csv", self.summary)
+        rf.write_csv("summary.csv", summarise_periods(self.kpis))
         if self.events is not None:
             rf.write_parquet("events.parquet", self.events)
         rf.extra["simulation"] = self.manifest()

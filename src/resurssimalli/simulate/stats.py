@@ -38,17 +38,78 @@ def relative_half_width(values: np.ndarray | list[float], confidence: float = CO
     return half / abs(mean) if mean != 0 else math.inf
 
 
+SUMMARY_COLUMNS = ["scenario", "kpi", "group", "period", "month", "mean", "ci_low", "ci_high", "n"]
+KEYS = ["scenario", "kpi", "group"]
+# KPIs for which a higher value is better; for every other KPI a lower value is better.
+HIGHER_IS_BETTER = frozenset({"initial_interview_on_time_share", "conversations_on_time_share"})
+
+
+def _ci_table(values: pd.DataFrame, keys: list[str], confidence: float) -> pd.DataFrame:
+    """Vectorised :func:`t_interval` of ``value`` over the rows of each ``keys`` group."""
+    finite = values[np.isfinite(values["value"].to_numpy(dtype=float))]
+    agg = finite.groupby(keys, sort=True)["value"].agg(["mean", "std", "count"])
+    full = values[keys].drop_duplicates().set_index(keys).sort_index()
+    agg = agg.reindex(full.index)
+    n = agg["count"].fillna(0).astype(int)
+    dof = np.maximum(n.to_numpy() - 1, 1)
+    half = st.t.ppf((1 + confidence) / 2, dof) * agg["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
+    half = np.where(n.to_numpy() >= 2, half, np.nan)
+    out = pd.DataFrame(
+        {"mean": agg["mean"], "ci_low": agg["mean"] - half, "ci_high": agg["mean"] + half, "n": n}
+    )
+    return out.reset_index()
+
+
 def summarise(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """``scenario, kpi, group, mean, ci_low, ci_high, n`` over replications.
+    """``scenario, kpi, group, period, month, mean, ci_low, ci_high, n`` over replications, for
+    the whole horizon (``period = horizon``).
 
     Each replication contributes one value per KPI and group: its mean over the months (monthly
     values are correlated within a replication, so replications are the independent units).
     """
-    per_rep = (
-        kpis.groupby(["scenario", "kpi", "group", "replication"], sort=True)["value"].mean().reset_index()
-    )
-    rows = []
-    for (scen, kpi, group), g in per_rep.groupby(["scenario", "kpi", "group"], sort=True):
-        mean, low, high, n = t_interval(g["value"].to_numpy(), confidence)
-        rows.append((scen, kpi, group, mean, low, high, n))
-    return pd.DataFrame(rows, columns=["scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"])
+    per_rep = kpis.groupby([*KEYS, "replication"], sort=True)["value"].mean().reset_index()
+    out = _ci_table(per_rep, KEYS, confidence)
+    out["period"] = "horizon"
+    out["month"] = ""
+    return out[SUMMARY_COLUMNS]
+
+
+def summarise_months(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """One row per KPI, group and calendar month (``period = month = YYYY-MM``)."""
+    out = _ci_table(kpis, [*KEYS, "month"], confidence)
+    out["period"] = out["month"]
+    return out[SUMMARY_COLUMNS]
+
+
+def worst_months(
+    kpis: pd.DataFrame, confidence: float = CONFIDENCE, higher_is_better: bool | None = None
+) -> pd.DataFrame:
+    """Each replication's worst month (``period = worst``): CI over replications of that value;
+    ``month`` names the month that is worst most often (the earliest on ties).
+
+    Worst is the lowest value for KPIs in :data:`HIGHER_IS_BETTER` (or when ``higher_is_better``
+    is True), else the highest; months without a value (NaN) are skipped.
+    """
+    k = kpis[np.isfinite(kpis["value"].to_numpy(dtype=float))]
+    if k.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    up = k["kpi"].isin(HIGHER_IS_BETTER) if higher_is_better is None else pd.Series(higher_is_better, k.index)
+    k = k.assign(_key=np.where(up, k["value"], -k["value"]))
+    k = k.sort_values([*KEYS, "replication", "_key", "month"], kind="stable")
+    per_rep = k.groupby([*KEYS, "replication"], sort=True).head(1)
+    out = _ci_table(per_rep, KEYS, confidence)
+    mode = per_rep.groupby([*KEYS, "month"]).size().reset_index(name="times")
+    mode = mode.sort_values([*KEYS, "times", "month"], ascending=[True] * len(KEYS) + [False, True])
+    out = out.merge(mode.groupby(KEYS).head(1)[[*KEYS, "month"]], on=KEYS, how="left")
+    out["period"] = "worst"
+    return out[SUMMARY_COLUMNS]
+
+
+def summarise_periods(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """The ``summary.csv`` table: horizon, calendar-month and worst-month rows (``period``)."""
+    parts = [summarise(kpis, confidence), summarise_months(kpis, confidence), worst_months(kpis, confidence)]
+    out = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    order = {"horizon": 0, "worst": 2}
+    out["_o"] = out["period"].map(order).fillna(1)
+    out = out.sort_values([*KEYS, "_o", "period"], kind="stable").drop(columns="_o")
+    return out.reset_index(drop=True)[SUMMARY_COLUMNS]
