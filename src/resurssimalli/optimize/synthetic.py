@@ -10,6 +10,7 @@ pairs within the limit are generated (a k-d tree radius query), never the dense 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -49,6 +50,138 @@ def _minutes(km_straight: np.ndarray) -> np.ndarray:
     return ACCESS_MIN + km_straight * DETOUR / KMH * 60.0
 
 
+@dataclass(frozen=True)
+class _Geography:
+    """Where areas, municipalities and demand points lie, and how many are unemployed."""
+
+    areas: tuple[str, ...]
+    munis: tuple[str, ...]
+    m_area: np.ndarray  # area index of each municipality
+    p_m: np.ndarray  # municipality index of each demand point
+    p_xy: np.ndarray  # demand point coordinates (km)
+    unemployed: np.ndarray  # per municipality
+    share: np.ndarray  # each point's share of its municipality's customers
+
+    def area_of_muni(self, i: int) -> str:
+        return self.areas[self.m_area[i]]
+
+
+def _geography(rng: np.random.Generator, n_areas: int, n_munis: int, n_points: int) -> _Geography:
+    """Area centres scattered, municipalities around them, villages around each centre."""
+    area_xy = rng.uniform([0, 0], [600, 1000], size=(n_areas, 2))
+    m_area = np.concatenate([np.arange(n_areas), rng.integers(0, n_areas, n_munis - n_areas)])
+    m_xy = area_xy[m_area] + rng.normal(0, 25, size=(n_munis, 2))
+    # demand points: one at each centre, the rest in villages around a random centre
+    p_m = np.concatenate([np.arange(n_munis), rng.integers(0, n_munis, n_points - n_munis)])
+    p_xy = m_xy[p_m] + np.where(
+        (np.arange(n_points) < n_munis)[:, None], 0.0, rng.normal(0, 8, size=(n_points, 2))
+    )
+    unemployed = rng.lognormal(np.log(400), 0.8, n_munis)
+    weights = rng.uniform(0.2, 1.0, n_points)
+    weights[:n_munis] = 3.0  # centres hold most customers
+    share = weights / np.bincount(p_m, weights)[p_m]
+    areas = tuple(f"A{i:02d}" for i in range(n_areas))
+    munis = tuple(f"M{i:03d}" for i in range(n_munis))
+    return _Geography(areas, munis, m_area, p_m, p_xy, unemployed, share)
+
+
+def _home_offices(
+    g: _Geography, s_p: np.ndarray, offices: list[int], j: int
+) -> tuple[tuple[str, float], ...]:
+    """A service point's or pop-up's possible home offices in its area, with the staff trip cost."""
+    staff_eur_per_hour = 60_000 / 1644
+    d = np.hypot(*(g.p_xy[s_p[np.array(offices)]] - g.p_xy[s_p[j]]).T)
+    return tuple(
+        (f"S{o:04d}", float(2 * (_minutes(dk) / 60 * staff_eur_per_hour + dk * DETOUR * 0.25)))
+        for o, dk in zip(offices, d, strict=True)
+    )
+
+
+def _sites(rng: np.random.Generator, g: _Geography, n_sites: int) -> tuple[tuple[SiteIn, ...], np.ndarray]:
+    """An office at every centre, the rest anywhere with kinds mixed; and each site's demand point."""
+    n_munis = len(g.munis)
+    s_p = np.concatenate([np.arange(n_munis), rng.integers(0, len(g.p_m), n_sites - n_munis)])
+    kinds = np.array(
+        ["office"] * n_munis + list(rng.choice(["office", "service_point", "popup"], n_sites - n_munis))
+    )
+    s_m = g.p_m[s_p]
+    office_idx: dict[str, list[int]] = {a: [] for a in g.areas}
+    for j in range(n_sites):
+        if kinds[j] == "office":
+            office_idx[g.area_of_muni(s_m[j])].append(j)
+    sites: list[SiteIn] = []
+    for j in range(n_sites):
+        kind = str(kinds[j])
+        cost_f, (lo, hi), days = KIND_SPEC[kind]
+        ws = int(rng.integers(lo, hi + 1))
+        if j == 0:  # the lead municipality's centre office, sized for the centralised functions
+            ws = LEAD_OFFICE_WORKSTATIONS
+        area = g.area_of_muni(s_m[j])
+        sites.append(
+            SiteIn(
+                id=f"S{j:04d}",
+                municipality=g.munis[s_m[j]],
+                area=area,
+                kind=kind,
+                fixed_cost_eur=float(cost_f(ws)),
+                workstations=ws,
+                visit_capacity=None if kind == "office" else days * 6.0,
+                staff_days_per_year=days,
+                home_offices=() if kind == "office" else _home_offices(g, s_p, office_idx[area], j),
+            )
+        )
+    return tuple(sites), s_p
+
+
+def _workload(g: _Geography) -> tuple[dict, dict, float, float]:
+    """Hours a year by (area, line) and (municipality, line); the HTV budget and hours per HTV."""
+    lead_area = g.area_of_muni(0)
+    hours_m: dict[tuple[str, str], float] = {}
+    hours_a: dict[tuple[str, str], float] = {(a, line): 0.0 for a in g.areas for line in SERVICE_LINES}
+    for i, mu in enumerate(g.munis):
+        for line in SERVICE_LINES:
+            if line == "centralised":
+                h = 0.0
+            elif line == "employer_services":
+                h = g.unemployed[i] * 12 * 0.1
+            else:
+                h = g.unemployed[i] * LINE_MIX[line] * HOURS_PER_CUSTOMER[line]
+            hours_m[(mu, line)] = float(h)
+            area = lead_area if line in SYNTHETIC_CENTRAL else g.area_of_muni(i)
+            hours_a[(area, line)] += float(h)
+    per_htv = 1644 * 0.75
+    hours_a[(lead_area, "centralised")] = 0.5 * len(g.areas) * per_htv
+    hours_m[(g.munis[0], "centralised")] = hours_a[(lead_area, "centralised")]
+    total_htv = round(sum(hours_a.values()) / per_htv * 1.03, 2)
+    return hours_a, hours_m, total_htv, per_htv
+
+
+def _pairs(
+    g: _Geography, s_p: np.ndarray, points: tuple[PointIn, ...], max_travel_minutes: float
+) -> dict[str, tuple[PairIn, ...]]:
+    """Travel pairs within the limit only (a k-d tree radius query), nearest first."""
+    radius = (max_travel_minutes - ACCESS_MIN) / 60.0 * KMH / DETOUR
+    tree = cKDTree(g.p_xy[s_p])
+    pairs: dict[str, tuple[PairIn, ...]] = {}
+    for i, near in enumerate(tree.query_ball_point(g.p_xy, r=radius)):
+        near = np.asarray(near, dtype=int)
+        d = np.hypot(*(g.p_xy[s_p[near]] - g.p_xy[i]).T)
+        mins = _minutes(d)
+        km = d * DETOUR
+        order = np.lexsort((near, mins))
+        pairs[points[i].id] = tuple(
+            PairIn(
+                points[i].id,
+                f"S{near[o]:04d}",
+                float(mins[o]),
+                float(km[o]),
+                float(2 * (mins[o] / 60 * 15 + km[o] * 0.25)),
+            )
+            for o in order
+        )
+    return pairs
+
+
 def national_instance(
     *,
     n_municipalities: int = 300,
@@ -65,120 +198,26 @@ def national_instance(
     if not (1 <= n_areas <= n_municipalities <= n_points and n_municipalities <= n_sites):
         raise ValueError("need areas <= municipalities <= demand points and municipalities <= sites")
     rng = np.random.default_rng(seed)
-    area_xy = rng.uniform([0, 0], [600, 1000], size=(n_areas, 2))
-    areas = tuple(f"A{i:02d}" for i in range(n_areas))
-    m_area = np.concatenate([np.arange(n_areas), rng.integers(0, n_areas, n_municipalities - n_areas)])
-    m_xy = area_xy[m_area] + rng.normal(0, 25, size=(n_municipalities, 2))
-    munis = tuple(f"M{i:03d}" for i in range(n_municipalities))
-    muni_area = {munis[i]: areas[m_area[i]] for i in range(n_municipalities)}
-    # demand points: one at each centre, the rest in villages around a random centre
-    p_m = np.concatenate(
-        [np.arange(n_municipalities), rng.integers(0, n_municipalities, n_points - n_municipalities)]
-    )
-    p_xy = m_xy[p_m] + np.where(
-        (np.arange(n_points) < n_municipalities)[:, None], 0.0, rng.normal(0, 8, size=(n_points, 2))
-    )
-    unemployed = rng.lognormal(np.log(400), 0.8, n_municipalities)
-    weights = rng.uniform(0.2, 1.0, n_points)
-    weights[:n_municipalities] = 3.0  # centres hold most customers
-    share = weights / np.bincount(p_m, weights)[p_m]
-    # sites: an office at every centre, the rest anywhere, kinds mixed
-    extra = n_sites - n_municipalities
-    s_p = np.concatenate([np.arange(n_municipalities), rng.integers(0, n_points, extra)])
-    kinds = np.array(
-        ["office"] * n_municipalities + list(rng.choice(["office", "service_point", "popup"], extra))
-    )
-    s_m = p_m[s_p]
-    sites: list[SiteIn] = []
-    office_idx: dict[str, list[int]] = {a: [] for a in areas}
-    for j in range(n_sites):
-        if kinds[j] == "office":
-            office_idx[areas[m_area[s_m[j]]]].append(j)
-    staff_eur_per_hour = 60_000 / 1644
-    for j in range(n_sites):
-        kind = str(kinds[j])
-        cost_f, (lo, hi), days = KIND_SPEC[kind]
-        ws = int(rng.integers(lo, hi + 1))
-        if j == 0:
-            ws = LEAD_OFFICE_WORKSTATIONS
-        area = areas[m_area[s_m[j]]]
-        home: tuple[tuple[str, float], ...] = ()
-        if kind != "office":
-            d = np.hypot(*(p_xy[s_p[np.array(office_idx[area])]] - p_xy[s_p[j]]).T)
-            home = tuple(
-                (f"S{o:04d}", float(2 * (_minutes(dk) / 60 * staff_eur_per_hour + dk * DETOUR * 0.25)))
-                for o, dk in zip(office_idx[area], d, strict=True)
-            )
-        sites.append(
-            SiteIn(
-                id=f"S{j:04d}",
-                municipality=munis[s_m[j]],
-                area=area,
-                kind=kind,
-                fixed_cost_eur=float(cost_f(ws)),
-                workstations=ws,
-                visit_capacity=None if kind == "office" else days * 6.0,
-                staff_days_per_year=days,
-                home_offices=home,
-            )
-        )
-    lead = munis[0]
-    lead_area = muni_area[lead]
-    hours_m: dict[tuple[str, str], float] = {}
-    hours_a: dict[tuple[str, str], float] = {(a, line): 0.0 for a in areas for line in SERVICE_LINES}
-    for i, mu in enumerate(munis):
-        for line in SERVICE_LINES:
-            if line == "centralised":
-                h = 0.0
-            elif line == "employer_services":
-                h = unemployed[i] * 12 * 0.1
-            else:
-                h = unemployed[i] * LINE_MIX[line] * HOURS_PER_CUSTOMER[line]
-            hours_m[(mu, line)] = float(h)
-            area = lead_area if line in SYNTHETIC_CENTRAL else muni_area[mu]
-            hours_a[(area, line)] += float(h)
-    P = 1644 * 0.75
-    hours_a[(lead_area, "centralised")] = 0.5 * n_areas * P
-    hours_m[(lead, "centralised")] = hours_a[(lead_area, "centralised")]
-    total_htv = round(sum(hours_a.values()) / P * 1.03, 2)
-    visits_m = unemployed * 13.0 * 0.7
-    visits = visits_m[p_m] * share
-    points = tuple(PointIn(f"P{i:04d}", munis[p_m[i]], float(visits[i])) for i in range(n_points))
-    # sparse travel pairs within the limit
-    radius = (max_travel_minutes - ACCESS_MIN) / 60.0 * KMH / DETOUR
-    tree = cKDTree(p_xy[s_p])
-    pairs: dict[str, tuple[PairIn, ...]] = {}
-    for i, near in enumerate(tree.query_ball_point(p_xy, r=radius)):
-        near = np.asarray(near, dtype=int)
-        d = np.hypot(*(p_xy[s_p[near]] - p_xy[i]).T)
-        mins = _minutes(d)
-        km = d * DETOUR
-        order = np.lexsort((near, mins))
-        pairs[points[i].id] = tuple(
-            PairIn(
-                points[i].id,
-                f"S{near[o]:04d}",
-                float(mins[o]),
-                float(km[o]),
-                float(2 * (mins[o] / 60 * 15 + km[o] * 0.25)),
-            )
-            for o in order
-        )
+    g = _geography(rng, n_areas, n_municipalities, n_points)
+    sites, s_p = _sites(rng, g, n_sites)
+    hours_a, hours_m, total_htv, per_htv = _workload(g)
+    visits = (g.unemployed * 13.0 * 0.7)[g.p_m] * g.share
+    points = tuple(PointIn(f"P{i:04d}", g.munis[g.p_m[i]], float(visits[i])) for i in range(n_points))
     return OptimisationInput(
         name=f"national-{n_municipalities}x{n_sites}x{n_points}-seed{seed}",
-        areas=areas,
-        municipality_area=MappingProxyType(muni_area),
-        lead_municipality=lead,
+        areas=g.areas,
+        municipality_area=MappingProxyType({m: g.area_of_muni(i) for i, m in enumerate(g.munis)}),
+        lead_municipality=g.munis[0],
         lines=SERVICE_LINES,
         central_lines=SYNTHETIC_CENTRAL,
         workload_hours=MappingProxyType(hours_a),
         municipality_hours=MappingProxyType(hours_m),
-        sites=tuple(sites),
+        sites=sites,
         points=points,
-        pairs=MappingProxyType(pairs),
+        pairs=MappingProxyType(_pairs(g, s_p, points, max_travel_minutes)),
         total_htv=total_htv,
         use_all_htv=True,
-        productive_hours_per_htv=P,
+        productive_hours_per_htv=per_htv,
         cost_per_htv_eur=60_000.0,
         split=(
             SplitGroup("weaker_position", 0.4, ("multi_sector", "youth", "integration")),
@@ -196,7 +235,7 @@ def national_instance(
         max_travel_minutes=max_travel_minutes,
         unserved_hour_penalty_eur=500.0,
         uncovered_visit_penalty_eur=200.0,
-        central_cost_shares=MappingProxyType(dict.fromkeys(munis, 1.0 / n_municipalities)),
+        central_cost_shares=MappingProxyType(dict.fromkeys(g.munis, 1.0 / n_municipalities)),
         objective="cost",
         time_limit_seconds=time_limit,
         mip_gap=gap,
