@@ -28,7 +28,7 @@ def test_stock_decays_at_the_exit_hazard(scenario_dir):
     h = 0.1
     s = _load(
         scenario_dir,
-        demand={"inflow_per_stock_year": 1e-9},
+        demand={"inflow_per_stock_year": 1e-9, "calibrated": False},  # the area hazard everywhere
         service={"multi_sector_after_months": 60},
         simulation={
             "exit_hazard_per_month": {"0-3": h, "3-12": h, "12+": h},

@@ -24,6 +24,7 @@ import pandas as pd
 
 from resurssimalli.report import tables
 from resurssimalli.report.assumptions import assumptions_table
+from resurssimalli.report.calibration_appendix import calibration_section
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import MISSING, SUPPRESSED, Texts
@@ -595,6 +596,7 @@ def build_memo(
             _front(res, t, figs),
             _customers(res, t, suppression),
             _assumptions(res, t),
+            *filter(None, [calibration_section(res, t, suppression)]),
             limits,
             _provenance(res, t),
         ],

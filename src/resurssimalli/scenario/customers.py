@@ -13,7 +13,8 @@ shares (all assumptions, see ``assumptions.csv``):
   (``competence_share_of_rest × R``) and job brokering (the remainder).
 
 Then the scenario's ``stock_multiplier`` and ``line_multipliers`` scale the groups; inflow per
-year is ``inflow_per_stock_year × inflow_multiplier`` times each group's stock.
+year is ``inflow_per_stock_year × inflow_multiplier`` times each group's stock, times the fitted
+municipality × line factor of ``data/calibration.csv`` when ``demand.calibrated`` is true.
 Suppressed cells (only in 2022 foreign nationals) are spread over the suppressed
 municipalities in proportion to their unemployed, keeping the known total of 7.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from resurssimalli.data.calibration import calibration_for
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 
@@ -58,6 +60,7 @@ def customer_mix(scenario: Scenario) -> pd.DataFrame:
     cfg = scenario.config.demand
     seg = cfg.segmentation
     rows = []
+    factor = calibration_for(cfg.calibrated).inflow_factor
     for m, r in indicator_table(scenario).iterrows():
         total = r["unemployed"]
         integ = seg.integration_share_of_foreign * r["foreign_nationals"]
@@ -84,6 +87,7 @@ def customer_mix(scenario: Scenario) -> pd.DataFrame:
                 * cfg.line_multipliers.get(line, 1.0)
                 * cfg.inflow_per_stock_year
                 * cfg.inflow_multiplier
+                * factor.get((m, line), 1.0)
             )
             rows.append((m, scenario.region.area_of(m), line, stock, inflow))
     return pd.DataFrame(rows, columns=["municipality", "area", "service_line", "stock", "inflow_per_year"])

@@ -5,8 +5,9 @@ workload (:mod:`resurssimalli.optimize.workload`) and the simulation's inputs
 Rules (every parameter is a scenario value listed in ``assumptions.csv``):
 
 * **Exits.** A spell ends at a piecewise-constant monthly hazard by duration band (0-3, 3-12,
-  12+ months: ``simulation.exit_hazard_per_month``) times the customer's original line's
-  ``simulation.line_hazard_multipliers``; :func:`cum_hazard` / :func:`inv_cum_hazard`.
+  12+ months: ``simulation.exit_hazard_per_month``) times the municipality's calibrated factor
+  (``data/calibration.csv`` when ``demand.calibrated``) times the customer's original line's
+  ``simulation.line_hazard_multipliers``; :func:`line_rates`, :func:`cum_hazard` / :func:`inv_cum_hazard`.
 * **Stock and inflow.** :func:`~resurssimalli.scenario.customers.customer_mix` gives the stock
   and the yearly inflow by municipality × line; new registrations arrive at the daily rate
   ``inflow_per_year / 365.25 × inflow_seasonality[calendar month]``. The starting stock's
@@ -41,6 +42,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from resurssimalli.data.calibration import calibration_for
 from resurssimalli.scenario.customers import customer_mix, indicator_table, workforce
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
@@ -72,11 +74,15 @@ PROJECTION_COLUMNS = [
 # -- exits ------------------------------------------------------------------------------------------
 
 
-def line_rates(scenario: Scenario, line: str) -> tuple[float, float, float]:
-    """Monthly exit hazards (0-3, 3-12, 12+ months) of a customer whose spell began in ``line``."""
+def line_rates(scenario: Scenario, line: str, municipality: str | None = None) -> tuple[float, float, float]:
+    """Monthly exit hazards (0-3, 3-12, 12+ months) of a customer whose spell began in ``line``;
+    with a ``municipality``, times its calibrated factor per band (``demand.calibrated``)."""
     sim = scenario.config.simulation
     mult = sim.line_hazard_multipliers.get(line, 1.0)
-    return tuple(sim.exit_hazard_per_month[band] * mult for band, _, _ in HAZARD_BANDS)  # type: ignore[return-value]
+    hz = dict(sim.exit_hazard_per_month)
+    if municipality is not None:
+        hz = calibration_for(scenario.config.demand.calibrated).hazards(municipality, hz)
+    return tuple(hz[band] * mult for band, _, _ in HAZARD_BANDS)  # type: ignore[return-value]
 
 
 def cum_hazard(a: np.ndarray, r) -> np.ndarray:
@@ -203,12 +209,11 @@ def _switch_share(line: str, age_days: np.ndarray, start_age_days: np.ndarray, s
     return np.clip((age_days - begin) / interval, 0.0, 1.0)
 
 
-def _stock_profile(scenario: Scenario, line: str, long_term: bool, n_days: int) -> np.ndarray:
+def _stock_profile(scenario: Scenario, line: str, r, long_term: bool, n_days: int) -> np.ndarray:
     """[4, day] per starting-stock customer: alive, switched, conversations a day by the own
     line's coach and by a multi-sector coach (elapsed spell ∝ survival; meetings at a random
     phase of their interval, so at the rate 1 / interval)."""
     svc = scenario.config.service
-    r = line_rates(scenario, line)
     lo, hi = (12.0, float(scenario.config.simulation.max_elapsed_months)) if long_term else (0.0, 12.0)
     a0 = np.arange(lo + ELAPSED_STEP_MONTHS / 2, hi, ELAPSED_STEP_MONTHS)
     weight = np.exp(-cum_hazard(a0, r))
@@ -225,10 +230,9 @@ def _stock_profile(scenario: Scenario, line: str, long_term: bool, n_days: int) 
     return np.einsum("g,kgt->kt", weight, np.stack([alive, switched, conv_own, conv_multi]))
 
 
-def _new_profile(scenario: Scenario, line: str, n_days: int) -> np.ndarray:
+def _new_profile(scenario: Scenario, line: str, r, n_days: int) -> np.ndarray:
     """[4, day of spell] per new registration: alive, switched, conversations by the own line's
     coach and by a multi-sector coach, on the days :func:`conversation_schedule` sets."""
-    r = line_rates(scenario, line)
     alive = np.exp(-cum_hazard((np.arange(n_days) + 0.5) / DAYS_PER_MONTH, r))
     out = np.zeros((4, n_days))
     out[0] = alive
@@ -289,21 +293,31 @@ def _closure_rates(scenario: Scenario, n_days: int) -> list[tuple[object, str, n
 def _groups(scenario: Scenario, n_days: int, cal_month: np.ndarray):
     """(municipality, origin line, source, demand point, states[3, day], registrations[day])."""
     season = np.array(scenario.config.demand.inflow_seasonality)[cal_month - 1]
-    kernels = {ln: _new_profile(scenario, ln, n_days) for ln in CUSTOMER_LINES}
-    stock_prof = {
-        (ln, lt): _stock_profile(scenario, ln, lt, n_days) for ln in CUSTOMER_LINES for lt in (False, True)
-    }
+    cache: dict[tuple, np.ndarray] = {}  # by line and rates: municipalities alike share them
+
+    def profile(m: str, ln: str, kind: str) -> np.ndarray:
+        r = line_rates(scenario, ln, m)
+        if (ln, r, kind) not in cache:
+            cache[(ln, r, kind)] = (
+                _new_profile(scenario, ln, r, n_days)
+                if kind == "inflow"
+                else _stock_profile(scenario, ln, r, kind == "long_term", n_days)
+            )
+        return cache[(ln, r, kind)]
+
     mix = customer_mix(scenario).set_index(["municipality", "service_line"])["inflow_per_year"]
     for r in long_term_by_line(scenario).itertuples(index=False):
-        rate = float(mix[(r.municipality, r.service_line)]) / DAYS_PER_YEAR * season
+        m, ln = r.municipality, r.service_line
+        rate = float(mix[(m, ln)]) / DAYS_PER_YEAR * season
         states = (
-            (r.stock - r.long_term) * stock_prof[(r.service_line, False)]
-            + r.long_term * stock_prof[(r.service_line, True)]
-            + _cohort(rate, kernels[r.service_line])
+            (r.stock - r.long_term) * profile(m, ln, "short")
+            + r.long_term * profile(m, ln, "long_term")
+            + _cohort(rate, profile(m, ln, "inflow"))
         )
-        yield r.municipality, r.service_line, "customers", None, states, rate
+        yield m, ln, "customers", None, states, rate
     for pc, line, rate in _closure_rates(scenario, n_days):
-        yield pc.municipality, line, pc.name, pc.demand_point, _cohort(rate, kernels[line]), rate
+        kernel = profile(pc.municipality, line, "inflow")
+        yield pc.municipality, line, pc.name, pc.demand_point, _cohort(rate, kernel), rate
 
 
 def project(scenario: Scenario) -> pd.DataFrame:

@@ -100,6 +100,8 @@ class PlantClosure(Frozen):
 class Demand(Frozen):
     stock_period: Literal["2023-07", "2022-07"]
     inflow_per_stock_year: Positive
+    # true: municipal factors on inflow and exit hazards from data/calibration.csv (resurssimalli calibrate)
+    calibrated: bool = False
     inflow_multiplier: Positive
     stock_multiplier: Positive
     workforce_multiplier: Positive

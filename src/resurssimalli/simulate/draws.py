@@ -44,20 +44,20 @@ class Cohort:
         return len(self.reg)
 
 
-def _rates(p: SimParams, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r0, r1, r2 = p.hazard_per_month
-    return r0 * mult, r1 * mult, r2 * mult
+def _rates(p: SimParams, muni: np.ndarray, line: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each customer's base exit hazards by band (municipality × line, calibrated)."""
+    r = p.hazard[muni, line]
+    return r[..., 0], r[..., 1], r[..., 2]
 
 
-def _elapsed(p: SimParams, line: np.ndarray, long_term: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _elapsed(p: SimParams, muni: np.ndarray, line: np.ndarray, long_term: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Elapsed spell (months) of the stock: density ∝ survival, below or above 12 months."""
     out = np.empty(len(u))
     grid = np.linspace(0.0, p.max_elapsed_months, int(p.max_elapsed_months * 50) + 1)
-    for li in range(len(LINES)):
-        mult = np.array(p.line_hazard_mult[li])
-        surv = np.exp(-cum_hazard(grid, _rates(p, mult)))
+    for m, li in np.ndindex(p.hazard.shape[:2]):
+        surv = np.exp(-cum_hazard(grid, tuple(p.hazard[m, li])))
         for lt, lo, hi in ((False, 0.0, 12.0), (True, 12.0, p.max_elapsed_months)):
-            sel = (line == li) & (long_term == lt)
+            sel = (muni == m) & (line == li) & (long_term == lt)
             if not sel.any():
                 continue
             g = grid[(grid >= lo) & (grid <= hi)]
@@ -104,8 +104,10 @@ def _attributes(p: SimParams, muni: np.ndarray, line: np.ndarray, a: np.ndarray)
     }
 
 
-def _exit(p: SimParams, reg: np.ndarray, elapsed: np.ndarray, line: np.ndarray, e: np.ndarray) -> np.ndarray:
-    r = _rates(p, np.array(p.line_hazard_mult)[line])
+def _exit(
+    p: SimParams, reg: np.ndarray, elapsed: np.ndarray, muni: np.ndarray, line: np.ndarray, e: np.ndarray
+) -> np.ndarray:
+    r = _rates(p, muni, line)
     spell = inv_cum_hazard(cum_hazard(elapsed, r) + e, r)
     return reg + (spell - elapsed) * DAYS_PER_MONTH
 
@@ -134,7 +136,7 @@ def draw_stock(
     u = np.concatenate(cols["u"])
     e = np.concatenate(cols["e"])
     attrs = _attributes(p, muni, line, rng_attr.random((len(line), 2)))
-    elapsed = _elapsed(p, line, lt, u[:, 0])
+    elapsed = _elapsed(p, muni, line, lt, u[:, 0])
     reg = start - elapsed * DAYS_PER_MONTH
     dp = _pick_dp(p, muni, u[:, 1])
     phase = rng_schedule.random(len(line))
@@ -142,7 +144,7 @@ def draw_stock(
     interval = np.where(first_phase, p.first_phase_interval_days, np.array(p.later_interval_days)[line])
     return Cohort(
         reg=reg,
-        exit=_exit(p, np.full(len(reg), start), elapsed, line, e),
+        exit=_exit(p, np.full(len(reg), start), elapsed, muni, line, e),
         muni=muni,
         line=line,
         dp=dp,
@@ -235,7 +237,7 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: int) -> Co
     order = np.argsort(t, kind="stable")
     cohort = Cohort(
         reg=t,
-        exit=_exit(p, t, np.zeros(len(t)), line, e),
+        exit=_exit(p, t, np.zeros(len(t)), muni, line, e),
         muni=muni,
         line=line,
         dp=dp,

@@ -21,6 +21,7 @@ from resurssimalli.scenario.demand import (
     DAYS_PER_YEAR,
     closure_registrations,
     employer_requests_per_day,
+    line_rates,
 )
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
@@ -86,8 +87,7 @@ class SimParams:
     dp_cum_by_muni: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...]
     access_cum: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]  # per dp: (cum shares, minutes)
     # exits
-    hazard_per_month: tuple[float, float, float]
-    line_hazard_mult: tuple[float, ...]
+    hazard: np.ndarray  # [muni, line, band] monthly exit hazard, bands 0-3, 3-12, 12+ months (base)
     max_elapsed_months: float
     # service
     deadline_working_days: int
@@ -153,6 +153,12 @@ def _coaches(alloc: Allocation, areas: tuple[str, ...]) -> dict[tuple[int, str],
         n = max(1, math.ceil(h - 1e-9))
         out[(areas.index(area), str(line))] = [h / n] * n
     return out
+
+
+def base_hazards(scenario: Scenario, munis: tuple[str, ...]) -> np.ndarray:
+    """Monthly exit hazard [muni, line, band]: the scenario's area hazard per band × the calibrated
+    municipal factor (``demand.calibrated``) × the line's multiplier."""
+    return np.array([[line_rates(scenario, line, name) for line in LINES] for name in munis], dtype=float)
 
 
 def build_params(scenario: Scenario, alloc: Allocation, months: int | None = None) -> SimParams:
@@ -318,7 +324,6 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
                 pc.spread_working_days,
             )
         )
-    hz = sim.exit_hazard_per_month
     return SimParams(
         scenario=scenario.name,
         calendar=cal,
@@ -336,8 +341,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         demand_points=dps,
         dp_cum_by_muni=tuple(dp_cum),
         access_cum=tuple(access_cum),
-        hazard_per_month=(hz["0-3"], hz["3-12"], hz["12+"]),
-        line_hazard_mult=tuple(sim.line_hazard_multipliers.get(line, 1.0) for line in LINES),
+        hazard=_ro(base_hazards(scenario, munis)),
         max_elapsed_months=float(sim.max_elapsed_months),
         deadline_working_days=svc.initial_interview_deadline_working_days,
         interview_minutes=svc.initial_interview_minutes,

@@ -1,0 +1,129 @@
+"""The memo's calibration appendix: the plan's tables against the simulation, with 95 % CIs.
+
+Per municipality and area-wide: the share of new spells lasting past 3 months (plan:
+January–July 2023) and the stock after 12 months by the plan's groups (plan: July 2023), the
+simulated figure as the mean over replications with its t-interval. Plan cells under the
+small-cell limit are suppressed together with their simulated figure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from resurssimalli.report.results import RunResults
+from resurssimalli.report.suppression import is_small
+from resurssimalli.report.texts import MISSING, SUPPRESSED, Texts
+from resurssimalli.simulate.stats import t_interval
+
+if TYPE_CHECKING:
+    from resurssimalli.report.memo import Section
+
+GROUPS = {  # KPI group -> labour-market indicator of the plan
+    "": "unemployed",
+    "under_30": "unemployed_under_30",
+    "over_50": "unemployed_over_50",
+    "long_term": "long_term_unemployed",
+    "partially_able": "partially_able_to_work",
+    "foreign": "foreign_nationals",
+}
+TEXTS = {
+    "title": {"fi": "Liite: kalibrointi suunnitelman taulukoihin", "en": "Appendix: calibration to the plan's tables"},
+    "text": {
+        "fi": "Poistumisriskit ja uudet työnhakijat on sovitettu kunnittain ja ryhmittäin suunnitelman taulukoihin "
+        "(`resurssimalli calibrate`, data/calibration.csv). Taulukoissa suunnitelman luku ja simuloitu keskiarvo "
+        "(95 %:n luottamusväli, {n} toistoa).",
+        "en": "Exit hazards and inflow are fitted by municipality and group to the plan's tables "
+        "(`resurssimalli calibrate`, data/calibration.csv). Each cell: the plan's figure, then the simulated "
+        "mean (95 % CI over {n} replications).",
+    },
+    "past3": {
+        "fi": "Yli 3 kk jatkuneiden osuus uusista työttömyyksistä (suunnitelma 1–7/2023)",
+        "en": "Share of new spells lasting past 3 months (plan: Jan–Jul 2023)",
+    },
+    "stock": {
+        "fi": "Työnhakijat 12 kuukauden jälkeen ryhmittäin (suunnitelma 7/2023)",
+        "en": "Job seekers after 12 months by group (plan: July 2023)",
+    },
+    "area": {"fi": "koko alue", "en": "whole area"},
+    "plan": {"fi": "suunnitelma", "en": "plan"},
+    "sim": {"fi": "simuloitu", "en": "simulated"},
+    "all": {"fi": "kaikki", "en": "all"},
+}
+STOCK_MONTH = 11  # the month-end 12 months after the July stock
+
+
+def _say(t: Texts, key: str, **kw: object) -> str:
+    return TEXTS[key].get(t.lang, TEXTS[key]["en"]).format(**kw)
+
+
+def _ci(t: Texts, values: pd.Series, decimals: int) -> str:
+    mean, low, high, n = t_interval(values.to_numpy())
+    if n == 0:
+        return MISSING
+    if n < 2:
+        return t.num(mean, decimals)
+    return f"{t.num(mean, decimals)} ({t.num(low, decimals)}–{t.num(high, decimals)})"
+
+
+def _past3_rows(res: RunResults, k: pd.DataFrame, t: Texts, munis: list[str]) -> list[list[str]]:
+    flow = res.scenario.region.flow_past_3_months
+    sel = k[k["kpi"] == "spells_past_3_months_share"]
+    rows = []
+    for m in [*munis, "all"]:
+        per_rep = sel[sel["group"] == m].groupby("replication")["value"].mean()
+        plan = flow.get(("2023-01..07", m))
+        label = _say(t, "area") if m == "all" else res.scenario.region.municipalities[m].name
+        rows.append([label, t.num(plan / 100 if plan is not None else None, 3), _ci(t, per_rep, 3)])
+    return rows
+
+
+def _stock_cell(t: Texts, plan: float | None, sim: pd.Series, suppression: bool) -> str:
+    if plan is None or (suppression and is_small(float(plan))):
+        return SUPPRESSED
+    return f"{t.num(plan)}: {_ci(t, sim, 0)}"
+
+
+def _stock_rows(res: RunResults, k: pd.DataFrame, t: Texts, munis: list[str], suppression: bool) -> list[list[str]]:
+    lm = res.scenario.region.labour_market
+    last = k[(k["kpi"] == "stock") & (k["month_index"] == STOCK_MONTH)].set_index("group")["value"]
+    rows = []
+    for m in [*munis, "all"]:
+        cells = []
+        for g, ind in GROUPS.items():
+            group = (g or "all") if m == "all" else (f"{g}:{m}" if g else m)
+            plan = lm.total(ind, "2023-07") if m == "all" else lm.value(ind, "2023-07", m)
+            sim = last[last.index == group] if group in last.index else pd.Series(dtype=float)
+            cells.append(_stock_cell(t, plan, sim, suppression and m != "all"))
+        label = _say(t, "area") if m == "all" else res.scenario.region.municipalities[m].name
+        rows.append([label, *cells])
+    return rows
+
+
+def calibration_section(res: RunResults, t: Texts, suppression: bool = True) -> Section | None:
+    """The appendix, or None when the run has no simulation KPIs of a 12-month horizon."""
+    from resurssimalli.report.memo import Para, Section, Table
+
+    k = res.table("kpis.parquet")
+    if k is None:
+        return None
+    k = k[k["scenario"] == res.scenario.name]
+    if k.empty or k["month_index"].max() < STOCK_MONTH:
+        return None
+    munis = sorted(res.scenario.region.municipalities)
+    n = int(k["replication"].nunique())
+    head3 = [t("col_municipality"), _say(t, "plan"), _say(t, "sim")]
+    group_names = [_say(t, "all"), *[t.name("ind", ind) for g, ind in GROUPS.items() if g]]
+    blocks = [
+        Para(_say(t, "text", n=n)),
+        Table("calibration_past3", _say(t, "past3"), head3, _past3_rows(res, k, t, munis), [False, True, True]),
+        Table(
+            "calibration_stock",
+            _say(t, "stock"),
+            [t("col_municipality"), *group_names],
+            _stock_rows(res, k, t, munis, suppression),
+            [False] + [True] * len(GROUPS),
+        ),
+    ]
+    return Section("calibration", _say(t, "title"), blocks)
