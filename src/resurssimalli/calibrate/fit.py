@@ -29,6 +29,7 @@ from scipy.optimize import least_squares
 
 from resurssimalli.calibrate.projection import BANDS, FlowInputs, past_3_months_share, project, rates
 from resurssimalli.scenario.customers import indicator_table
+from resurssimalli.scenario.demand import long_term_by_line
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 from resurssimalli.simulate.attributes import _line_stock, attribute_probabilities
@@ -95,7 +96,6 @@ def problem(scenario: Scenario, period: str = FIT_PERIOD) -> Problem:
     s = _with_period(scenario, period)
     munis = tuple(sorted(s.region.municipalities))
     stock = _line_stock(s, munis)
-    ind = indicator_table(s).loc[list(munis)]
     probs = attribute_probabilities(s, munis)
     age = np.diff(probs["age_cum"], axis=2, prepend=0.0)
     weights = np.stack([age[..., 0], age[..., 2], probs["partially_able"], probs["foreign"]], axis=-1)
@@ -103,10 +103,10 @@ def problem(scenario: Scenario, period: str = FIT_PERIOD) -> Problem:
     cal = build_calendar(pd.Timestamp(f"{year}-08-01").date(), 12)
     horizon = cal.month_start_days[12]
     sim = s.config.simulation
+    lt = long_term_by_line(s).pivot(index="municipality", columns="service_line", values="long_term")
     flow = FlowInputs(
         stock0=stock,
-        long_term0=ind["long_term_unemployed"].to_numpy(dtype=float),
-        multi=CUSTOMER_LINES.index("multi_sector"),
+        long_term0=lt.loc[list(munis), list(CUSTOMER_LINES)].to_numpy(dtype=float),
         line_mult=np.array([sim.line_hazard_multipliers.get(x, 1.0) for x in CUSTOMER_LINES]),
         season_day=np.array(s.config.demand.inflow_seasonality)[cal.cal_month[:horizon] - 1],
         horizon_days=float(horizon),

@@ -6,7 +6,8 @@ so that the fit needs no simulation inside its loop (about a millisecond per eva
 * exit hazards piecewise constant in spell length (bands 0-3, 3-12, 12+ months), per
   municipality × service line: ``area[b] × factor[m, b] × line_multiplier[l]``;
 * the starting stock by municipality and line, long-term customers (spell past 12 months) counted
-  as the plan has them and given to multi-sector customers first; elapsed spells with density
+  as the plan has them and given to multi-sector customers first
+  (:func:`~resurssimalli.scenario.demand.long_term_by_line`); elapsed spells with density
   proportional to survival, below or above 12 months (as ``draws._elapsed``);
 * registrations per day ``inflow[m, l] / 365.25 × seasonality[calendar month]``;
 * at the horizon: survivors of the stock and of the registrations, by municipality and line;
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BANDS = ("0-3", "3-12", "12+")
-DAYS_PER_YEAR = 365.25
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+from resurssimalli.scenario.demand import DAYS_PER_MONTH, DAYS_PER_YEAR, HAZARD_BANDS
+from resurssimalli.scenario.demand import cum_hazard as _band_cum_hazard
+
+BANDS = tuple(b for b, _, _ in HAZARD_BANDS)
 GRID_PER_MONTH = 50  # elapsed-spell grid of the starting stock, as in the simulation
 LONG_TERM = 12.0
 
@@ -32,8 +34,7 @@ class FlowInputs:
     """Everything the projection needs besides the fitted parameters (arrays [muni, line])."""
 
     stock0: np.ndarray  # starting stock by municipality and line
-    long_term0: np.ndarray  # [muni] long-term unemployed in the starting stock
-    multi: int  # index of the multi-sector line (long-term customers go there first)
+    long_term0: np.ndarray  # its long-term unemployed (demand.long_term_by_line: multi-sector first)
     line_mult: np.ndarray  # [line] exit-hazard multipliers
     season_day: np.ndarray  # [day] seasonality factor of each day of the horizon
     horizon_days: float  # days from the start to the stock count at the horizon
@@ -42,9 +43,7 @@ class FlowInputs:
 
 def cum_hazard(a: np.ndarray, r: np.ndarray) -> np.ndarray:
     """Cumulative hazard at spell lengths ``a`` [k] for rates ``r`` [..., 3] → [..., k]."""
-    a = np.asarray(a, dtype=float)
-    r0, r1, r2 = (r[..., i, None] for i in range(3))
-    return r0 * np.minimum(a, 3.0) + r1 * np.clip(a - 3.0, 0.0, 9.0) + r2 * np.maximum(a - 12.0, 0.0)
+    return _band_cum_hazard(np.asarray(a, dtype=float), tuple(r[..., i, None] for i in range(3)))
 
 
 def rates(area: np.ndarray, factor: np.ndarray, line_mult: np.ndarray) -> np.ndarray:
@@ -73,23 +72,11 @@ def _stock_survival(r: np.ndarray, t: float, lo: float, hi: float, step: float) 
     return alive, lt
 
 
-def _long_term_split(x: FlowInputs) -> np.ndarray:
-    """Expected long-term customers [muni, line] of the starting stock: multi-sector first."""
-    lt = np.zeros_like(x.stock0)
-    multi = np.minimum(x.long_term0, x.stock0[:, x.multi])
-    lt[:, x.multi] = multi
-    others = x.stock0.copy()
-    others[:, x.multi] = 0.0
-    rest = np.minimum(x.long_term0 - multi, others.sum(axis=1))
-    share = others / np.maximum(others.sum(axis=1, keepdims=True), 1e-12)
-    return lt + share * rest[:, None]
-
-
 def project(x: FlowInputs, r: np.ndarray, inflow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Expected stock at the horizon [muni, line] and its long-term part [muni, line]."""
     t = x.horizon_days / DAYS_PER_MONTH
     step = 1.0 / GRID_PER_MONTH
-    lt0 = _long_term_split(x)
+    lt0 = x.long_term0
     a_short, lt_short = _stock_survival(r, t, 0.0, LONG_TERM, step)
     a_long, _ = _stock_survival(r, t, LONG_TERM, x.max_elapsed, step)
     stock = (x.stock0 - lt0) * a_short + lt0 * a_long
