@@ -83,3 +83,23 @@ def test_uncalibrated_scenario_uses_area_hazards(scenario_dir):
     assert np.allclose(h[0], h[-1])  # every municipality alike
     calibrated = base_hazards(load_scenario(scenario_dir / "baseline.yaml"), munis)
     assert not np.allclose(calibrated[0], calibrated[-1])
+
+
+def test_calibrate_command_writes_what_is_shipped(tmp_path, scenario_dir):
+    from typer.testing import CliRunner
+
+    from resurssimalli.cli import app
+    from resurssimalli.data.calibration import CALIBRATION_FILE
+
+    res = CliRunner().invoke(app, ["calibrate", str(scenario_dir / "baseline.yaml"), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "Ikaalinen" in res.output and "+213" in res.output
+    fresh = read_table(tmp_path / "calibration.csv")
+    shipped = read_table(CALIBRATION_FILE)
+    assert fresh[["kind", "municipality", "key"]].equals(shipped[["kind", "municipality", "key"]])
+    assert np.allclose(fresh["value"], shipped["value"], rtol=1e-4)
+    assert (tmp_path / "calibration_fit.csv").read_text().startswith("# Fit residuals")
+    stale = CliRunner().invoke(
+        app, ["calibrate", str(scenario_dir / "baseline.yaml"), "--check", "--set", "simulation.max_elapsed_months=30"]
+    )
+    assert stale.exit_code != 0

@@ -338,6 +338,25 @@ def simulate(
     )
 
 
+@app.command()
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario the fit reads its rules from")] = Path(
+        "scenarios/baseline.yaml"
+    ),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the two CSVs here instead of the shipped data folder")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if the shipped calibration is not what the fit gives")
+    ] = False,
+    set_: SetOpt = None,
+) -> None:
+    """Fit exit hazards and inflow per municipality and group to the plan's tables (scipy)."""
+    from resurssimalli.cli.calibrate import calibrate_command
+
+    calibrate_command(load(scenario, set_), console, out, check)
+
+
 def main() -> None:
     """Console-script entry point: user errors → message on stderr, exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
