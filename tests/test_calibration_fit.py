@@ -100,6 +100,6 @@ def test_calibrate_command_writes_what_is_shipped(tmp_path, scenario_dir):
     assert np.allclose(fresh["value"], shipped["value"], rtol=1e-4)
     assert (tmp_path / "calibration_fit.csv").read_text().startswith("# Fit residuals")
     stale = CliRunner().invoke(
-        app, ["calibrate", str(scenario_dir / "baseline.yaml"), "--check", "--set", "simulation.max_elapsed_months=30"]
+        app, ["calibrate", str(scenario_dir / "baseline.yaml"), "--check", "--set", "simulation.line_hazard_multipliers.youth=1.5"]
     )
     assert stale.exit_code != 0
