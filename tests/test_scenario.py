@@ -261,7 +261,7 @@ BAD = {
     ),
     "bad_horizon": ("horizon: {months: 0}\n", "horizon.months", "greater than or equal to 1"),
     "wrong_date": ("horizon: {start: 'next spring'}\n", "horizon.start", "date"),
-    "yaml_syntax": ("staff: {total_htv: [\n", "<file>", "valid YAML"),
+    "yaml_syntax": ("staff: {total_htv: [\n", "line ", "valid YAML"),
     "not_a_mapping": ("SPECIAL", "<root>", "mapping"),
     "extends_missing": ("SPECIAL", "extends", "not found"),
     "extends_cycle": ("SPECIAL", "extends", "cycle"),

@@ -17,7 +17,7 @@ import pandas as pd
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
-from resurssimalli.runs import RunFolder
+from resurssimalli.runs import RunFolder, check_output_path
 from resurssimalli.scenario.load import Scenario, load_scenario
 from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
 from resurssimalli.simulate.stats import summarise_periods
@@ -83,11 +83,20 @@ def _simulate_all(
 
 def _write_run(
     scenario: Scenario, out: Path | None, plan: OptimizeResult, sim: SimulationResult,
-    kpis: pd.DataFrame, compare: Sequence[Scenario],
-) -> tuple[Path, pd.DataFrame]:
-    """Write the run folder; every file once. Returns the folder and the KPI summary."""
+    kpis: pd.DataFrame, compare: Sequence[Scenario], memo_lang: str | None = None,
+) -> tuple[Path, pd.DataFrame, tuple[str, ...]]:
+    """Write the run folder; every file once. Returns the folder, the KPI summary, memo file names.
+
+    With ``memo_lang`` the memo, figures and workbook are written into the folder before it is
+    published, so a run folder is visible only when it is complete.
+    """
     summary = summarise_periods(kpis)
+    memo_files: list[str] = []
     with RunFolder.new(scenario.name, out, scenario=scenario, command="run") as rf:
+        if memo_lang is not None:
+            from resurssimalli.report import write_report
+
+            rf.on_complete(lambda d: memo_files.extend(p.name for p in write_report(d, lang=memo_lang)))
         plan.write(rf)
         rf.write_parquet("kpis.parquet", kpis)
         rf.write_csv("summary.csv", summary)
@@ -99,7 +108,7 @@ def _write_run(
             rf.extra["compared_scenarios"] = {
                 s.name: {"file": str(s.path), "hash_sha256": s.hash} for s in compare
             }
-    return rf.final, summary
+    return rf.final, summary, tuple(memo_files)
 
 
 def run_pipeline(
@@ -117,22 +126,21 @@ def run_pipeline(
 ) -> RunOutcome:
     """Run every stage on ``scenario``; ``compare`` scenarios are simulated on the same plan.
 
-    ``progress`` hears stage ``"run"`` steps 0..3 (optimise, simulate, write, memo).
+    ``progress`` hears stage ``"run"`` steps 0..3 (optimise, simulate, write with the memo, done).
+    ``out`` is checked before any work; the folder appears only when complete.
     """
-    total = 4 if memo else 3
+    if out is not None:
+        check_output_path(out)
+    total = 3
     tick(progress, "run", 0, total, f"optimise {scenario.name}")
     plan = plan_for(scenario, pareto=pareto)
     others = f" + {len(compare)} scenarios" if compare else ""
     tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
     sim, kpis = _simulate_all(scenario, plan.allocation, compare, replications, months, jobs or 1, progress)
-    tick(progress, "run", 2, total, "write the run folder")
+    tick(progress, "run", 2, total, "write the run folder" + (" and the memo" if memo else ""))
     assert plan.optimised is not None
-    folder, summary = _write_run(scenario, out, plan.optimised, sim, kpis, compare)
-    files: tuple[Path, ...] = ()
-    if memo:
-        from resurssimalli.report import write_report
-
-        tick(progress, "run", 3, total, "memo")
-        files = tuple(write_report(folder, lang=lang))
+    folder, summary, names = _write_run(
+        scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None
+    )
     tick(progress, "run", total, total, "done")
-    return RunOutcome(plan.optimised, sim, kpis, summary, folder, files)
+    return RunOutcome(plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names))

@@ -146,6 +146,20 @@ def check_output_path(path: str | Path, what: str = "--out") -> Path:
     return path
 
 
+def check_output_file(path: str | Path, *, force: bool = False, what: str = "OUT") -> Path:
+    """Refuse a file to write before any work: its folder must exist; an existing file needs ``force``."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(what, str(path), "a file name; this is a folder")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise InputError(what, str(path), "a new file; it exists (add --force to replace it)")
+    if not path.parent.is_dir():
+        raise InputError(what, str(path), f"a file in an existing folder; {path.parent} is not a folder")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InputError(what, str(path), f"a file in a writable folder; {path.parent} is not writable")
+    return path
+
+
 class RunFolder:
     """A run being written. Use as a context manager; files appear under the final name on exit.
 

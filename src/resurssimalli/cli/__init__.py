@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from resurssimalli.errors import InputError, ResurssimalliError
 from resurssimalli.scenario.load import Scenario, load_scenario, parse_set
@@ -40,6 +41,28 @@ def load(path: Path, sets: list[str] | None = None) -> Scenario:
     return load_scenario(path, parse_set(sets or []))
 
 
+MAX_MONTHS = 60  # the schema's horizon.months limit
+MAX_REPLICATIONS = 10_000
+MAX_JOBS = 256
+
+
+def check_run_options(
+    out: Path | None, *, replications: int | None = None, months: int | None = None, jobs: int | None = None
+) -> None:
+    """Refuse bad numbers and an unusable ``--out`` before any work is done."""
+    from resurssimalli.runs import check_output_path
+
+    for opt, value, top in (
+        ("--replications", replications, MAX_REPLICATIONS),
+        ("--months", months, MAX_MONTHS),
+        ("--jobs", jobs, MAX_JOBS),
+    ):
+        if value is not None and not 1 <= value <= top:
+            raise InputError(opt, opt.lstrip("-"), f"a whole number from 1 to {top}, got {value}")
+    if out is not None:
+        check_output_path(out)
+
+
 @app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files")]) -> None:
     """Validate scenario files; print each one's name and hash."""
@@ -47,10 +70,10 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario file
     for p in scenarios:
         try:
             s = load_scenario(p)
-            console.print(f"[green]ok[/green] {p} — {s.name} ({s.hash[:12]})")
+            console.print(Text.assemble(("ok", "green"), f" {p} — {s.name} ({s.hash[:12]})"))
         except ResurssimalliError as e:
             failed += 1
-            err_console.print(f"[red]invalid[/red] {e}", markup=False, highlight=False)
+            err_console.print(Text.assemble(("invalid", "red"), f" {e}"), highlight=False)
     if failed:
         raise typer.Exit(2)
 
@@ -61,12 +84,14 @@ def show(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     import yaml
 
     s = load(scenario, set_)
-    console.print(f"[bold]{s.name}[/bold] ({s.hash[:12]}) — {s.config.description}")
-    console.print("precedence (lowest first): " + " -> ".join([*s.chain, "--set"] if set_ else s.chain))
+    console.print(Text.assemble((s.name, "bold"), f" ({s.hash[:12]}) — {s.config.description}"))
+    chain = " -> ".join([*s.chain, "--set"] if set_ else s.chain)
+    console.print(f"precedence (lowest first): {chain}", markup=False)
     if s.overrides:
         console.print("[bold]overrides[/bold]")
         for o in s.overrides:
-            console.print(f"  {o.key}: {o.old!r} -> {o.new!r}   [dim]({o.source})[/dim]", highlight=False)
+            line = Text.assemble(f"  {o.key}: {o.old!r} -> {o.new!r}   ", (f"({o.source})", "dim"))
+            console.print(line, highlight=False)
     console.print("[bold]resolved scenario[/bold]")
     console.print(
         yaml.safe_dump(s.config.model_dump(mode="json"), sort_keys=False, allow_unicode=True),
@@ -114,6 +139,7 @@ def run(
 
     if lang not in ("fi", "en"):
         raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
+    check_run_options(out, replications=replications, months=months, jobs=jobs)
     s = load(scenario, set_)
     others = sibling_scenarios(s) if compare else []
     print_summary(s, console)
@@ -162,11 +188,14 @@ def template(
     scenario: Annotated[
         Path | None, typer.Option("--scenario", help="Fill with this scenario's region (default: shipped)")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists")] = False,
 ) -> None:
     """Write an input workbook (demand shares, sites and costs, travel times) to edit in Excel."""
     from resurssimalli.data.region import load_region
     from resurssimalli.data.workbook import write_inputs_template
+    from resurssimalli.runs import check_output_file
 
+    check_output_file(out, force=force, what="template")
     region = load(scenario).region if scenario else load_region()
     console.print(f"wrote {write_inputs_template(out, region)}")
     console.print("name it in a scenario with  region: {inputs_workbook: " + out.name + "}", highlight=False)
@@ -192,6 +221,7 @@ def optimize(
     set_: SetOpt = None,
 ) -> None:
     """Allocate staff, offices and service points (Pyomo + HiGHS) and write the plan to a run folder."""
+    check_run_options(out)
     loaded = [load(p, set_) for p in scenarios]
     if robust:
         from resurssimalli.cli.experiment import robust_command
@@ -242,6 +272,7 @@ def sweep(
         raise InputError("--replications", "replications", f"at least 1, got {replications}")
     if resume is not None and out is not None:
         raise InputError("--resume", "resume", "either --resume or --out, not both")
+    check_run_options(out, months=months, jobs=jobs)
     sweep_command(
         [load(p, set_) for p in scenarios],
         console,
@@ -282,6 +313,9 @@ def stress(
     from resurssimalli.experiment.stress import parse_target
 
     targets = [parse_target(t) for t in target] if target else None
+    check_run_options(out, replications=replications, months=months, jobs=jobs)
+    if max_iterations < 1:
+        raise InputError("--max-iterations", "max_iterations", f"at least 1, got {max_iterations}")
     stress_command(
         [load(p, set_) for p in scenarios],
         console,
@@ -324,6 +358,7 @@ def simulate(
     from resurssimalli.cli.simulate import simulate_command
     from resurssimalli.executors import default_jobs
 
+    check_run_options(out, replications=replications, months=months, jobs=jobs)
     simulate_command(
         load(scenario, set_),
         out,

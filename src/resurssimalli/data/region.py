@@ -8,15 +8,18 @@ Sources of every file are named in the files' header comments and in ``SOURCES.m
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from resurssimalli.errors import InputError
 from resurssimalli.frozen import FrozenMap
+from resurssimalli.reading import read_csv
 
 DATA_DIR = Path(str(resources.files("resurssimalli.data")))
 SITE_KINDS = ("office", "service_point", "popup")
@@ -151,23 +154,15 @@ class Region:
 
 
 def _read(path: Path, required: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(path, "<file>", "file not found")
-    try:
-        df = pd.read_csv(path, comment="#", skipinitialspace=True)
-    except Exception as exc:  # pandas raises many kinds
-        raise InputError(path, "<file>", f"a readable CSV file ({exc})") from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(path, "<columns>", f"columns {required}; missing {missing}")
-    return df
+    return read_csv(path, "CSV table", tuple(required), comment="#", skipinitialspace=True)
 
 
 def _number(path: Path, df: pd.DataFrame, col: str, key: str, *, minimum: float = 0.0) -> None:
     values = pd.to_numeric(df[col], errors="coerce")
     for i, v in enumerate(values):
-        if v is None or math.isnan(v):
-            raise InputError(path, f"row {i + 1} ({df[key].iloc[i]}).{col}", "a number")
+        if v is None or not math.isfinite(v):
+            where = f"row {i + 1} ({df[key].iloc[i]}).{col}"
+            raise InputError(path, where, f"a number (finite), got {df[col].iloc[i]!r}")
         if v < minimum:
             raise InputError(
                 path, f"row {i + 1} ({df[key].iloc[i]}).{col}", f"a number >= {minimum:g}, got {v:g}"
@@ -393,24 +388,33 @@ def _load_travel(path: Path, points: set[str], sites: set[str]) -> TravelMatrix:
     return _travel_from_frame(_read(path, ["demand_point", "site", "minutes"]), path, points, sites)
 
 
+def _distance(path: Path | str, df: pd.DataFrame, col: str, expected: str) -> None:
+    """Every row of ``col`` a finite number >= 0 (named by row and pair), converted to float."""
+    values = pd.to_numeric(df[col], errors="coerce")
+    bad = ~(values.notna() & np.isfinite(values.fillna(0)) & (values >= 0))
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(
+            path,
+            f"row {i + 1} ({df['demand_point'].iloc[i]}->{df['site'].iloc[i]}).{col}",
+            f"{expected}, got {df[col].iloc[i]!r}",
+        )
+    df[col] = values.astype(float)
+
+
 def _travel_from_frame(
     df: pd.DataFrame, path: Path | str, points: set[str], sites: set[str], source: Path | None = None
 ) -> TravelMatrix:
     """Check a travel table (errors name ``path``); ``source`` is the file the matrix came from."""
     _known(path, df, "demand_point", "site", points, "demand point")
     _known(path, df, "site", "demand_point", sites, "site")
-    for i, v in enumerate(pd.to_numeric(df["minutes"], errors="coerce")):
-        if pd.isna(v) or v < 0:
-            raise InputError(
-                path,
-                f"row {i + 1} ({df['demand_point'].iloc[i]}->{df['site'].iloc[i]}).minutes",
-                f"non-negative minutes, got {df['minutes'].iloc[i]!r}",
-            )
-    df["minutes"] = pd.to_numeric(df["minutes"])
+    _distance(path, df, "minutes", "non-negative minutes")
     if "km" not in df.columns:
-        df["km"] = df["minutes"] / 60.0 * 70.0  # 70 km/h if the planner's file has no km
+        df["km"] = df["minutes"] / 60.0 * 70.0  # 70 km/h if the planner's file has no km column
+    else:
+        _distance(path, df, "km", "non-negative km (the column is there, so every row needs one)")
     pairs = list(zip(df["demand_point"], df["site"], strict=True))
-    dup = {p for p in pairs if pairs.count(p) > 1}
+    dup = {p for p, n in Counter(pairs).items() if n > 1}
     if dup:
         raise InputError(path, "demand_point,site", f"one row per pair; duplicated {sorted(dup)[:5]}")
     missing = sorted({(p, s) for p in points for s in sites} - set(pairs))

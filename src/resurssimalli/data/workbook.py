@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import pandas as pd
 
 from resurssimalli.errors import InputError
 from resurssimalli.frozen import FrozenMap
+from resurssimalli.reading import existing_file
 from resurssimalli.safety import defuse_workbook, neutralise_frame
 
 if TYPE_CHECKING:
@@ -116,8 +118,8 @@ def _names(path: Path, sheet: str, df: pd.DataFrame, cols: tuple[str, ...]) -> N
             if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip():
                 raise InputError(path, f"{sheet}.row {i + 2}.{c}", "a name (the cell is empty)")
         df[c] = df[c].astype(str).str.strip()
-    keys = list(zip(*(df[c] for c in cols), strict=True))
-    dup = sorted({k for k in keys if keys.count(k) > 1})
+    counts = Counter(zip(*(df[c] for c in cols), strict=True))
+    dup = sorted(k for k, n in counts.items() if n > 1)
     if dup:
         raise InputError(path, f"{sheet}.{','.join(cols)}", f"one row each; repeated {dup[:5]}")
 
@@ -135,8 +137,8 @@ def _numbers(
     out = []
     for i, v in enumerate(df[col]):
         where = _cell(sheet, i, ident.iloc[i], col)
-        if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v):
-            raise InputError(path, where, f"a number, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise InputError(path, where, f"a number (finite), got {v!r}")
         if not 0 <= v <= maximum:
             rng = f"between 0 and {maximum:g}" if maximum < math.inf else ">= 0"
             raise InputError(path, where, f"a number {rng}, got {v!r}")
@@ -151,9 +153,7 @@ def read_inputs_workbook(path: str | Path) -> WorkbookInputs:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, "<file>", "an existing input workbook (.xlsx; see `resurssimalli template`)")
+    path = existing_file(path, "an existing input workbook (.xlsx; see `resurssimalli template`)")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:

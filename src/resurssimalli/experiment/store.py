@@ -18,14 +18,23 @@ from typing import Any
 import pandas as pd
 
 from resurssimalli.errors import InputError
+from resurssimalli.reading import existing_dir, read_json, read_parquet
 from resurssimalli.runs import publish_mode
+
+TASK_COLUMNS = ("scenario", "replication", "kpi", "value")
+PLAN_KEYS = {"scenarios": dict, "replications": int, "seed": int, "months": (int, type(None))}
 
 
 class TaskStore:
-    def __init__(self, root: Path) -> None:
+    """A sweep folder's ``sweep.json`` and ``tasks/``; ``create=False`` (resume) makes nothing."""
+
+    def __init__(self, root: Path, *, create: bool = True) -> None:
         self.root = Path(root)
         self.tasks = self.root / "tasks"
-        self.tasks.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.tasks.mkdir(parents=True, exist_ok=True)
+        else:
+            existing_dir(self.tasks, "the sweep's tasks folder")
 
     # -- plan -----------------------------------------------------------------------------------
     def write_plan(self, plan: dict[str, Any]) -> None:
@@ -36,7 +45,10 @@ class TaskStore:
         path = self.root / "sweep.json"
         if not path.exists():
             raise InputError(self.root, "sweep.json", "a sweep folder started by `resurssimalli sweep`")
-        stored = json.loads(path.read_text(encoding="utf-8"))
+        stored = read_json(path, "the sweep's plan (sweep.json)")
+        for key, kind in PLAN_KEYS.items():
+            if not isinstance(stored.get(key), kind) or isinstance(stored.get(key), bool):
+                raise InputError(path, key, f"the sweep plan's {key} (as `resurssimalli sweep` writes it)")
         for key in sorted(set(stored) | set(plan)):
             if stored.get(key) != plan.get(key):
                 raise InputError(
@@ -47,6 +59,25 @@ class TaskStore:
                 )
 
     # -- tasks ----------------------------------------------------------------------------------
+    def check_tasks(self, expected: dict[str, dict[str, Any]]) -> None:
+        """On resume: every task file belongs to this sweep and holds that task's table."""
+        for path in sorted(self.tasks.iterdir()):
+            if path.name.startswith("."):
+                continue  # a temporary file of an interrupted save; never read
+            key = path.name.removesuffix(".parquet").removesuffix(".error.json")
+            if key not in expected or path.name == key:
+                raise InputError(path, "<file>", "a task file of this sweep (tasks/<task>.parquet)")
+            if path.name.endswith(".error.json"):
+                read_json(path, "a failed task's record")
+                continue
+            df = read_parquet(path, "a task's KPI table", TASK_COLUMNS)
+            task = expected[key]
+            for col in ("scenario", "replication"):
+                values = set(df[col].unique().tolist())
+                if values != {task[col]}:
+                    got = sorted(values, key=str)[:3]
+                    raise InputError(path, col, f"only {task[col]!r} (this task's {col}), got {got}")
+
     def done(self) -> set[str]:
         return {p.name.removesuffix(".parquet") for p in self.tasks.glob("*.parquet")}
 
@@ -69,7 +100,7 @@ class TaskStore:
 
     def combine(self, keys: list[str]) -> pd.DataFrame:
         frames = [
-            pd.read_parquet(self.tasks / f"{k}.parquet")
+            read_parquet(self.tasks / f"{k}.parquet", "a task's KPI table", TASK_COLUMNS)
             for k in keys
             if (self.tasks / f"{k}.parquet").exists()
         ]

@@ -9,6 +9,7 @@ resumed sweep tests exactly the same plan.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import traceback
@@ -24,10 +25,11 @@ from resurssimalli.executors import Kind, executor, run_all
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.experiment.store import TaskStore
 from resurssimalli.progress import ProgressFn, tick
+from resurssimalli.reading import existing_dir, read_csv
 from resurssimalli.runs import RESULTS_DIR, atomic_write, build_manifest, utc_now
-from resurssimalli.safety import write_csv
+from resurssimalli.safety import slug, write_csv
 from resurssimalli.scenario.load import Scenario
-from resurssimalli.simulate.allocation import Allocation
+from resurssimalli.simulate.allocation import ACCESS_COLUMNS, ALLOCATION_COLUMNS, SITES_COLUMNS, Allocation
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,16 @@ class Task:
 
     @property
     def key(self) -> str:
-        return f"{self.scenario.name}__r{self.replication:05d}"
+        return task_key(self.scenario.name, self.replication)
 
     def describe(self) -> dict[str, Any]:
         return {"scenario": self.scenario.name, "replication": self.replication, "seed": self.seed}
+
+
+def task_key(scenario: str, replication: int) -> str:
+    """A task's file name stem: a slug of the scenario name (never a path) + a hash keeping it unique."""
+    digest = hashlib.sha256(scenario.encode("utf-8")).hexdigest()[:8]
+    return f"{slug(scenario)}-{digest}__r{replication:05d}"
 
 
 def simulate_task(task: Task) -> pd.DataFrame:
@@ -130,15 +138,18 @@ def _check_names(scenarios: Sequence[Scenario]) -> None:
 
 
 def _resumed_store(folder: Path, plan: dict[str, Any]) -> tuple[Path, TaskStore, Allocation]:
-    """An unfinished sweep folder: its task store and the plan it was started on."""
+    """An unfinished sweep folder: its task store and the plan it was started on.
+
+    Every check is made before anything is written; a missing folder is never created.
+    """
+    existing_dir(folder, "a sweep folder to resume (from `resurssimalli sweep`)")
     if (folder / "manifest.json").exists():
         raise RunFolderExists(folder)
-    store = TaskStore(folder)
+    store = TaskStore(folder, create=False)
     store.check_plan(plan)
-    allocation = Allocation.from_frames(
-        *(pd.read_csv(folder / f"{n}.csv") for n in ("allocation", "sites", "access")), source=str(folder)
-    )
-    return folder, store, allocation
+    tables = (("allocation", ALLOCATION_COLUMNS), ("sites", SITES_COLUMNS), ("access", ACCESS_COLUMNS))
+    frames = [read_csv(folder / f"{n}.csv", f"the sweep's {n} table", cols) for n, cols in tables]
+    return folder, store, Allocation.from_frames(*frames, source=str(folder))
 
 
 def _new_store(
@@ -229,6 +240,8 @@ def sweep(
     allocation.check(scenarios[0])
 
     tasks = grid(scenarios, allocation, replications, seed, months)
+    if resume is not None:
+        store.check_tasks({t.key: t.describe() for t in tasks})
     done = store.done()
     todo = [t for t in tasks if t.key not in done]
     log.info("sweep %s: %d tasks, %d already done", folder, len(tasks), len(tasks) - len(todo))

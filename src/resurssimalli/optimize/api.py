@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from resurssimalli.optimize.model import build_model
 from resurssimalli.optimize.pareto import FrontPoint, trace_front
 from resurssimalli.optimize.shadow import shadow_price_htv
 from resurssimalli.optimize.solve import SolveOutcome, solve
+from resurssimalli.reading import read_csv, read_json
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
 
@@ -231,14 +231,14 @@ def load_result(run_dir: Path) -> OptimizeResult:
         f = run_dir / name
         if not f.exists():
             raise InputError(f, "<file>", "an optimiser output file (run `resurssimalli optimize` first)")
-        frames[attr] = pd.read_csv(f)
+        frames[attr] = read_csv(f, "an optimiser output table")
     f = run_dir / "summary.json"
     if not f.exists():
         raise InputError(f, "<file>", "the optimiser's summary.json")
-    summary = json.loads(f.read_text(encoding="utf-8"))
+    summary = read_json(f, "the optimiser's summary")
     pareto_f = run_dir / "pareto.csv"
     return OptimizeResult(
         **frames,
         summary=MappingProxyType(summary),
-        pareto=pd.read_csv(pareto_f) if pareto_f.exists() else None,
+        pareto=read_csv(pareto_f, "the cost-access front table") if pareto_f.exists() else None,
     )

@@ -7,7 +7,6 @@ memo says it was not computed); a table that is present but breaks its contract 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 
 from resurssimalli.errors import InputError, ResurssimalliError
 from resurssimalli.experiment.compare import COMPARISON_COLUMNS
+from resurssimalli.reading import read_csv, read_json, read_parquet
 from resurssimalli.report.assumptions import flatten
 from resurssimalli.safety import restore
 from resurssimalli.scenario.load import Scenario, load_scenario, region_for
@@ -69,13 +69,8 @@ class RunResults:
 
 def read_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read one result table and check its contract."""
-    try:
-        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except Exception as exc:  # pandas/pyarrow raise many kinds
-        raise InputError(path, "<file>", f"a readable table ({exc})".replace("\n", " ")) from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(path, "<columns>", f"columns {list(required)}; missing {missing}")
+    reader = read_parquet if path.suffix == ".parquet" else read_csv
+    df = reader(path, "a result table", required)
     for c in numeric:
         values = pd.to_numeric(df[c], errors="coerce")
         bad = values.isna() & df[c].notna()
@@ -153,10 +148,7 @@ def load_run(run_dir: str | Path) -> RunResults:
     mpath = run_dir / "manifest.json"
     if not mpath.exists():
         raise InputError(run_dir, "manifest.json", "a run folder written by `resurssimalli run`")
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(mpath, "<file>", f"valid JSON ({exc})") from None
+    manifest = read_json(mpath, "the run's manifest")
     scenario, rebuilt = scenario_of_run(manifest, mpath)
     tables: dict[str, pd.DataFrame] = {}
     missing = []
@@ -169,11 +161,8 @@ def load_run(run_dir: str | Path) -> RunResults:
     solver = None
     spath = run_dir / "summary.json"
     if spath.exists():
-        try:
-            solver = json.loads(spath.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(spath, "<file>", f"valid JSON ({exc})") from None
-        if not isinstance(solver, dict) or "status" not in solver:
+        solver = read_json(spath, "the optimiser's summary")
+        if "status" not in solver:
             raise InputError(spath, "status", "the optimiser's summary with a status")
     return RunResults(
         path=run_dir,

@@ -29,10 +29,12 @@ from pydantic import ValidationError
 from resurssimalli.data.region import DATA_DIR, Region, load_region
 from resurssimalli.errors import InputError, InputErrors
 from resurssimalli.frozen import FrozenMap
+from resurssimalli.reading import existing_file, read_text
 from resurssimalli.scenario.schema import ScenarioConfig
 
 log = logging.getLogger(__name__)
 NOT_INHERITED = ("name", "description", "description_fi", "extends")
+MAX_SCENARIO_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a name, not a {type(key).__name__}", key_node.start_mark
+            )
         if key in seen:
             raise _DuplicateKey(str(key), seen[key] + 1, key_node.start_mark.line + 1)
         seen[key] = key_node.start_mark.line
@@ -86,19 +92,34 @@ class _DuplicateKey(Exception):
         self.key, self.first, self.second = key, first, second
 
 
+def _construct_timestamp(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:  # 2025-02-30: a date that does not exist
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a date that exists; {node.value!r}: {exc}", node.start_mark
+        ) from None
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def read_yaml(path: Path) -> dict:
     """Parse one YAML mapping; duplicate keys and syntax errors become :class:`InputError`."""
-    if not path.exists():
-        raise InputError(path, "<file>", "an existing scenario file")
+    text = read_text(path, "scenario file", limit=MAX_SCENARIO_BYTES)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506
     except _DuplicateKey as e:
         raise InputError(path, e.key, f"each key once; set twice (lines {e.first} and {e.second})") from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1}" if mark is not None else "<file>"
+        raise InputError(path, where, f"valid YAML ({e.problem or e.context})") from None
     except yaml.YAMLError as e:
         raise InputError(path, "<file>", f"valid YAML ({e})".replace("\n", " ")) from None
+    except RecursionError:
+        raise InputError(path, "<file>", "valid YAML (nested too deeply)") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -114,7 +135,7 @@ def _chain(path: Path) -> list[tuple[Path, dict]]:
     """Files from the root of the ``extends:`` chain to ``path``."""
     out: list[tuple[Path, dict]] = []
     seen: list[Path] = []
-    current: Path | None = path.resolve()
+    current: Path | None = _resolve(path, path, "<file>")
     while current is not None:
         if current in seen:
             cycle = " -> ".join(p.name for p in [*seen, current])
@@ -128,10 +149,20 @@ def _chain(path: Path) -> list[tuple[Path, dict]]:
         elif not isinstance(parent, str):
             raise InputError(current, "extends", "the file name of another scenario (a string)")
         else:
-            current = (current.parent / parent).resolve()
-            if not current.exists():
-                raise InputError(seen[-1], "extends", f"an existing scenario file; {current} not found")
+            current = _resolve(current.parent / parent, current, "extends")
+            try:
+                existing_file(current, "scenario file")
+            except InputError as e:
+                raise InputError(seen[-1], "extends", f"{current}: {e.expected}") from None
     return list(reversed(out))
+
+
+def _resolve(target: Path, referrer: Path, key: str) -> Path:
+    """``target.resolve()``; a symbolic-link loop (RuntimeError in Python 3.11) is an InputError."""
+    try:
+        return target.resolve()
+    except (RuntimeError, OSError):
+        raise InputError(referrer, key, f"a scenario file; {target} is a loop of symbolic links") from None
 
 
 class Provenance(dict[str, str]):
@@ -189,12 +220,14 @@ def parse_set(items: Iterable[str]) -> dict:
             raise InputError("--set", item, "KEY.PATH=VALUE")
         key, raw = item.split("=", 1)
         key = key.strip()
+        if not key or any(not part.strip() for part in key.split(".")):
+            raise InputError("--set", item, "KEY.PATH=VALUE with a key before '=' (e.g. staff.total_htv=30)")
         if key in seen:
             raise InputError("--set", key, "each key once; given twice")
         seen.add(key)
         try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
+            value = yaml.load(raw, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        except (yaml.YAMLError, RecursionError):
             value = raw
         node = out
         parts = key.split(".")
@@ -226,10 +259,10 @@ def resolve(
     if overrides:
         _merge(merged, overrides, "--set", prov, ov)
     top = chain[-1][1]
-    merged["name"] = top.get("name", path.stem)
-    merged["description"] = top.get("description", "")
-    merged["description_fi"] = top.get("description_fi", "")
-    prov["name"] = prov["description"] = prov["description_fi"] = str(chain[-1][0])
+    for key, default in (("name", path.stem), ("description", ""), ("description_fi", "")):
+        given = (overrides or {}).get(key)
+        merged[key] = given if given is not None else top.get(key, default)
+        prov[key] = "--set" if given is not None else str(chain[-1][0])
     return merged, prov, ov, [str(p) for p, _ in chain]
 
 

@@ -8,9 +8,11 @@ Each key's meaning, unit and source are in ``data/assumptions.csv``.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from collections import Counter
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SPLIT_GROUPS = ("weaker_position", "job_brokering", "competence_development")
 
@@ -30,10 +32,36 @@ CustomerLine = Literal["job_brokering", "competence_development", "multi_sector"
 SERVICE_LINES: tuple[str, ...] = get_args(ServiceLine)
 # Service lines with individual job-seeker customers (each has a personal coach, OMA-valmentaja).
 CUSTOMER_LINES: tuple[str, ...] = get_args(CustomerLine)
+MAX_NAME = 100
+MAX_DESCRIPTION = 5_000
+# Staff beyond any employment area in Finland (the largest has a few hundred HTV): bounds the
+# simulation's memory, which holds one coach per HTV.
+MAX_TOTAL_HTV = 5_000
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Frozen, no unknown keys, and every number finite (``.inf`` and ``.nan`` are refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _one_line(v: str) -> str:
+    bad = sorted({f"U+{ord(c):04X}" for c in v if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
+    if bad:
+        raise ValueError(f"one line of text without control characters; found {bad[:5]}")
+    return v
+
+
+def _text(v: str) -> str:
+    bad = sorted({f"U+{ord(c):04X}" for c in v if unicodedata.category(c) == "Cc" and c not in "\n\t"})
+    if bad:
+        raise ValueError(f"text without control characters; found {bad[:5]}")
+    return v
+
+
+# A scenario name is a short label (it also names run folders and sweep tasks, through a slug).
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_one_line)]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION), AfterValidator(_text)]
 
 
 def _sums_to_one(values: dict[str, float], what: str) -> dict[str, float]:
@@ -82,7 +110,7 @@ class Segmentation(Frozen):
 
 
 class PlantClosure(Frozen):
-    name: str
+    name: Name
     municipality: str
     demand_point: str | None = None
     date: dt.date
@@ -141,7 +169,7 @@ class Shortage(Frozen):
 
 
 class Staff(Frozen):
-    total_htv: Positive
+    total_htv: Annotated[float, Field(gt=0.0, le=MAX_TOTAL_HTV)]
     use_all_htv: bool
     working_hours_per_htv: Positive
     customer_time_share: Share
@@ -149,7 +177,8 @@ class Staff(Frozen):
     centralised_htv: NonNeg
     customer_facing_split: dict[Literal["weaker_position", "job_brokering", "competence_development"], Share]
     split_lines: dict[
-        Literal["weaker_position", "job_brokering", "competence_development"], list[CustomerLine]
+        Literal["weaker_position", "job_brokering", "competence_development"],
+        Annotated[list[CustomerLine], Field(min_length=1)],
     ]
     split_tolerance: Share
     # the split as a goal (deviation outside the band penalised per HTV) or as a hard band
@@ -168,11 +197,19 @@ class Staff(Frozen):
     @classmethod
     def _split_lines(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
         _complete(v, SPLIT_GROUPS, "split_lines")
-        seen = [line for lines in v.values() for line in lines]
-        dup = sorted({x for x in seen if seen.count(x) > 1})
+        seen = Counter(line for lines in v.values() for line in lines)
+        dup = sorted(x for x, n in seen.items() if n > 1)
         if dup:
             raise ValueError(f"a service line may belong to one split group only; repeated {dup}")
         return v
+
+    @model_validator(mode="after")
+    def _centralised_within_total(self) -> Staff:
+        if self.centralised_htv > self.total_htv:
+            raise ValueError(
+                f"centralised_htv ({self.centralised_htv:g}) cannot exceed total_htv ({self.total_htv:g})"
+            )
+        return self
 
     @property
     def productive_hours_per_htv(self) -> float:
@@ -301,9 +338,9 @@ class Target(Frozen):
 class ScenarioConfig(Frozen):
     """A fully resolved scenario (after ``extends:`` has been applied)."""
 
-    name: str
-    description: str
-    description_fi: str = ""
+    name: Name
+    description: Description
+    description_fi: Description = ""
     seed: Annotated[int, Field(ge=0)]
     weight: Positive = 1.0
     horizon: Horizon

@@ -9,13 +9,16 @@ against the region: bad tables raise :class:`InputError` naming the file and col
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from resurssimalli.errors import InputError
+from resurssimalli.reading import read_csv
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import SERVICE_LINES
 
@@ -61,15 +64,8 @@ class Allocation:
     def from_run_folder(cls, run_dir: str | Path) -> Allocation:
         """Read a run folder's allocation.csv, sites.csv and access.csv (written by the optimiser)."""
         run_dir = Path(run_dir)
-        frames = []
-        for name in _FILES:
-            path = run_dir / name
-            if not path.is_file():
-                raise InputError(path, "<file>", "an optimiser run folder with this file")
-            try:
-                frames.append(pd.read_csv(path))
-            except (OSError, ValueError) as e:  # pandas' parser errors are ValueErrors
-                raise InputError(path, "<file>", f"a readable CSV table ({type(e).__name__}: {e})") from None
+        frames = [read_csv(run_dir / name, "an optimiser output table (from an optimiser run folder)")
+                  for name in _FILES]
         return cls.from_frames(*frames, source=str(run_dir))
 
     def check(self, scenario: Scenario) -> None:
@@ -82,8 +78,16 @@ class Allocation:
                 raise InputError(src, f"{key}.area", f"a known area {sorted(region.areas)}, got {r.area!r}")
             if r.service_line not in SERVICE_LINES:
                 raise InputError(src, f"{key}.service_line", f"one of {list(SERVICE_LINES)}")
-            if not pd.notna(r.htv) or float(r.htv) < 0:
-                raise InputError(src, f"{key}.htv", f"a non-negative number, got {r.htv!r}")
+            if not _finite_at_least_zero(r.htv):
+                raise InputError(src, f"{key}.htv", f"a non-negative finite number, got {r.htv!r}")
+        total = float(pd.to_numeric(self.allocation["htv"]).sum())
+        limit = MAX_HTV_MULTIPLE * scenario.config.staff.total_htv
+        if total > limit:
+            raise InputError(
+                src,
+                "allocation.csv htv",
+                f"at most {MAX_HTV_MULTIPLE}x the scenario's staff.total_htv ({limit:g} HTV); got {total:g}",
+            )
         acc = self.access
         for i, r in enumerate(acc.itertuples(index=False)):
             key = f"access.csv row {i + 1}"
@@ -91,9 +95,9 @@ class Allocation:
                 raise InputError(src, f"{key}.demand_point", f"a known demand point, got {r.demand_point!r}")
             if r.site not in region.sites:
                 raise InputError(src, f"{key}.site", f"a known site, got {r.site!r}")
-            if not (pd.notna(r.share) and 0 <= float(r.share) <= 1 + SHARE_TOL):
+            if not (_finite_at_least_zero(r.share) and float(r.share) <= 1 + SHARE_TOL):
                 raise InputError(src, f"{key}.share", f"a share 0..1, got {r.share!r}")
-            if not (pd.notna(r.minutes) and float(r.minutes) >= 0):
+            if not _finite_at_least_zero(r.minutes):
                 raise InputError(src, f"{key}.minutes", f"non-negative minutes, got {r.minutes!r}")
         sums = acc.groupby("demand_point")["share"].sum()
         for p in region.demand_points:
@@ -105,3 +109,12 @@ class Allocation:
 
 
 _FILES = ("allocation.csv", "sites.csv", "access.csv")
+# An allocation may hold at most this multiple of the scenario's staff (memory: one coach per HTV).
+MAX_HTV_MULTIPLE = 25
+
+
+def _finite_at_least_zero(v: object) -> bool:
+    """A real number (not text, bool, NaN or infinity) >= 0."""
+    if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+        return False
+    return math.isfinite(float(v)) and float(v) >= 0

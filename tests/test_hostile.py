@@ -1,0 +1,587 @@
+"""A corpus of hostile inputs across every entry point (issue 14).
+
+Each case builds its input in an empty folder, calls the command line in-process (``main``
+with ``sys.argv``) from that folder, and checks: the exit code (2 for bad input), a message
+naming the file and the key, row or column, no traceback, and that the folder holds exactly
+what it held before — nothing written, nothing left behind (hidden temporary files included).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from resurssimalli import cli
+from resurssimalli.data.region import DATA_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")
+FAST = ["--replications", "1", "--months", "1"]
+
+
+def snapshot(d: Path) -> dict[str, int]:
+    return {str(p.relative_to(d)): -1 if p.is_dir() else p.lstat().st_size for p in d.rglob("*")}
+
+
+def run_cli(args: list[str], cwd: Path, monkeypatch, capsys) -> tuple[int, str]:
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "argv", ["resurssimalli", *args])
+    with pytest.raises(SystemExit) as e:
+        cli.main()
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return e.value.code, out.out + out.err
+
+
+def scen(d: Path, body: str | bytes, name: str = "bad.yaml") -> str:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    data = body if isinstance(body, bytes) else body.encode("utf-8")
+    (d / name).write_bytes(b"extends: baseline.yaml\n" + data)
+    return name
+
+
+def run(name: str, *extra: str) -> list[str]:
+    return ["run", name, "--out", "out", "--no-compare", "--pareto", "0", *FAST, *extra]
+
+
+# --------------------------------------------------------------------------------------------
+# scenario YAML: body of a file extending baseline.yaml -> (key, expected text); via `run`
+
+BODIES: dict[str, tuple[str | bytes, str, str]] = {
+    "latin1_text": (b"description: 'caf\xe9'\n", "line 2", "UTF-8"),
+    "binary_garbage": (b"\x00\x01\x02\xff" * 50, "<file>", "binary"),
+    "list_as_key": ("? [a, b]\n: 1\n", "line 2", "key must be a name"),
+    "mapping_as_key": ("? {a: 1}\n: 1\n", "line 2", "key must be a name"),
+    "impossible_date": ("horizon: {start: 2025-02-30}\n", "line 2", "date that exists"),
+    "inf_htv": ("staff: {total_htv: .inf}\n", "staff.total_htv", "finite"),
+    "nan_htv": ("staff: {total_htv: .nan}\n", "staff.total_htv", "finite"),
+    "inf_target": ("targets: [{kpi: stock, op: '<=', value: .inf}]\n", "targets[0].value", "finite"),
+    "nan_penalty": ("costs: {unserved_hour_penalty_eur: .nan}\n", "costs.unserved_hour_penalty_eur", "finite"),
+    "centralised_over_total": ("staff: {total_htv: 2, centralised_htv: 3}\n", "staff", "centralised_htv"),
+    "empty_split_line": (
+        "staff: {split_lines: {weaker_position: [], job_brokering: [job_brokering],"
+        " competence_development: [competence_development, youth, integration]}}\n",
+        "staff.split_lines.weaker_position",
+        "at least 1",
+    ),
+    "htv_absurd": ("staff: {total_htv: 1000000000}\n", "staff.total_htv", "less than or equal"),
+    "name_newline": ("name: \"a\\nb\"\n", "name", "one line"),
+    "name_too_long": ("name: " + "x" * 300 + "\n", "name", "at most 100"),
+    "description_huge": ("description: " + "y" * 60_000 + "\n", "description", "at most 5000"),
+    "description_control": ("description: \"a\\x07b\"\n", "description", "control"),
+    "deep_nesting": ("x: " + "[" * 5000 + "]" * 5000 + "\n", "<file>", "valid YAML"),
+    "python_tag": ("x: !!python/object/apply:os.system ['echo hi']\n", "line 2", "valid YAML"),
+    "extends_not_string": ("", "extends", "string"),  # replaced below
+    "seed_negative": ("seed: -1\n", "seed", "greater than or equal"),
+    "months_zero": ("horizon: {months: 0}\n", "horizon.months", "greater than or equal to 1"),
+    "months_huge": ("horizon: {months: 100000}\n", "horizon.months", "less than or equal"),
+    "share_over_one": ("access: {}\nstaff: {customer_time_share: 1.5}\n", "staff.customer_time_share", "1"),
+    "unknown_key": ("staf: {}\n", "staf", "unknown key"),
+    "string_for_number": ("staff: {total_htv: lots}\n", "staff.total_htv", "number"),
+    "list_for_mapping": ("staff: [1, 2]\n", "staff", "dictionary"),
+    "duplicate_key": ("seed: 1\nseed: 2\n", "seed", "twice"),
+    "unknown_site": ("sites: {force_open: [Atlantis]}\n", "sites.force_open", "known site"),
+    "closure_bad_date": (
+        "demand:\n  plant_closures:\n  - {name: x, municipality: Parkano, date: 2031-01-01, layoffs: 5,"
+        " registration_share: 0.5, spread_working_days: 5, service_mix: {job_brokering: 1}}\n",
+        "demand.plant_closures[0].date",
+        "inside the horizon",
+    ),
+}
+BODIES["extends_not_string"] = ("", "extends", "string")
+
+
+def _body_case(case: str) -> Callable[[Path], list[str]]:
+    body = BODIES[case][0]
+
+    def setup(d: Path) -> list[str]:
+        if case == "extends_not_string":
+            (d / "bad.yaml").write_text("extends: [1, 2]\n", encoding="utf-8")
+            return run("bad.yaml")
+        return run(scen(d, body))
+
+    return setup
+
+
+# --------------------------------------------------------------------------------------------
+# files that are not what they claim to be
+
+
+def f_directory_as_scenario(d: Path) -> list[str]:
+    (d / "bad.yaml").mkdir()
+    return run("bad.yaml")
+
+
+def f_extends_directory(d: Path) -> list[str]:
+    (d / "base.yaml").mkdir()
+    (d / "bad.yaml").write_text("extends: base.yaml\n", encoding="utf-8")
+    return run("bad.yaml")
+
+
+def f_symlink_loop(d: Path) -> list[str]:
+    os.symlink(d / "b.yaml", d / "bad.yaml")
+    os.symlink(d / "bad.yaml", d / "b.yaml")
+    return run("bad.yaml")
+
+
+def f_extends_symlink_loop(d: Path) -> list[str]:
+    os.symlink(d / "l2.yaml", d / "l1.yaml")
+    os.symlink(d / "l1.yaml", d / "l2.yaml")
+    (d / "bad.yaml").write_text("extends: l1.yaml\n", encoding="utf-8")
+    return run("bad.yaml")
+
+
+def f_extends_missing(d: Path) -> list[str]:
+    (d / "bad.yaml").write_text("extends: nowhere.yaml\n", encoding="utf-8")
+    return run("bad.yaml")
+
+
+def f_extends_self(d: Path) -> list[str]:
+    (d / "bad.yaml").write_text("extends: bad.yaml\n", encoding="utf-8")
+    return run("bad.yaml")
+
+
+def f_missing_scenario(d: Path) -> list[str]:
+    return run("bad.yaml")
+
+
+def f_empty_scenario(d: Path) -> list[str]:
+    (d / "bad.yaml").write_text("", encoding="utf-8")
+    return run("bad.yaml")
+
+
+def f_root_is_list(d: Path) -> list[str]:
+    (d / "bad.yaml").write_text("- a\n- b\n", encoding="utf-8")
+    return run("bad.yaml")
+
+
+def f_scenario_under_file(d: Path) -> list[str]:
+    (d / "bad.yaml").write_text("x: 1\n", encoding="utf-8")
+    return run("bad.yaml/inner.yaml")
+
+
+FILE_CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
+    "directory_as_scenario": (f_directory_as_scenario, ("bad.yaml", "folder")),
+    "extends_directory": (f_extends_directory, ("bad.yaml", "extends", "folder")),
+    "symlink_loop": (f_symlink_loop, ("bad.yaml", "loop")),
+    "extends_symlink_loop": (f_extends_symlink_loop, ("bad.yaml", "extends", "loop")),
+    "extends_missing": (f_extends_missing, ("bad.yaml", "extends", "not found")),
+    "extends_self": (f_extends_self, ("bad.yaml", "extends", "cycle")),
+    "missing_scenario": (f_missing_scenario, ("bad.yaml", "not found")),
+    "empty_scenario": (f_empty_scenario, ("bad.yaml", "staff", "missing")),
+    "root_is_list": (f_root_is_list, ("bad.yaml", "<root>", "mapping")),
+    "scenario_under_file": (f_scenario_under_file, ("inner.yaml", "not a folder")),
+}
+
+# --------------------------------------------------------------------------------------------
+# --set and command-line options
+
+
+SET_CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
+    "set_empty_key": (["--set", "=5"], ("--set", "=5", "key before")),
+    "set_no_equals": (["--set", "staff.total_htv"], ("--set", "KEY.PATH=VALUE")),
+    "set_inf": (["--set", "staff.total_htv=.inf"], ("--set", "staff.total_htv", "finite")),
+    "set_unknown_key": (["--set", "staff.totl_htv=3"], ("--set", "staff.totl_htv", "unknown key")),
+    "set_scalar_over_mapping": (["--set", "staff=5"], ("--set", "staff", "dictionary")),
+    "set_twice": (["--set", "seed=1", "--set", "seed=2"], ("--set", "seed", "given twice")),
+    "set_dot_dot": (["--set", "staff..total_htv=3"], ("--set", "key before")),
+    "set_bad_date": (["--set", "horizon.start=2025-02-30"], ("--set", "horizon.start", "date")),
+    "set_name_too_long": (["--set", "name=" + "n" * 101], ("--set", "name", "at most 100")),
+    "months_100000": (["--months", "100000"], ("--months", "1 to 60")),
+    "replications_zero": (["--replications", "0"], ("--replications", "1 to")),
+    "jobs_negative": (["--jobs", "-1"], ("--jobs", "1 to")),
+    "lang_unknown": (["--lang", "sv"], ("--lang", "fi or en")),
+}
+
+
+def _set_case(case: str) -> Callable[[Path], list[str]]:
+    def setup(d: Path) -> list[str]:
+        (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+        argv = ["run", "baseline.yaml", "--out", "out", "--no-compare", "--pareto", "0", *SET_CASES[case][0]]
+        return argv
+
+    return setup
+
+
+def o_out_exists(d: Path) -> list[str]:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    (d / "out").mkdir()
+    (d / "out" / "keep.txt").write_text("mine")
+    return ["run", "baseline.yaml", "--out", "out"]
+
+
+def o_out_under_file(d: Path) -> list[str]:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    (d / "afile").write_text("x")
+    return ["run", "baseline.yaml", "--out", "afile/run"]
+
+
+def o_optimize_out_exists(d: Path) -> list[str]:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    (d / "out").mkdir()
+    return ["optimize", "baseline.yaml", "--out", "out"]
+
+
+def o_stress_zero_iterations(d: Path) -> list[str]:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    return ["stress", "baseline.yaml", "--max-iterations", "0", "--out", "out"]
+
+
+def o_stress_bad_target(d: Path) -> list[str]:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    return ["stress", "baseline.yaml", "--target", "happiness>=1", "--out", "out"]
+
+
+def o_simulate_jobs_negative(d: Path) -> list[str]:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    return ["simulate", "baseline.yaml", "--jobs", "-1", "--out", "out"]
+
+
+def o_sweep_jobs_negative(d: Path) -> list[str]:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    return ["sweep", "baseline.yaml", "--jobs", "-1", "--out", "out"]
+
+
+OPTION_CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
+    "out_exists": (o_out_exists, ("out", "already exists")),
+    "out_under_file": (o_out_under_file, ("afile", "is a file")),
+    "optimize_out_exists": (o_optimize_out_exists, ("out", "already exists")),
+    "stress_zero_iterations": (o_stress_zero_iterations, ("--max-iterations", "at least 1")),
+    "stress_bad_target": (o_stress_bad_target, ("--target", "happiness")),
+    "simulate_jobs_negative": (o_simulate_jobs_negative, ("--jobs", "1 to")),
+    "sweep_jobs_negative": (o_sweep_jobs_negative, ("--jobs", "1 to")),
+}
+
+# --------------------------------------------------------------------------------------------
+# travel CSV (region.travel_times)
+
+
+def _travel(edit: Callable[[pd.DataFrame], pd.DataFrame] | None = None, raw: bytes | None = None):
+    def setup(d: Path) -> list[str]:
+        if raw is not None:
+            (d / "t.csv").write_bytes(raw)
+        else:
+            t = pd.read_csv(DATA_DIR / "travel_times.csv", comment="#")
+            assert edit is not None
+            edit(t).to_csv(d / "t.csv", index=False)
+        return run(scen(d, "region: {travel_times: t.csv}\n"))
+
+    return setup
+
+
+def _cell(col: str, value: object, row: int = 7) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def edit(t: pd.DataFrame) -> pd.DataFrame:
+        t[col] = t[col].astype(object)
+        t.loc[row, col] = value
+        return t
+
+    return edit
+
+
+TRAVEL_CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
+    "travel_negative_km": (_travel(_cell("km", -3.0)), ("t.csv", "row 8", ".km", "non-negative")),
+    "travel_blank_km": (_travel(_cell("km", None)), ("t.csv", "row 8", ".km", "non-negative km")),
+    "travel_inf_minutes": (_travel(_cell("minutes", "inf")), ("t.csv", "row 8", ".minutes")),
+    "travel_text_minutes": (_travel(_cell("minutes", "soon")), ("t.csv", "row 8", ".minutes")),
+    "travel_unknown_site": (_travel(_cell("site", "Atlantis")), ("t.csv", "row 8", ".site", "known site")),
+    "travel_missing_column": (_travel(lambda t: t.drop(columns="minutes")), ("t.csv", "<columns>", "minutes")),
+    "travel_duplicates_30000": (
+        _travel(lambda t: pd.concat([t] * (30_000 // len(t) + 1), ignore_index=True)),
+        ("t.csv", "demand_point,site", "one row per pair"),
+    ),
+    "travel_empty": (_travel(raw=b""), ("t.csv", "empty")),
+    "travel_binary": (_travel(raw=bytes(range(256)) * 8), ("t.csv", "binary")),
+    "travel_latin1": (_travel(raw=b"demand_point,site,minutes\nKyr\xf6,x,1\n"), ("t.csv", "line 2", "UTF-8")),
+    "travel_directory": (None, ("t.csv", "folder")),  # set below
+}
+
+
+def t_travel_directory(d: Path) -> list[str]:
+    (d / "t.csv").mkdir()
+    return run(scen(d, "region: {travel_times: t.csv}\n"))
+
+
+TRAVEL_CASES["travel_directory"] = (t_travel_directory, ("t.csv", "folder"))
+
+# --------------------------------------------------------------------------------------------
+# input workbook and template
+
+
+def w_not_xlsx(d: Path) -> list[str]:
+    (d / "w.xlsx").write_text("not a workbook")
+    return run(scen(d, "region: {inputs_workbook: w.xlsx}\n"))
+
+
+def w_directory(d: Path) -> list[str]:
+    (d / "w.xlsx").mkdir()
+    return run(scen(d, "region: {inputs_workbook: w.xlsx}\n"))
+
+
+def w_duplicates_30000(d: Path) -> list[str]:
+    from resurssimalli.data.region import load_region
+    from resurssimalli.data.workbook import write_inputs_template
+
+    write_inputs_template(d / "w.xlsx", load_region())
+    import openpyxl
+
+    book = openpyxl.load_workbook(d / "w.xlsx")
+    ws = book["travel_times"]
+    first = [c.value for c in ws[2]]
+    for _ in range(30_000):
+        ws.append(first)
+    book.save(d / "w.xlsx")
+    return run(scen(d, "region: {inputs_workbook: w.xlsx}\n"))
+
+
+def w_template_exists(d: Path) -> list[str]:
+    (d / "w.xlsx").write_text("my edits")
+    return ["template", "w.xlsx"]
+
+
+def w_template_missing_folder(d: Path) -> list[str]:
+    return ["template", "nowhere/w.xlsx"]
+
+
+def w_template_onto_folder(d: Path) -> list[str]:
+    (d / "w.xlsx").mkdir()
+    return ["template", "w.xlsx", "--force"]
+
+
+WORKBOOK_CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
+    "workbook_not_xlsx": (w_not_xlsx, ("w.xlsx", "<file>", "xlsx")),
+    "workbook_directory": (w_directory, ("w.xlsx", "folder")),
+    "workbook_duplicates_30000": (w_duplicates_30000, ("w.xlsx", "travel_times", "one row each")),
+    "template_exists": (w_template_exists, ("w.xlsx", "--force")),
+    "template_missing_folder": (w_template_missing_folder, ("w.xlsx", "nowhere", "not a folder")),
+    "template_onto_folder": (w_template_onto_folder, ("w.xlsx", "folder")),
+}
+
+# --------------------------------------------------------------------------------------------
+# run folders: allocation CSVs (simulate --allocation), memo, sweep --resume
+
+
+@pytest.fixture(scope="module")
+def opt_run(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("opt")
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    from resurssimalli.optimize import optimize
+    from resurssimalli.runs import RunFolder
+    from resurssimalli.scenario import load_scenario
+
+    s = load_scenario(d / "baseline.yaml")
+    with RunFolder.new(s.name, d / "opt", scenario=s, command="optimize") as rf:
+        optimize(s).write(rf)
+    return d / "opt"
+
+
+@pytest.fixture(scope="module")
+def sweep_run(tmp_path_factory) -> Path:
+    """An interrupted sweep folder: two finished tasks, no manifest yet."""
+    d = tmp_path_factory.mktemp("sweep")
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    from resurssimalli.experiment.sweep import sweep
+    from resurssimalli.scenario import load_scenario
+
+    sweep([load_scenario(d / "baseline.yaml")], 2, months=1, kind="serial", out=d / "sw")
+    for name in ("manifest.json", "kpis.parquet", "comparison.csv"):
+        (d / "sw" / name).unlink(missing_ok=True)
+    return d / "sw"
+
+
+def _alloc(file: str, content: bytes | Callable[[pd.DataFrame], pd.DataFrame] | None):
+    def setup(d: Path, opt: Path) -> list[str]:
+        shutil.copytree(opt, d / "a")
+        if content is None:
+            (d / "a" / file).unlink()
+        elif isinstance(content, bytes):
+            (d / "a" / file).write_bytes(content)
+        else:
+            content(pd.read_csv(d / "a" / file)).to_csv(d / "a" / file, index=False)
+        (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+        return ["simulate", "baseline.yaml", "--allocation", "a", "--out", "out", *FAST]
+
+    return setup
+
+
+def _htv(value: object) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def edit(df: pd.DataFrame) -> pd.DataFrame:
+        df["htv"] = df["htv"].astype(object)
+        df.loc[0, "htv"] = value
+        return df
+
+    return edit
+
+
+ALLOC_CASES: dict[str, tuple[Callable[[Path, Path], list[str]], tuple[str, ...]]] = {
+    "alloc_missing_file": (_alloc("allocation.csv", None), ("allocation.csv", "<file>")),
+    "alloc_empty": (_alloc("allocation.csv", b""), ("allocation.csv", "empty")),
+    "alloc_binary": (_alloc("allocation.csv", b"\x00\xff" * 300), ("allocation.csv", "binary")),
+    "alloc_text_htv": (_alloc("allocation.csv", _htv("many")), ("allocation.csv", "row 1", "htv")),
+    "alloc_inf_htv": (_alloc("allocation.csv", _htv(float("inf"))), ("allocation.csv", "row 1", "htv")),
+    "alloc_billion_htv": (_alloc("allocation.csv", _htv(1e9)), ("allocation.csv", "htv", "total_htv")),
+    "alloc_negative_htv": (_alloc("allocation.csv", _htv(-1.0)), ("allocation.csv", "row 1", "htv")),
+    "alloc_latin1_sites": (_alloc("sites.csv", b"site,municipality\nK\xe4\n"), ("sites.csv", "UTF-8")),
+}
+
+
+def _memo(edit: Callable[[Path], None] | None, target: str = "r") -> Callable[[Path, Path], list[str]]:
+    def setup(d: Path, opt: Path) -> list[str]:
+        shutil.copytree(opt, d / "r")
+        if edit is not None:
+            edit(d / "r")
+        return ["memo", target]
+
+    return setup
+
+
+def _write(name: str, data: bytes) -> Callable[[Path], None]:
+    return lambda r: (r / name).write_bytes(data)
+
+
+MEMO_CASES: dict[str, tuple[Callable[[Path, Path], list[str]], tuple[str, ...]]] = {
+    "memo_missing_folder": (_memo(None, "nowhere"), ("nowhere", "manifest.json")),
+    "memo_manifest_garbage": (_memo(_write("manifest.json", b"{oops")), ("manifest.json", "line 1", "JSON")),
+    "memo_manifest_list": (_memo(_write("manifest.json", b"[1, 2]")), ("manifest.json", "<root>", "dict")),
+    "memo_manifest_latin1": (_memo(_write("manifest.json", b'{"a": "\xe9"}')), ("manifest.json", "UTF-8")),
+    "memo_manifest_no_scenario": (_memo(_write("manifest.json", b"{}")), ("manifest.json", "scenario")),
+    "memo_manifest_is_dir": (
+        _memo(lambda r: ((r / "manifest.json").unlink(), (r / "manifest.json").mkdir())),
+        ("manifest.json", "folder"),
+    ),
+    "memo_summary_garbage": (_memo(_write("summary.json", b"{not json")), ("summary.json", "line 1", "JSON")),
+    "memo_table_binary": (_memo(_write("allocation.csv", b"\x00\x01" * 100)), ("allocation.csv", "binary")),
+    "memo_table_text_number": (
+        _memo(lambda r: (r / "costs.csv").write_text("municipality,cost_item,eur\nx,y,lots\n")),
+        ("costs.csv", "row 1", "eur"),
+    ),
+    "memo_lang_unknown": (lambda d, opt: (shutil.copytree(opt, d / "r"), ["memo", "r", "--lang", "sv"])[1],
+                          ("--lang", "sv")),
+}
+
+
+def _resume(edit: Callable[[Path], None] | None, target: str = "sw") -> Callable[[Path, Path], list[str]]:
+    def setup(d: Path, sw: Path) -> list[str]:
+        (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+        if target == "sw":
+            shutil.copytree(sw, d / "sw")
+            if edit is not None:
+                edit(d / "sw")
+        elif target == "afile":
+            (d / "afile").write_text("x")
+        return ["sweep", "baseline.yaml", "--replications", "2", "--months", "1", "--resume", target]
+
+    return setup
+
+
+def _task(r: Path) -> Path:
+    return sorted((r / "tasks").glob("*.parquet"))[0]
+
+
+def _truncate(r: Path) -> None:
+    p = _task(r)
+    p.write_bytes(p.read_bytes()[:100])
+
+
+def _foreign_task(r: Path) -> None:
+    pd.DataFrame({"x": [1]}).to_parquet(_task(r))
+
+
+def _other_replication(r: Path) -> None:
+    p = _task(r)
+    df = pd.read_parquet(p)
+    df["replication"] = 7
+    df.to_parquet(p)
+
+
+RESUME_CASES: dict[str, tuple[Callable[[Path, Path], list[str]], tuple[str, ...]]] = {
+    "resume_missing_folder": (_resume(None, "nowhere"), ("nowhere", "not found")),
+    "resume_folder_is_file": (_resume(None, "afile"), ("afile", "this is a file")),
+    "resume_sweep_json_garbage": (_resume(_write("sweep.json", b"{bad")), ("sweep.json", "line 1", "JSON")),
+    "resume_sweep_json_list": (_resume(_write("sweep.json", b"[]")), ("sweep.json", "<root>", "dict")),
+    "resume_sweep_json_tampered": (
+        _resume(lambda r: (r / "sweep.json").write_text(json.dumps({"scenarios": 5}))),
+        ("sweep.json", "scenarios"),
+    ),
+    "resume_truncated_task": (_resume(_truncate), ("tasks", ".parquet", "parquet")),
+    "resume_foreign_task": (_resume(_foreign_task), ("tasks", "<columns>", "scenario")),
+    "resume_task_of_other_replication": (_resume(_other_replication), ("tasks", "replication")),
+    "resume_stray_file": (_resume(_write("tasks/evil__r99999.parquet", b"x")), ("evil__r99999", "task file")),
+    "resume_no_tasks_folder": (_resume(lambda r: shutil.rmtree(r / "tasks")), ("tasks", "not found")),
+    "resume_allocation_binary": (_resume(_write("allocation.csv", b"\x00" * 64)), ("allocation.csv", "binary")),
+}
+
+# --------------------------------------------------------------------------------------------
+# the tests
+
+
+def check(code: int, text: str, expect: tuple[str, ...], before: dict, after: dict) -> None:
+    assert code == 2, text
+    assert "Traceback" not in text and "error: " in text, text
+    for e in expect:
+        assert e in text, f"{e!r} not in {text!r}"
+    assert after == before, f"written or left behind: {sorted(set(after) ^ set(before))}"
+
+
+@pytest.mark.parametrize("case", sorted(BODIES))
+def test_scenario_body(case, tmp_path, monkeypatch, capsys):
+    argv = _body_case(case)(tmp_path)
+    before = snapshot(tmp_path)
+    code, text = run_cli(argv, tmp_path, monkeypatch, capsys)
+    check(code, text, ("bad.yaml", BODIES[case][1], BODIES[case][2]), before, snapshot(tmp_path))
+
+
+@pytest.mark.parametrize("case", sorted(FILE_CASES))
+def test_scenario_file(case, tmp_path, monkeypatch, capsys):
+    setup, expect = FILE_CASES[case]
+    argv = setup(tmp_path)
+    before = snapshot(tmp_path)
+    code, text = run_cli(argv, tmp_path, monkeypatch, capsys)
+    check(code, text, expect, before, snapshot(tmp_path))
+
+
+@pytest.mark.parametrize("case", sorted(SET_CASES))
+def test_set_and_options(case, tmp_path, monkeypatch, capsys):
+    argv = _set_case(case)(tmp_path)
+    before = snapshot(tmp_path)
+    code, text = run_cli(argv, tmp_path, monkeypatch, capsys)
+    check(code, text, SET_CASES[case][1], before, snapshot(tmp_path))
+
+
+@pytest.mark.parametrize("case", sorted(OPTION_CASES) + sorted(TRAVEL_CASES) + sorted(WORKBOOK_CASES))
+def test_options_travel_workbook(case, tmp_path, monkeypatch, capsys):
+    setup, expect = {**OPTION_CASES, **TRAVEL_CASES, **WORKBOOK_CASES}[case]
+    argv = setup(tmp_path)
+    before = snapshot(tmp_path)
+    code, text = run_cli(argv, tmp_path, monkeypatch, capsys)
+    check(code, text, expect, before, snapshot(tmp_path))
+
+
+@pytest.mark.parametrize("case", sorted(ALLOC_CASES) + sorted(MEMO_CASES))
+def test_run_folders(case, tmp_path, monkeypatch, capsys, opt_run):
+    setup, expect = {**ALLOC_CASES, **MEMO_CASES}[case]
+    argv = setup(tmp_path, opt_run)
+    before = snapshot(tmp_path)
+    code, text = run_cli(argv, tmp_path, monkeypatch, capsys)
+    check(code, text, expect, before, snapshot(tmp_path))
+
+
+@pytest.mark.parametrize("case", sorted(RESUME_CASES))
+def test_sweep_resume(case, tmp_path, monkeypatch, capsys, sweep_run):
+    setup, expect = RESUME_CASES[case]
+    argv = setup(tmp_path, sweep_run)
+    before = snapshot(tmp_path)
+    code, text = run_cli(argv, tmp_path, monkeypatch, capsys)
+    check(code, text, expect, before, snapshot(tmp_path))
+
+
+def test_corpus_size():
+    n = len(BODIES) + len(FILE_CASES) + len(SET_CASES) + len(OPTION_CASES) + len(TRAVEL_CASES)
+    n += len(WORKBOOK_CASES) + len(ALLOC_CASES) + len(MEMO_CASES) + len(RESUME_CASES)
+    assert n >= 60
