@@ -103,3 +103,21 @@ def test_calibrate_command_writes_what_is_shipped(tmp_path, scenario_dir):
         app, ["calibrate", str(scenario_dir / "baseline.yaml"), "--check", "--set", "simulation.line_hazard_multipliers.youth=1.5"]
     )
     assert stale.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("kind,municipality,key,value\nhazard_factor,Ikaalinen,0-3,abc\n", "value"),
+        ("kind,municipality,key,value\nguess,Ikaalinen,0-3,1.2\n", "kind"),
+        ("kind,municipality,value\n", "columns"),
+    ],
+)
+def test_a_broken_calibration_table_is_named(tmp_path, text, where):
+    from resurssimalli.errors import InputError
+
+    path = tmp_path / "calibration.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match="calibration") as e:
+        read_table(path)
+    assert where in str(e.value)

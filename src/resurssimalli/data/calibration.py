@@ -24,6 +24,7 @@ import pandas as pd
 from resurssimalli.data.region import DATA_DIR
 from resurssimalli.errors import InputError
 from resurssimalli.frozen import FrozenMap
+from resurssimalli.reading import read_csv
 
 CALIBRATION_FILE = DATA_DIR / "calibration.csv"
 FIT_FILE = DATA_DIR / "calibration_fit.csv"
@@ -42,14 +43,13 @@ class Calibration:
 
 
 def read_table(path: Path = CALIBRATION_FILE) -> pd.DataFrame:
-    df = pd.read_csv(path, comment="#", skipinitialspace=True, keep_default_na=False)
-    if list(df.columns) != ["kind", "municipality", "key", "value"]:
-        raise InputError(path, "header", "columns kind, municipality, key, value")
+    cols = ("kind", "municipality", "key", "value")
+    df = read_csv(path, "the calibration table", cols, comment="#", skipinitialspace=True, keep_default_na=False)
     bad = sorted(set(df["kind"]) - set(KINDS))
     if bad:
         raise InputError(path, "kind", f"one of {', '.join(KINDS)}, got {', '.join(bad)}")
-    df["value"] = pd.to_numeric(df["value"], errors="raise")
-    if (df["value"] <= 0).any():
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    if not (df["value"] > 0).all():
         raise InputError(path, "value", "positive numbers")
     return df
 
