@@ -305,6 +305,54 @@ class Simulation(Frozen):
         return _complete(v, ("0-3", "3-12", "12+"), "exit_hazard_per_month")
 
 
+class EffectRange(Frozen):
+    """An effect taken from a study: central value, low/high range and where it comes from."""
+
+    central: float
+    low: float
+    high: float
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EffectRange:
+        if not self.low <= self.central <= self.high:
+            raise ValueError(f"needs low <= central <= high, got {self.low}, {self.central}, {self.high}")
+        return self
+
+
+class Benefit(Frozen):
+    """The municipalities' share of unemployment benefits (financing model from 1.1.2025)."""
+
+    daily_amount_eur: NonNeg
+    paid_days_per_week: Annotated[float, Field(gt=0, le=7)]
+    recipient_share: Share
+    municipal_share_bands: list[tuple[Annotated[int, Field(ge=1)], Share]]
+
+    @field_validator("municipal_share_bands")
+    @classmethod
+    def _increasing(cls, v: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        days = [d for d, _ in v]
+        if days != sorted(set(days)):
+            raise ValueError("bands need strictly increasing first benefit days")
+        return v
+
+
+class Outcomes(Frozen):
+    """Service changes outcomes: the exit hazard's service multiplier and the benefit cost."""
+
+    service_effect: bool
+    effect_size: Literal["low", "central", "high"] = "central"
+    interview_on_time: EffectRange  # exit hazard change per +10 points of interviews held on time
+    travel_time: EffectRange  # exit hazard change per 10 more minutes' one-way trip (face to face)
+    travel_reference_minutes: NonNeg
+    caseload_studied: tuple[Positive, Positive]
+    benefit: Benefit
+
+    def effect(self, name: str) -> float:
+        """The effect size in use (``effect_size`` picks low, central or high)."""
+        return float(getattr(getattr(self, name), self.effect_size))
+
+
 Comparator = Literal[">=", "<="]
 Judge = Literal["every_month", "worst_month", "horizon"]
 
@@ -319,6 +367,10 @@ KPI_NAMES = (
     "stock",
     "spells_past_3_months_share",
     "customer_travel_minutes",
+    "unemployment_days",
+    "benefit_cost_municipal_eur",
+    "stock_past_3_months",
+    "stock_past_12_months",
 )
 
 
@@ -353,6 +405,7 @@ class ScenarioConfig(Frozen):
     costs: Costs
     optimisation: Optimisation
     simulation: Simulation
+    outcomes: Outcomes | None = None
     targets: list[Target] = Field(default_factory=list)
 
     def describe(self, lang: str = "en") -> str:

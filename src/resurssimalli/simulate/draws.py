@@ -39,6 +39,8 @@ class Cohort:
     partially_able: np.ndarray  # bool
     first_due: np.ndarray  # stock only: day of the next conversation (else -1)
     source: np.ndarray  # 0 stock, 1 inflow, 2 plant closure
+    e: np.ndarray | None = None  # the Exp(1) variate the accumulated exit hazard runs against
+    rate: np.ndarray | None = None  # [customer, duration band] base exit hazard per month
 
     def __len__(self) -> int:
         return len(self.reg)
@@ -104,6 +106,11 @@ def _attributes(p: SimParams, muni: np.ndarray, line: np.ndarray, a: np.ndarray)
     }
 
 
+def base_rates(p: SimParams, muni: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Each customer's base exit hazard per month in the bands 0-3, 3-12, 12+ ([customer, band])."""
+    return np.column_stack(_rates(p, muni, line)).reshape(len(line), 3)
+
+
 def _exit(
     p: SimParams, reg: np.ndarray, elapsed: np.ndarray, muni: np.ndarray, line: np.ndarray, e: np.ndarray
 ) -> np.ndarray:
@@ -154,6 +161,8 @@ def draw_stock(
         **attrs,
         first_due=np.floor(start + phase * interval).astype(np.int64),
         source=np.zeros(len(line), dtype=np.int64),
+        e=e,
+        rate=base_rates(p, muni, line),
     )
 
 
@@ -247,6 +256,8 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: int) -> Co
         **_attributes(p, muni, line, a),
         first_due=np.full(len(t), -1, dtype=np.int64),
         source=np.full(len(t), source, dtype=np.int64),
+        e=e,
+        rate=base_rates(p, muni, line),
     )
     return Cohort(*(getattr(cohort, f)[order] for f in cohort.__dataclass_fields__))
 

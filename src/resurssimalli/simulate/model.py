@@ -32,6 +32,7 @@ from resurssimalli.simulate.draws import (
     draw_rosters,
     draw_stock,
 )
+from resurssimalli.simulate.exits import ExitClock
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.streams import child_generators, streams
 
@@ -66,6 +67,13 @@ class Customer:
         "age",
         "foreign",
         "partially_able",
+        "e",
+        "rate",
+        "hz",
+        "mark",
+        "mult",
+        "overdue",
+        "xv",
     )
 
     def __init__(self, cid: int, cohort: Cohort, i: int, area: int, deadline: int) -> None:
@@ -89,6 +97,9 @@ class Customer:
         self.age = int(cohort.age[i])
         self.foreign = bool(cohort.foreign[i])
         self.partially_able = bool(cohort.partially_able[i])
+        self.e = float(cohort.e[i]) if cohort.e is not None else 0.0
+        self.rate = tuple(cohort.rate[i].tolist()) if cohort.rate is not None else (0.0, 0.0, 0.0)
+        self.xv = 0
 
 
 @dataclass
@@ -154,6 +165,8 @@ class Office:
         self.events: list[tuple[float, int, str, str]] | None = [] if event_log else None
         self.team_for = p.team_for
         self.indirect_line = p.indirect_minutes_per_duty_day
+        on = p.exit_effect.on
+        self.exits = ExitClock(env, p.exit_effect, float(cal.n_days), self.leave) if on else None
 
     # -- customers ------------------------------------------------------------------------------
     def log(self, t: float, cid: int, what: str, detail: str = "") -> None:
@@ -163,6 +176,10 @@ class Office:
     def register(self, c: Customer, first_due: int) -> None:
         self.active[c.id] = c
         self.customers.append(c)
+        if self.exits is not None:
+            self.exits.start(c)
+            if first_due < 0:
+                self.exits.watch(c, c.deadline, lambda: c.interview_day == -1 and not c.gone)
         if first_due >= 0:  # the starting stock: interviewed already, has a coach
             c.interview_day = -2
             self._assign(c)
@@ -196,6 +213,9 @@ class Office:
         c.version += 1
         self.seq += 1
         heapq.heappush(self.conv[c.coach], (c.due_deadline, self.seq, due, c, c.version))
+        if self.exits is not None:
+            v = c.version
+            self.exits.watch(c, c.due_deadline, lambda: c.version == v and not c.gone)
 
     def _next(self, c: Customer, day: int) -> None:
         p = self.p
@@ -305,6 +325,8 @@ class Office:
         if 0 <= k < self.M:
             self.meetings_line[k, c.line] += 1
             self.work_line[k, c.line] += minutes
+        if self.exits is not None:
+            self.exits.set_overdue(c, False)
         if travel is not None and not c.remote:
             travel[c.muni] += 2.0 * c.minutes
         if self.events is not None:
@@ -365,7 +387,7 @@ def _customer(env: simpy.Environment, office: Office, c: Customer, first_due: in
     if c.reg > env.now:
         yield env.timeout(c.reg - env.now)
     office.register(c, first_due)
-    if c.exit < horizon:
+    if office.exits is None and c.exit < horizon:  # else the exit clock fires the exit
         yield env.timeout(max(c.exit - env.now, 0.0))
         office.leave(c)
 

@@ -24,10 +24,11 @@ from resurssimalli.scenario.demand import (
     line_rates,
 )
 from resurssimalli.scenario.load import Scenario
-from resurssimalli.scenario.schema import CUSTOMER_LINES
+from resurssimalli.scenario.schema import CUSTOMER_LINES, Benefit
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
+from resurssimalli.simulate.exits import OFF, ExitEffect, build_exit_effect
 
 LINES = CUSTOMER_LINES
 LINE_INDEX = {line: i for i, line in enumerate(LINES)}
@@ -120,6 +121,9 @@ class SimParams:
     employer_request_minutes: float
     closures: tuple[Closure, ...]
     event_log: bool
+    # outcomes (issue 13): the exit hazard's service multiplier; the benefit financing model
+    exit_effect: ExitEffect = OFF
+    benefit: Benefit | None = None
 
     @property
     def n_coaches(self) -> int:
@@ -371,4 +375,6 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         employer_request_minutes=svc.employer_request_hours * 60.0,
         closures=tuple(closures),
         event_log=sim.event_log,
+        exit_effect=build_exit_effect(cfg.outcomes),
+        benefit=cfg.outcomes.benefit if cfg.outcomes is not None else None,
     )

@@ -26,6 +26,7 @@ from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.calendar import SimCalendar
 from resurssimalli.simulate.kpis import COLUMNS, customer_table, kpi_frame
 from resurssimalli.simulate.model import simulate_replication
+from resurssimalli.simulate.outcome_kpis import outcome_frame
 from resurssimalli.simulate.params import SimParams, build_params
 from resurssimalli.simulate.stats import relative_half_width, summarise, summarise_periods
 
@@ -55,7 +56,7 @@ def run_params(
     t0 = time.perf_counter()
     out = simulate_replication(p, replication, root_seed, event_log)
     seconds = time.perf_counter() - t0
-    kpis = kpi_frame(p, out, replication)
+    kpis = pd.concat([kpi_frame(p, out, replication), outcome_frame(p, out, replication)], ignore_index=True)
     events = None
     if out.events is not None:
         cal = p.calendar
