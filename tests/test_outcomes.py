@@ -19,7 +19,7 @@ from resurssimalli.simulate.exits import ExitClock, build_exit_effect
 from resurssimalli.simulate.model import simulate_replication
 from resurssimalli.simulate.outcome_kpis import municipal_cost
 from resurssimalli.simulate.params import build_params
-from resurssimalli.simulate.streams import streams
+from resurssimalli.simulate.streams import child_generators, streams
 from test_simulate_support import proportional_allocation
 
 SEED = 20230801
@@ -42,7 +42,8 @@ def test_effect_off_is_the_model_without_the_effect(scenario_dir, baseline):
     unit = _scenario(scenario_dir, service_effect=True, **ZERO)
     p_off, p_unit = build_params(off, alloc), build_params(unit, alloc)
     out_off = simulate_replication(p_off, 0, SEED)
-    stock = draw_stock(p_off, *(streams(SEED, 0)[k] for k in ("stock", "stock_schedule")))
+    rs = streams(SEED, 0)
+    stock = draw_stock(p_off, rs["stock"], rs["stock_schedule"], child_generators(rs["attributes"], 3)[0])
     drawn = {i: stock.exit[i] for i in range(len(stock))}
     assert all(c.exit == drawn[c.id] for c in out_off.customers if c.source == 0)
     out_unit = simulate_replication(p_unit, 0, SEED)
@@ -74,7 +75,7 @@ def _year(s, alloc, reps: int = 10, months: int = 12) -> pd.DataFrame:
     k = k[k["group"] == "all"]
     total = k[k["kpi"].isin(["unemployment_days", "benefit_cost_municipal_eur"])]
     out = total.groupby(["replication", "kpi"])["value"].sum().unstack()
-    out["stock_12"] = k[(k["kpi"] == "stock") & (k["month"] == months - 1)].set_index("replication")["value"]
+    out["stock_12"] = k[(k["kpi"] == "stock") & (k["month_index"] == months - 1)].set_index("replication")["value"]
     return out
 
 
@@ -92,7 +93,7 @@ def test_interview_elasticity_in_a_controlled_experiment(baseline):
     """Only the on-time probability moves (85 % → 95 %): the monthly exit hazard of new customers
     rises by the configured 3.1 % (± 0.5 %), measured as exits per person-month."""
     p = build_params(baseline, proportional_allocation(baseline))
-    cohort = draw_arrivals(p, np.random.default_rng(5))
+    cohort = draw_arrivals(p, np.random.default_rng(5), np.random.default_rng(7))
     n = 40_000
     rng = np.random.default_rng(6)
     idx = rng.integers(0, len(cohort), n)

@@ -23,12 +23,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from resurssimalli.scenario.demand import DAYS_PER_MONTH
+from resurssimalli.scenario.demand import DAYS_PER_MONTH, HAZARD_BANDS
 
 if TYPE_CHECKING:
     import simpy
 
-EDGE1, EDGE2 = 3.0, 12.0  # duration bands (months): 0-3, 3-12, 12+
+EDGE1, EDGE2 = HAZARD_BANDS[1][1], HAZARD_BANDS[2][1]  # duration bands (months): 0-3, 3-12, 12+
 
 
 @dataclass(frozen=True)

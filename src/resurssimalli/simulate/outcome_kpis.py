@@ -1,6 +1,6 @@
 """Outcome KPIs of one replication: what the service does to unemployment, in days and euros.
 
-Rows in the KPI table's long format (``scenario, replication, month, kpi, group, value``):
+Rows in the KPI table's long format (``kpis.COLUMNS``):
 
 * ``unemployment_days`` — person-days of registered unemployment in the month; ``all`` and
   municipalities (a year's total is the sum over the months);
@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
+from resurssimalli.simulate.kpis import COLUMNS
 from resurssimalli.simulate.model import ReplicationOutput
 from resurssimalli.simulate.params import SimParams
 
-COLUMNS = ["scenario", "replication", "month", "kpi", "group", "value"]
 
 
 def _overlap(a0: np.ndarray, a1: np.ndarray, b0: float, b1: float) -> np.ndarray:
@@ -73,7 +73,8 @@ def outcome_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.
                 rows.append((k, "benefit_cost_municipal_eur", g, float(cost[gm].sum())))
             rows.append((k, "stock_past_3_months", g, float((active & gm & (spell > 3.0)).sum())))
             rows.append((k, "stock_past_12_months", g, float((active & gm & (spell > 12.0)).sum())))
-    df = pd.DataFrame(rows, columns=["month", "kpi", "group", "value"])
+    df = pd.DataFrame(rows, columns=["month_index", "kpi", "group", "value"])
+    df.insert(0, "month", np.array(cal.month_labels, dtype=object)[df["month_index"].to_numpy()])
     df.insert(0, "replication", replication)
     df.insert(0, "scenario", p.scenario)
     return df[COLUMNS]
