@@ -13,21 +13,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from resurssimalli.data.travel import SPEED_KMH
 from resurssimalli.errors import InputError
 from resurssimalli.frozen import FrozenMap
 from resurssimalli.reading import read_csv
 
 DATA_DIR = Path(str(resources.files("resurssimalli.data")))
 SITE_KINDS = ("office", "service_point", "popup")
-LABOUR_MARKET_TOTALS = {"unemployed_2023-07": 1808}
 # The 2022 foreign-national cells of Kihniö, Parkano and Punkalaidun are suppressed ("…") in the
 # plan; the row total (59) minus the published cells gives the 7 people they hold together.
 SUPPRESSED_FOREIGN_2022_TOTAL = 7
-SHARE_TOLERANCE = 1e-6
+SHARE_SUM_TOLERANCE = 1e-3  # customer shares of a municipality's demand points must sum to 1 within this
 
 
 @dataclass(frozen=True)
@@ -204,16 +205,45 @@ def load_region(
     :mod:`resurssimalli.data.workbook`) replaces customer shares, site costs and workstations
     and the travel matrix before ``demand_point_shares`` apply; not with ``travel_times``.
     """
-    wb = None
-    if inputs_workbook is not None:
-        from resurssimalli.data.workbook import read_inputs_workbook
-
-        if travel_times is not None:
-            raise InputError(
-                inputs_workbook, "region", "either region.travel_times or region.inputs_workbook, not both"
-            )
-        wb = read_inputs_workbook(inputs_workbook)
+    wb = _workbook(inputs_workbook, travel_times)
     d = Path(data_dir) if data_dir else DATA_DIR
+    municipalities, areas, lead = _load_municipalities(d)
+    points = _load_points(d, municipalities, wb, demand_point_shares, shares_source)
+    sites = _load_sites(d, municipalities, points, wb)
+    if wb is not None:
+        travel = _travel_from_frame(wb.travel, wb.where("travel_times"), set(points), set(sites), wb.source)
+    else:
+        travel = _load_travel(
+            Path(travel_times) if travel_times else d / "travel_times.csv", set(points), set(sites)
+        )
+    return Region(
+        name="Läntisen Pirkanmaan työllisyysalue (Western Pirkanmaa employment area)",
+        lead_municipality=lead,
+        municipalities=FrozenMap(municipalities),
+        areas=FrozenMap(areas),
+        demand_points=FrozenMap(points),
+        sites=FrozenMap(sites),
+        labour_market=_load_labour_market(d / "labour_market_2022_2023.csv", set(municipalities)),
+        flow_past_3_months=FrozenMap(_load_flow(d / "flow_to_over_3_months_2023.csv", set(municipalities))),
+        travel=travel,
+    )
+
+
+def _workbook(inputs_workbook: Path | None, travel_times: Path | None) -> Any:
+    """The planner's input workbook, if the scenario names one (not together with a travel file)."""
+    if inputs_workbook is None:
+        return None
+    from resurssimalli.data.workbook import read_inputs_workbook
+
+    if travel_times is not None:
+        raise InputError(
+            inputs_workbook, "region", "either region.travel_times or region.inputs_workbook, not both"
+        )
+    return read_inputs_workbook(inputs_workbook)
+
+
+def _load_municipalities(d: Path) -> tuple[dict[str, Municipality], dict[str, Area], str]:
+    """Municipalities and responsibility areas (vastuualueet), and the one lead municipality."""
     mun = _read(
         d / "municipalities.csv", ["municipality", "name", "area", "lead", "population_2023", "centre"]
     )
@@ -241,18 +271,14 @@ def load_region(
         )
         for r in areas_df.itertuples()
     }
+    return municipalities, areas, leads[0]
 
-    labour = _load_labour_market(d / "labour_market_2022_2023.csv", set(municipalities))
-    flow = _load_flow(d / "flow_to_over_3_months_2023.csv", set(municipalities))
 
-    pts_path = d / "demand_points.csv"
-    pts = _read(
-        pts_path, ["demand_point", "name", "municipality", "lat", "lon", "customer_share", "coord_source"]
-    )
-    _unique(pts_path, pts, "demand_point")
-    _known(pts_path, pts, "municipality", "demand_point", set(municipalities), "municipality")
-    for c in ("lat", "lon", "customer_share"):
-        _number(pts_path, pts, c, "demand_point")
+def _override_shares(
+    pts: pd.DataFrame, pts_path: Path, wb: Any, demand_point_shares: Mapping[str, float] | None,
+    shares_source: str,
+) -> Path:
+    """Customer shares from the workbook, then from the scenario; returns the file that set them last."""
     if wb is not None:
         from resurssimalli.data.workbook import check_names
 
@@ -269,8 +295,25 @@ def load_region(
                 )
             pts.loc[pts["demand_point"] == p, "customer_share"] = float(share)
         pts_path = Path(shares_source)
+    return pts_path
+
+
+def _load_points(
+    d: Path, municipalities: Mapping[str, Municipality], wb: Any,
+    demand_point_shares: Mapping[str, float] | None, shares_source: str,
+) -> dict[str, DemandPoint]:
+    """Demand points (centres and villages) with customer shares summing to 1 per municipality."""
+    pts_path = d / "demand_points.csv"
+    pts = _read(
+        pts_path, ["demand_point", "name", "municipality", "lat", "lon", "customer_share", "coord_source"]
+    )
+    _unique(pts_path, pts, "demand_point")
+    _known(pts_path, pts, "municipality", "demand_point", set(municipalities), "municipality")
+    for c in ("lat", "lon", "customer_share"):
+        _number(pts_path, pts, c, "demand_point")
+    pts_path = _override_shares(pts, pts_path, wb, demand_point_shares, shares_source)
     for m, s in pts.groupby("municipality")["customer_share"].sum().items():
-        if abs(s - 1.0) > 1e-3:
+        if abs(s - 1.0) > SHARE_SUM_TOLERANCE:
             raise InputError(
                 pts_path, f"customer_share[{m}]", f"shares of {m}'s demand points summing to 1, got {s:.4f}"
             )
@@ -281,19 +324,19 @@ def load_region(
             "municipality",
             f"at least one demand point in each municipality; none in {sorted(missing_m)}",
         )
-    points = {
+    return {
         r.demand_point: DemandPoint(
-            r.demand_point,
-            r.name,
-            r.municipality,
-            float(r.lat),
-            float(r.lon),
-            float(r.customer_share),
+            r.demand_point, r.name, r.municipality, float(r.lat), float(r.lon), float(r.customer_share),
             r.coord_source,
         )
         for r in pts.itertuples()
     }
 
+
+def _load_sites(
+    d: Path, municipalities: Mapping[str, Municipality], points: Mapping[str, DemandPoint], wb: Any
+) -> dict[str, Site]:
+    """Candidate offices, service points and pop-ups (costs and workstations from the workbook if given)."""
     sites_path = d / "sites.csv"
     sdf = _read(
         sites_path, ["site", "name", "municipality", "demand_point", "kind", "fixed_cost_eur", "workstations"]
@@ -305,10 +348,12 @@ def load_region(
     _number(sites_path, sdf, "fixed_cost_eur", "site")
     _number(sites_path, sdf, "workstations", "site")
     if wb is not None:
+        from resurssimalli.data.workbook import check_names
+
         check_names(wb, "sites", set(sdf["site"]))
         sdf["fixed_cost_eur"] = sdf["site"].map(wb.fixed_cost_eur).astype(float)
         sdf["workstations"] = sdf["site"].map(wb.workstations).astype(int)
-    sites = {
+    return {
         r.site: Site(
             r.site,
             r.name,
@@ -321,24 +366,6 @@ def load_region(
         )
         for r in sdf.itertuples()
     }
-
-    if wb is not None:
-        travel = _travel_from_frame(wb.travel, wb.where("travel_times"), set(points), set(sites), wb.source)
-    else:
-        travel = _load_travel(
-            Path(travel_times) if travel_times else d / "travel_times.csv", set(points), set(sites)
-        )
-    return Region(
-        name="Läntisen Pirkanmaan työllisyysalue (Western Pirkanmaa employment area)",
-        lead_municipality=leads[0],
-        municipalities=FrozenMap(municipalities),
-        areas=FrozenMap(areas),
-        demand_points=FrozenMap(points),
-        sites=FrozenMap(sites),
-        labour_market=labour,
-        flow_past_3_months=FrozenMap(flow),
-        travel=travel,
-    )
 
 
 def _load_labour_market(path: Path, municipalities: set[str]) -> LabourMarket:
@@ -410,7 +437,7 @@ def _travel_from_frame(
     _known(path, df, "site", "demand_point", sites, "site")
     _distance(path, df, "minutes", "non-negative minutes")
     if "km" not in df.columns:
-        df["km"] = df["minutes"] / 60.0 * 70.0  # 70 km/h if the planner's file has no km column
+        df["km"] = df["minutes"] / 60.0 * SPEED_KMH  # the derived matrix's speed if the file has no km
     else:
         _distance(path, df, "km", "non-negative km (the column is there, so every row needs one)")
     pairs = list(zip(df["demand_point"], df["site"], strict=True))
