@@ -12,8 +12,8 @@ from scipy import stats
 
 from resurssimalli.optimize import optimize
 from resurssimalli.scenario import load_scenario
-from resurssimalli.simulate import Allocation, simulate
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
+from resurssimalli.simulate import Allocation, simulate
 from resurssimalli.simulate.draws import base_rates, draw_arrivals, draw_stock
 from resurssimalli.simulate.exits import ExitClock, build_exit_effect
 from resurssimalli.simulate.model import simulate_replication
@@ -52,7 +52,9 @@ def test_effect_off_is_the_model_without_the_effect(scenario_dir, baseline):
     assert len(e_off) == len(e_unit) and np.allclose(e_off, e_unit, rtol=0, atol=1e-6)
     k_off = simulate(off, alloc, replications=2, seed=SEED, months=6).kpis
     k_unit = simulate(unit, alloc, replications=2, seed=SEED, months=6).kpis
-    pd.testing.assert_frame_equal(_sorted(k_off).drop(columns="scenario"), _sorted(k_unit).drop(columns="scenario"))
+    pd.testing.assert_frame_equal(
+        _sorted(k_off).drop(columns="scenario"), _sorted(k_unit).drop(columns="scenario")
+    )
     # and the effect sizes do not matter when the effect is off
     big = _scenario(scenario_dir, service_effect=False, interview_on_time={"central": 0.06, "high": 0.07})
     k_big = simulate(big, alloc, replications=2, seed=SEED, months=6).kpis
@@ -75,7 +77,9 @@ def _year(s, alloc, reps: int = 10, months: int = 12) -> pd.DataFrame:
     k = k[k["group"] == "all"]
     total = k[k["kpi"].isin(["unemployment_days", "benefit_cost_municipal_eur"])]
     out = total.groupby(["replication", "kpi"])["value"].sum().unstack()
-    out["stock_12"] = k[(k["kpi"] == "stock") & (k["month_index"] == months - 1)].set_index("replication")["value"]
+    out["stock_12"] = k[(k["kpi"] == "stock") & (k["month_index"] == months - 1)].set_index("replication")[
+        "value"
+    ]
     return out
 
 
@@ -114,7 +118,9 @@ def _monthly_hazard(scenario, rate: np.ndarray, e: np.ndarray, on_time: np.ndarr
 
     clock = ExitClock(env, effect, DAYS_PER_MONTH, leave)
     for i in range(len(e)):  # remote customers: no travel effect, only timeliness differs
-        c = SimpleNamespace(reg=0.0, e=float(e[i]), rate=tuple(rate[i]), remote=True, minutes=0.0, gone=False, xv=0)
+        c = SimpleNamespace(
+            reg=0.0, e=float(e[i]), rate=tuple(rate[i]), remote=True, minutes=0.0, gone=False, xv=0
+        )
         clock.start(c)
         clock.set_overdue(c, not on_time[i])
     env.run(until=DAYS_PER_MONTH)
@@ -129,7 +135,10 @@ def test_outcomes_are_monotone_in_the_effect_size(scenario_dir, plans):
     for size in ("low", "central", "high"):
         runs = []
         for htv in (20.0, 32.66):
-            s = load_scenario(scenario_dir / "baseline.yaml", {"staff": {"total_htv": htv}, "outcomes": {"effect_size": size}})
+            s = load_scenario(
+                scenario_dir / "baseline.yaml",
+                {"staff": {"total_htv": htv}, "outcomes": {"effect_size": size}},
+            )
             runs.append(_year(s, plans[htv][1], reps=4, months=6))
         gains.append((runs[0] - runs[1]).mean())
     for col in ("unemployment_days", "benefit_cost_municipal_eur"):
@@ -148,3 +157,33 @@ def test_municipal_cost_by_band(baseline):
     assert cost[0] == pytest.approx(expected, rel=1e-9)
     # a window that ends before the first band costs nothing
     assert municipal_cost(b, reg, reg, np.array([300.0]), 0.0, 100.0)[0] == 0.0
+
+
+def test_what_it_buys_api(baseline, plans):
+    """The board's questions as an API: +1/-1 HTV in an area and an office closed, paired with
+    the plan; the plan against itself changes nothing; caseloads outside the studies are named."""
+    from resurssimalli.experiment.outcomes import (
+        caseload_outside_studies,
+        change_htv,
+        paired_change,
+        standard_variants,
+        what_it_buys,
+    )
+
+    alloc = plans[32.66][1]
+    more = change_htv(alloc, "Ikaalinen", 1.0)
+    assert more.allocation["htv"].sum() == pytest.approx(alloc.allocation["htv"].sum() + 1.0)
+    variants = standard_variants(baseline, alloc, "Ikaalinen", site="Kyroskoski_office")
+    closed = variants["close Kyroskoski_office"][1].sites.set_index("site")["open"]
+    assert not bool(closed["Kyroskoski_office"])
+    table = what_it_buys(baseline, alloc, variants, replications=2, bands=("central",))
+    assert set(table["variant"]) == set(variants) and set(table["kpi"]) == {
+        "unemployment_days",
+        "benefit_cost_municipal_eur",
+    }
+    sim = simulate(baseline, alloc, replications=2, seed=SEED, months=3)
+    same = paired_change(sim.kpis, sim.kpis)
+    assert (same["mean"] == 0).all()
+    flagged = caseload_outside_studies(sim.summary, baseline)
+    lo, hi = baseline.config.outcomes.caseload_studied
+    assert ((flagged["mean"] < lo) | (flagged["mean"] > hi)).all() and len(flagged) > 0

@@ -238,6 +238,33 @@ def optimize(
 
 
 @app.command()
+def outcomes(
+    scenario: ScenarioArg,
+    area: Annotated[str, typer.Option("--area", help="Area that gets one HTV more / fewer")],
+    site: Annotated[
+        str | None, typer.Option("--site", help="Office to close (re-optimised without it)")
+    ] = None,
+    replications: Annotated[int, typer.Option("--replications", help="Paired replications")] = 10,
+    band: Annotated[str, typer.Option("--band", help="Effect sizes, comma separated")] = "low,central,high",
+    set_: SetOpt = None,
+) -> None:
+    """What service buys: person-days of unemployment and the municipalities' benefit share a year."""
+    from resurssimalli.cli.outcomes import outcomes_command
+
+    s = load(scenario, set_)
+    if area not in s.region.areas:
+        raise InputError("--area", "area", f"one of {sorted(s.region.areas)}, got {area!r}")
+    if site is not None and site not in s.region.sites:
+        raise InputError("--site", "site", f"one of {sorted(s.region.sites)}, got {site!r}")
+    if s.config.outcomes is None:
+        raise InputError(scenario, "outcomes", "an outcomes: section (see scenarios/baseline.yaml)")
+    bands = tuple(b.strip() for b in band.split(","))
+    if not set(bands) <= {"low", "central", "high"}:
+        raise InputError("--band", "band", f"low, central and/or high, got {band!r}")
+    outcomes_command(s, console, area=area, site=site, replications=replications, bands=bands)
+
+
+@app.command()
 def sweep(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files; the first is the baseline")],
     replications: Annotated[int, typer.Option("--replications", help="Replications per scenario")] = 10,

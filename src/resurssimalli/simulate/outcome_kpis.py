@@ -25,7 +25,6 @@ from resurssimalli.simulate.model import ReplicationOutput
 from resurssimalli.simulate.params import SimParams
 
 
-
 def _overlap(a0: np.ndarray, a1: np.ndarray, b0: float, b1: float) -> np.ndarray:
     return np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0.0, None)
 
@@ -59,7 +58,9 @@ def outcome_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.
     muni = np.array([c.muni for c in cs], dtype=np.int64)
     start = np.maximum(reg, 0.0)
     end = np.minimum(exit_, float(cal.n_days))
-    groups = [("all", np.ones(len(cs), dtype=bool))] + [(m, muni == i) for i, m in enumerate(p.municipalities)]
+    groups = [("all", np.ones(len(cs), dtype=bool))] + [
+        (m, muni == i) for i, m in enumerate(p.municipalities)
+    ]
     rows: list[tuple[int, str, str, float]] = []
     for k in range(cal.months):
         b0, b1 = float(cal.month_start_days[k]), float(cal.month_start_days[k + 1])
