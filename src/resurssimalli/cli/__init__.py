@@ -218,6 +218,12 @@ def optimize(
     robust: Annotated[
         bool, typer.Option("--robust", help="One site plan for all given scenarios (two-stage model)")
     ] = False,
+    split_sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--split-sensitivity", help="Also the 40/40/20 split with youth counted as weaker position"
+        ),
+    ] = False,
     set_: SetOpt = None,
 ) -> None:
     """Allocate staff, offices and service points (Pyomo + HiGHS) and write the plan to a run folder."""
@@ -233,7 +239,14 @@ def optimize(
     from resurssimalli.cli.optimize import optimize_command
 
     optimize_command(
-        loaded[0], out, console, time_limit=time_limit, gap=gap, objective=objective, pareto=pareto
+        loaded[0],
+        out,
+        console,
+        time_limit=time_limit,
+        gap=gap,
+        objective=objective,
+        pareto=pareto,
+        split_sensitivity=split_sensitivity,
     )
 
 

@@ -56,6 +56,28 @@ def sweep_command(
     return res.folder
 
 
+def _print_moves(res, console: Console) -> None:
+    """Hours and HTV moved to each area × line within the budget (or asked beyond it), and the
+    months that missed clearly in the last iteration."""
+    if not res.moves.empty:
+        moves = res.moves.rename(columns={"extra_hours": "hours", "extra_htv": "HTV"})
+        console.print(df_table(moves, "Minimum hours raised per area and line (a year)", "{:,.2f}"))
+        console.print(f"  total {res.moves['extra_htv'].sum():,.2f} HTV", highlight=False)
+    for r in res.queues.itertuples():
+        console.print(
+            f"  iteration {r.iteration}: {r.scenario} {r.queue} at {r.bound:.3f} -> +{r.hours_added:,.0f} h",
+            highlight=False,
+        )
+    m = res.months
+    last = m[(m["iteration"] == m["iteration"].max()) & m["clearly_missed"]] if not m.empty else m
+    for r in last.itertuples():
+        console.print(
+            f"  {r.scenario}: month {r.month + 1} missed clearly ({r.kpi} {r.mean:.3f}, "
+            f"CI {r.ci_low:.3f}-{r.ci_high:.3f})",
+            highlight=False,
+        )
+
+
 def stress_command(
     scenarios: Sequence[Scenario],
     console: Console,
@@ -101,17 +123,16 @@ def stress_command(
             f"[green]every scenario meets its targets[/green] after {it['iteration'].max()} iteration(s)"
         )
     elif res.status == "budget_insufficient":
-        console.print("[red]the staff budget cannot meet the targets[/red]; short of capacity:")
-        short = res.failing.drop_duplicates(["area", "service_line"])
-        for r in short.itertuples():
-            fails = sorted(set(res.failing.loc[res.failing["area"] == r.area, "scenario"]))
-            console.print(
-                f"  {r.area} / {r.service_line}: {r.hours_short:,.0f} hours a year unserved "
-                f"(failing: {', '.join(fails)})",
-                highlight=False,
-            )
+        cert = res.certificate
+        console.print(
+            f"[red]budget insufficient[/red]: the minimum hours need {cert.required_htv:,.2f} HTV "
+            f"of {cert.total_htv:,.2f} (short {cert.short_htv:,.2f} HTV; "
+            f"minimum-hours model {cert.solver_status})",
+            highlight=False,
+        )
     else:
         console.print(f"[yellow]targets still missed after {max_iterations} iterations[/yellow]")
+    _print_moves(res, console)
     with RunFolder.new(f"stress-{scenarios[0].name}", out, scenario=scenarios[0], command="stress") as rf:
         res.plan.write(rf)
         rf.write_csv("stress_iterations.csv", res.iterations)
@@ -123,6 +144,11 @@ def stress_command(
         if len(scenarios) > 1:
             rf.write_csv("comparison.csv", paired_comparison(res.kpis, scenarios[0].name))
         rf.write_csv("stress_failing.csv", res.failing)
+        rf.write_csv("stress_moves.csv", res.moves)
+        rf.write_csv("stress_queues.csv", res.queues)
+        rf.write_csv("stress_months.csv", res.months)
+        if res.certificate is not None:
+            rf.write_csv("stress_certificate.csv", res.certificate.rows)
         rf.write_csv(
             "stress_extra_hours.csv",
             pd.DataFrame(

@@ -40,6 +40,13 @@ def print_result(result: OptimizeResult, console: Console) -> None:
         highlight=False,
     )
     console.print(df_table(htv_table(result), "HTV by area and service line", "{:,.2f}"))
+    if s.get("split"):
+        parts = [
+            f"{g} {v['share']:.0%} (plan {v['target']:.0%}"
+            + (f", {v['deviation_htv']:.2f} HTV outside the band)" if v["deviation_htv"] > 1e-6 else ")")
+            for g, v in s["split"].items()
+        ]
+        console.print("customer-facing split: " + "; ".join(parts), highlight=False)
     open_sites = result.sites[result.sites["open"]]
     console.print(df_table(open_sites, "Open sites", "{:,.2f}"))
     for area, lines in s["unserved"].items():
@@ -60,15 +67,26 @@ def optimize_command(
     gap: float | None = None,
     objective: str | None = None,
     pareto: int | None = None,
+    split_sensitivity: bool = False,
 ) -> Path:
-    """Optimise, print, write allocation/sites/access/costs.csv, summary.json (+ pareto.csv)."""
+    """Optimise, print, write allocation/sites/access/costs.csv, summary.json (+ pareto.csv,
+    + split_sensitivity.csv)."""
     result = optimize(scenario, objective=objective, time_limit=time_limit, gap=gap, pareto=pareto)
     print_result(result, console)
     if result.pareto is not None:
         from resurssimalli.report.console import df_table
 
         console.print(df_table(result.pareto, "Cost–accessibility front", "{:,.1f}"))
+    sens = None
+    if split_sensitivity:
+        from resurssimalli.experiment.split import split_sensitivity as sensitivity
+        from resurssimalli.report.console import df_table
+
+        sens = sensitivity(scenario)
+        console.print(df_table(sens, "The 40/40/20 split by mapping of lines to groups", "{:,.3f}"))
     with RunFolder.new(scenario.name, out, scenario=scenario, command="optimize") as rf:
         result.write(rf)
+        if sens is not None:
+            rf.write_csv("split_sensitivity.csv", sens)
     console.print(f"run folder: [bold]{rf.final}[/bold]")
     return rf.final

@@ -1,19 +1,23 @@
-"""The closed loop: optimise → simulate every scenario → add capacity where a KPI misses → repeat.
+"""The closed loop: optimise → simulate every scenario → move hours to the queue that fails → repeat.
 
-A target is met when its confidence bound is on the right side: the lower bound for ``>=``
-targets, the upper bound for ``<=`` targets. A missed target becomes extra required workload
-hours for the areas and service lines the KPI points to:
+A target is met when its confidence bound over the replications is on the right side (the
+lower bound for ``>=``, the upper bound for ``<=``). Every month is judged too: a month misses
+clearly when its interval lies wholly on the wrong side; those months are reported, and with
+``month_rule="require"`` they count as misses the loop must fix.
 
-* KPIs reported by municipality (initial interviews, stock, travel) point to the failing
-  municipalities' areas and all their customer lines;
-* KPIs reported by service line (overdue conversations, utilisation, caseload) point to the
-  failing lines in every area;
-* when no group fails on its own, all areas and customer lines share the addition.
+Where a target fails, the loop looks at the queue that fails in the simulation, not at group
+means: for the initial-interview KPIs the interview queues (``queue:<area>``: the area's
+coaches; ``queue:integration``: the integration team, which interviews every integration-phase
+customer); for other KPIs the municipalities' areas or the failing service lines. It raises the
+minimum hours of that queue's (area, line) pairs — in proportion to their hours — and
+re-optimises **within the budget**: spare HTV move there from elsewhere. The size of a step
+comes from the queue's own response (secant on hours → KPI bound; the first step is the
+relative shortfall × the queue's hours); there is no fixed minimum step.
 
-The addition is ``step × relative shortfall × current hours`` of each (area, line), at least
-``min_hours``. The loop ends when every scenario meets every target, when the staff budget
-cannot absorb the extra hours (the optimiser leaves them unserved: the failing scenario, area,
-line and hours are named), or after ``max_iterations``.
+When the minimum hours no longer fit in ``staff.total_htv``, the loop ends "budget insufficient"
+with a :class:`~resurssimalli.experiment.certificate.Certificate`: the minimum-hours model
+proven infeasible by the solver, its rows named and re-checkable by arithmetic. Otherwise it
+ends "met" or after ``max_iterations``.
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ import pandas as pd
 
 from resurssimalli.errors import InputError
 from resurssimalli.executors import Kind
+from resurssimalli.experiment.certificate import Certificate, minimum_hours_certificate
 from resurssimalli.experiment.sweep import grid, run_grid
 from resurssimalli.optimize import OptimizeResult, optimize, workload
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES, KPI_NAMES, Target
 from resurssimalli.simulate.allocation import Allocation
-from resurssimalli.simulate.stats import summarise
+from resurssimalli.simulate.stats import summarise, t_interval
 
 TARGET_RE = re.compile(
     r"^\s*(?P<kpi>[a-z_0-9]+)(?:\[(?P<group>[^\]]+)\])?\s*(?P<op>>=|<=)\s*(?P<value>[-+0-9.eE]+)\s*$"
@@ -83,6 +88,10 @@ class StressResult:
     extra_hours: dict[tuple[str, str], float]
     failing: pd.DataFrame  # scenario, kpi, group, area, service_line, hours_short (when the budget cannot)
     kpis: pd.DataFrame
+    moves: pd.DataFrame  # area, service_line, extra_hours, extra_htv: hours moved to (or asked for) each pair
+    queues: pd.DataFrame  # iteration, scenario, kpi, queue, bound, hours_added: where each miss was located
+    months: pd.DataFrame  # iteration, scenario, kpi, month, mean, ci_low, ci_high, clearly_missed
+    certificate: Certificate | None = None
 
 
 def _judge(
@@ -115,10 +124,61 @@ def _judge(
     return pd.DataFrame(rows, columns=ITERATION_COLUMNS[1:11])
 
 
+def month_verdicts(kpis: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario × target × month: the regional mean and interval over replications, and
+    whether the month misses the target clearly (its whole interval on the wrong side)."""
+    rows = []
+    for t in judged.itertuples():
+        sel = kpis[(kpis["scenario"] == t.scenario) & (kpis["kpi"] == t.kpi) & (kpis["group"] == t.group)]
+        for month, g in sel.groupby("month", sort=True):
+            mean, low, high, _ = t_interval(g["value"].dropna().to_numpy())
+            missed = (high < t.target) if t.op == ">=" else (low > t.target)
+            rows.append((t.scenario, t.kpi, int(month), mean, low, high, bool(missed)))
+    return pd.DataFrame(
+        rows, columns=["scenario", "kpi", "month", "mean", "ci_low", "ci_high", "clearly_missed"]
+    )
+
+
+def _bound(op: str, low: float, high: float, mean: float) -> float:
+    return (low if low == low else mean) if op == ">=" else (high if high == high else mean)
+
+
 def _relative_shortfall(op: str, value: float, low: float, high: float, mean: float) -> float:
-    bound = (low if low == low else mean) if op == ">=" else (high if high == high else mean)
+    bound = _bound(op, low, high, mean)
     scale = abs(value) if value else 1.0
     return max(0.0, (value - bound) / scale if op == ">=" else (bound - value) / scale)
+
+
+def queue_pairs(queue: str, scenario: Scenario) -> list[tuple[str, str]]:
+    """The (area, line) pairs whose coaches serve an interview queue."""
+    region = scenario.region
+    lead_area = region.area_of(region.lead_municipality)
+    name = queue.removeprefix("queue:")
+    if name.startswith("integration"):
+        return [(name.split(":", 1)[1] if ":" in name else lead_area, "integration")]
+    return [(name, line) for line in CUSTOMER_LINES if line != "integration"]
+
+
+def failing_queues(
+    kpi: str, op: str, value: float, kpis: pd.DataFrame, scenario: str, by_month: bool = False
+) -> dict[str, float]:
+    """Interview queues that miss the target on their own: over the year (confidence bound) or,
+    ``by_month``, in a month clearly (the month's whole interval on the wrong side). Queue → the
+    bound that misses most (the year's bound, or the worst such month's far end)."""
+    sel = kpis[(kpis["scenario"] == scenario) & (kpis["kpi"] == kpi) & kpis["group"].str.startswith("queue:")]
+    out = {}
+    for q, g in sel.groupby("group", sort=True):
+        year = g.groupby("replication")["value"].mean().dropna().to_numpy()
+        mean, low, high, _ = t_interval(year)
+        bounds = [] if meets(op, value, low, high, mean) else [_bound(op, low, high, mean)]
+        for _, gm in g.groupby("month") if by_month else ():
+            m_mean, m_low, m_high, _ = t_interval(gm["value"].dropna().to_numpy())
+            far = m_high if op == ">=" else m_low
+            if far == far and ((far < value) if op == ">=" else (far > value)):
+                bounds.append(far)
+        if bounds:
+            out[str(q)] = min(bounds) if op == ">=" else max(bounds)
+    return out
 
 
 def _targets_of(
@@ -157,6 +217,113 @@ def _targets_of(
     return sorted(pairs) or [(a, line) for a in areas for line in lines_of(a)]
 
 
+class _Steps:
+    """Hours added per queue and the queue's bound seen after each total: the next step is the
+    secant's (the first the relative shortfall × the queue's hours), kept within 1/4 … 2 × the
+    last; where the bound did not move, the last step again."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[tuple[float, float]]] = defaultdict(list)
+
+    def next_hours(self, key: str, added: float, bound: float, target: float, op: str, hours: float) -> float:
+        hist = self.seen[key]
+        hist.append((added, bound))
+        gap = (target - bound) if op == ">=" else (bound - target)
+        first = max(gap / (abs(target) or 1.0), 0.0) * hours
+        if len(hist) < 2:
+            return first
+        (h0, b0), (h1, b1) = hist[-2], hist[-1]
+        slope = ((b1 - b0) if op == ">=" else (b0 - b1)) / (h1 - h0) if h1 != h0 else 0.0
+        last = max(h1 - h0, 1.0)
+        step = gap / slope if slope > 1e-12 else 2 * last
+        return min(max(step, last / 4), 2 * last)
+
+
+def _add(extra: dict, pairs: list[tuple[str, str]], hours_now: pd.Series, total: float) -> None:
+    """Spread ``total`` hours over ``pairs`` in proportion to their current hours."""
+    base = {p: float(hours_now.get(p, 0.0)) for p in pairs}
+    weight = sum(base.values())
+    for p, h in base.items():
+        if weight > 0 and h > 0:
+            extra[p] += total * h / weight
+
+
+def _grow(extra, steps: _Steps, missed: pd.DataFrame, kpis, scenarios, hours_now, by_month) -> list[tuple]:
+    """Raise the minimum hours of the queues (or pairs) behind every missed target.
+
+    A queue first gets what the failing scenario's own workload (the demand model's) needs
+    beyond the plan's hours there; once the plan covers that, the step follows the queue's response."""
+    by_name = {s.name: s for s in scenarios}
+    summary = summarise(kpis)
+    done: set[str] = set()
+    needs: dict[str, pd.Series] = {}
+    rows = []
+    for r in missed.itertuples():
+        scen = by_name[r.scenario]
+        queues = failing_queues(r.kpi, r.op, r.target, kpis, r.scenario, by_month) if r.group == "all" else {}
+        if not queues:  # not a queue KPI, or no queue fails on its own: the KPI's groups
+            queues = {f"pairs:{r.kpi}:{r.group}": _bound(r.op, r.ci_low, r.ci_high, r.mean)}
+        if scen.name not in needs:
+            needs[scen.name] = workload(scen).set_index(["area", "service_line"])["hours"]
+        for q, bound in queues.items():
+            if q in done:
+                continue
+            done.add(q)
+            pairs = (
+                queue_pairs(q, scen)
+                if q.startswith("queue:")
+                else _targets_of(r.kpi, r.group, r.op, r.target, summary, scen)
+            )
+            added = sum(extra.get(p, 0.0) for p in pairs)
+            hours = sum(float(hours_now.get(p, 0.0)) for p in pairs)
+            step = steps.next_hours(q, added, bound, r.target, r.op, hours)
+            gaps = {p: float(needs[scen.name].get(p, 0.0)) - float(hours_now.get(p, 0.0)) for p in pairs}
+            if sum(max(g, 0.0) for g in gaps.values()) > 1.0:
+                step = sum(max(g, 0.0) for g in gaps.values())
+                for p, g in gaps.items():
+                    extra[p] += max(g, 0.0)
+            else:
+                _add(extra, pairs, hours_now, step)
+            rows.append((r.scenario, r.kpi, q, bound, step))
+    return rows
+
+
+def _moves(extra: dict, productive_hours: float) -> pd.DataFrame:
+    rows = [(a, line, h, h / productive_hours) for (a, line), h in sorted(extra.items()) if h > 0]
+    return pd.DataFrame(rows, columns=["area", "service_line", "extra_hours", "extra_htv"])
+
+
+def _failing(missed: pd.DataFrame, cert: Certificate, plan: OptimizeResult) -> pd.DataFrame:
+    rows = [
+        (r.scenario, r.kpi, r.group, area, line, hours)
+        for r in missed.itertuples()
+        for area, lines in plan.summary["unserved"].items()
+        for line, hours in lines.items()
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "kpi", "group", "area", "service_line", "hours_short"])
+
+
+def _iterate(base, scenarios, targets, extra, it, run, month_rule: str) -> tuple:
+    """One round: optimise with the minimum hours, simulate, judge the year and the months."""
+    plan = optimize(base, extra_hours=dict(extra) or None)
+    alloc = Allocation.from_result(plan, source=f"stress iteration {it}")
+    kpis = run(alloc)
+    summary = summarise(kpis)
+    judged = _judge(summary, scenarios, targets)
+    months = month_verdicts(kpis, judged)
+    clear = months[months["clearly_missed"] & (month_rule == "require")].groupby(["scenario", "kpi"]).size()
+    judged["meets"] = [
+        m and (s, k) not in clear.index
+        for m, s, k in zip(judged["meets"], judged["scenario"], judged["kpi"], strict=True)
+    ]
+    judged.insert(0, "iteration", it)
+    judged["htv_allocated"] = float(plan.allocation["htv"].sum())
+    judged["extra_hours_total"] = float(sum(extra.values()))
+    judged["unserved_hours_total"] = float(plan.summary["unserved_hours_total"])
+    judged["sites_open"] = " ".join(plan.summary["sites_open"])
+    return plan, kpis, summary, judged, months.assign(iteration=it)
+
+
 def stress(
     scenarios: Sequence[Scenario],
     targets: Sequence[Target] | None = None,
@@ -167,58 +334,58 @@ def stress(
     kind: Kind = "processes",
     jobs: int | None = None,
     scheduler: str | None = None,
-    max_iterations: int = 6,
-    step: float = 1.0,
-    min_hours: float = 50.0,
+    max_iterations: int = 8,
+    month_rule: str = "report",
 ) -> StressResult:
-    """Run the closed loop; the plan is optimised on the first scenario (normally the baseline)."""
+    """Run the closed loop; the plan is optimised on the first scenario (normally the baseline).
+
+    ``month_rule``: ``"report"`` (default) judges and reports every month but acts on the year's
+    bound; ``"require"`` also makes a clearly missed month a miss the loop must fix (July's summer
+    leave then dominates: half the coaches away at once keeps July's interviews late whatever the
+    yearly HTV)."""
     if not scenarios:
         raise InputError("stress", "SCENARIO", "at least one scenario")
     if targets is None and not any(s.config.targets for s in scenarios):
         raise InputError(scenarios[0].path, "targets", "targets in the scenario files or --target")
     base = scenarios[0]
     seed = base.seed if seed is None else seed
-    extra: dict[tuple[str, str], float] = defaultdict(float)
-    history: list[pd.DataFrame] = []
-    failing = pd.DataFrame(columns=["scenario", "kpi", "group", "area", "service_line", "hours_short"])
-    status = "max_iterations"
-    plan = kpis = None
-    for it in range(1, max_iterations + 1):
-        plan = optimize(base, extra_hours=dict(extra) or None)
-        unserved = plan.summary["unserved"]
-        unserved_total = float(sum(h for lines in unserved.values() for h in lines.values()))
-        alloc = Allocation.from_result(plan, source=f"stress iteration {it}")
-        kpis = run_grid(
+
+    def run(alloc: Allocation) -> pd.DataFrame:
+        return run_grid(
             grid(scenarios, alloc, replications, seed, months), kind=kind, jobs=jobs, scheduler=scheduler
         )
-        summary = summarise(kpis)
-        judged = _judge(summary, scenarios, targets)
-        judged.insert(0, "iteration", it)
-        judged["htv_allocated"] = float(plan.allocation["htv"].sum())
-        judged["extra_hours_total"] = float(sum(extra.values()))
-        judged["unserved_hours_total"] = unserved_total
-        judged["sites_open"] = " ".join(plan.summary["sites_open"])
+
+    extra: dict[tuple[str, str], float] = defaultdict(float)
+    steps, history, month_rows, queue_rows = _Steps(), [], [], []
+    status, cert = "max_iterations", None
+    failing = pd.DataFrame(columns=["scenario", "kpi", "group", "area", "service_line", "hours_short"])
+    for it in range(1, max_iterations + 1):
+        plan, kpis, summary, judged, mv = _iterate(base, scenarios, targets, extra, it, run, month_rule)
         history.append(judged)
+        month_rows.append(mv)
         missed = judged[~judged["meets"]]
         if missed.empty:
             status = "met"
             break
-        if unserved_total > 1e-6 and it > 1:
-            status = "budget_insufficient"
-            rows = []
-            for r in missed.itertuples():
-                for area, lines in unserved.items():
-                    for line, hours in lines.items():
-                        rows.append((r.scenario, r.kpi, r.group, area, line, hours))
-            failing = pd.DataFrame(rows, columns=failing.columns)
-            break
-        hours_now = workload(base, dict(extra) or None).set_index(["area", "service_line"])["hours"]
-        by_name = {s.name: s for s in scenarios}
-        for r in missed.itertuples():
-            rel = _relative_shortfall(r.op, r.target, r.ci_low, r.ci_high, r.mean)
-            for pair in _targets_of(r.kpi, r.group, r.op, r.target, summary, by_name[r.scenario]):
-                extra[pair] += max(min_hours, step * rel * float(hours_now.get(pair, 0.0)))
-    assert plan is not None and kpis is not None
+        if plan.summary["unserved_hours_total"] > 1e-6:
+            cert = minimum_hours_certificate(base, dict(extra))
+            if cert.holds():
+                status, failing = "budget_insufficient", _failing(missed, cert, plan)
+                break
+        if it < max_iterations:
+            hours_now = workload(base, dict(extra) or None).set_index(["area", "service_line"])["hours"]
+            found = _grow(extra, steps, missed, kpis, scenarios, hours_now, month_rule == "require")
+            queue_rows += [(it, *row) for row in found]
+    P = base.config.staff.productive_hours_per_htv
     return StressResult(
-        status, pd.concat(history, ignore_index=True)[ITERATION_COLUMNS], plan, dict(extra), failing, kpis
+        status,
+        pd.concat(history, ignore_index=True)[ITERATION_COLUMNS],
+        plan,
+        dict(extra),
+        failing,
+        kpis,
+        _moves(extra, P),
+        pd.DataFrame(queue_rows, columns=["iteration", "scenario", "kpi", "queue", "bound", "hours_added"]),
+        pd.concat(month_rows, ignore_index=True),
+        cert,
     )

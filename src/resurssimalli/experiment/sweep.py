@@ -153,7 +153,10 @@ def _resumed_store(folder: Path, plan: dict[str, Any]) -> tuple[Path, TaskStore,
 
 
 def _new_store(
-    scenarios: Sequence[Scenario], plan: dict[str, Any], allocation: Allocation | None, out: Path | None,
+    scenarios: Sequence[Scenario],
+    plan: dict[str, Any],
+    allocation: Allocation | None,
+    out: Path | None,
     started: Any,
 ) -> tuple[Path, TaskStore, Allocation]:
     """A new sweep folder holding the plan under test (optimised now if none was given)."""
@@ -171,8 +174,13 @@ def _new_store(
 
 
 def _run_tasks(
-    todo: list[Task], store: TaskStore, task_fn: Callable[[Task], pd.DataFrame],
-    progress: ProgressFn | None, kind: Kind, jobs: int | None, scheduler: str | None,
+    todo: list[Task],
+    store: TaskStore,
+    task_fn: Callable[[Task], pd.DataFrame],
+    progress: ProgressFn | None,
+    kind: Kind,
+    jobs: int | None,
+    scheduler: str | None,
 ) -> list[dict[str, Any]]:
     """Run the tasks, storing each result as it finishes; the failures, each with its task."""
     failures: list[dict[str, Any]] = []

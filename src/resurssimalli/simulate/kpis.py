@@ -4,7 +4,7 @@
 
 * ``initial_interview_on_time_share`` — of the new customers whose interview deadline falls in
   the month (and who were still registered on that day), the share interviewed by the deadline;
-  groups ``all`` and municipalities.
+  groups ``all``, municipalities and the interview queues (``queue:<area>``, ``queue:integration``).
 * ``initial_interview_wait_days_mean`` / ``_p90`` — working days from registration to the
   interview, over the interviews held in the month (NaN if none); ``all`` and municipalities.
 * ``overdue_conversations`` — month-end backlog: customers whose booked conversation is more
@@ -63,6 +63,21 @@ def _rows(rows: list, month: int, kpi: str, values: dict[str, float]) -> None:
         rows.append((month, kpi, g, float(v)))
 
 
+def queue_names(p: SimParams) -> list[str]:
+    """Group names of the initial-interview queues: ``queue:<area>`` (the area's coaches) or
+    ``queue:integration`` (the integration team; ``queue:integration:<area>`` if several)."""
+    line = np.array(p.coach_line)
+    integ = [i for i, pool in enumerate(p.pools) if all(line[c] == "integration" for c in pool)]
+    names = []
+    for i, pool in enumerate(p.pools):
+        area = p.areas[p.coach_area[pool[0]]]
+        if i in integ:
+            names.append("queue:integration" if len(integ) == 1 else f"queue:integration:{area}")
+        else:
+            names.append(f"queue:{area}")
+    return names
+
+
 def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.DataFrame:
     """The KPI table of one replication."""
     cal = p.calendar
@@ -91,11 +106,18 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
     past3 = (exit_ - reg) > 3 * DAYS_PER_MONTH
     follow_ok = [cal.month_start_days[k + 1] + 3 * DAYS_PER_MONTH <= n_days for k in range(M)]
 
+    queue = np.array([p.pool_for[p.muni_area[c.muni]][c.line0] for c in new], dtype=np.int64)
+    queues = [(name, queue == i) for i, name in enumerate(queue_names(p))]
     for k in range(M):
         groups = [("all", np.ones(len(new), dtype=bool))] + [(m, muni == i) for i, m in enumerate(munis)]
         sel_dl = judged & (dl_month == k)
         sel_iv = held & (iv_month == k)
         sel_co = cohort_month == k
+        for g, gm in queues:  # the interview queue a customer waits in (where a miss is fixed)
+            n = int((sel_dl & gm).sum())
+            rows.append(
+                (k, "initial_interview_on_time_share", g, on_time[sel_dl & gm].mean() if n else np.nan)
+            )
         for g, gm in groups:
             n = int((sel_dl & gm).sum())
             rows.append(
