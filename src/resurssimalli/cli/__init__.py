@@ -422,7 +422,10 @@ def calibrate(
         Path | None, typer.Option("--out", help="Write the two CSVs here instead of the shipped data folder")
     ] = None,
     check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 if the shipped calibration is not what the fit gives")
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; exit 1 if the shipped calibration is not what the fit gives"
+        ),
     ] = False,
     set_: SetOpt = None,
 ) -> None:

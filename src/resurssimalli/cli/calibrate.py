@@ -31,7 +31,9 @@ def calibrate_command(scenario: Scenario, console: Console, out: Path | None, ch
             raise typer.Exit(1)
         console.print("The shipped calibration is what the fit produces.")
         return
-    params, residuals = (out / CALIBRATION_FILE.name, out / FIT_FILE.name) if out else (CALIBRATION_FILE, FIT_FILE)
+    params, residuals = (
+        (out / CALIBRATION_FILE.name, out / FIT_FILE.name) if out else (CALIBRATION_FILE, FIT_FILE)
+    )
     if out:
         out.mkdir(parents=True, exist_ok=True)
     write_calibration(fit, params, residuals)
@@ -84,5 +86,7 @@ def _print_differences(console: Console, fit: CalibrationFit, scenario: Scenario
         console.print(f"{scenario.path.name} has {k} = {have}; the fit gives {want:.4f} (update it).")
     shipped = shipped_differences(fit)
     if len(shipped):
-        console.print(f"{len(shipped)} parameters of the shipped {CALIBRATION_FILE.name} differ from the fit.")
+        console.print(
+            f"{len(shipped)} parameters of the shipped {CALIBRATION_FILE.name} differ from the fit."
+        )
     return bool(diff) or bool(len(shipped))

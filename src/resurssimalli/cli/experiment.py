@@ -72,7 +72,7 @@ def _print_moves(res, console: Console) -> None:
     last = m[(m["iteration"] == m["iteration"].max()) & m["clearly_missed"]] if not m.empty else m
     for r in last.itertuples():
         console.print(
-            f"  {r.scenario}: month {r.month + 1} missed clearly ({r.kpi} {r.mean:.3f}, "
+            f"  {r.scenario}: {r.month} missed clearly ({r.kpi} {r.mean:.3f}, "
             f"CI {r.ci_low:.3f}-{r.ci_high:.3f})",
             highlight=False,
         )

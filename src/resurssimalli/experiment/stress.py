@@ -90,7 +90,9 @@ class StressResult:
     kpis: pd.DataFrame
     moves: pd.DataFrame  # area, service_line, extra_hours, extra_htv: hours moved to (or asked for) each pair
     queues: pd.DataFrame  # iteration, scenario, kpi, queue, bound, hours_added: where each miss was located
-    months: pd.DataFrame  # iteration, scenario, kpi, month, mean, ci_low, ci_high, clearly_missed
+    months: (
+        pd.DataFrame
+    )  # scenario, kpi, month_index, month, mean, ci_low, ci_high, clearly_missed, iteration
     certificate: Certificate | None = None
 
 
@@ -125,17 +127,18 @@ def _judge(
 
 
 def month_verdicts(kpis: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario × target × month: the regional mean and interval over replications, and
-    whether the month misses the target clearly (its whole interval on the wrong side)."""
+    """Per scenario × target × month: the mean and interval over replications, and whether the
+    month misses the target clearly (its whole interval on the wrong side: verdict "fails")."""
     rows = []
     for t in judged.itertuples():
         sel = kpis[(kpis["scenario"] == t.scenario) & (kpis["kpi"] == t.kpi) & (kpis["group"] == t.group)]
-        for month, g in sel.groupby("month", sort=True):
+        for (index, label), g in sel.groupby(["month_index", "month"], sort=True):
             mean, low, high, _ = t_interval(g["value"].dropna().to_numpy())
             missed = (high < t.target) if t.op == ">=" else (low > t.target)
-            rows.append((t.scenario, t.kpi, int(month), mean, low, high, bool(missed)))
+            rows.append((t.scenario, t.kpi, int(index), str(label), mean, low, high, bool(missed)))
     return pd.DataFrame(
-        rows, columns=["scenario", "kpi", "month", "mean", "ci_low", "ci_high", "clearly_missed"]
+        rows,
+        columns=["scenario", "kpi", "month_index", "month", "mean", "ci_low", "ci_high", "clearly_missed"],
     )
 
 
@@ -171,7 +174,7 @@ def failing_queues(
         year = g.groupby("replication")["value"].mean().dropna().to_numpy()
         mean, low, high, _ = t_interval(year)
         bounds = [] if meets(op, value, low, high, mean) else [_bound(op, low, high, mean)]
-        for _, gm in g.groupby("month") if by_month else ():
+        for _, gm in g.groupby("month_index") if by_month else ():
             m_mean, m_low, m_high, _ = t_interval(gm["value"].dropna().to_numpy())
             far = m_high if op == ">=" else m_low
             if far == far and ((far < value) if op == ">=" else (far > value)):
