@@ -148,9 +148,21 @@ class Demand(Frozen):
         return v
 
 
+class ReferenceAbsence(Frozen):
+    """The absence the annual working hours already net out (their on-duty days)."""
+
+    july_share: Share = 0.5
+    other_share: Share = 0.05
+
+
 class Absence(Frozen):
+    """Absence of the posts. A coach's on-duty day is worth the productive hours of an HTV spread
+    over the on-duty days of the ``reference`` pattern, so absence above the reference takes
+    on-duty hours away (and less gives them)."""
+
     july_share: Share
     other_share: Share
+    reference: ReferenceAbsence = ReferenceAbsence()
 
 
 class Shortage(Frozen):

@@ -9,6 +9,7 @@ shortages, employer requests and plant closures.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from resurssimalli.scenario.demand import (
     line_rates,
 )
 from resurssimalli.scenario.load import Scenario
-from resurssimalli.scenario.schema import CUSTOMER_LINES, Benefit
+from resurssimalli.scenario.schema import CUSTOMER_LINES, Benefit, ReferenceAbsence
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
@@ -165,6 +166,14 @@ def base_hazards(scenario: Scenario, munis: tuple[str, ...]) -> np.ndarray:
     return np.array([[line_rates(scenario, line, name) for line in LINES] for name in munis], dtype=float)
 
 
+def reference_duty_days(start: dt.date, ref: ReferenceAbsence) -> float:
+    """Expected on-duty days of a coach in the year from ``start`` under the reference absence."""
+    year_cal = build_calendar(start, 12)
+    work = year_cal.working[: year_cal.n_days]
+    july = year_cal.cal_month[: year_cal.n_days] == 7
+    return float((work & ~july).sum() * (1 - ref.other_share) + (work & july).sum() * (1 - ref.july_share))
+
+
 def build_params(scenario: Scenario, alloc: Allocation, months: int | None = None) -> SimParams:
     """Resolve a scenario and an allocation into frozen simulation inputs."""
     alloc.check(scenario)
@@ -287,21 +296,14 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         for a in range(len(areas))
     )
 
-    # staff time: annual productive minutes spread over the expected on-duty days of a year
-    # (over the first year from the horizon start, whatever --months is)
-    year_cal = build_calendar(cfg.horizon.start, 12)
-    work = year_cal.working[: year_cal.n_days]
-    july = year_cal.cal_month[: year_cal.n_days] == 7
-    duty_days = float(
-        (work & ~july).sum() * (1 - staff.absence.other_share)
-        + (work & july).sum() * (1 - staff.absence.july_share)
-    )
+    # staff time: annual productive minutes spread over the on-duty days of a year under the
+    # reference absence (over the first year from the horizon start, whatever --months is), so
+    # that absence beyond the reference takes on-duty minutes away
+    duty_days = reference_duty_days(cfg.horizon.start, staff.absence.reference)
     annual_minutes = staff.productive_hours_per_htv * 60.0
-    minutes_per_duty_day = (
-        annual_minutes / duty_days if duty_days > 0 else annual_minutes / max(work.sum(), 1)
-    )
+    minutes_per_duty_day = annual_minutes / max(duty_days, 1.0)
     indirect = tuple(
-        svc.coach_hours_per_customer_year[line] * 60.0 / duty_days if duty_days > 0 else 0.0 for line in LINES
+        svc.coach_hours_per_customer_year[line] * 60.0 / max(duty_days, 1.0) for line in LINES
     )
 
     shortages = tuple(
