@@ -30,7 +30,12 @@ from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import MISSING, SUPPRESSED, Texts
 from resurssimalli.safety import md_text
 
-SHARE_KPIS = ("initial_interview_on_time_share", "spells_past_3_months_share", "staff_utilisation")
+SHARE_KPIS = (
+    "initial_interview_on_time_share",
+    "spells_past_3_months_share",
+    "staff_utilisation",
+    "conversations_on_time_share",
+)
 
 
 @dataclass(frozen=True)

@@ -383,6 +383,11 @@ KPI_NAMES = (
     "benefit_cost_municipal_eur",
     "stock_past_3_months",
     "stock_past_12_months",
+    "conversations_on_time_share",
+    "demand_to_capacity",
+    "initial_interviews_waiting",
+    "initial_interview_waits_censored",
+    "initial_interviews_pending",
 )
 
 

@@ -7,6 +7,18 @@
   groups ``all``, municipalities and the interview queues (``queue:<area>``, ``queue:integration``).
 * ``initial_interview_wait_days_mean`` / ``_p90`` — working days from registration to the
   interview, over the interviews held in the month (NaN if none); ``all`` and municipalities.
+* ``initial_interview_waits_censored`` (last month only) — customers still waiting for their
+  interview when the run ends; their wait so far enters the last month's wait KPIs (a lower
+  bound), so no customer is dropped. ``initial_interviews_pending`` (last month only) — those of
+  them whose deadline falls after the horizon (not yet judged on time).
+* ``initial_interviews_waiting`` — month-end registered customers not yet interviewed; ``all``.
+* ``conversations_on_time_share`` — of the job-search conversations whose deadline (due date +
+  ``service.conversation_grace_working_days``) falls in the month, the share held by it (a
+  customer who leaves or is still waiting past the deadline counts as late); ``all``, lines
+  and ``area:<area>``.
+* ``demand_to_capacity`` — (minutes of work done in the month + work waiting at month end: due
+  conversations, interviews not yet held, employer requests) / on-duty minutes; above 1 the
+  month's work cannot be done in its on-duty time; ``all``.
 * ``overdue_conversations`` — month-end backlog: customers whose booked conversation is more
   than ``service.conversation_grace_working_days`` working days past due; ``all`` and lines.
 * ``caseload_per_coach`` — month-end customers with a named coach per coach HTV; ``all`` and lines.
@@ -102,6 +114,11 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
     on_time = held & (iv <= deadline)
     wait = np.where(held, cal.wd_upto[np.maximum(iv, 0)] - cal.wd_upto[np.clip(reg_day, 0, None)], -1)
     iv_month = np.where(held, kpi_month[np.maximum(iv, 0)], -1)
+    # still waiting at the horizon end: the wait so far enters the last month (right-censored)
+    censored = ~held & (exit_ >= n_days) & (reg_day < n_days)
+    wait = np.where(censored, cal.wd_upto[n_days - 1] - cal.wd_upto[np.clip(reg_day, 0, n_days - 1)], wait)
+    iv_month = np.where(censored, M - 1, iv_month)
+    pending = censored & (deadline >= n_days)  # deadline after the horizon: not judged on time yet
     cohort_month = np.where(reg_day >= 0, kpi_month[np.clip(reg_day, 0, None)], -1)
     past3 = (exit_ - reg) > 3 * DAYS_PER_MONTH
     follow_ok = [cal.month_start_days[k + 1] + 3 * DAYS_PER_MONTH <= n_days for k in range(M)]
@@ -111,7 +128,7 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
     for k in range(M):
         groups = [("all", np.ones(len(new), dtype=bool))] + [(m, muni == i) for i, m in enumerate(munis)]
         sel_dl = judged & (dl_month == k)
-        sel_iv = held & (iv_month == k)
+        sel_iv = (held | censored) & (iv_month == k)
         sel_co = cohort_month == k
         for g, gm in queues:  # the interview queue a customer waits in (where a miss is fixed)
             n = int((sel_dl & gm).sum())
@@ -126,6 +143,9 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
             w = wait[sel_iv & gm]
             rows.append((k, "initial_interview_wait_days_mean", g, w.mean() if len(w) else np.nan))
             rows.append((k, "initial_interview_wait_days_p90", g, np.quantile(w, 0.9) if len(w) else np.nan))
+            if k == M - 1:
+                rows.append((k, "initial_interview_waits_censored", g, float((censored & gm).sum())))
+                rows.append((k, "initial_interviews_pending", g, float((pending & gm).sum())))
             if follow_ok[k]:
                 c = sel_co & gm
                 rows.append((k, "spells_past_3_months_share", g, past3[c].mean() if c.any() else np.nan))
@@ -174,11 +194,25 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
             if sel.any():
                 util[f"area:{area}"] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
         _rows(rows, k, "staff_utilisation", util)
+        _capacity_rows(rows, p, out, k)
     df = pd.DataFrame(rows, columns=["month_index", "kpi", "group", "value"])
     df.insert(0, "month", np.array(cal.month_labels, dtype=object)[df["month_index"].to_numpy()])
     df.insert(0, "replication", replication)
     df.insert(0, "scenario", p.scenario)
     return df[COLUMNS]
+
+
+def _capacity_rows(rows: list, p: SimParams, out: ReplicationOutput, k: int) -> None:
+    """Cadence, interview backlog and work demanded against on-duty time in month ``k``."""
+    conv = {"all": _ratio(out.conv_on_time_line[k].sum(), out.conv_due_line[k].sum())}
+    for i, line in enumerate(LINES):
+        conv[line] = _ratio(out.conv_on_time_line[k, i], out.conv_due_line[k, i])
+    for a, area in enumerate(p.areas):
+        conv[f"area:{area}"] = _ratio(out.conv_on_time_area[k, a], out.conv_due_area[k, a])
+    _rows(rows, k, "conversations_on_time_share", conv)
+    _rows(rows, k, "initial_interviews_waiting", {"all": out.interviews_waiting[k]})
+    demanded = out.used[:, k].sum() + out.backlog_minutes[k]
+    _rows(rows, k, "demand_to_capacity", {"all": _ratio(demanded, out.available[:, k].sum())})
 
 
 def _group_stock(munis: tuple[str, ...], sg: np.ndarray) -> dict[str, float]:

@@ -118,6 +118,12 @@ class ReplicationOutput:
     meetings: int
     meetings_line: np.ndarray  # [month, line] meetings held, by the customer's line at the meeting
     work_line: np.ndarray  # [month, line] staff minutes of meetings and indirect work, by customer line
+    conv_due_line: np.ndarray  # [month, line] conversations whose deadline (due + grace) fell in the month
+    conv_on_time_line: np.ndarray  # [month, line] ... of which held by the deadline
+    conv_due_area: np.ndarray  # [month, area]
+    conv_on_time_area: np.ndarray  # [month, area]
+    backlog_minutes: np.ndarray  # [month] month-end work waiting: due conversations, interviews, employers
+    interviews_waiting: np.ndarray  # [month] month-end registered customers not yet interviewed
     employer_requests: int
     employer_unserved: int
     events: list[tuple[float, int, str, str]] | None
@@ -160,6 +166,11 @@ class Office:
         self.meetings_line = np.zeros((M, nl))
         self.work_line = np.zeros((M, nl))
         self.coach_line_index = [LINE_INDEX.get(x, -1) for x in p.coach_line]
+        na = len(p.areas)
+        self.conv_due = (np.zeros((M, nl)), np.zeros((M, na)))
+        self.conv_on_time = (np.zeros((M, nl)), np.zeros((M, na)))
+        self.backlog_minutes = np.zeros(M)
+        self.interviews_waiting = np.zeros(M)
         self.employer_requests = 0
         self.employer_unserved = 0
         self.events: list[tuple[float, int, str, str]] | None = [] if event_log else None
@@ -192,6 +203,8 @@ class Office:
             self.log(c.reg, c.id, "arrival", LINES[c.line])
 
     def leave(self, c: Customer) -> None:
+        if c.coach >= 0 and c.due_deadline < self.env.now - SERVICE_TIME:
+            self._conversation_judged(c, held_on_time=False)  # left with a conversation overdue
         c.gone = True
         if c.coach >= 0:
             self.caseload[c.coach] -= 1
@@ -270,6 +283,7 @@ class Office:
                         if used + minutes > budget:
                             break
                         heapq.heappop(q)
+                        self._conversation_judged(c, d <= c.due_deadline)
                         self._meet(c, d, minutes, travel, "conversation")
                         self._next(c, d)
                     elif iq:
@@ -316,8 +330,24 @@ class Office:
                     left[sub] -= minutes
                     if k >= 0:
                         self.used[sub][k] += minutes
+                    self._conversation_judged(c, d <= c.due_deadline)
                     self._meet(c, d, minutes, travel, "conversation (cover)")
                     self._next(c, d)
+
+    def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
+        """Count a due conversation at its deadline's month (held by it or not)."""
+        dl = c.due_deadline
+        k = self.kpi_month[dl] if dl < len(self.kpi_month) else self.M
+        if 0 <= k < self.M:
+            for arr, g in ((0, c.line), (1, c.area)):
+                self.conv_due[arr][k, g] += 1
+                self.conv_on_time[arr][k, g] += held_on_time
+
+    def finish(self, n_days: int) -> None:
+        """At the horizon end: conversations past their deadline and never held count as late."""
+        for c in self.active.values():
+            if c.coach >= 0 and c.due_deadline < n_days:
+                self._conversation_judged(c, held_on_time=False)
 
     def _meet(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
         self.meetings += 1
@@ -365,6 +395,7 @@ class Office:
         """Month-end counts (before the office of ``day`` opens)."""
         sm, sl, cl, ol = self.stock_muni[k], self.stock_line[k], self.caseload_line[k], self.overdue_line[k]
         sg = self.stock_group[k]
+        backlog, waiting = 0.0, 0
         for c in self.active.values():
             sm[c.muni] += 1
             sl[c.line] += 1
@@ -378,6 +409,13 @@ class Office:
                 cl[c.line] += 1
                 if c.due_deadline < day:
                     ol[c.line] += 1
+                if c.due < day:
+                    backlog += self.p.meeting_minutes[c.line]
+            elif c.interview_day == -1:
+                waiting += 1
+        self.interviews_waiting[k] = waiting
+        employers = sum(sum(q) for q in self.employer_queue)
+        self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
 
 
 # -- processes ------------------------------------------------------------------------------------
@@ -459,6 +497,7 @@ def simulate_replication(
     env.process(_month_ends(env, office))
     env.process(_employer_arrivals(env, office, emp_t, emp_m))
     env.run(until=horizon + 0.25)
+    office.finish(cal.n_days)
     return ReplicationOutput(
         customers=office.customers,
         stock_muni=office.stock_muni,
@@ -472,6 +511,12 @@ def simulate_replication(
         meetings=office.meetings,
         meetings_line=office.meetings_line,
         work_line=office.work_line,
+        conv_due_line=office.conv_due[0],
+        conv_on_time_line=office.conv_on_time[0],
+        conv_due_area=office.conv_due[1],
+        conv_on_time_area=office.conv_on_time[1],
+        backlog_minutes=office.backlog_minutes,
+        interviews_waiting=office.interviews_waiting,
         employer_requests=office.employer_requests,
         employer_unserved=office.employer_unserved,
         events=office.events,

@@ -30,7 +30,7 @@ from resurssimalli.scenario.schema import Target
 from resurssimalli.simulate.stats import HIGHER_IS_BETTER, summarise_periods
 
 # Backlogs (counts of work waiting) judged month by month like shares.
-BACKLOGS = frozenset({"overdue_conversations", "pending_interviews", "demand_to_capacity"})
+BACKLOGS = frozenset({"overdue_conversations", "initial_interviews_waiting", "demand_to_capacity"})
 VERDICT_COLUMNS = [
     "scenario",
     "kpi",
