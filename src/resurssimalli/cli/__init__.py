@@ -132,7 +132,7 @@ def run(
     """The main job: summary, optimise, simulate (with the structural-change scenarios), memo."""
     from resurssimalli.cli.optimize import print_result
     from resurssimalli.cli.progress import progress_bar
-    from resurssimalli.cli.simulate import summary_table
+    from resurssimalli.cli.simulate import summary_table, verdict_table
     from resurssimalli.executors import default_jobs
     from resurssimalli.pipeline import run_pipeline, sibling_scenarios
     from resurssimalli.report.console import print_summary
@@ -157,6 +157,9 @@ def run(
         )
     print_result(done.plan, console)
     console.print(summary_table(done.simulation))
+    verdicts = verdict_table(done.summary, [s, *others])
+    if verdicts is not None:
+        console.print(verdicts)
     console.print(f"run folder: [bold]{done.folder}[/bold]")
     for p in done.memo_files:
         console.print(f"  wrote {p.name}")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.pipeline import plan_for
+from resurssimalli.report.memo import kpi_value, verdict_text
+from resurssimalli.report.texts import Texts
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate.runner import SimulationResult, simulate
+from resurssimalli.simulate.stats import summarise_periods
+from resurssimalli.simulate.verdicts import judge_targets
 
 
 def summary_table(res: SimulationResult) -> Table:
@@ -22,6 +28,27 @@ def summary_table(res: SimulationResult) -> Table:
     s = res.summary[res.summary["group"] == "all"]
     for r in s.itertuples(index=False):
         t.add_row(r.kpi, f"{r.mean:,.3f}", f"{r.ci_low:,.3f} … {r.ci_high:,.3f}", str(r.n))
+    return t
+
+
+def verdict_table(summary: pd.DataFrame, scenarios: Sequence[Scenario]) -> Table | None:
+    """Each scenario's targets judged month by month, the failing months named in words."""
+    targets = {s.name: s.config.targets for s in scenarios}
+    judged = judge_targets(summary, targets)
+    if judged.empty:
+        return None
+    texts = Texts("en")
+    t = Table(title="targets, judged month by month (95 % CI over replications)")
+    for col in ("scenario", "target", "verdict", "year mean"):
+        t.add_column(col, justify="right" if col == "year mean" else "left")
+    for r in judged.itertuples(index=False):
+        op = "≥" if r.op == ">=" else "≤"
+        t.add_row(
+            r.scenario,
+            f"{r.kpi} {op} {r.target:g}" + ("" if r.group == "all" else f" [{r.group}]"),
+            verdict_text(texts, r),
+            kpi_value(texts, r.kpi, r.horizon_mean),
+        )
     return t
 
 
@@ -63,5 +90,8 @@ def simulate_command(
             rf.write_csv("access.csv", optimised.access)
         res.write(rf)
     console.print(summary_table(res))
+    verdicts = verdict_table(summarise_periods(res.kpis), [scenario])
+    if verdicts is not None:
+        console.print(verdicts)
     console.print(f"run folder: [bold]{rf.final}[/bold]")
     return rf.final

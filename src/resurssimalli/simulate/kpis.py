@@ -93,9 +93,23 @@ def queue_names(p: SimParams) -> list[str]:
 def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.DataFrame:
     """The KPI table of one replication."""
     cal = p.calendar
+    rows: list[tuple[int, str, str, float]] = []
+    _customer_rows(rows, p, out)
+    for k in range(cal.months):
+        _staff_rows(rows, p, out, k)
+        _capacity_rows(rows, p, out, k)
+    df = pd.DataFrame(rows, columns=["month_index", "kpi", "group", "value"])
+    df.insert(0, "month", np.array(cal.month_labels, dtype=object)[df["month_index"].to_numpy()])
+    df.insert(0, "replication", replication)
+    df.insert(0, "scenario", p.scenario)
+    return df[COLUMNS]
+
+
+def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
+    """Initial interviews (on time, waits, censored, pending) and spells, by month of the new customers."""
+    cal = p.calendar
     M = cal.months
     munis = p.municipalities
-    rows: list[tuple[int, str, str, float]] = []
     n_days = cal.n_days
     kpi_month = cal.kpi_month
 
@@ -149,57 +163,56 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
             if follow_ok[k]:
                 c = sel_co & gm
                 rows.append((k, "spells_past_3_months_share", g, past3[c].mean() if c.any() else np.nan))
-        _rows(
-            rows,
-            k,
-            "overdue_conversations",
-            {"all": out.overdue_line[k].sum(), **dict(zip(LINES, out.overdue_line[k], strict=True))},
-        )
-        line_htv = {
-            line: sum(f for f, cl in zip(p.coach_fte, p.coach_line, strict=True) if cl == line)
-            for line in LINES
-        }
-        total_htv = sum(line_htv.values())
-        case = {"all": out.caseload_line[k].sum() / total_htv if total_htv else np.nan}
-        for i, line in enumerate(LINES):
-            case[line] = out.caseload_line[k, i] / line_htv[line] if line_htv[line] else np.nan
-        _rows(rows, k, "caseload_per_coach", case)
-        _rows(
-            rows,
-            k,
-            "stock",
-            {
-                "all": out.stock_muni[k].sum(),
-                **dict(zip(munis, out.stock_muni[k], strict=True)),
-                **dict(zip(LINES, out.stock_line[k], strict=True)),
-                **_group_stock(munis, out.stock_group[k]),
-            },
-        )
-        _rows(
-            rows,
-            k,
-            "customer_travel_minutes",
-            {"all": out.travel_muni[k].sum(), **dict(zip(munis, out.travel_muni[k], strict=True))},
-        )
-        util = {"all": _ratio(out.used[:, k].sum(), out.available[:, k].sum())}
-        lines_all = (*LINES, EMPLOYER_LINE)
-        cl = np.array(p.coach_line)
-        ca = np.array(p.coach_area)
-        for line in lines_all:
-            sel = cl == line
-            if sel.any():
-                util[line] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
-        for a, area in enumerate(p.areas):
-            sel = ca == a
-            if sel.any():
-                util[f"area:{area}"] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
-        _rows(rows, k, "staff_utilisation", util)
-        _capacity_rows(rows, p, out, k)
-    df = pd.DataFrame(rows, columns=["month_index", "kpi", "group", "value"])
-    df.insert(0, "month", np.array(cal.month_labels, dtype=object)[df["month_index"].to_numpy()])
-    df.insert(0, "replication", replication)
-    df.insert(0, "scenario", p.scenario)
-    return df[COLUMNS]
+
+
+def _staff_rows(rows: list, p: SimParams, out: ReplicationOutput, k: int) -> None:
+    """Month-end backlogs, caseload, stock, travel and utilisation of month ``k``."""
+    munis = p.municipalities
+    _rows(
+        rows,
+        k,
+        "overdue_conversations",
+        {"all": out.overdue_line[k].sum(), **dict(zip(LINES, out.overdue_line[k], strict=True))},
+    )
+    line_htv = {
+        line: sum(f for f, cl in zip(p.coach_fte, p.coach_line, strict=True) if cl == line)
+        for line in LINES
+    }
+    total_htv = sum(line_htv.values())
+    case = {"all": out.caseload_line[k].sum() / total_htv if total_htv else np.nan}
+    for i, line in enumerate(LINES):
+        case[line] = out.caseload_line[k, i] / line_htv[line] if line_htv[line] else np.nan
+    _rows(rows, k, "caseload_per_coach", case)
+    _rows(
+        rows,
+        k,
+        "stock",
+        {
+            "all": out.stock_muni[k].sum(),
+            **dict(zip(munis, out.stock_muni[k], strict=True)),
+            **dict(zip(LINES, out.stock_line[k], strict=True)),
+            **_group_stock(munis, out.stock_group[k]),
+        },
+    )
+    _rows(
+        rows,
+        k,
+        "customer_travel_minutes",
+        {"all": out.travel_muni[k].sum(), **dict(zip(munis, out.travel_muni[k], strict=True))},
+    )
+    util = {"all": _ratio(out.used[:, k].sum(), out.available[:, k].sum())}
+    lines_all = (*LINES, EMPLOYER_LINE)
+    cl = np.array(p.coach_line)
+    ca = np.array(p.coach_area)
+    for line in lines_all:
+        sel = cl == line
+        if sel.any():
+            util[line] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
+    for a, area in enumerate(p.areas):
+        sel = ca == a
+        if sel.any():
+            util[f"area:{area}"] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
+    _rows(rows, k, "staff_utilisation", util)
 
 
 def _capacity_rows(rows: list, p: SimParams, out: ReplicationOutput, k: int) -> None:
