@@ -187,3 +187,21 @@ def test_what_it_buys_api(baseline, plans):
     flagged = caseload_outside_studies(sim.summary, baseline)
     lo, hi = baseline.config.outcomes.caseload_studied
     assert ((flagged["mean"] < lo) | (flagged["mean"] > hi)).all() and len(flagged) > 0
+
+
+def test_memo_yearly_totals_scale_a_short_run_to_a_year():
+    """The memo's yearly figures: the run's months summed and scaled to twelve."""
+    from resurssimalli.report.outcomes_section import yearly
+
+    rows = [
+        ("s", r, f"2023-{m + 8:02d}", m, kpi, g, v)
+        for r in (0, 1)
+        for m in range(6)
+        for kpi, v in (("unemployment_days", 100.0 + r), ("benefit_cost_municipal_eur", 10.0))
+        for g in ("all", "Sastamala")
+    ]
+    k = pd.DataFrame(rows, columns=["scenario", "replication", "month", "month_index", "kpi", "group", "value"])
+    y = yearly(k)
+    assert y.loc[("s", 0), "unemployment_days"] == pytest.approx(1200.0)
+    assert y.loc[("s", 1), "unemployment_days"] == pytest.approx(1212.0)
+    assert y.loc[("s", 0), "benefit_cost_municipal_eur"] == pytest.approx(120.0)

@@ -25,6 +25,7 @@ import pandas as pd
 from resurssimalli.report import tables
 from resurssimalli.report.assumptions import assumptions_table
 from resurssimalli.report.calibration_appendix import calibration_section
+from resurssimalli.report.outcomes_section import outcomes_section
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import MISSING, SUPPRESSED, Texts
@@ -598,6 +599,7 @@ def build_memo(
             _plan(res, t, figs),
             _access(res, t, figs),
             _stress(res, t, figs),
+            *filter(None, [outcomes_section(res, t)]),
             _front(res, t, figs),
             _customers(res, t, suppression),
             _assumptions(res, t),
