@@ -89,7 +89,7 @@ def test_no_forged_structure_in_memo_md(hostile_run: Path, lang: str) -> None:
     assert not re.search(r"^#+ (Forged heading|Väärä otsikko)", text, flags=re.M)
     assert not re.search(r"^- forged item", text, flags=re.M)
     headings = re.findall(r"^## ", text, flags=re.M)
-    assert len(headings) == 9  # summary + the eight sections, nothing forged
+    assert len(headings) == 10  # summary + the nine sections (with "what service buys"), nothing forged
 
 
 def test_pdf_embeds_nothing_and_fetches_only_figures(hostile_run: Path, tmp_path: Path) -> None:
