@@ -46,7 +46,7 @@ PRIORS = {
     "inflow_per_stock_year": 1.7,
     "inflow_sd": 0.5,
     "tau_hazard": 0.5,  # municipal hazard factors
-    "tau_inflow": 0.5,  # municipal × line inflow factors
+    "tau_inflow": 1.0,  # municipal × line inflow factors (nuisance: the line split is an assumption)
 }
 GROUPS = ("total", "under_30", "over_50", "long_term", "partially_able", "foreign")
 PLAN_ROWS = {
