@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured in benchmarks, never in tests: no per-example deadline (a busy machine made a
+# 200 ms default deadline fail a correct property).
+settings.register_profile("resurssimalli", deadline=None)
+settings.load_profile("resurssimalli")
 
 from resurssimalli.scenario import Scenario, load_scenario
 
