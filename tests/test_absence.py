@@ -45,3 +45,19 @@ def test_more_absence_never_improves_service(scenario_dir, baseline, rep):
     over0, over1 = k0["overdue_conversations"], k1["overdue_conversations"]
     assert all(over1[m] >= over0[m] for m in months) and over1.sum() > over0.sum()
     assert k1["staff_utilisation"].mean() > k0["staff_utilisation"].mean()
+
+
+def test_staggered_summer_leave_lifts_the_worst_month(scenario_dir, baseline):
+    """Same posts, same leave, same seeds: blocks spread over 2.5.-30.9. instead of July."""
+    stag = load_scenario(scenario_dir / "summer_leave_staggered.yaml")
+    alloc = proportional_allocation(baseline)
+    july = 11  # July 2024
+    for rep in (0, 1):
+        p0, out0, k0 = _run(baseline, alloc, rep)
+        p1, out1, k1 = _run(stag, alloc, rep)
+        # the annual on-duty time is the same within the July days that now carry other absence
+        assert out1.available.sum() == pytest.approx(out0.available.sum(), rel=0.01)
+        assert out1.available[:, july].sum() > 1.3 * out0.available[:, july].sum()
+        on0, on1 = k0["initial_interview_on_time_share"], k1["initial_interview_on_time_share"]
+        assert on1[july] > on0[july] + 0.1
+        assert min(on1) > min(on0)  # the worst month is better

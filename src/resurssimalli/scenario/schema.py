@@ -163,6 +163,9 @@ class Absence(Frozen):
     july_share: Share
     other_share: Share
     reference: ReferenceAbsence = ReferenceAbsence()
+    # july: each coach's summer-leave block falls in July; staggered: anywhere in the KVTES leave
+    # season 2.5.-30.9. (same length; other absence then applies in July too)
+    summer_leave: Literal["july", "staggered"] = "july"
 
 
 class Shortage(Frozen):

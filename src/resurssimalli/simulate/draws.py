@@ -267,12 +267,16 @@ def draw_rosters(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np
 
     Outside July each coach is absent on a working day with probability ``other_share``; in July
     each coach takes one block of ``round(july_share × July's working days)`` consecutive working
-    days at a random start. Shortages add sick leave and leave ``vacancy_share`` of posts unfilled.
+    days at a random start. With ``summer_leave = staggered`` the block starts anywhere in the
+    KVTES leave season 2.5.-30.9. (a block cut by the horizon end falls in the same weeks of the
+    year before: a steady yearly cycle) and other absence applies in July too. Shortages add sick leave
+    and leave ``vacancy_share`` of posts unfilled.
     """
     cal = p.calendar
     n_days = len(cal.working)
     n = p.n_coaches
-    p_abs = np.where(cal.cal_month == 7, 0.0, p.other_share)
+    staggered = p.summer_leave == "staggered"
+    p_abs = np.where((cal.cal_month == 7) & (not staggered), 0.0, p.other_share)
     factor = np.ones(n_days)
     days = np.arange(n_days)
     for s in p.shortages:
@@ -282,19 +286,30 @@ def draw_rosters(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np
     absent = rng.random((n, n_days)) < np.minimum(p_abs, 1.0)
     years = sorted({int(y) for y in range(cal.sim_start.year, cal.date(n_days - 1).year + 1)})
     for y in years:
-        jul = np.flatnonzero(
-            cal.working & (cal.cal_month == 7) & (days < n_days) & _year_mask(cal, y, n_days)
-        )
+        year = cal.working & (days < n_days) & _year_mask(cal, y, n_days)
+        jul = np.flatnonzero(year & (cal.cal_month == 7))
         if len(jul) == 0:
             continue
         b = int(round(p.july_share * len(jul)))
-        starts = rng.integers(0, len(jul) - b + 1, n)
+        window = np.flatnonzero(year & _leave_season(cal, n_days)) if staggered else jul
+        starts = rng.integers(0, len(window) - b + 1, n)
         if b == 0:
             continue
         for c in range(n):
-            absent[c, jul[starts[c] : starts[c] + b]] = True
+            block = window[starts[c] : starts[c] + b]
+            if staggered:  # a season cut by the horizon end: the same weeks of the year before
+                block = np.where(block >= cal.n_days, block - 364, block)
+                block = block[block >= 0]
+            absent[c, block] = True
     on_duty = cal.working[None, :] & ~absent
     return on_duty, factor
+
+
+def _leave_season(cal: object, n_days: int) -> np.ndarray:
+    """Days of the KVTES summer-leave season, 2 May - 30 September (KVTES IV 2 §)."""
+    m = cal.cal_month[:n_days]  # type: ignore[attr-defined]
+    first_of_may = np.array([cal.date(d).day == 1 for d in range(n_days)]) & (m == 5)  # type: ignore[attr-defined]
+    return ((m >= 5) & (m <= 9)) & ~first_of_may
 
 
 def _year_mask(cal: object, year: int, n_days: int) -> np.ndarray:

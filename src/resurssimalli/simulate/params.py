@@ -116,6 +116,7 @@ class SimParams:
     minutes_per_duty_day: float
     july_share: float
     other_share: float
+    summer_leave: str  # "july" | "staggered" (blocks spread over 2.5.-30.9.)
     shortages: tuple[Shortage, ...]
     # employers
     employer_requests_per_day: np.ndarray  # [muni]
@@ -372,6 +373,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         minutes_per_duty_day=minutes_per_duty_day,
         july_share=staff.absence.july_share,
         other_share=staff.absence.other_share,
+        summer_leave=staff.absence.summer_leave,
         shortages=shortages,
         employer_requests_per_day=_ro(emp_rate),
         employer_request_minutes=svc.employer_request_hours * 60.0,
