@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
@@ -78,6 +79,35 @@ def _print_moves(res, console: Console) -> None:
         )
 
 
+def _iterations_table(it: pd.DataFrame) -> pd.DataFrame:
+    """Each iteration's verdict per scenario and target, compact for the console."""
+    target = (
+        it["kpi"] + it["group"].map(lambda g: "" if g == "all" else f"[{g}]") + " " + it["op"] + " "
+        + it["target"].map("{:g}".format)
+    )
+    cols = ["iteration", "scenario", "target", "mean", "ci_low", "ci_high", "meets"]
+    cols += ["extra_hours_total", "unserved_hours_total"]
+    return it.assign(target=target)[cols].rename(
+        columns={"iteration": "it", "extra_hours_total": "extra h", "unserved_hours_total": "unserved h"}
+    )
+
+
+def _print_status(res: Any, console: Console, max_iterations: int) -> None:
+    if res.status == "met":
+        n = res.iterations["iteration"].max()
+        console.print(f"[green]every scenario meets its targets[/green] after {n} iteration(s)")
+    elif res.status == "budget_insufficient":
+        cert = res.certificate
+        console.print(
+            f"[red]budget insufficient[/red]: the minimum hours need {cert.required_htv:,.2f} HTV "
+            f"of {cert.total_htv:,.2f} (short {cert.short_htv:,.2f} HTV; "
+            f"minimum-hours model {cert.solver_status})",
+            highlight=False,
+        )
+    else:
+        console.print(f"[yellow]targets still missed after {max_iterations} iterations[/yellow]")
+
+
 def stress_command(
     scenarios: Sequence[Scenario],
     console: Console,
@@ -94,74 +124,11 @@ def stress_command(
     res = stress(
         scenarios, targets, replications=replications, jobs=jobs, months=months, max_iterations=max_iterations
     )
-    it = res.iterations
-    compact = it.assign(
-        target=it["kpi"]
-        + it["group"].map(lambda g: "" if g == "all" else f"[{g}]")
-        + " "
-        + it["op"]
-        + " "
-        + it["target"].map("{:g}".format)
-    )[
-        [
-            "iteration",
-            "scenario",
-            "target",
-            "mean",
-            "ci_low",
-            "ci_high",
-            "meets",
-            "extra_hours_total",
-            "unserved_hours_total",
-        ]
-    ].rename(
-        columns={"iteration": "it", "extra_hours_total": "extra h", "unserved_hours_total": "unserved h"}
-    )
-    console.print(df_table(compact, "Stress loop iterations (95 % CI)", "{:,.3f}"))
-    if res.status == "met":
-        console.print(
-            f"[green]every scenario meets its targets[/green] after {it['iteration'].max()} iteration(s)"
-        )
-    elif res.status == "budget_insufficient":
-        cert = res.certificate
-        console.print(
-            f"[red]budget insufficient[/red]: the minimum hours need {cert.required_htv:,.2f} HTV "
-            f"of {cert.total_htv:,.2f} (short {cert.short_htv:,.2f} HTV; "
-            f"minimum-hours model {cert.solver_status})",
-            highlight=False,
-        )
-    else:
-        console.print(f"[yellow]targets still missed after {max_iterations} iterations[/yellow]")
+    console.print(df_table(_iterations_table(res.iterations), "Stress loop iterations (95 % CI)", "{:,.3f}"))
+    _print_status(res, console, max_iterations)
     _print_moves(res, console)
     with RunFolder.new(f"stress-{scenarios[0].name}", out, scenario=scenarios[0], command="stress") as rf:
-        res.plan.write(rf)
-        rf.write_csv("stress_iterations.csv", res.iterations)
-        rf.write_parquet("kpis.parquet", res.kpis)
-        from resurssimalli.experiment.compare import paired_comparison
-        from resurssimalli.simulate.stats import summarise_periods
-
-        rf.write_csv("summary.csv", summarise_periods(res.kpis))
-        if len(scenarios) > 1:
-            rf.write_csv("comparison.csv", paired_comparison(res.kpis, scenarios[0].name))
-        rf.write_csv("stress_failing.csv", res.failing)
-        rf.write_csv("stress_moves.csv", res.moves)
-        rf.write_csv("stress_queues.csv", res.queues)
-        rf.write_csv("stress_months.csv", res.months)
-        if res.certificate is not None:
-            rf.write_csv("stress_certificate.csv", res.certificate.rows)
-        rf.write_csv(
-            "stress_extra_hours.csv",
-            pd.DataFrame(
-                [(a, line, h) for (a, line), h in sorted(res.extra_hours.items())],
-                columns=["area", "service_line", "extra_hours"],
-            ),
-        )
-        rf.extra["stress"] = {
-            "status": res.status,
-            "scenarios": [s.name for s in scenarios],
-            "replications": replications,
-            "iterations": int(it["iteration"].max()),
-        }
+        res.write(rf, scenarios, replications)
     console.print(f"run folder: [bold]{rf.final}[/bold]")
     return rf.final
 

@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -94,6 +95,33 @@ class StressResult:
         pd.DataFrame
     )  # scenario, kpi, month_index, month, mean, ci_low, ci_high, clearly_missed, iteration
     certificate: Certificate | None = None
+
+    def write(self, rf: Any, scenarios: Sequence[Scenario], replications: int) -> None:
+        """The loop's run folder: the final plan, every iteration, KPIs, moves, queues, months."""
+        from resurssimalli.experiment.compare import paired_comparison
+        from resurssimalli.simulate.stats import summarise_periods
+
+        self.plan.write(rf)
+        rf.write_csv("stress_iterations.csv", self.iterations)
+        rf.write_parquet("kpis.parquet", self.kpis)
+        rf.write_csv("summary.csv", summarise_periods(self.kpis))
+        if len(scenarios) > 1:
+            rf.write_csv("comparison.csv", paired_comparison(self.kpis, scenarios[0].name))
+        rf.write_csv("stress_failing.csv", self.failing)
+        rf.write_csv("stress_moves.csv", self.moves)
+        rf.write_csv("stress_queues.csv", self.queues)
+        rf.write_csv("stress_months.csv", self.months)
+        if self.certificate is not None:
+            rf.write_csv("stress_certificate.csv", self.certificate.rows)
+        extra = [(a, line, h) for (a, line), h in sorted(self.extra_hours.items())]
+        extra_df = pd.DataFrame(extra, columns=["area", "service_line", "extra_hours"])
+        rf.write_csv("stress_extra_hours.csv", extra_df)
+        rf.extra["stress"] = {
+            "status": self.status,
+            "scenarios": [s.name for s in scenarios],
+            "replications": replications,
+            "iterations": int(self.iterations["iteration"].max()),
+        }
 
 
 def _judge(
