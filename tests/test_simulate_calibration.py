@@ -51,9 +51,9 @@ def shipped_sim(baseline):
 
 
 def test_shipped_baseline_with_the_service_effect_stays_near_the_plan(shipped_sim):
-    """The issue's tolerances on the shipped baseline; the foreign group by its mean only: with the
-    effect on, integration customers' overdue conversations slow their exits (measured: 112.4,
-    CI 106.7-118.0 against the plan's 107 at 16 replications)."""
+    """The issue's tolerances on the baseline as shipped (service effect on: overdue conversations
+    slow exits, so the foreign group sits a little above the fit; measured 109.9, CI 104.2-115.7
+    against the plan's 107 at 16 replications)."""
     target = sum(PLAN_PAST_3[m] * UNEMPLOYED_2023_07[m] for m in PLAN_PAST_3) / 1808 / 100
     _, low, high = _past_3(shipped_sim, "all")
     assert target - 0.03 <= low and high <= target + 0.03
@@ -62,7 +62,7 @@ def test_shipped_baseline_with_the_service_effect_stays_near_the_plan(shipped_si
         assert PLAN_PAST_3[m] / 100 - 0.05 <= low and high <= PLAN_PAST_3[m] / 100 + 0.05, m
     for g, plan in GROUPS_2023_07.items():
         mean, low, high = _stock_after_a_year(shipped_sim, g)
-        assert abs(mean / plan - 1) <= 0.1 and (g == "foreign" or 0.9 * plan <= low and high <= 1.1 * plan), g
+        assert 0.9 * plan <= low and high <= 1.1 * plan, (g, mean, low, high)
     for m, plan in UNEMPLOYED_2023_07.items():
         tol = 0.2 if m in ("Kihnio", "Punkalaidun") else 0.1
         _, low, high = _stock_after_a_year(shipped_sim, m)
