@@ -585,3 +585,48 @@ def test_corpus_size():
     n = len(BODIES) + len(FILE_CASES) + len(SET_CASES) + len(OPTION_CASES) + len(TRAVEL_CASES)
     n += len(WORKBOOK_CASES) + len(ALLOC_CASES) + len(MEMO_CASES) + len(RESUME_CASES)
     assert n >= 60
+
+
+# --------------------------------------------------------------------------------------------
+# user text that looks like rich markup is printed as it is (and never crashes the console)
+
+MARKUP_NAME = "[/] [red]x[/red] [link=file:///etc/passwd]y"
+
+
+@pytest.mark.parametrize("command", ["validate", "show"])
+def test_markup_in_user_text_is_printed_literally(command, tmp_path, monkeypatch, capsys):
+    body = yaml_dump({"name": MARKUP_NAME, "description": "[bold]kept[/bold] [/]"})
+    name = scen(tmp_path, body)
+    before = snapshot(tmp_path)
+    code, text = run_cli([command, name], tmp_path, monkeypatch, capsys)
+    assert code == 0, text
+    assert MARKUP_NAME in text.replace("\n", "")
+    if command == "show":
+        assert "[bold]kept[/bold] [/]" in text
+    assert snapshot(tmp_path) == before
+
+
+def test_invalid_is_a_word_not_markup(tmp_path, monkeypatch, capsys):
+    name = scen(tmp_path, "seed: -1\n")
+    code, text = run_cli(["validate", name], tmp_path, monkeypatch, capsys)
+    assert code == 2 and text.startswith("invalid ") and "[red]" not in text
+
+
+def test_region_summary_and_tables_print_markup_literally(tmp_path):
+    from rich.console import Console
+
+    from resurssimalli.report.console import df_table, print_summary
+    from resurssimalli.scenario import load_scenario
+
+    name = scen(tmp_path, yaml_dump({"name": MARKUP_NAME}))
+    console = Console(record=True, width=200)
+    print_summary(load_scenario(tmp_path / name), console)
+    console.print(df_table(pd.DataFrame({"[b]col": ["[/]", "[red]z"]}), "[i]title"))
+    text = console.export_text()
+    assert MARKUP_NAME in text and "[b]col" in text and "[/]" in text and "[red]z" in text and "[i]title" in text
+
+
+def yaml_dump(data: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, allow_unicode=True)

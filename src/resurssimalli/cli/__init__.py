@@ -160,9 +160,9 @@ def run(
     verdicts = verdict_table(done.summary, [s, *others])
     if verdicts is not None:
         console.print(verdicts)
-    console.print(f"run folder: [bold]{done.folder}[/bold]")
+    console.print(Text.assemble("run folder: ", (str(done.folder), "bold")))
     for p in done.memo_files:
-        console.print(f"  wrote {p.name}")
+        console.print(f"  wrote {p.name}", markup=False)
 
 
 @app.command()
@@ -182,7 +182,7 @@ def memo(
     from resurssimalli.report import write_report
 
     for p in write_report(run_dir, lang=lang, pdf=pdf, suppression=suppression):
-        console.print(f"wrote {p}")
+        console.print(f"wrote {p}", markup=False)
 
 
 @app.command()
@@ -200,8 +200,9 @@ def template(
 
     check_output_file(out, force=force, what="template")
     region = load(scenario).region if scenario else load_region()
-    console.print(f"wrote {write_inputs_template(out, region)}")
-    console.print("name it in a scenario with  region: {inputs_workbook: " + out.name + "}", highlight=False)
+    console.print(f"wrote {write_inputs_template(out, region)}", markup=False)
+    hint = "name it in a scenario with  region: {inputs_workbook: " + out.name + "}"
+    console.print(hint, highlight=False, markup=False)
 
 
 @app.command()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
+from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.executors import Kind
@@ -53,7 +54,7 @@ def sweep_command(
     if not res.comparison.empty:
         comp = res.comparison[res.comparison["group"] == "all"].drop(columns="group")
         console.print(df_table(comp, "Paired differences against the baseline (95 % CI)", "{:,.3f}"))
-    console.print(f"sweep folder: [bold]{res.folder}[/bold]")
+    console.print(Text.assemble("sweep folder: ", (str(res.folder), "bold")))
     return res.folder
 
 
@@ -129,7 +130,7 @@ def stress_command(
     _print_moves(res, console)
     with RunFolder.new(f"stress-{scenarios[0].name}", out, scenario=scenarios[0], command="stress") as rf:
         res.write(rf, scenarios, replications)
-    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    console.print(Text.assemble("run folder: ", (str(rf.final), "bold")))
     return rf.final
 
 
@@ -168,5 +169,5 @@ def robust_command(
         rf.write_csv("unserved.csv", res.unserved)
         rf.write_json("summary.json", s)
         rf.extra["robust"] = {"scenarios": {x.name: x.hash for x in scenarios}}
-    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    console.print(Text.assemble("run folder: ", (str(rf.final), "bold")))
     return rf.final

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
+from rich.text import Text
 
 from resurssimalli.optimize.api import OptimizeResult, optimize
 from resurssimalli.runs import RunFolder
@@ -30,8 +31,11 @@ def print_result(result: OptimizeResult, console: Console) -> None:
     label = "proven optimal" if s["status"] == "optimal" else f"NOT proven optimal ({s['status']})"
     gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "unknown"
     console.print(
-        f"[bold]{s['scenario']}[/bold]: objective {s['objective_name']} = {s['objective']:,.0f} EUR/year, "
-        f"{label}, gap {gap}; build {s['build_seconds']:.2f} s, solve {s['solve_seconds']:.2f} s",
+        Text.assemble(
+            (str(s["scenario"]), "bold"),
+            f": objective {s['objective_name']} = {s['objective']:,.0f} EUR/year, "
+            f"{label}, gap {gap}; build {s['build_seconds']:.2f} s, solve {s['solve_seconds']:.2f} s",
+        ),
         highlight=False,
     )
     console.print(
@@ -88,5 +92,5 @@ def optimize_command(
         result.write(rf)
         if sens is not None:
             rf.write_csv("split_sensitivity.csv", sens)
-    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    console.print(Text.assemble("run folder: ", (str(rf.final), "bold")))
     return rf.final

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.pipeline import plan_for
@@ -22,7 +23,8 @@ from resurssimalli.simulate.verdicts import judge_targets
 
 def summary_table(res: SimulationResult) -> Table:
     """The ``all`` group of the summary: mean and 95 % CI per KPI (replication means of months)."""
-    t = Table(title=f"{res.scenario.name}: {res.replications} replications, 95 % t confidence intervals")
+    title = f"{res.scenario.name}: {res.replications} replications, 95 % t confidence intervals"
+    t = Table(title=Text(title))
     for col in ("kpi", "mean", "95 % CI", "n"):
         t.add_column(col, justify="left" if col == "kpi" else "right")
     s = res.summary[res.summary["group"] == "all"]
@@ -43,11 +45,11 @@ def verdict_table(summary: pd.DataFrame, scenarios: Sequence[Scenario]) -> Table
         t.add_column(col, justify="right" if col == "year mean" else "left")
     for r in judged.itertuples(index=False):
         op = "≥" if r.op == ">=" else "≤"
-        t.add_row(
-            r.scenario,
-            f"{r.kpi} {op} {r.target:g}" + ("" if r.group == "all" else f" [{r.group}]"),
-            verdict_text(texts, r),
-            kpi_value(texts, r.kpi, r.horizon_mean),
+        t.add_row(  # data, never rich markup (a group is written "[group]")
+            Text(str(r.scenario)),
+            Text(f"{r.kpi} {op} {r.target:g}" + ("" if r.group == "all" else f" [{r.group}]")),
+            Text(verdict_text(texts, r)),
+            Text(kpi_value(texts, r.kpi, r.horizon_mean)),
         )
     return t
 
@@ -93,5 +95,5 @@ def simulate_command(
     verdicts = verdict_table(summarise_periods(res.kpis), [scenario])
     if verdicts is not None:
         console.print(verdicts)
-    console.print(f"run folder: [bold]{rf.final}[/bold]")
+    console.print(Text.assemble("run folder: ", (str(rf.final), "bold")))
     return rf.final

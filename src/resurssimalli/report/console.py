@@ -5,17 +5,19 @@ from __future__ import annotations
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from resurssimalli.scenario.customers import INDICATORS, customer_mix
 from resurssimalli.scenario.load import Scenario
 
 
 def df_table(df: pd.DataFrame, title: str, floatfmt: str = "{:,.1f}") -> Table:
-    t = Table(title=title, title_justify="left")
+    """A rich table of ``df``; every title, header and cell is plain text (never rich markup)."""
+    t = Table(title=Text(title), title_justify="left")
     for c in df.columns:
-        t.add_column(str(c), justify="right" if pd.api.types.is_numeric_dtype(df[c]) else "left")
+        t.add_column(Text(str(c)), justify="right" if pd.api.types.is_numeric_dtype(df[c]) else "left")
     for row in df.itertuples(index=False):
-        t.add_row(*[floatfmt.format(v) if isinstance(v, float) else str(v) for v in row])
+        t.add_row(*[Text(floatfmt.format(v) if isinstance(v, float) else str(v)) for v in row])
     return t
 
 
@@ -86,8 +88,12 @@ def print_summary(scenario: Scenario, console: Console | None = None) -> None:
     console = console or Console()
     t = baseline_tables(scenario)
     console.print(
-        f"[bold]{scenario.region.name}[/bold] — scenario [bold]{scenario.name}[/bold]: "
-        f"{scenario.config.description}"
+        Text.assemble(
+            (scenario.region.name, "bold"),
+            " — scenario ",
+            (scenario.name, "bold"),
+            f": {scenario.config.description}",
+        )
     )
     console.print(
         f"lead municipality: {scenario.region.lead_municipality}; "

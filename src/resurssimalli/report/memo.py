@@ -27,7 +27,7 @@ from resurssimalli.report.assumptions import assumptions_table
 from resurssimalli.report.calibration_appendix import calibration_section
 from resurssimalli.report.outcomes_section import outcomes_section
 from resurssimalli.report.results import RunResults
-from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
+from resurssimalli.report.suppression import SMALL_CELL_LIMIT, hidden_within, people_table
 from resurssimalli.report.texts import MISSING, SUPPRESSED, Texts
 from resurssimalli.safety import md_text
 
@@ -278,7 +278,19 @@ def _plan(res: RunResults, t: Texts, figs: Mapping[str, str]) -> Section:
     return Section("plan", t("sec_plan"), blocks)
 
 
-def _access(res: RunResults, t: Texts, figs: Mapping[str, str]) -> Section:
+def _village_counts(by_point: pd.DataFrame, t: Texts, suppression: bool) -> dict[str, str]:
+    """Customers per demand point as shown: small counts (and the cells that would give them
+    away against the municipality's count) as "…" when suppressing."""
+    counts = by_point.set_index("demand_point")["customers"]
+    hide = (
+        hidden_within(counts, by_point.set_index("demand_point")["municipality"])
+        if suppression
+        else counts.isna()
+    )
+    return {p: SUPPRESSED if hide[p] else t.num(v, 0) for p, v in counts.items()}
+
+
+def _access(res: RunResults, t: Texts, figs: Mapping[str, str], suppression: bool = True) -> Section:
     blocks: list[Block] = []
     summ = tables.access_summary(res)
     by_point = tables.access_by_point(res)
@@ -303,12 +315,13 @@ def _access(res: RunResults, t: Texts, figs: Mapping[str, str]) -> Section:
                 )
             )
         )
+        shown = _village_counts(by_point, t, suppression)
         rows = [
             [
                 r.name,
                 _muni(res, r.municipality),
                 region.sites[r.site].label(t.lang) if r.site in region.sites else r.site,
-                t.num(r.customers, 0),
+                shown[r.demand_point],
                 t.num(r.mean_minutes, 1),
                 t.num(r.max_minutes, 1),
                 t.pct(r.within_share, 0),
@@ -597,7 +610,7 @@ def build_memo(
         summary=_summary(res, t),
         sections=[
             _plan(res, t, figs),
-            _access(res, t, figs),
+            _access(res, t, figs, suppression),
             _stress(res, t, figs),
             *filter(None, [outcomes_section(res, t)]),
             _front(res, t, figs),
