@@ -249,7 +249,17 @@ def o_sweep_jobs_negative(d: Path) -> list[str]:
     return ["sweep", "baseline.yaml", "--jobs", "-1", "--out", "out"]
 
 
+def o_scheduler(address: str) -> Callable[[Path], list[str]]:
+    def setup(d: Path) -> list[str]:
+        (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+        return ["sweep", "baseline.yaml", "--scheduler", address, "--out", "out"]
+
+    return setup
+
+
 OPTION_CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
+    "scheduler_unreachable": (o_scheduler("tcp://127.0.0.1:1"), ("--scheduler", "127.0.0.1:1", "answers")),
+    "scheduler_malformed": (o_scheduler("http://x:y"), ("--scheduler", "http://x:y", "tcp://host:8786")),
     "out_exists": (o_out_exists, ("out", "already exists")),
     "out_under_file": (o_out_under_file, ("afile", "is a file")),
     "optimize_out_exists": (o_optimize_out_exists, ("out", "already exists")),
@@ -630,3 +640,20 @@ def yaml_dump(data: dict) -> str:
     import yaml
 
     return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_set_name_is_honoured(tmp_path, monkeypatch, capsys):
+    (tmp_path / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    code, text = run_cli(["show", "baseline.yaml", "--set", "name=Kyröskoski tehdas"], tmp_path, monkeypatch, capsys)
+    assert code == 0 and text.startswith("Kyröskoski tehdas ("), text
+
+
+def test_template_force_replaces_and_plain_template_writes(tmp_path, monkeypatch, capsys):
+    code, text = run_cli(["template", "w.xlsx"], tmp_path, monkeypatch, capsys)
+    assert code == 0 and (tmp_path / "w.xlsx").stat().st_size > 0, text
+    (tmp_path / "w.xlsx").write_text("edited")
+    code, text = run_cli(["template", "w.xlsx"], tmp_path, monkeypatch, capsys)
+    assert code == 2 and (tmp_path / "w.xlsx").read_text() == "edited"
+    code, text = run_cli(["template", "w.xlsx", "--force"], tmp_path, monkeypatch, capsys)
+    assert code == 0 and (tmp_path / "w.xlsx").read_bytes()[:2] == b"PK"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx"]

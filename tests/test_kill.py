@@ -53,7 +53,7 @@ def _assert_nothing_or_complete(results: Path) -> None:
     visible = [p for p in results.iterdir() if not p.name.startswith(".")]
     assert [p.name for p in visible] in ([], ["run"])
     if visible:
-        assert COMPLETE <= {p.name for p in visible[0].iterdir()}
+        assert {p.name for p in visible[0].iterdir()} >= COMPLETE
 
 
 @pytest.mark.parametrize("stage", ["write", "memo"])
@@ -68,3 +68,33 @@ def test_sigint_cleans_up_completely(tmp_path: Path, stage: str) -> None:
     _assert_nothing_or_complete(results)
     assert _hidden(results) == []
     assert code in (0, 130, -signal.SIGINT)  # finished first, interrupted, or killed before Python started
+
+
+def test_losing_run_leaves_no_temporary_folder(tmp_path: Path) -> None:
+    """Two runs into one --out: the second fails cleanly and its hidden folder is removed."""
+    from resurssimalli.errors import RunFolderExists
+    from resurssimalli.runs import RunFolder
+
+    final = tmp_path / "out"
+    first, second = RunFolder(final), RunFolder(final)
+    first.write_text("a.txt", "first")
+    second.write_text("a.txt", "second")
+    first.finish()
+    with pytest.raises(RunFolderExists):
+        second.finish()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (final / "a.txt").read_text() == "first"
+
+
+def test_failing_last_step_publishes_nothing(tmp_path: Path) -> None:
+    """A step run before publishing (the memo) that fails leaves neither folder nor temporary folder."""
+    from resurssimalli.runs import RunFolder
+
+    def broken_memo(folder: Path) -> None:
+        (folder / "memo.md").write_text("half")
+        raise RuntimeError("memo failed")
+
+    with pytest.raises(RuntimeError), RunFolder(tmp_path / "out") as rf:
+        rf.write_text("a.txt", "x")
+        rf.on_complete(broken_memo)
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
+from resurssimalli.errors import InputError
+
 Kind = Literal["serial", "processes", "dask"]
 
 
@@ -34,6 +36,25 @@ class _SerialExecutor(cf.Executor):
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Refuse a Dask scheduler address that is malformed or does not answer, before any work."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(address)
+        scheme, host, port = parts.scheme, parts.hostname, parts.port
+    except ValueError:  # a port that is not a number
+        scheme = host = port = None
+    if scheme not in ("tcp", "tls") or not host or not port:
+        raise InputError("--scheduler", address, "a Dask scheduler address such as tcp://host:8786")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError("--scheduler", address, f"a Dask scheduler that answers ({reason})") from None
 
 
 @contextlib.contextmanager

@@ -317,6 +317,10 @@ def sweep(
     if resume is not None and out is not None:
         raise InputError("--resume", "resume", "either --resume or --out, not both")
     check_run_options(out, months=months, jobs=jobs)
+    if scheduler is not None:
+        from resurssimalli.executors import check_scheduler
+
+        check_scheduler(scheduler)
     sweep_command(
         [load(p, set_) for p in scenarios],
         console,
