@@ -69,6 +69,7 @@ def _print_moves(res, console: Console) -> None:
         console.print(
             f"  iteration {r.iteration}: {r.scenario} {r.queue} at {r.bound:.3f} -> +{r.hours_added:,.0f} h",
             highlight=False,
+            markup=False,
         )
     m = res.months
     last = m[(m["iteration"] == m["iteration"].max()) & m["clearly_missed"]] if not m.empty else m
@@ -77,6 +78,7 @@ def _print_moves(res, console: Console) -> None:
             f"  {r.scenario}: {r.month} missed clearly ({r.kpi} {r.mean:.3f}, "
             f"CI {r.ci_low:.3f}-{r.ci_high:.3f})",
             highlight=False,
+            markup=False,
         )
 
 
@@ -157,6 +159,7 @@ def robust_command(
         f"extra cost in {s['baseline_scenario']} against its own optimal plan: "
         f"{s['extra_cost_in_baseline_eur']:,.0f} EUR/year",
         highlight=False,
+        markup=False,
     )
     with RunFolder.new(
         f"robust-{scenarios[0].name}", out, scenario=scenarios[0], command="optimize --robust"
