@@ -443,6 +443,20 @@ def calibrate(
     calibrate_command(load(scenario, set_), console, out, check)
 
 
+def _usage_errors() -> tuple[type[BaseException], ...]:
+    """Click's usage-error class, and typer's vendored copy of it (typer >= 0.20 ships its own)."""
+    import click
+
+    found: list[type[BaseException]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+    except ImportError:  # an older typer that uses click itself
+        pass
+    else:
+        found.append(VendoredClickException)
+    return tuple(found)
+
+
 def main() -> None:
     """Console-script entry point: user errors → message on stderr, exit code 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -459,10 +473,8 @@ def main() -> None:
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
+    except Exception as e:  # usage errors (unknown option, missing argument, bad value)
+        if isinstance(e, _usage_errors()):
             e.show()
             sys.exit(2)
         raise

@@ -10,9 +10,10 @@ import pyomo.environ as pyo
 
 from resurssimalli.optimize.inputs import OptimisationInput
 from resurssimalli.optimize.model import COST_ITEMS
+from resurssimalli.scenario.schema import UNCOVERED_SITE
 
 EPS = 1e-7
-UNCOVERED = "(uncovered)"
+UNCOVERED = UNCOVERED_SITE  # the simulation reads the same name
 ALLOCATION_COLUMNS = ["area", "municipality", "site", "service_line", "htv"]
 SITES_COLUMNS = ["site", "municipality", "kind", "open", "htv", "workstations", "workstations_used"]
 ACCESS_COLUMNS = ["demand_point", "municipality", "site", "share", "minutes"]

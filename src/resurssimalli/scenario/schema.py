@@ -372,6 +372,10 @@ Comparator = Literal[">=", "<="]
 Judge = Literal["every_month", "worst_month", "horizon"]
 
 
+# The access table's site for face-to-face visits the optimiser left without a site within
+# access.max_travel_minutes (penalised); the simulation serves them at the nearest open site.
+UNCOVERED_SITE = "(uncovered)"
+
 KPI_NAMES = (
     "initial_interview_on_time_share",
     "initial_interview_wait_days_mean",
@@ -382,6 +386,7 @@ KPI_NAMES = (
     "stock",
     "spells_past_3_months_share",
     "customer_travel_minutes",
+    "registrations_uncovered_by_plan",
     "unemployment_days",
     "benefit_cost_municipal_eur",
     "stock_past_3_months",

@@ -20,7 +20,7 @@ import pandas as pd
 from resurssimalli.errors import InputError
 from resurssimalli.reading import read_csv
 from resurssimalli.scenario.load import Scenario
-from resurssimalli.scenario.schema import SERVICE_LINES
+from resurssimalli.scenario.schema import SERVICE_LINES, UNCOVERED_SITE
 
 ALLOCATION_COLUMNS = ("area", "municipality", "site", "service_line", "htv")
 SITES_COLUMNS = ("site", "municipality", "kind", "open", "htv", "workstations", "workstations_used")
@@ -93,11 +93,11 @@ class Allocation:
             key = f"access.csv row {i + 1}"
             if r.demand_point not in region.demand_points:
                 raise InputError(src, f"{key}.demand_point", f"a known demand point, got {r.demand_point!r}")
-            if r.site not in region.sites:
-                raise InputError(src, f"{key}.site", f"a known site, got {r.site!r}")
+            if r.site not in region.sites and r.site != UNCOVERED_SITE:
+                raise InputError(src, f"{key}.site", f"a known site or {UNCOVERED_SITE!r}, got {r.site!r}")
             if not (_finite_at_least_zero(r.share) and float(r.share) <= 1 + SHARE_TOL):
                 raise InputError(src, f"{key}.share", f"a share 0..1, got {r.share!r}")
-            if not _finite_at_least_zero(r.minutes):
+            if r.site != UNCOVERED_SITE and not _finite_at_least_zero(r.minutes):
                 raise InputError(src, f"{key}.minutes", f"non-negative minutes, got {r.minutes!r}")
         sums = acc.groupby("demand_point")["share"].sum()
         for p in region.demand_points:

@@ -32,6 +32,10 @@
   ``all`` and municipalities.
 * ``customer_travel_minutes`` — customers' round-trip car minutes to face-to-face meetings in
   the month; ``all`` and municipalities.
+* ``registrations_uncovered_by_plan`` — of the month's new face-to-face customers, the expected
+  number whose demand point's visits the plan left without a site in reach (the optimiser's
+  ``(uncovered)`` access rows; the simulation serves them at the nearest open site); ``all`` and
+  municipalities. 0 for a plan that covers every visit.
 """
 
 from __future__ import annotations
@@ -135,6 +139,7 @@ def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
     pending = censored & (deadline >= n_days)  # deadline after the horizon: not judged on time yet
     cohort_month = np.where(reg_day >= 0, kpi_month[np.clip(reg_day, 0, None)], -1)
     past3 = (exit_ - reg) > 3 * DAYS_PER_MONTH
+    uncovered = np.array([0.0 if c.remote else p.uncovered_share[c.dp] for c in new], dtype=float)
     follow_ok = [cal.month_start_days[k + 1] + 3 * DAYS_PER_MONTH <= n_days for k in range(M)]
 
     queue = np.array([p.pool_for[p.muni_area[c.muni]][c.line0] for c in new], dtype=np.int64)
@@ -160,6 +165,7 @@ def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
             if k == M - 1:
                 rows.append((k, "initial_interview_waits_censored", g, float((censored & gm).sum())))
                 rows.append((k, "initial_interviews_pending", g, float((pending & gm).sum())))
+            rows.append((k, "registrations_uncovered_by_plan", g, float(uncovered[sel_co & gm].sum())))
             if follow_ok[k]:
                 c = sel_co & gm
                 rows.append((k, "spells_past_3_months_share", g, past3[c].mean() if c.any() else np.nan))

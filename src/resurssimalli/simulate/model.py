@@ -52,6 +52,7 @@ class Customer:
         "line",
         "line0",
         "minutes",
+        "dp",
         "remote",
         "reg",
         "reg_day",
@@ -82,6 +83,7 @@ class Customer:
         self.area = area
         self.line = self.line0 = int(cohort.line[i])
         self.minutes = float(cohort.minutes[i])
+        self.dp = int(cohort.dp[i])
         self.remote = bool(cohort.remote[i])
         self.reg = float(cohort.reg[i])
         self.reg_day = int(np.floor(self.reg))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from resurssimalli.data.region import Region
 from resurssimalli.errors import InputError
 from resurssimalli.scenario.customers import customer_mix, indicator_table
 from resurssimalli.scenario.demand import (
@@ -25,7 +26,7 @@ from resurssimalli.scenario.demand import (
     line_rates,
 )
 from resurssimalli.scenario.load import Scenario
-from resurssimalli.scenario.schema import CUSTOMER_LINES, Benefit, ReferenceAbsence
+from resurssimalli.scenario.schema import CUSTOMER_LINES, UNCOVERED_SITE, Benefit, ReferenceAbsence
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
@@ -88,6 +89,7 @@ class SimParams:
     demand_points: tuple[str, ...]
     dp_cum_by_muni: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...]
     access_cum: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]  # per dp: (cum shares, minutes)
+    uncovered_share: tuple[float, ...]  # per demand point: share of its visits the plan left uncovered
     # exits
     hazard: np.ndarray  # [muni, line, band] monthly exit hazard, bands 0-3, 3-12, 12+ months (base)
     max_elapsed_months: float
@@ -175,6 +177,41 @@ def reference_duty_days(start: dt.date, ref: ReferenceAbsence) -> float:
     return float((work & ~july).sum() * (1 - ref.other_share) + (work & july).sum() * (1 - ref.july_share))
 
 
+def _nearest_open_minutes(region: Region, alloc: Allocation, point: str) -> float:
+    """One-way minutes from a demand point to the nearest site the plan opens (any distance)."""
+    open_sites = alloc.sites.loc[alloc.sites["open"].astype(bool), "site"]
+    return min(region.travel.minutes[(point, s)] for s in open_sites if (point, s) in region.travel.minutes)
+
+
+def _access_cum(
+    region: Region, alloc: Allocation, dps: tuple[str, ...]
+) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
+    """Per demand point: cumulative shares of its face-to-face sites and their one-way minutes.
+
+    Visits the optimiser left uncovered (``(uncovered)`` rows, penalised) are served at the nearest
+    open site, within the limit or beyond it, so every plan the optimiser returns can be simulated;
+    the KPI ``registrations_uncovered_by_plan`` counts them.
+    """
+    out = []
+    acc = alloc.access
+    for p in dps:
+        rows = acc[(acc["demand_point"] == p) & (acc["share"] > 0)].sort_values("site")
+        shares = rows["share"].to_numpy(dtype=float)
+        minutes = [
+            _nearest_open_minutes(region, alloc, p) if site == UNCOVERED_SITE else float(m)
+            for site, m in zip(rows["site"], rows["minutes"], strict=True)
+        ]
+        out.append((tuple(np.cumsum(shares / shares.sum())), tuple(minutes)))
+    return out
+
+
+def _uncovered_shares(alloc: Allocation, dps: tuple[str, ...]) -> tuple[float, ...]:
+    """Per demand point, the share of its face-to-face visits the plan left without a site."""
+    acc = alloc.access
+    by_point = acc[acc["site"] == UNCOVERED_SITE].groupby("demand_point")["share"].sum()
+    return tuple(float(by_point.get(d, 0.0)) for d in dps)
+
+
 def build_params(scenario: Scenario, alloc: Allocation, months: int | None = None) -> SimParams:
     """Resolve a scenario and an allocation into frozen simulation inputs."""
     alloc.check(scenario)
@@ -214,12 +251,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         idx = tuple(dps.index(p) for p in sorted(region.points_in(m)))
         shares = np.array([region.demand_points[dps[i]].customer_share for i in idx])
         dp_cum.append((idx, tuple(np.cumsum(shares / shares.sum()))))
-    access_cum = []
-    acc = alloc.access
-    for p in dps:
-        rows = acc[(acc["demand_point"] == p) & (acc["share"] > 0)].sort_values("site")
-        shares = rows["share"].to_numpy(dtype=float)
-        access_cum.append((tuple(np.cumsum(shares / shares.sum())), tuple(rows["minutes"].astype(float))))
+    access_cum = _access_cum(region, alloc, dps)
 
     svc = cfg.service
     sim = cfg.simulation
@@ -348,6 +380,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         demand_points=dps,
         dp_cum_by_muni=tuple(dp_cum),
         access_cum=tuple(access_cum),
+        uncovered_share=_uncovered_shares(alloc, dps),
         hazard=_ro(base_hazards(scenario, munis)),
         max_elapsed_months=float(sim.max_elapsed_months),
         deadline_working_days=svc.initial_interview_deadline_working_days,
