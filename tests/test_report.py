@@ -21,6 +21,9 @@ from resurssimalli.errors import InputError
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.optimize import optimize
 from resurssimalli.report import write_report
+from resurssimalli.report.memo.facts import build_names
+from resurssimalli.report.names import scenario_record
+from resurssimalli.report.write import report_files, run_language
 from resurssimalli.report.excel import RESULT_SHEETS, column_of
 from resurssimalli.report.results import load_run
 from resurssimalli.report.suppression import people_table
@@ -49,6 +52,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory, baseline, scenario_dir: Pa
         rf.write_parquet("kpis.parquet", kpis)
         rf.write_csv("summary.csv", pd.concat([s.summary for s in sims], ignore_index=True))
         rf.write_csv("comparison.csv", paired_comparison(kpis))
+        rf.extra["compared_scenarios"] = {"recession": scenario_record(recession)}
     write_report(out, lang="en", pdf=True)
     write_report(out, lang="fi")
     return out
@@ -71,8 +75,18 @@ def num(cell: str, lang: str) -> float:
     return v / 100 if share else v
 
 
+def memo_text(run_dir: Path, lang: str) -> str:
+    return (run_dir / report_files(run_dir, lang).md).read_text(encoding="utf-8")
+
+
 def read_memo(run_dir: Path, lang: str) -> dict[str, list[list[str]]]:
-    return md_tables((run_dir / f"memo.{lang}.md").read_text(encoding="utf-8"))
+    return md_tables(memo_text(run_dir, lang))
+
+
+def scenario_ids(run_dir: Path, lang: str) -> dict[str, str]:
+    """Display name -> scenario id, as the memo shows them."""
+    names = build_names(load_run(run_dir), Texts(lang))
+    return {names.scenario(s): s for s in pd.read_csv(run_dir / "summary.csv")["scenario"].unique()}
 
 
 @pytest.mark.parametrize("lang", ["fi", "en"])
@@ -87,11 +101,16 @@ def test_memo_numbers_equal_the_run_tables(run_dir: Path, lang: str, baseline) -
     for row in htv[1:-1]:
         assert num(row[-1], lang) == pytest.approx(by_area[names[row[0]]], abs=0.05)
     costs = pd.read_csv(run_dir / "costs.csv")
-    by_muni = costs.groupby("municipality")["eur"].sum()
+    social = costs["cost_item"] == "customer_travel"
+    budget = costs[~social & ~costs["cost_item"].str.contains("penalty")]
+    by_muni = budget.groupby("municipality")["eur"].sum()
+    social_by_muni = costs[social].groupby("municipality")["eur"].sum()
     munis = {m.name: m.id for m in baseline.region.municipalities.values()}
     for row in tabs["costs"][1:-1]:
-        assert num(row[-1], lang) == pytest.approx(by_muni[munis[row[0]]], abs=0.5)
-    assert num(tabs["costs"][-1][-1], lang) == pytest.approx(costs["eur"].sum(), abs=0.5)
+        assert num(row[-2], lang) == pytest.approx(by_muni[munis[row[0]]], abs=0.5)
+        assert num(row[-1], lang) == pytest.approx(social_by_muni[munis[row[0]]], abs=0.5)
+    assert num(tabs["costs"][-1][-2], lang) == pytest.approx(budget["eur"].sum(), abs=0.5)
+    assert num(tabs["costs"][-1][-1], lang) == pytest.approx(costs.loc[social, "eur"].sum(), abs=0.5)
     central = tabs["central"]
     assert num(central[-1][2], lang) == pytest.approx(
         costs.loc[costs["cost_item"].str.contains("central"), "eur"].sum(), abs=0.5
@@ -101,15 +120,17 @@ def test_memo_numbers_equal_the_run_tables(run_dir: Path, lang: str, baseline) -
     assert {r[1] for r in tabs["sites"][1:]} == open_names
     access = pd.read_csv(run_dir / "access.csv")
     longest = access[access["share"] > 0].groupby("demand_point")["minutes"].max()
-    points = {p.name: p.id for p in baseline.region.demand_points.values()}
+    names = build_names(load_run(run_dir), Texts(lang))
+    points = {names.point(p): p for p in baseline.region.demand_points}
     for row in tabs["access"][1:]:
         assert num(row[5], lang) == pytest.approx(longest[points[row[0]]], abs=0.05)
     summary = pd.read_csv(run_dir / "summary.csv")
+    ids = scenario_ids(run_dir, lang)
     stress = tabs["stress"][1:]
     assert len(stress) == len(baseline.config.targets) * summary["scenario"].nunique()
     for row in stress:
         kpi = next(k for k in KPI_NAMES if Texts(lang).name("kpi", k) == row[1])
-        hit = summary[(summary["scenario"] == row[0]) & (summary["kpi"] == kpi) & (summary["group"] == "all")]
+        hit = summary[(summary["scenario"] == ids[row[0]]) & (summary["kpi"] == kpi) & (summary["group"] == "all")]
         tol = 0.0005 if kpi in SHARE_KPIS else 0.05
         assert num(row[4], lang) == pytest.approx(float(hit["mean"].iloc[0]), abs=tol)
     comp = pd.read_csv(run_dir / "comparison.csv")
@@ -117,7 +138,7 @@ def test_memo_numbers_equal_the_run_tables(run_dir: Path, lang: str, baseline) -
     assert len(tabs["comparison"]) - 1 == len(comp)
     for row in tabs["comparison"][1:]:
         kpi = next(k for k in KPI_NAMES if Texts(lang).name("kpi", k) == row[1])
-        hit = comp[(comp["scenario"] == row[0]) & (comp["kpi"] == kpi)]
+        hit = comp[(comp["scenario"] == ids[row[0]]) & (comp["kpi"] == kpi)]
         tol = 0.0005 if kpi in SHARE_KPIS else 0.05
         assert num(row[4], lang) == pytest.approx(float(hit["diff_mean"].iloc[0]), abs=tol)
     pareto = pd.read_csv(run_dir / "pareto.csv")
@@ -129,17 +150,21 @@ def test_memo_numbers_equal_the_run_tables(run_dir: Path, lang: str, baseline) -
 
 
 def test_summary_lines_carry_the_totals(run_dir: Path) -> None:
-    text = (run_dir / "memo.en.md").read_text(encoding="utf-8")
+    text = memo_text(run_dir, "en")
     costs = pd.read_csv(run_dir / "costs.csv")
-    m = re.search(r"Total cost ([\d,]+) EUR", text)
-    assert m and parse_number(m.group(1), "en") == pytest.approx(costs["eur"].sum(), abs=0.5)
+    budget = costs[(costs["cost_item"] != "customer_travel") & ~costs["cost_item"].str.contains("penalty")]
+    m = re.search(r"the municipalities pay ([\d,]+) EUR", text)
+    assert m and parse_number(m.group(1), "en") == pytest.approx(budget["eur"].sum(), abs=0.5)
+    m = re.search(r"customers' travel time and car cost are worth ([\d,]+) EUR", text)
+    social = costs.loc[costs["cost_item"] == "customer_travel", "eur"].sum()
+    assert m and parse_number(m.group(1), "en") == pytest.approx(social, abs=0.5)
     access = pd.read_csv(run_dir / "access.csv")
     m = re.search(r"the longest trip is ([\d.]+) min", text)
     assert m and float(m.group(1)) == pytest.approx(
         access.loc[access["share"] > 0, "minutes"].max(), abs=0.05
     )
     summary_block = text.split("## The plan")[0]
-    assert len(re.findall(r"^\d\. ", summary_block, flags=re.M)) == 5
+    assert len(re.findall(r"^\d\. ", summary_block, flags=re.M)) == 6
 
 
 def test_finnish_and_english_memos_carry_the_same_numbers(run_dir: Path) -> None:
@@ -163,14 +188,15 @@ def test_finnish_and_english_memos_carry_the_same_numbers(run_dir: Path) -> None
                 assert x == pytest.approx(y, abs=1e-9), (tid, a, b)
                 checked += 1
     assert checked > 100
-    fi_text = (run_dir / "memo.fi.md").read_text(encoding="utf-8")
+    fi_text = memo_text(run_dir, "fi")
     assert "Suositus" in fi_text and "toimipistettä" in fi_text and "Recommendation" not in fi_text
 
 
 def test_every_figure_is_embedded_in_the_html(run_dir: Path) -> None:
     for lang in ("fi", "en"):
-        md = (run_dir / f"memo.{lang}.md").read_text(encoding="utf-8")
-        html = (run_dir / f"memo.{lang}.html").read_text(encoding="utf-8")
+        files = report_files(run_dir, lang)
+        md = (run_dir / files.md).read_text(encoding="utf-8")
+        html = (run_dir / files.html).read_text(encoding="utf-8")
         referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
         assert set(referenced) == {f"figure_{k}_{lang}.png" for k in ("map", "htv", "kpis", "pareto")}
         for f in referenced:
@@ -183,12 +209,19 @@ def test_every_figure_is_embedded_in_the_html(run_dir: Path) -> None:
         assert not re.search(r'(src|href)="(?!data:)[^"#]', html)
 
 
-def test_pdf_and_language_copies(run_dir: Path) -> None:
+def test_languages_sit_side_by_side(run_dir: Path) -> None:
+    """The run's language (Finnish) owns memo.* and results.xlsx; English never replaces them."""
+    assert run_language(run_dir) == "fi"
+    assert report_files(run_dir, "fi").md == "memo.md" and report_files(run_dir, "en").md == "memo.en.md"
     assert (run_dir / "memo.en.pdf").read_bytes()[:5] == b"%PDF-"
-    assert (run_dir / "memo.pdf").read_bytes() == (run_dir / "memo.en.pdf").read_bytes()
-    assert (run_dir / "memo.md").read_text(encoding="utf-8") == (run_dir / "memo.fi.md").read_text(
-        encoding="utf-8"
-    )
+    assert '<html lang="fi">' in (run_dir / "memo.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in (run_dir / "memo.en.html").read_text(encoding="utf-8")
+    assert not (run_dir / "memo.fi.md").exists() and (run_dir / "results.en.xlsx").exists()
+    own = {f: (run_dir / f).read_bytes() for f in ("memo.md", "memo.html", "results.xlsx")}
+    exe = Path(sys.executable).parent / "resurssimalli"
+    r = subprocess.run([exe, "memo", str(run_dir), "--lang", "en"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert {f: (run_dir / f).read_bytes() for f in own} == own
 
 
 def test_small_cells_suppressed_in_memo_and_workbook_totals_exact(run_dir: Path) -> None:
@@ -250,7 +283,7 @@ def test_missing_tables_are_named_not_invented(tmp_path: Path, baseline) -> None
     with RunFolder.new(baseline.name, out, scenario=baseline, command="test"):
         pass
     written = write_report(out, lang="en")
-    md = (out / "memo.md").read_text(encoding="utf-8")
+    md = memo_text(out, "en")
     for f in (
         "allocation.csv",
         "sites.csv",
@@ -264,7 +297,7 @@ def test_missing_tables_are_named_not_invented(tmp_path: Path, baseline) -> None
     assert "the optimiser was not run" in md
     assert {p.name for p in written if p.suffix == ".png"} == {"figure_map_en.png"}
     assert "customers" in md.lower() and "…" in md
-    wb = openpyxl.load_workbook(out / "results.xlsx")
+    wb = openpyxl.load_workbook(out / report_files(out, "en").xlsx)
     assert "allocation" not in wb.sheetnames and "customers" in wb.sheetnames
 
 
@@ -286,9 +319,9 @@ def test_malformed_table_is_an_input_error_and_nothing_is_written(tmp_path: Path
 
 
 def test_memo_is_deterministic(run_dir: Path, tmp_path: Path) -> None:
-    before = (run_dir / "memo.fi.md").read_text(encoding="utf-8")
+    before = memo_text(run_dir, "fi")
     write_report(run_dir, lang="fi")
-    assert (run_dir / "memo.fi.md").read_text(encoding="utf-8") == before
+    assert memo_text(run_dir, "fi") == before
 
 
 def test_verdicts() -> None:
@@ -321,7 +354,7 @@ def test_changed_scenario_file_uses_the_manifest_scenario(tmp_path: Path, run_di
     res = load_run(moved)
     assert res.scenario_rebuilt and res.scenario.hash == manifest["scenario"]["hash_sha256"]
     write_report(moved, lang="en")
-    md = (moved / "memo.md").read_text(encoding="utf-8")
+    md = memo_text(moved, "en")
     assert "uses the scenario stored in the run's manifest" in md
     assert read_memo(run_dir, "en")["htv"] == md_tables(md)["htv"]
 
@@ -335,3 +368,73 @@ def test_village_customer_counts_are_suppressed(run_dir: Path) -> None:
     assert shown and all(num(c, "en") >= 5 for c in shown)
     for m in {r[muni] for r in body}:
         assert sum(r[col] == SUPPRESSED for r in body if r[muni] == m) != 1
+
+
+# words that must not appear in the Finnish memo (outside `code` spans: keys, files, hashes)
+ENGLISH_WORDS = (
+    "the", "and", "of", "optimal", "centre", "scenario", "baseline", "total", "share", "objective",
+    "office", "travel", "cost", "staff", "customers", "within", "replication", "group", "mean",
+)
+PYTHON_REPRS = re.compile(r"\bTrue\b|\bFalse\b|\bNone\b|\bnan\b|\{'|\['|\{\"")
+FINNISH_ONLY = ("Yhteensä", "Kunta", "Vastuualue", "keskusta", "kyllä", "täyttyy", "Liite", "euroa", "Skenaario")
+
+
+def prose(md: str) -> str:
+    """The memo's text without `code` spans, HTML comments and figure file names."""
+    md = re.sub(r"`[^`]*`", " ", md)
+    md = re.sub(r"<!--.*?-->", " ", md)
+    return re.sub(r"\]\([^)]*\)", "]", md)
+
+
+def test_finnish_memo_has_no_english_ids_or_reprs(run_dir: Path) -> None:
+    text = prose(memo_text(run_dir, "fi"))
+    ids = set(pd.read_csv(run_dir / "summary.csv")["scenario"]) | {"plant_closure", "staff_shortage"}
+    found = [w for w in (*ENGLISH_WORDS, *ids) if re.search(rf"\b{w}\b", text, flags=re.I)]
+    assert found == []
+    assert PYTHON_REPRS.findall(text) == []
+    assert "1 pop-up-pistettä" not in text and "Tunnusluvut verrataan" not in text
+    assert "replikaatio" not in text and "(centre)" not in text
+    assert re.search(r"\b\d{4}-\d{2}-\d{2}\b", text) is None  # dates as 1.8.2023
+
+
+def test_english_memo_has_no_finnish_labels(run_dir: Path) -> None:
+    text = prose(memo_text(run_dir, "en"))
+    assert [w for w in FINNISH_ONLY if re.search(rf"\b{w}\b", text)] == []
+    assert PYTHON_REPRS.findall(text) == []
+
+
+def _layout_text(html: str) -> tuple[list[str], list[float]]:
+    """Text of each printed page and how far any text box reaches past the page's content box."""
+    import weasyprint
+
+    doc = weasyprint.HTML(string=html).render()
+    pages, overflow = [], []
+    for page in doc.pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        words, worst = [], 0.0
+        stack = [box]
+        while stack:
+            b = stack.pop()
+            if type(b).__name__ == "TextBox":
+                words.append(b.text)
+                worst = max(worst, b.position_x + b.width - right)
+            stack.extend(reversed(getattr(b, "children", [])))
+        pages.append(" ".join(words))
+        overflow.append(worst)
+    return pages, overflow
+
+
+def test_printed_memo_keeps_every_table_total_and_fits_the_page(run_dir: Path) -> None:
+    """The PDF's layout (WeasyPrint's, the one the PDF is written from): nothing past the right
+    margin, every total row's numbers printed, body about 8 pages with the appendices after."""
+    html = (run_dir / "memo.html").read_text(encoding="utf-8")
+    pages, overflow = _layout_text(html)
+    assert max(overflow) <= 0.5, overflow
+    printed = " ".join(pages).replace("\u00a0", " ").replace("\u00ad", "")
+    tabs = read_memo(run_dir, "fi")
+    for tid in ("htv", "costs", "central", "labour_market", "customers"):
+        for cell in tabs[tid][-1]:
+            assert cell.replace("\u00a0", " ") in printed, (tid, cell)
+    appendix_page = next(i for i, p in enumerate(pages, start=1) if "Liitteet" in p.split())
+    assert appendix_page <= 9

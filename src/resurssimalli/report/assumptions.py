@@ -27,7 +27,7 @@ def load_sources() -> pd.DataFrame:
 
 
 def leaf_values(scenario: Scenario) -> dict[str, object]:
-    cfg = scenario.config.model_dump(mode="json", exclude={"name", "description", "description_fi"})
+    cfg = scenario.config.model_dump(mode="json", exclude={"name", "name_fi", "name_en", "description", "description_fi"})
     return flatten(cfg)
 
 
@@ -40,26 +40,38 @@ def covering_key(key: str, keys: list[str]) -> str | None:
     return best
 
 
-def assumptions_table(scenario: Scenario) -> pd.DataFrame:
-    """One row per table key with the scenario's value(s), unit, status, source and setter."""
-    src = load_sources()
-    keys = list(src["key"])
+NOT_SET = "(not set)"
+
+
+def key_values(scenario: Scenario, keys: list[str]) -> dict[str, object]:
+    """Each table key's value in the scenario: a leaf, a mapping of its sub-keys, or None if unset."""
     values: dict[str, dict[str, object]] = {}
     for leaf, v in leaf_values(scenario).items():
         k = covering_key(leaf, keys)
         if k is not None:
             values.setdefault(k, {})[leaf[len(k) + 1 :] or ""] = v
+    out: dict[str, object] = {}
+    for k in keys:
+        vals = values.get(k, {})
+        out[k] = vals[""] if list(vals) == [""] else (vals or None)
+    return out
+
+
+def assumptions_table(scenario: Scenario) -> pd.DataFrame:
+    """One row per table key with the scenario's value(s), unit, status, source and setter."""
+    src = load_sources()
+    values = key_values(scenario, list(src["key"]))
     rows = []
     for r in src.itertuples():
-        vals = values.get(r.key, {})
-        if list(vals) == [""]:
-            value = vals[""]
-        elif vals:
-            value = json.dumps(vals, ensure_ascii=False, default=str)
+        v = values[r.key]
+        if v is None:
+            value = NOT_SET
+        elif isinstance(v, dict):
+            value = json.dumps(v, ensure_ascii=False, default=str)
         else:
-            value = "(not set)"
+            value = str(v)
         setter = scenario.provenance.get(r.key) or next(
             (s for k, s in scenario.provenance.items() if k.startswith(r.key + ".")), ""
         )
-        rows.append((r.key, str(value), r.unit, r.status, r.source, setter.rsplit("/", 1)[-1]))
+        rows.append((r.key, value, r.unit, r.status, r.source, setter.rsplit("/", 1)[-1]))
     return pd.DataFrame(rows, columns=["key", "value", "unit", "status", "source", "set_in"])

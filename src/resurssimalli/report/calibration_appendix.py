@@ -29,7 +29,7 @@ GROUPS = {  # KPI group -> labour-market indicator of the plan
     "foreign": "foreign_nationals",
 }
 TEXTS = {
-    "title": {"fi": "Liite: kalibrointi suunnitelman taulukoihin", "en": "Appendix: calibration to the plan's tables"},
+    "title": {"fi": "Kalibrointi suunnitelman taulukoihin", "en": "Calibration to the plan's tables"},
     "text": {
         "fi": "Poistumisriskit ja uudet työnhakijat on sovitettu kunnittain ja ryhmittäin suunnitelman taulukoihin "
         "(`resurssimalli calibrate`, data/calibration.csv). Taulukoissa suunnitelman luku ja simuloitu keskiarvo "
@@ -103,7 +103,7 @@ def _stock_rows(res: RunResults, k: pd.DataFrame, t: Texts, munis: list[str], su
 
 def calibration_section(res: RunResults, t: Texts, suppression: bool = True) -> Section | None:
     """The appendix, or None when the run has no simulation KPIs of a 12-month horizon."""
-    from resurssimalli.report.memo import Para, Section, Table
+    from resurssimalli.report.memo import Column, Para, Section, Table
 
     k = res.table("kpis.parquet")
     if k is None:
@@ -117,13 +117,17 @@ def calibration_section(res: RunResults, t: Texts, suppression: bool = True) -> 
     group_names = [_say(t, "all"), *[t.name("ind", ind) for g, ind in GROUPS.items() if g]]
     blocks = [
         Para(_say(t, "text", n=n)),
-        Table("calibration_past3", _say(t, "past3"), head3, _past3_rows(res, k, t, munis), [False, True, True]),
+        Table(
+            "calibration_past3",
+            _say(t, "past3"),
+            tuple(Column(h, numeric=j > 0) for j, h in enumerate(head3)),
+            _past3_rows(res, k, t, munis),
+        ),
         Table(
             "calibration_stock",
             _say(t, "stock"),
-            [t("col_municipality"), *group_names],
+            tuple(Column(h, numeric=j > 0) for j, h in enumerate([t("col_municipality"), *group_names])),
             _stock_rows(res, k, t, munis, suppression),
-            [False] + [True] * len(GROUPS),
         ),
     ]
     return Section("calibration", _say(t, "title"), blocks)

@@ -120,7 +120,7 @@ def _cautions(res: RunResults, t: Texts) -> list[str]:
 
 def outcomes_section(res: RunResults, t: Texts) -> Section | None:
     """The section, or None when the run has no outcome KPIs (an old run or no outcomes: section)."""
-    from resurssimalli.report.memo import Bullets, Para, Section, Table
+    from resurssimalli.report.memo import Bullets, Column, Para, Section, Table
 
     k = res.table("kpis.parquet")
     if k is None or not k["kpi"].isin(KPIS).any() or res.scenario.config.outcomes is None:
@@ -138,7 +138,12 @@ def outcomes_section(res: RunResults, t: Texts) -> Section | None:
     ]
     blocks = [
         Para(_say(t, "text", size=size, n=n, base=res.scenario.name)),
-        Table("outcomes_year", _say(t, "table"), head, _rows(res, t, y), [False, True, True, True, True]),
+        Table(
+            "outcomes_year",
+            _say(t, "table"),
+            tuple(Column(h, numeric=j > 0) for j, h in enumerate(head)),
+            _rows(res, t, y),
+        ),
     ]
     cautions = _cautions(res, t)
     if cautions:

@@ -86,6 +86,45 @@ def cost_by_municipality(res: RunResults) -> pd.DataFrame | None:
     return wide
 
 
+SOCIAL_ITEMS = ("customer_travel",)  # customers' time and car cost: not paid from any budget
+
+
+def cost_kind(item: str) -> str:
+    """``budget`` (the municipalities pay), ``social`` (customers' time and car) or ``penalty``."""
+    if "penalty" in item:
+        return "penalty"
+    return "social" if item in SOCIAL_ITEMS else "budget"
+
+
+@dataclass(frozen=True)
+class CostSplit:
+    """Budget items by municipality with a ``budget`` total column, the social cost, penalties.
+
+    ``budget`` is municipality x budget item (EUR/year) with ``total`` row and column;
+    ``social`` and ``penalty`` are per-municipality series with a ``total`` entry.
+    """
+
+    budget: pd.DataFrame
+    social: pd.Series
+    penalty: pd.Series
+
+
+def cost_split(res: RunResults) -> CostSplit | None:
+    """The run's costs split into what the municipalities pay and the value of customers' time."""
+    wide = cost_by_municipality(res)
+    if wide is None:
+        return None
+    items = [c for c in wide.columns if c != TOTAL]
+    by_kind = {k: [c for c in items if cost_kind(c) == k] for k in ("budget", "social", "penalty")}
+    budget = wide[by_kind["budget"]].copy()
+    budget[TOTAL] = budget.sum(axis=1)
+    return CostSplit(
+        budget=budget,
+        social=wide[by_kind["social"]].sum(axis=1),
+        penalty=wide[by_kind["penalty"]].sum(axis=1),
+    )
+
+
 def central_cost(res: RunResults) -> pd.DataFrame | None:
     """The centralised services' cost shared by the scenario's key: municipality, share, eur.
 

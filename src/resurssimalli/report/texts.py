@@ -6,6 +6,7 @@ English ones a decimal point and a comma (``1,234.5``). :func:`parse_number` rea
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -57,6 +58,11 @@ class Texts:
         key = f"{prefix}_{value}"
         return self(key) if key in _table() else str(value)
 
+    def count(self, noun: str, n: int) -> str:
+        """``n`` things with the noun in the right form: ``1 palvelupiste``, ``2 palvelupistettä``."""
+        one, many = self(f"count_{noun}")
+        return (one if n == 1 else many).format(n=self.num(n, 0))
+
     # -- numbers ------------------------------------------------------------------------------
     def num(self, x: float | None, decimals: int = 0) -> str:
         """A number with thousands separators; ``–`` for missing values."""
@@ -88,6 +94,18 @@ class Texts:
         """A confidence interval, ``[a, b]`` (en) or ``[a; b]`` (fi)."""
         sep = "; " if self.lang == "fi" else ", "
         return f"[{self.num(low, decimals)}{sep}{self.num(high, decimals)}]"
+
+
+    # -- dates --------------------------------------------------------------------------------
+    def date(self, value: str | dt.date | None) -> str:
+        """A date, ``1.8.2023`` (fi) or ``1 Aug 2023`` (en); ISO strings and datetimes are read."""
+        if value is None or value == "":
+            return MISSING
+        d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+        if self.lang == "fi":
+            return f"{d.day}.{d.month}.{d.year}"
+        return f"{d.day} {self('months_short')[d.month - 1]} {d.year}"
+
 
 
 def parse_number(s: str, lang: str) -> float:

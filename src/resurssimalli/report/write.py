@@ -1,18 +1,53 @@
-"""``write_report``: memo (md, html, optional pdf), figures and ``results.xlsx`` into a run folder."""
+"""``write_report``: memo (md, html, optional pdf), figures and ``results.xlsx`` into a run folder.
+
+Languages sit side by side and never replace each other: ``memo.md``, ``memo.html``,
+``memo.pdf`` and ``results.xlsx`` are in the run's language (``manifest.json`` ``lang``,
+Finnish when absent); another language goes to ``memo.<lang>.*`` and ``results.<lang>.xlsx``.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from resurssimalli.report.excel import write_results_workbook
 from resurssimalli.report.figures import draw_all, figure_name
 from resurssimalli.report.memo import build_memo, render_html, render_markdown, render_pdf
 from resurssimalli.report.results import load_run
-from resurssimalli.report.texts import Texts
+from resurssimalli.report.texts import LANGS, Texts
 from resurssimalli.runs import atomic_write
 
 log = logging.getLogger(__name__)
+DEFAULT_LANG = "fi"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The names of one language's report files in a run folder."""
+
+    md: str
+    html: str
+    pdf: str
+    xlsx: str
+
+
+def run_language(run_dir: Path) -> str:
+    """The language the run was made in (``manifest.json`` ``lang``), Finnish when not recorded."""
+    try:
+        manifest = json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return DEFAULT_LANG
+    lang = manifest.get("lang") if isinstance(manifest, dict) else None
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def report_files(run_dir: Path, lang: str) -> ReportFiles:
+    """``memo.md`` … ``results.xlsx`` for the run's language, ``memo.<lang>.md`` … for another."""
+    if lang == run_language(run_dir):
+        return ReportFiles("memo.md", "memo.html", "memo.pdf", "results.xlsx")
+    return ReportFiles(f"memo.{lang}.md", f"memo.{lang}.html", f"memo.{lang}.pdf", f"results.{lang}.xlsx")
 
 
 def _text(path: Path, text: str) -> Path:
@@ -23,34 +58,35 @@ def _bytes(path: Path, data: bytes) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_bytes(data), replace=True)
 
 
-def write_report(run_dir: Path, lang: str = "fi", pdf: bool = False, suppression: bool = True) -> list[Path]:
+def write_report(
+    run_dir: Path, lang: str | None = None, pdf: bool = False, suppression: bool = True
+) -> list[Path]:
     """Write the memo, figures and results workbook into an existing run folder; return the paths.
 
-    ``memo.md``, ``memo.html`` (and ``memo.pdf`` with ``pdf``) hold the memo in ``lang``; a copy
-    named ``memo.<lang>.*`` keeps each language when both are written. Figures are
+    ``lang`` defaults to the run's language. The files are named by :func:`report_files`, so
+    writing another language never replaces the run's own memo or workbook. Figures are
     ``figure_<key>_<lang>.png``. Every file is written atomically; bad input raises before any
     file is written.
     """
     run_dir = Path(run_dir)
+    lang = lang or run_language(run_dir)
     t = Texts(lang)
     res = load_run(run_dir)
+    files = report_files(run_dir, lang)
     images = {figure_name(k, lang): png for k, png in draw_all(res, t).items()}
     figures = {name.removeprefix("figure_").rsplit("_", 1)[0]: name for name in images}
     memo = build_memo(res, t, figures, suppression=suppression)
     md = render_markdown(memo)
     html_text = render_html(memo, images)
     written = [_bytes(run_dir / name, png) for name, png in images.items()]
-    for stem in ("memo", f"memo.{lang}"):
-        written.append(_text(run_dir / f"{stem}.md", md))
-        written.append(_text(run_dir / f"{stem}.html", html_text))
+    written.append(_text(run_dir / files.md, md))
+    written.append(_text(run_dir / files.html, html_text))
     if pdf:
-        pdf_path = run_dir / f"memo.{lang}.pdf"
-        atomic_write(pdf_path, lambda tmp: render_pdf(html_text, tmp, run_dir), replace=True)
-        written.append(_bytes(run_dir / "memo.pdf", pdf_path.read_bytes()))
-        written.append(pdf_path)
+        pdf_file = run_dir / files.pdf
+        written.append(atomic_write(pdf_file, lambda tmp: render_pdf(html_text, tmp, run_dir), replace=True))
     written.append(
         atomic_write(
-            run_dir / "results.xlsx",
+            run_dir / files.xlsx,
             lambda tmp: write_results_workbook(res, tmp, t, suppression=suppression),
             replace=True,
         )

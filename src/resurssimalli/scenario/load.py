@@ -33,7 +33,7 @@ from resurssimalli.reading import existing_file, read_text
 from resurssimalli.scenario.schema import ScenarioConfig
 
 log = logging.getLogger(__name__)
-NOT_INHERITED = ("name", "description", "description_fi", "extends")
+NOT_INHERITED = ("name", "name_fi", "name_en", "description", "description_fi", "extends")
 MAX_SCENARIO_BYTES = 1_000_000
 
 
@@ -259,7 +259,8 @@ def resolve(
     if overrides:
         _merge(merged, overrides, "--set", prov, ov)
     top = chain[-1][1]
-    for key, default in (("name", path.stem), ("description", ""), ("description_fi", "")):
+    for key in NOT_INHERITED[:-1]:  # never inherited; an override (--set name=x) is kept
+        default = path.stem if key == "name" else ""
         given = (overrides or {}).get(key)
         merged[key] = given if given is not None else top.get(key, default)
         prov[key] = "--set" if given is not None else str(chain[-1][0])

@@ -416,6 +416,8 @@ class ScenarioConfig(Frozen):
     """A fully resolved scenario (after ``extends:`` has been applied)."""
 
     name: Name
+    name_fi: Description = ""  # display names (the memo, workbook and console show these, not the id)
+    name_en: Description = ""
     description: Description
     description_fi: Description = ""
     seed: Annotated[int, Field(ge=0)]
@@ -432,6 +434,10 @@ class ScenarioConfig(Frozen):
     simulation: Simulation
     outcomes: Outcomes | None = None
     targets: list[Target] = Field(default_factory=list)
+
+    def display_name(self, lang: str = "en") -> str:
+        """The scenario's display name in ``lang`` (falls back to the English one, then the id)."""
+        return (self.name_fi if lang == "fi" else "") or self.name_en or self.name
 
     def describe(self, lang: str = "en") -> str:
         """The description in the memo's language (Finnish when the file gives one)."""

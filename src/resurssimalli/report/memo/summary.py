@@ -1,0 +1,96 @@
+"""The memo's opening: question, recommendation, staff and cost, access, stress test (one line each)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from resurssimalli.report import tables
+from resurssimalli.report.memo.facts import Facts
+
+
+def _question(f: Facts) -> str:
+    t, s = f.t, f.scenario
+    return t(
+        "line_question",
+        htv=t.num(s.config.staff.total_htv, 2),
+        n_munis=len(s.region.municipalities),
+        n_areas=len(s.region.areas),
+        scenario=f.names.scenario(s.name),
+    )
+
+
+def _sites(f: Facts) -> str:
+    t, sites = f.t, f.sites
+    if sites is None:
+        return t("line_no_plan")
+    count = sites["kind"].value_counts()
+    offices = ", ".join(sites.loc[sites["kind"] == "office", "name"]) or t("none")
+    return t(
+        "line_sites",
+        offices_n=t.count("office", int(count.get("office", 0))),
+        offices=offices,
+        points=t.count("service_point", int(count.get("service_point", 0))),
+        popups=t.count("popup", int(count.get("popup", 0))),
+    )
+
+
+def _staff(f: Facts) -> str:
+    t, htv = f.t, f.htv
+    if htv is None:
+        return t("line_no_htv")
+    by_area = htv[tables.TOTAL].drop(tables.TOTAL)
+    return t(
+        "line_htv",
+        htv=t.num(htv.loc[tables.TOTAL, tables.TOTAL], 2),
+        top_area=f.names.area(str(by_area.idxmax())),
+        top_htv=t.num(by_area.max(), 2),
+    )
+
+
+def _cost(f: Facts) -> str:
+    t, c = f.t, f.costs
+    if c is None:
+        return t("line_no_cost")
+    return t(
+        "line_cost",
+        budget=t.num(c.budget.loc[tables.TOTAL, tables.TOTAL], 0),
+        social=t.num(c.social.get(tables.TOTAL, 0.0), 0),
+    )
+
+
+def _access(f: Facts) -> str:
+    t, a = f.t, f.access
+    if a is None:
+        return t("line_no_access")
+    return t(
+        "line_access",
+        within=t.pct(a.within_share, 1),
+        limit=t.num(a.limit, 0),
+        longest=t.num(a.longest_minutes, 1),
+        longest_point=f.names.point(a.longest_point),
+    )
+
+
+def _stress(f: Facts) -> str:
+    t, st = f.t, f.stress
+    if st is None:
+        return t("line_no_stress")
+    failing = [f.names.scenario(s) for s in dict.fromkeys(st.loc[st["verdict"] == "fails", "scenario"])]
+    at_risk = [f.names.scenario(s) for s in dict.fromkeys(st.loc[st["verdict"] == "at_risk", "scenario"])]
+    n_scen = st["scenario"].nunique()
+    if not failing and not at_risk:
+        return t("line_stress_all_meet", n_scen=n_scen)
+    return t(
+        "line_stress",
+        n_scen=n_scen,
+        fails=", ".join(failing) or t("none"),
+        at_risk=", ".join(at_risk) or t("none"),
+    )
+
+
+SUMMARY_LINES: list[Callable[[Facts], str]] = [_question, _sites, _staff, _cost, _access, _stress]
+
+
+def summary(f: Facts) -> list[str]:
+    """The memo's numbered opening lines."""
+    return [line(f) for line in SUMMARY_LINES]

@@ -1,0 +1,104 @@
+"""Display names: one name per place, area, line, group and scenario, in the reader's language.
+
+Ids (``Hameenkyro``, ``Kyroskoski_office``, ``area:Parkano-Kihnio``, ``plant_closure``) stay in
+the data; every table a person reads shows the name this module gives. The memo, the workbook
+and the console all use it, so a place is spelt one way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from resurssimalli.data.region import Region
+from resurssimalli.report.texts import Texts
+
+TOTAL = "total"
+# the demand points' English qualifier and its Finnish form
+_POINT_QUALIFIERS = {"(centre)": "(keskusta)"}
+
+
+def scenario_record(scenario: Any) -> dict[str, str]:
+    """What a run's manifest records of a compared scenario: file, hash and display names."""
+    cfg = scenario.config
+    return {
+        "file": str(scenario.path),
+        "hash_sha256": str(scenario.hash),
+        "name_fi": cfg.name_fi,
+        "name_en": cfg.name_en,
+    }
+
+
+def group_type(group: str, region: Region) -> str:
+    """What a KPI group id names: ``all``, ``municipality``, ``area`` or ``line``."""
+    if group == "all":
+        return "all"
+    if group.startswith("area:"):
+        return "area"
+    if group in region.municipalities:
+        return "municipality"
+    return "line"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names of one region's ids in one language.
+
+    ``scenarios`` maps scenario id -> ``{"name_fi": ..., "name_en": ...}`` (from the run's
+    manifest); a scenario without a display name is shown by its id.
+    """
+
+    region: Region
+    t: Texts
+    scenarios: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return self.t.lang
+
+    def municipality(self, m: str) -> str:
+        if m == TOTAL:
+            return self.t("col_total")
+        ms = self.region.municipalities
+        return ms[m].name if m in ms else m
+
+    def area(self, a: str) -> str:
+        if a == TOTAL:
+            return self.t("col_total")
+        if a == "all":
+            return self.t("group_all")
+        areas = self.region.areas
+        return areas[a].name if a in areas else a
+
+    def point(self, p: str) -> str:
+        pts = self.region.demand_points
+        name = pts[p].name if p in pts else p
+        if self.lang == "fi":
+            for en, fi in _POINT_QUALIFIERS.items():
+                name = name.replace(en, fi)
+        return name
+
+    def site(self, s: str) -> str:
+        sites = self.region.sites
+        return sites[s].label(self.lang) if s in sites else s
+
+    def line(self, line: str) -> str:
+        return self.t("col_total") if line == TOTAL else self.t.name("line", line)
+
+    def group(self, g: str) -> str:
+        kind = group_type(g, self.region)
+        if kind == "all":
+            return self.t("group_all")
+        if kind == "area":
+            return self.area(g.removeprefix("area:"))
+        if kind == "municipality":
+            return self.municipality(g)
+        return self.line(g)
+
+    def kpi(self, k: str) -> str:
+        return self.t.name("kpi", k)
+
+    def scenario(self, s: str) -> str:
+        info = self.scenarios.get(s, {})
+        return str(info.get(f"name_{self.lang}") or info.get("name_en") or s)
