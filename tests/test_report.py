@@ -21,14 +21,14 @@ from resurssimalli.errors import InputError
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.optimize import optimize
 from resurssimalli.report import write_report
+from resurssimalli.report.excel import RESULT_SHEETS, column_of
 from resurssimalli.report.memo.facts import build_names
 from resurssimalli.report.names import scenario_record
-from resurssimalli.report.write import report_files, run_language
-from resurssimalli.report.excel import RESULT_SHEETS, column_of
 from resurssimalli.report.results import load_run
 from resurssimalli.report.suppression import people_table
 from resurssimalli.report.tables import customer_cells, labour_market_cells, verdict
 from resurssimalli.report.texts import SUPPRESSED, Texts, parse_number, text_keys
+from resurssimalli.report.write import report_files, run_language
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario import load_scenario
 from resurssimalli.scenario.schema import KPI_NAMES
@@ -130,7 +130,9 @@ def test_memo_numbers_equal_the_run_tables(run_dir: Path, lang: str, baseline) -
     assert len(stress) == len(baseline.config.targets) * summary["scenario"].nunique()
     for row in stress:
         kpi = next(k for k in KPI_NAMES if Texts(lang).name("kpi", k) == row[1])
-        hit = summary[(summary["scenario"] == ids[row[0]]) & (summary["kpi"] == kpi) & (summary["group"] == "all")]
+        hit = summary[
+            (summary["scenario"] == ids[row[0]]) & (summary["kpi"] == kpi) & (summary["group"] == "all")
+        ]
         tol = 0.0005 if kpi in SHARE_KPIS else 0.05
         assert num(row[4], lang) == pytest.approx(float(hit["mean"].iloc[0]), abs=tol)
     comp = pd.read_csv(run_dir / "comparison.csv")
@@ -372,11 +374,38 @@ def test_village_customer_counts_are_suppressed(run_dir: Path) -> None:
 
 # words that must not appear in the Finnish memo (outside `code` spans: keys, files, hashes)
 ENGLISH_WORDS = (
-    "the", "and", "of", "optimal", "centre", "scenario", "baseline", "total", "share", "objective",
-    "office", "travel", "cost", "staff", "customers", "within", "replication", "group", "mean",
+    "the",
+    "and",
+    "of",
+    "optimal",
+    "centre",
+    "scenario",
+    "baseline",
+    "total",
+    "share",
+    "objective",
+    "office",
+    "travel",
+    "cost",
+    "staff",
+    "customers",
+    "within",
+    "replication",
+    "group",
+    "mean",
 )
 PYTHON_REPRS = re.compile(r"\bTrue\b|\bFalse\b|\bNone\b|\bnan\b|\{'|\['|\{\"")
-FINNISH_ONLY = ("Yhteensä", "Kunta", "Vastuualue", "keskusta", "kyllä", "täyttyy", "Liite", "euroa", "Skenaario")
+FINNISH_ONLY = (
+    "Yhteensä",
+    "Kunta",
+    "Vastuualue",
+    "keskusta",
+    "kyllä",
+    "täyttyy",
+    "Liite",
+    "euroa",
+    "Skenaario",
+)
 
 
 def prose(md: str) -> str:
@@ -438,3 +467,13 @@ def test_printed_memo_keeps_every_table_total_and_fits_the_page(run_dir: Path) -
             assert cell.replace("\u00a0", " ") in printed, (tid, cell)
     appendix_page = next(i for i, p in enumerate(pages, start=1) if "Liitteet" in p.split())
     assert appendix_page <= 9
+
+
+def test_every_assumption_has_a_finnish_source() -> None:
+    """A key added to data/assumptions.csv needs its Finnish source in report/assumptions_fi.csv."""
+    from resurssimalli.report.assumptions import load_sources
+    from resurssimalli.report.memo.appendix import finnish_sources
+
+    fi = finnish_sources()
+    missing = [k for k in load_sources()["key"] if not str(fi.get(k, "")).strip()]
+    assert missing == []

@@ -88,6 +88,7 @@ def test_make_run_entry_point_end_to_end(tmp_path):
     assert (out / "manifest.json").exists()
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+    assert "Sastamala" not in again.stdout  # refused before any work: not even the region summary
 
 
 def test_results_are_readable_like_ordinary_files(tmp_path, baseline):

@@ -20,7 +20,10 @@ import yaml
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.optimize import optimize
 from resurssimalli.report import write_report
-from resurssimalli.report.memo import figure_fetcher, render_pdf
+from resurssimalli.report.memo import build_memo, figure_fetcher, render_pdf
+from resurssimalli.report.results import load_run
+from resurssimalli.report.texts import Texts
+from resurssimalli.report.write import report_files
 from resurssimalli.runs import RunFolder
 from resurssimalli.safety import is_formula_like, md_text, neutralise, slug
 from resurssimalli.scenario import load_scenario
@@ -72,7 +75,7 @@ class _Tags(HTMLParser):
 
 @pytest.mark.parametrize("lang", ["fi", "en"])
 def test_no_live_markup_in_memo_html(hostile_run: Path, lang: str) -> None:
-    text = (hostile_run / f"memo.{lang}.html").read_text(encoding="utf-8")
+    text = (hostile_run / report_files(hostile_run, lang).html).read_text(encoding="utf-8")
     parser = _Tags()
     parser.feed(text)
     assert not {"script", "iframe", "svg", "a", "b"} & set(parser.tags)
@@ -83,17 +86,18 @@ def test_no_live_markup_in_memo_html(hostile_run: Path, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["fi", "en"])
 def test_no_forged_structure_in_memo_md(hostile_run: Path, lang: str) -> None:
-    text = (hostile_run / f"memo.{lang}.md").read_text(encoding="utf-8")
+    text = (hostile_run / report_files(hostile_run, lang).md).read_text(encoding="utf-8")
     assert "<script" not in text and "<img" not in text and "<iframe" not in text and "<svg" not in text
     assert not re.search(r"(?<!\\)\]\(javascript:", text)  # an escaped "\](" is no link
     assert not re.search(r"^#+ (Forged heading|Väärä otsikko)", text, flags=re.M)
     assert not re.search(r"^- forged item", text, flags=re.M)
     headings = re.findall(r"^## ", text, flags=re.M)
-    assert len(headings) == 10  # summary + the nine sections (with "what service buys"), nothing forged
+    memo = build_memo(load_run(hostile_run), Texts(lang))
+    assert len(headings) == 1 + len(memo.all_sections())  # summary + the sections, nothing forged
 
 
 def test_pdf_embeds_nothing_and_fetches_only_figures(hostile_run: Path, tmp_path: Path) -> None:
-    pdf = (hostile_run / "memo.pdf").read_bytes()
+    pdf = (hostile_run / report_files(hostile_run, "en").pdf).read_bytes()
     assert pdf.startswith(b"%PDF") and b"/EmbeddedFile" not in pdf and b"/JavaScript" not in pdf
     secret = tmp_path / "secret.txt"
     secret.write_text("do not embed")

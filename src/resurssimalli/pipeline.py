@@ -17,6 +17,7 @@ import pandas as pd
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
+from resurssimalli.report.names import scenario_record
 from resurssimalli.runs import RunFolder, check_output_path
 from resurssimalli.scenario.load import Scenario, load_scenario
 from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
@@ -39,17 +40,18 @@ def plan_for(scenario: Scenario, allocation_dir: Path | None = None, **optimize_
     return Plan(Allocation.from_result(result, source=f"optimize({scenario.name})"), result)
 
 
-def sibling_scenarios(scenario: Scenario) -> list[Scenario]:
-    """Scenarios in the same folder whose ``extends:`` chain starts from this scenario's file."""
-    own = str(Path(scenario.path).resolve())
-    out = []
-    for p in sorted(Path(scenario.path).resolve().parent.glob("*.yaml")):
-        if str(p) == own:
-            continue
-        s = load_scenario(p)
-        if s.chain[0] == own:
-            out.append(s)
-    return out
+def compared_scenarios(scenario: Scenario, files: Sequence[str | Path] | None = None) -> list[Scenario]:
+    """The scenarios to simulate on ``scenario``'s plan, named explicitly, never found by a scan.
+
+    ``files`` (``run --compare``) when given, else the scenario's ``compare:`` list (file names
+    relative to the scenario file). A named file that is broken is an error naming it; files in
+    the folder that are not named are never read.
+    """
+    if files is None:
+        base = Path(scenario.path).parent
+        files = [base / f for f in scenario.config.compare]
+    own = Path(scenario.path).resolve()
+    return [load_scenario(Path(f)) for f in files if Path(f).resolve() != own]
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,10 @@ def _write_run(
         if sim.events is not None:
             rf.write_parquet("events.parquet", sim.events)
         rf.extra["simulation"] = sim.manifest()
+        rf.extra["lang"] = memo_lang or "fi"  # the run's language: memo.md and results.xlsx are in it
         if compare:
             rf.write_csv("comparison.csv", paired_comparison(kpis, scenario.name))
-            rf.extra["compared_scenarios"] = {
-                s.name: {"file": str(s.path), "hash_sha256": s.hash} for s in compare
-            }
+            rf.extra["compared_scenarios"] = {s.name: scenario_record(s) for s in compare}
     return rf.final, summary, tuple(memo_files)
 
 

@@ -114,12 +114,16 @@ def run(
     scenario: ScenarioArg,
     out: OutOpt = None,
     compare: Annotated[
-        bool,
+        list[Path] | None,
         typer.Option(
-            "--compare/--no-compare",
-            help="Also simulate the scenarios that extend this one (same folder) on the same plan",
+            "--compare",
+            help="A scenario to simulate on the same plan (repeat for several: --compare a.yaml "
+            "--compare b.yaml); default: the scenario's own compare: list",
         ),
-    ] = True,
+    ] = None,
+    no_compare: Annotated[
+        bool, typer.Option("--no-compare", help="Simulate only this scenario (ignore its compare: list)")
+    ] = False,
     replications: Annotated[
         int | None, typer.Option("--replications", help="Replications (default simulation.replications)")
     ] = None,
@@ -134,14 +138,14 @@ def run(
     from resurssimalli.cli.progress import progress_bar
     from resurssimalli.cli.simulate import summary_table, verdict_table
     from resurssimalli.executors import default_jobs
-    from resurssimalli.pipeline import run_pipeline, sibling_scenarios
+    from resurssimalli.pipeline import compared_scenarios, run_pipeline
     from resurssimalli.report.console import print_summary
 
     if lang not in ("fi", "en"):
         raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
     check_run_options(out, replications=replications, months=months, jobs=jobs)
     s = load(scenario, set_)
-    others = sibling_scenarios(s) if compare else []
+    others = [] if no_compare else compared_scenarios(s, compare)
     print_summary(s, console)
     with progress_bar(console, "run") as progress:
         done = run_pipeline(
@@ -168,7 +172,14 @@ def run(
 @app.command()
 def memo(
     run_dir: Annotated[Path, typer.Argument(help="A run folder written by `resurssimalli run`")],
-    lang: Annotated[str, typer.Option("--lang", help="Memo language: fi (default) or en")] = "fi",
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Memo language: fi or en (default: the run's). The run's language writes memo.md, "
+            "memo.html, memo.pdf and results.xlsx; another language memo.<lang>.* and results.<lang>.xlsx",
+        ),
+    ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write memo.pdf (WeasyPrint)")] = False,
     suppression: Annotated[
         bool,

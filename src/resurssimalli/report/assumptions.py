@@ -27,7 +27,9 @@ def load_sources() -> pd.DataFrame:
 
 
 def leaf_values(scenario: Scenario) -> dict[str, object]:
-    cfg = scenario.config.model_dump(mode="json", exclude={"name", "name_fi", "name_en", "description", "description_fi"})
+    cfg = scenario.config.model_dump(
+        mode="json", exclude={"name", "name_fi", "name_en", "description", "description_fi", "compare"}
+    )
     return flatten(cfg)
 
 

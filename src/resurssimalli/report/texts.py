@@ -95,7 +95,6 @@ class Texts:
         sep = "; " if self.lang == "fi" else ", "
         return f"[{self.num(low, decimals)}{sep}{self.num(high, decimals)}]"
 
-
     # -- dates --------------------------------------------------------------------------------
     def date(self, value: str | dt.date | None) -> str:
         """A date, ``1.8.2023`` (fi) or ``1 Aug 2023`` (en); ISO strings and datetimes are read."""

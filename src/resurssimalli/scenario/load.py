@@ -8,8 +8,9 @@ Precedence (lowest to highest), documented in the README and shown by ``resurssi
 3. ``--set key.path=value`` overrides given on the command line.
 
 A key written twice in one file (or given twice with ``--set``) is an error, as is a cycle of
-``extends:``. ``name``, ``description`` and ``description_fi`` are never inherited: the name
-defaults to the file stem.
+``extends:``. ``name``, ``name_fi``, ``name_en``, ``description``, ``description_fi`` and
+``compare`` are never inherited: the name defaults to the file stem. Overrides (``--set``) of
+any of them are kept.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from resurssimalli.reading import existing_file, read_text
 from resurssimalli.scenario.schema import ScenarioConfig
 
 log = logging.getLogger(__name__)
-NOT_INHERITED = ("name", "name_fi", "name_en", "description", "description_fi", "extends")
+NOT_INHERITED = ("name", "name_fi", "name_en", "description", "description_fi", "compare", "extends")
 MAX_SCENARIO_BYTES = 1_000_000
 
 
@@ -260,7 +261,7 @@ def resolve(
         _merge(merged, overrides, "--set", prov, ov)
     top = chain[-1][1]
     for key in NOT_INHERITED[:-1]:  # never inherited; an override (--set name=x) is kept
-        default = path.stem if key == "name" else ""
+        default = path.stem if key == "name" else ([] if key == "compare" else "")
         given = (overrides or {}).get(key)
         merged[key] = given if given is not None else top.get(key, default)
         prov[key] = "--set" if given is not None else str(chain[-1][0])

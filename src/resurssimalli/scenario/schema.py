@@ -434,6 +434,8 @@ class ScenarioConfig(Frozen):
     simulation: Simulation
     outcomes: Outcomes | None = None
     targets: list[Target] = Field(default_factory=list)
+    # scenario files simulated on this scenario's plan by `run` (beside this file; not inherited)
+    compare: list[str] = Field(default_factory=list)
 
     def display_name(self, lang: str = "en") -> str:
         """The scenario's display name in ``lang`` (falls back to the English one, then the id)."""

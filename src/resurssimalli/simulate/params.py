@@ -31,6 +31,7 @@ from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
 from resurssimalli.simulate.exits import OFF, ExitEffect, build_exit_effect
+from resurssimalli.simulate.staffing import staffed_for_plan
 
 LINES = CUSTOMER_LINES
 LINE_INDEX = {line: i for i, line in enumerate(LINES)}
@@ -215,6 +216,7 @@ def _uncovered_shares(alloc: Allocation, dps: tuple[str, ...]) -> tuple[float, .
 def build_params(scenario: Scenario, alloc: Allocation, months: int | None = None) -> SimParams:
     """Resolve a scenario and an allocation into frozen simulation inputs."""
     alloc.check(scenario)
+    scenario = staffed_for_plan(scenario, alloc)  # fewer HTV than the plan: vacancies, never ignored
     cfg = scenario.config
     region = scenario.region
     munis = tuple(sorted(region.municipalities))

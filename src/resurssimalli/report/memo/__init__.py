@@ -65,7 +65,8 @@ def _built(builders: list[SectionBuilder], f: Facts) -> list[Section]:
 def _lettered(sections: list[Section], label: str) -> list[Section]:
     """Appendix titles ``Liite A. …``, ``Liite B. …`` in order."""
     return [
-        dataclasses.replace(s, title=f"{label} {chr(ord('A') + i)}. {s.title}") for i, s in enumerate(sections)
+        dataclasses.replace(s, title=f"{label} {chr(ord('A') + i)}. {s.title}")
+        for i, s in enumerate(sections)
     ]
 
 

@@ -25,7 +25,6 @@ from resurssimalli.report.memo.values import show_value
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED
 
-
 PLAIN_KEYS = ("seed",)  # identifiers shown as written (no thousands separators)
 
 
@@ -155,10 +154,12 @@ def provenance(f: Facts) -> Section:
         [t("prov_seed"), str(m.get("seed", ""))],
         [t("prov_commit"), f"`{m.get('git_commit', '')}`"],
         [t("prov_versions"), versions],
-        [t("prov_run"), f"`{m.get('run_folder', '')}` ({t.date(started) if started else ''} {started[11:16]} UTC)"],
+        [
+            t("prov_run"),
+            f"`{m.get('run_folder', '')}` ({t.date(started) if started else ''} {started[11:16]} UTC)",
+        ],
     ]
     blocks: list[Block] = [Para(t("prov_rebuilt"))] if f.res.scenario_rebuilt else []
     cols = (Column(t("col_item")), Column(t("col_value")))
     blocks.append(Table("provenance", t("sec_provenance"), cols, rows))
     return Section("provenance", t("sec_provenance"), blocks)
-

@@ -123,7 +123,9 @@ def _central_table(f: Facts) -> list[Block]:
     if central is None:
         return []
     key = f.scenario.config.costs.central_cost_key
-    rows = [[n.municipality(r.municipality), t.pct(r.share, 1), t.num(r.eur, 0)] for r in central.itertuples()]
+    rows = [
+        [n.municipality(r.municipality), t.pct(r.share, 1), t.num(r.eur, 0)] for r in central.itertuples()
+    ]
     cols = (Column(t("col_municipality")), Column(t("col_share"), True), Column(t("col_eur"), True))
     return [
         Para(t("plan_central_text")),

@@ -32,7 +32,9 @@ class Table:
     def __post_init__(self) -> None:
         for row in self.rows:
             if len(row) != len(self.columns):
-                raise ValueError(f"table {self.id}: a row has {len(row)} cells for {len(self.columns)} columns")
+                raise ValueError(
+                    f"table {self.id}: a row has {len(row)} cells for {len(self.columns)} columns"
+                )
 
     @property
     def header(self) -> list[str]:

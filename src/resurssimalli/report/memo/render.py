@@ -20,6 +20,7 @@ import markupsafe
 from resurssimalli.report.memo.document import Memo
 from resurssimalli.safety import md_text
 
+
 class _MdSafe(str):
     """Markdown text that is already escaped (the md template's ``finalize`` leaves it alone)."""
 

@@ -1,0 +1,53 @@
+"""Staff inputs on a fixed plan: a lower ``staff.total_htv`` takes effect as vacancies.
+
+The simulation staffs the plan's posts (the allocation's HTV). A scenario that lowers
+``staff.total_htv`` below the plan's total runs the plan with the difference left vacant,
+spread evenly over every post for the whole horizon (an extra ``staff.shortages`` entry), so
+it is never silently ignored. A total above the plan's (with ``use_all_htv``) needs a new plan
+and is refused with a message that names the key and says how to model it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from resurssimalli.errors import InputError
+from resurssimalli.scenario.load import Scenario
+from resurssimalli.scenario.schema import Shortage
+from resurssimalli.simulate.allocation import Allocation
+
+HTV_TOLERANCE = 1e-6
+
+
+def staffed_for_plan(scenario: Scenario, alloc: Allocation) -> Scenario:
+    """``scenario`` with a lower ``staff.total_htv`` turned into vacancies on the plan's posts.
+
+    Raises :class:`InputError` naming ``staff.total_htv`` when the scenario asks for more HTV
+    than the plan places (and ``use_all_htv`` says they must all be placed).
+    """
+    cfg = scenario.config
+    planned = float(alloc.allocation["htv"].sum())
+    wanted = float(cfg.staff.total_htv)
+    if planned <= 0 or abs(wanted - planned) <= HTV_TOLERANCE * max(1.0, planned):
+        return scenario
+    file = str(scenario.provenance.get("staff.total_htv", scenario.path))
+    if wanted > planned:
+        if not cfg.staff.use_all_htv:
+            return scenario  # a budget ceiling the plan stays under
+        raise InputError(
+            file,
+            "staff.total_htv",
+            f"at most the plan's {planned:.2f} HTV on a fixed plan, got {wanted:.2f}: more staff need a "
+            "new plan (run `resurssimalli run` or `optimize` on this scenario); to model vacancies on "
+            "this plan use staff.shortages with vacancy_share",
+        )
+    start = cfg.horizon.start - dt.timedelta(days=cfg.simulation.warm_up_days)
+    vacancy = Shortage(
+        start=start,
+        end=start.replace(year=start.year + 100),  # the whole run, whatever its length
+        vacancy_share=1.0 - wanted / planned,
+        extra_sick_leave_share=0.0,
+    )
+    staff = cfg.staff.model_copy(update={"shortages": [*cfg.staff.shortages, vacancy]})
+    return dataclasses.replace(scenario, config=cfg.model_copy(update={"staff": staff}))

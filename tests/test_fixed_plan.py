@@ -1,0 +1,46 @@
+"""Staff inputs on a fixed plan take effect or are refused; override names survive loading."""
+
+from __future__ import annotations
+
+import pytest
+
+from resurssimalli.errors import InputError
+from resurssimalli.optimize import optimize
+from resurssimalli.scenario import load_scenario
+from resurssimalli.simulate import Allocation, simulate
+from resurssimalli.simulate.staffing import staffed_for_plan
+
+
+@pytest.fixture(scope="module")
+def plan(baseline) -> Allocation:
+    return Allocation.from_result(optimize(baseline))
+
+
+def _mean(sim, kpi: str) -> float:
+    s = sim.summary
+    return float(s[(s["kpi"] == kpi) & (s["group"] == "all")]["mean"].iloc[0])
+
+
+def test_override_names_survive_load_scenario(scenario_dir) -> None:
+    s = load_scenario(scenario_dir / "baseline.yaml", {"name": "minus2", "staff": {"total_htv": 30.66}})
+    assert s.name == "minus2" and s.config.staff.total_htv == 30.66
+    assert load_scenario(scenario_dir / "ageing.yaml").name == "ageing"
+    assert load_scenario(scenario_dir / "ageing.yaml").config.name_fi == "Ikääntyminen"
+
+
+def test_fewer_htv_on_a_fixed_plan_become_vacancies(baseline, scenario_dir, plan) -> None:
+    low = load_scenario(scenario_dir / "baseline.yaml", {"staff": {"total_htv": 28.0}, "name": "low"})
+    staffed = staffed_for_plan(low, plan)
+    vacancy = staffed.config.staff.shortages[-1]
+    assert vacancy.vacancy_share == pytest.approx(1 - 28.0 / 32.66, abs=1e-9)
+    assert staffed_for_plan(baseline, plan) is baseline  # the plan's own total: nothing added
+    base = simulate(baseline, plan, replications=2, months=2)
+    short = simulate(low, plan, replications=2, months=2)
+    assert _mean(short, "staff_utilisation") > _mean(base, "staff_utilisation") + 0.03
+
+
+def test_more_htv_than_the_plan_is_refused_naming_the_key(scenario_dir, plan) -> None:
+    more = load_scenario(scenario_dir / "baseline.yaml", {"staff": {"total_htv": 35.0}})
+    with pytest.raises(InputError) as e:
+        simulate(more, plan, replications=1, months=1)
+    assert e.value.key_path == "staff.total_htv" and "staff.shortages" in e.value.expected
