@@ -74,7 +74,10 @@ def test_zero_inflow_drains_the_stock(scenario_dir, base_alloc):
 
 
 def test_unlimited_staff_gives_no_waiting(baseline):
-    df = run_replication(baseline, proportional_allocation(baseline, scale=20), 0, SEED)
+    alloc = proportional_allocation(baseline, scale=20)
+    # the scenario says the plan's own total (a lower total would leave posts vacant)
+    staffed = load_scenario(baseline.path, {"staff": {"total_htv": float(alloc.allocation["htv"].sum())}})
+    df = run_replication(staffed, alloc, 0, SEED)
     assert (_series(df, "initial_interview_on_time_share") == 1.0).all()
     assert _series(df, "initial_interview_wait_days_p90").max() <= 1.0  # seen the next working day at most
     assert (_series(df, "overdue_conversations") == 0).all()
