@@ -18,7 +18,7 @@ from resurssimalli.scenario.schema import KPI_NAMES, SERVICE_LINES
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 # prefixes of the texts table tried for a word found in a scenario value
-_NAME_PREFIXES = ("split", "kind", "key", "objective", "band")
+_NAME_PREFIXES = ("split", "kind", "key", "objective", "band", "choice")
 _LINES = (*SERVICE_LINES, "employer_services", "centralised")
 
 
