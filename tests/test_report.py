@@ -21,7 +21,6 @@ from resurssimalli.errors import InputError
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.optimize import optimize
 from resurssimalli.report import write_report
-from resurssimalli.report.excel import RESULT_SHEETS, column_of
 from resurssimalli.report.memo.facts import build_names
 from resurssimalli.report.names import scenario_record
 from resurssimalli.report.results import load_run
@@ -246,15 +245,16 @@ def test_small_cells_suppressed_in_memo_and_workbook_totals_exact(run_dir: Path)
         assert sum(r[j] == SUPPRESSED for r in mix[1:-1]) != 1 or mix[-1][j] == SUPPRESSED
     for j, line in enumerate(mix_cells.columns, start=1):
         assert num(mix[-1][j], "fi") == round(mix_cells[line].sum())
-    wb = openpyxl.load_workbook(run_dir / "results.xlsx", read_only=True)
-    rows = list(wb["labour_market"].iter_rows(values_only=True))
-    head = [column_of(h) for h in rows[0]]
-    xl = dict(zip([r[0] for r in rows[1:]], rows[1:], strict=True))
-    assert xl["Kihnio"][head.index("foreign_nationals")] == SUPPRESSED
-    assert xl["total"][head.index("foreign_nationals")] == totals["foreign_nationals"]
-    assert xl["Sastamala"][head.index("unemployed")] == cells.loc["Sastamala", "unemployed"]
-    rows = list(wb["customers"].iter_rows(values_only=True))
-    assert sum(c == SUPPRESSED for r in rows[1:] for c in r) == n_hidden
+    t = Texts("fi")
+    wb = openpyxl.load_workbook(run_dir / "results.xlsx")
+    lm_xl = _sheet(wb, t, "labour_market").set_index(["Kunta (tunniste)", "Ryhmä (tunniste)"])
+    kihnio = lm_xl.loc[("Kihnio", "foreign_nationals")]
+    assert kihnio["Henkilöitä"] is None or pd.isna(kihnio["Henkilöitä"])
+    assert kihnio["Salattu (alle 5 henkeä)"] == "kyllä"
+    assert lm_xl.loc[("total", "foreign_nationals"), "Henkilöitä"] == totals["foreign_nationals"]
+    assert lm_xl.loc[("Sastamala", "unemployed"), "Henkilöitä"] == cells.loc["Sastamala", "unemployed"]
+    cust = _sheet(wb, t, "customers")
+    assert (cust["Salattu (alle 5 henkeä)"] == "kyllä").sum() == n_hidden
 
 
 def test_no_suppression_shows_every_cell(run_dir: Path) -> None:
@@ -265,19 +265,43 @@ def test_no_suppression_shows_every_cell(run_dir: Path) -> None:
     assert table.loc["total"].tolist() == [round(v) for v in totals]
 
 
-def test_workbook_sheets_equal_the_run_tables(run_dir: Path) -> None:
+def _sheet(wb: openpyxl.Workbook, t: Texts, sheet_id: str) -> pd.DataFrame:
+    ws = wb[t(f"xlsheet_{sheet_id}")]
+    rows = list(ws.iter_rows(values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_workbook_is_formatted_filtered_and_equal_to_the_run_tables(run_dir: Path) -> None:
+    """Every data sheet an Excel Table with a filter; every numeric cell a number format; values
+    equal to the run's tables; Finnish headers with units; a tidy monthly KPI sheet; a dictionary."""
+    t = Texts("fi")
     wb = openpyxl.load_workbook(run_dir / "results.xlsx")
-    assert wb.sheetnames[0] == "README"
-    readme = " ".join(str(c) for row in wb["README"].iter_rows(values_only=True) for c in row if c)
-    present = [s for s, f in RESULT_SHEETS.items() if (run_dir / f).exists()]
-    assert {"allocation", "sites", "access", "costs", "kpi_summary", "comparison"} <= set(present)
-    for sheet in present:
-        assert sheet in readme
-        xl = pd.read_excel(run_dir / "results.xlsx", sheet_name=sheet)
-        assert any("[" in c for c in xl.columns), f"{sheet}: units in headers"
-        xl.columns = [column_of(c) for c in xl.columns]
-        csv = pd.read_csv(run_dir / RESULT_SHEETS[sheet])
-        pd.testing.assert_frame_equal(xl, csv, check_dtype=False, check_exact=False, rtol=1e-12)
+    assert wb.sheetnames[0] == t("xlsheet_readme")
+    for ws in wb.worksheets[1:]:
+        assert len(ws.tables) == 1, ws.title
+        table = next(iter(ws.tables.values()))
+        assert table.autoFilter is not None and table.ref.endswith(str(ws.max_row)), ws.title
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, int | float) and not isinstance(c.value, bool):
+                    assert c.number_format != "General", (ws.title, c.coordinate)
+                assert not (isinstance(c.value, str) and c.value in ("…", "nan", "None", "True", "False"))
+    alloc = _sheet(wb, t, "allocation")
+    assert "Henkilötyövuodet [HTV]" in alloc.columns and "Vastuualue" in alloc.columns
+    csv = pd.read_csv(run_dir / "allocation.csv")
+    assert alloc["Henkilötyövuodet [HTV]"].tolist() == pytest.approx(csv["htv"].tolist(), rel=1e-12)
+    assert alloc["Vastuualue (tunniste)"].tolist() == csv["area"].tolist()
+    assert "Hämeenkyrö" in set(alloc["Vastuualue"]) and "Hameenkyro" not in set(alloc["Vastuualue"])
+    costs = _sheet(wb, t, "costs")
+    assert costs["Kustannus [€/v]"].sum() == pytest.approx(pd.read_csv(run_dir / "costs.csv")["eur"].sum())
+    monthly = _sheet(wb, t, "kpi_monthly")
+    kpis = pd.read_parquet(run_dir / "kpis.parquet")
+    assert len(monthly) == len(kpis.groupby(["scenario", "month", "kpi", "group"]))
+    assert monthly["Kuukausi"].min().strftime("%Y-%m") == "2023-08"  # calendar months from 1.8.2023
+    assert set(monthly["Ryhmän tyyppi"]) >= {"koko alue", "kunta"}
+    dictionary = _sheet(wb, t, "dictionary")
+    assert set(dictionary["Välilehti"]) == {ws.title for ws in wb.worksheets[1:-1]}
+    assert dictionary["Sisältö"].str.len().min() > 2
 
 
 def test_missing_tables_are_named_not_invented(tmp_path: Path, baseline) -> None:
@@ -300,7 +324,8 @@ def test_missing_tables_are_named_not_invented(tmp_path: Path, baseline) -> None
     assert {p.name for p in written if p.suffix == ".png"} == {"figure_map_en.png"}
     assert "customers" in md.lower() and "…" in md
     wb = openpyxl.load_workbook(out / report_files(out, "en").xlsx)
-    assert "allocation" not in wb.sheetnames and "customers" in wb.sheetnames
+    en = Texts("en")
+    assert en("xlsheet_allocation") not in wb.sheetnames and en("xlsheet_customers") in wb.sheetnames
 
 
 def test_malformed_table_is_an_input_error_and_nothing_is_written(tmp_path: Path, run_dir: Path) -> None:

@@ -1,72 +1,286 @@
-"""``results.xlsx``: one sheet per result table with units in the headers and a README sheet first.
+"""``results.xlsx`` for planners and Power BI: one Excel Table per result, formats and units.
 
-Result tables are copied as they are in the run folder (a header ``htv [HTV]`` is the column
-``htv``); the people-count tables (labour market and customers by municipality x group) are
-rounded to persons with small cells suppressed ("…") and exact totals.
+Every data sheet is an Excel Table (autofilter, banded rows) whose headers carry their unit
+(``HTV [HTV]``, ``Kustannus [€/v]``); every numeric cell has a number format (HTV to two
+decimals, euros with thousands separators, shares as %); names are the reader's language's
+display names, with the ids kept in ``… (tunniste)`` columns for joins. Suppressed people
+counts are empty cells with a flag column, never text in a numeric column. A tidy monthly KPI
+sheet (calendar month, scenario, KPI, group type, group, mean, CI) and a data dictionary
+describing every column come with it; the README sheet comes first.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from scipy import stats as st
 
 from resurssimalli.report import tables
 from resurssimalli.report.assumptions import assumptions_table
+from resurssimalli.report.memo.appendix import finnish_sources
+from resurssimalli.report.memo.facts import SHARE_KPIS, build_names
+from resurssimalli.report.names import Names, group_type
 from resurssimalli.report.results import RunResults
-from resurssimalli.report.suppression import people_table
-from resurssimalli.report.texts import Texts
-from resurssimalli.safety import defuse_workbook, neutralise_frame
+from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
+from resurssimalli.report.texts import SUPPRESSED, Texts
+from resurssimalli.safety import defuse_workbook, neutralise
+from resurssimalli.simulate.stats import CONFIDENCE
 
+# number formats by kind of value
+FORMATS = {
+    "htv": "0.00",
+    "eur": "#,##0",
+    "minutes": "0.0",
+    "km": "0.0",
+    "share": "0.0%",
+    "count": "#,##0",
+    "index": "0",
+    "decimal": "0.00",
+    "rate": "0.0000",
+    "month": "yyyy-mm",
+}
+# unit (texts.yaml ``units``) shown in the header of each kind
 UNITS = {
     "htv": "HTV",
     "eur": "EUR/year",
-    "cost_eur": "EUR/year",
-    "objective": "EUR/year",
     "minutes": "min",
-    "max_minutes": "min",
-    "mean_minutes": "min",
     "km": "km",
-    "share": "0-1",
-    "workstations": "count",
-    "workstations_used": "count",
-    "n": "replications",
-    "replication": "index",
-    "mean": "KPI unit",
-    "ci_low": "KPI unit",
-    "ci_high": "KPI unit",
-    "baseline_mean": "KPI unit",
-    "scenario_mean": "KPI unit",
-    "diff_mean": "KPI unit",
-    "diff_ci_low": "KPI unit",
-    "diff_ci_high": "KPI unit",
+    "share": "%",
+    "count": "persons",
 }
-# sheet name -> run-folder file it copies
-RESULT_SHEETS = {
-    "allocation": "allocation.csv",
-    "sites": "sites.csv",
-    "access": "access.csv",
-    "costs": "costs.csv",
-    "kpi_summary": "summary.csv",
-    "comparison": "comparison.csv",
-    "pareto": "pareto.csv",
-    "stress_iterations": "stress_iterations.csv",
-}
-PEOPLE_UNIT = "persons"
+ID_SUFFIX = "_id"
 
 
-def header(col: str, unit: str | None = None) -> str:
-    """A column header with its unit in brackets, e.g. ``htv [HTV]``."""
-    unit = unit or UNITS.get(col)
-    return f"{col} [{unit}]" if unit else col
+@dataclass(frozen=True)
+class XlColumn:
+    """A workbook column: its key (``xlcol_<key>`` header, ``xldesc_<key>`` description), and
+    the kind of its values (a number format from :data:`FORMATS`, ``text``, or ``kpi`` for KPI
+    values formatted by the row's KPI)."""
+
+    key: str
+    kind: str = "text"
+    unit_kind: str | None = None  # header unit when it differs from the kind's
 
 
-def column_of(head: str) -> str:
-    """The column name of a header written by :func:`header`."""
-    return head.split(" [", 1)[0]
+@dataclass
+class Sheet:
+    """One data sheet: a frame whose columns match ``columns``, and where it comes from."""
+
+    id: str
+    frame: pd.DataFrame
+    columns: list[XlColumn]
+    source: str
+    kpi_column: str | None = None  # the column naming each row's KPI (for ``kpi`` cells)
+
+
+def _names_column(values: pd.Series, lookup: Callable[[str], str]) -> list[str]:
+    names = {v: lookup(v) for v in values.astype(str).unique()}
+    return [names[str(v)] for v in values]
+
+
+def _with_names(df: pd.DataFrame, n: Names, name_cols: Mapping[str, Callable[[str], str]]) -> pd.DataFrame:
+    """Display names for the id columns, the ids kept in ``<col>_id`` columns at the end."""
+    out = df.copy()
+    for col, lookup in name_cols.items():
+        if col in out.columns:
+            out[col + ID_SUFFIX] = out[col].astype(str)
+            out[col] = _names_column(out[col], lookup)
+    return out
+
+
+def _id_columns(cols: list[str]) -> list[XlColumn]:
+    return [XlColumn(c + ID_SUFFIX) for c in cols]
+
+
+def _plan_sheets(res: RunResults, n: Names, t: Texts) -> list[Sheet]:
+    out: list[Sheet] = []
+    alloc = res.table("allocation.csv")
+    if alloc is not None:
+        ids = ["area", "municipality", "site", "service_line"]
+        df = _with_names(alloc, n, dict(zip(ids, (n.area, n.municipality, n.site, n.line), strict=True)))
+        cols = [XlColumn(c) for c in ids] + [XlColumn("htv", "htv")] + _id_columns(ids)
+        out.append(Sheet("allocation", df[[c.key for c in cols]], cols, "allocation.csv"))
+    sites = res.table("sites.csv")
+    if sites is not None:
+        df = _with_names(sites, n, {"site": n.site, "municipality": n.municipality})
+        df["kind"] = [t.name("kind", k) for k in df["kind"]]
+        df["open"] = [t("value_yes") if o else t("value_no") for o in df["open"]]
+        cols = [XlColumn(c) for c in ("site", "municipality", "kind", "open")]
+        cols += [XlColumn("htv", "htv")]
+        cols += [XlColumn(c, "count", unit_kind="none") for c in ("workstations", "workstations_used")]
+        cols += _id_columns(["site", "municipality"])
+        out.append(Sheet("sites", df[[c.key for c in cols]], cols, "sites.csv"))
+    access = res.table("access.csv")
+    if access is not None:
+        ids = ["demand_point", "municipality", "site"]
+        df = _with_names(access, n, dict(zip(ids, (n.point, n.municipality, n.site), strict=True)))
+        cols = [XlColumn(c) for c in ids] + [XlColumn("share", "share"), XlColumn("minutes", "minutes")]
+        cols += _id_columns(ids)
+        out.append(Sheet("access", df[[c.key for c in cols]], cols, "access.csv"))
+    return out
+
+
+def _cost_sheets(res: RunResults, n: Names, t: Texts) -> list[Sheet]:
+    out: list[Sheet] = []
+    costs = res.table("costs.csv")
+    if costs is not None:
+        df = costs.copy()
+        df["cost_kind"] = [t(f"costkind_{tables.cost_kind(c)}") for c in df["cost_item"]]
+        df = _with_names(df, n, {"municipality": n.municipality, "cost_item": lambda c: t.name("cost", c)})
+        cols = [XlColumn("municipality"), XlColumn("cost_item"), XlColumn("cost_kind"), XlColumn("eur", "eur")]
+        cols += _id_columns(["municipality", "cost_item"])
+        out.append(Sheet("costs", df[[c.key for c in cols]], cols, "costs.csv"))
+    pareto = res.table("pareto.csv")
+    if pareto is not None:
+        cols = [XlColumn("point", "index"), XlColumn("cost_eur", "eur")]  # cost: budget and social
+        cols += [XlColumn(c, "minutes") for c in pareto.columns if c.endswith("minutes")]
+        out.append(Sheet("pareto", pareto[[c.key for c in cols]], cols, "pareto.csv"))
+    return out
+
+
+def _kpi_frame(df: pd.DataFrame, n: Names) -> pd.DataFrame:
+    """Scenario, KPI and group as display names; group split into group type and group; ids kept."""
+    region = n.region
+    out = df.copy()
+    out.insert(out.columns.get_loc("group"), "group_type", [n.t(f"gtype_{group_type(g, region)}") for g in out["group"]])
+    return _with_names(out, n, {"scenario": n.scenario, "kpi": n.kpi, "group": n.group})
+
+
+def _kpi_sheets(res: RunResults, n: Names) -> list[Sheet]:
+    out: list[Sheet] = []
+    ids = _id_columns(["scenario", "kpi", "group"])
+    summary = res.table("summary.csv")
+    if summary is not None:
+        df = _kpi_frame(summary, n)
+        lead = [XlColumn(c) for c in ("scenario", "kpi", "group_type", "group")]
+        if "period" in df.columns:
+            lead.insert(0, XlColumn("period"))
+        cols = lead + [XlColumn(c, "kpi") for c in ("mean", "ci_low", "ci_high")] + [XlColumn("n", "index")] + ids
+        out.append(Sheet("kpi_summary", df[[c.key for c in cols]], cols, "summary.csv", "kpi_id"))
+    monthly = monthly_kpis(res)
+    if monthly is not None:
+        df = _kpi_frame(monthly, n)
+        cols = [XlColumn("month", "month")] + [XlColumn(c) for c in ("scenario", "kpi", "group_type", "group")]
+        cols += [XlColumn(c, "kpi") for c in ("mean", "ci_low", "ci_high")] + [XlColumn("n", "index")] + ids
+        out.append(Sheet("kpi_monthly", df[[c.key for c in cols]], cols, "kpis.parquet", "kpi_id"))
+    comp = res.table("comparison.csv")
+    if comp is not None:
+        df = _kpi_frame(comp, n)
+        vals = ("baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high")
+        cols = [XlColumn(c) for c in ("scenario", "kpi", "group_type", "group")] + [XlColumn(c, "kpi") for c in vals]
+        cols += [XlColumn("n", "index")] + ids
+        out.append(Sheet("comparison", df[[c.key for c in cols]], cols, "comparison.csv", "kpi_id"))
+    return out
+
+
+def calendar_month(start: Any, month: int) -> pd.Timestamp:
+    """The first day of the calendar month ``month`` months after the run's first month."""
+    first = pd.Timestamp(start).to_period("M")
+    return (first + int(month)).to_timestamp()
+
+
+def monthly_kpis(res: RunResults) -> pd.DataFrame | None:
+    """``month`` (calendar month), scenario, kpi, group, mean, ci_low, ci_high, n over replications.
+
+    The same 95 % Student-t interval as :func:`resurssimalli.simulate.stats.t_interval`, over the
+    replications' finite values of each month (vectorised: a year of eight scenarios is ~10^4 cells).
+    """
+    kpis = res.table("kpis.parquet")
+    if kpis is None:
+        return None
+    keys = ["scenario", "month", "kpi", "group"]
+    finite = kpis[np.isfinite(kpis["value"].to_numpy(dtype=float))]
+    g = finite.groupby(keys, sort=True)["value"].agg(["mean", "std", "count"]).reset_index()
+    n = g["count"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = st.t.ppf((1 + CONFIDENCE) / 2, np.maximum(n - 1, 1)) * g["std"].to_numpy() / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    start = res.scenario.config.horizon.start
+    return pd.DataFrame(
+        {
+            "month": g["month"].map({m: calendar_month(start, int(m)) for m in g["month"].unique()}),
+            "scenario": g["scenario"],
+            "kpi": g["kpi"],
+            "group": g["group"],
+            "mean": g["mean"],
+            "ci_low": g["mean"] - half,
+            "ci_high": g["mean"] + half,
+            "n": g["count"].astype(int),
+        }
+    )
+
+
+def _people_sheet(
+    sheet_id: str, cells: pd.DataFrame, totals: pd.Series, n: Names, prefix: str, suppression: bool
+) -> Sheet:
+    """Tidy people counts: municipality, group, persons (empty if suppressed), suppressed flag.
+
+    What is hidden is what the memo hides (:func:`people_table`: small cells, the cells that
+    would give them away, totals under the limit)."""
+    t = n.t
+    shown = people_table(cells, totals, suppression=suppression)
+    rows = []
+    for m in shown.index:
+        for g in shown.columns:
+            v = shown.loc[m, g]
+            hidden = isinstance(v, str) and v == SUPPRESSED
+            muni = t("col_total") if m == tables.TOTAL else n.municipality(m)
+            flag = t("value_yes") if hidden else t("value_no")
+            rows.append((muni, t.name(prefix, g), None if hidden else round(float(v)), flag, m, g))
+    columns = ["municipality", "population_group", "persons", "suppressed", "municipality_id", "population_group_id"]
+    df = pd.DataFrame(rows, columns=columns)
+    cols = [XlColumn("municipality"), XlColumn("population_group"), XlColumn("persons", "count", "none")]
+    cols += [XlColumn("suppressed")]
+    cols += _id_columns(["municipality", "population_group"])
+    return Sheet(sheet_id, df, cols, "manifest.json: scenario")
+
+
+def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
+    t = n.t
+    out: list[Sheet] = []
+    it = res.table("stress_iterations.csv")
+    if it is not None and not it.empty:
+        cols = [XlColumn(c, "decimal" if pd.api.types.is_numeric_dtype(it[c]) else "text") for c in it.columns]
+        out.append(Sheet("stress_iterations", it, cols, "stress_iterations.csv"))
+    if res.solver is not None:
+        items = [(k, v) for k, v in _flat(res.solver).items()]
+        df = pd.DataFrame(
+            {
+                "item": [k for k, _ in items],
+                "value": [v if _is_number(v) else None for _, v in items],
+                "text": [None if _is_number(v) else _text(v) for _, v in items],
+            }
+        )
+        out.append(Sheet("solver", df, [XlColumn("item"), XlColumn("value", "decimal"), XlColumn("text")], "summary.json"))
+    out.append(_people_sheet("labour_market", *tables.labour_market_cells(res), n, "ind", suppression))
+    out.append(_people_sheet("customers", *tables.customer_cells(res), n, "line", suppression))
+    a = assumptions_table(res.scenario)
+    if t.lang == "fi":
+        fi = finnish_sources()
+        a["source"] = [fi.get(k, s) for k, s in zip(a["key"], a["source"], strict=True)]
+        a["status"] = [t.name("status", s) for s in a["status"]]
+    cols = [XlColumn(c) for c in ("key", "value", "unit", "status", "source", "set_in")]
+    out.append(Sheet("assumptions", a[[c.key for c in cols]], cols, "data/assumptions.csv"))
+    return out
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
 def _flat(obj: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -80,51 +294,102 @@ def _flat(obj: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def workbook_sheets(
-    res: RunResults, t: Texts, *, suppression: bool = True
-) -> dict[str, tuple[pd.DataFrame, str]]:
-    """Sheet name -> (table with unit headers, source) for every table the run has."""
-    out: dict[str, tuple[pd.DataFrame, str]] = {}
-    for sheet, file in RESULT_SHEETS.items():
-        df = res.table(file)
-        if df is not None:
-            out[sheet] = (df.rename(columns={c: header(c) for c in df.columns}), file)
-    if res.solver is not None:
-        items = [
-            (k, v if v is None or isinstance(v, int | float | str) else json.dumps(v, ensure_ascii=False))
-            for k, v in _flat(res.solver).items()
-        ]
-        out["solver"] = (pd.DataFrame(items, columns=["item", "value"]), "summary.json")
-    for sheet, (cells, totals) in {
-        "labour_market": tables.labour_market_cells(res),
-        "customers": tables.customer_cells(res),
-    }.items():
-        ppl = people_table(cells, totals, suppression=suppression)
-        ppl.index.name = "municipality"
-        ppl = ppl.reset_index().rename(columns={c: header(c, PEOPLE_UNIT) for c in ppl.columns})
-        out[sheet] = (ppl, "manifest.json: scenario")
-    out["assumptions"] = (assumptions_table(res.scenario), "data/assumptions.csv")
-    return out
+def workbook_sheets(res: RunResults, t: Texts, *, suppression: bool = True) -> list[Sheet]:
+    """Every data sheet the run has, in workbook order."""
+    n = build_names(res, t)
+    return [*_plan_sheets(res, n, t), *_cost_sheets(res, n, t), *_kpi_sheets(res, n), *_other_sheets(res, n, suppression)]
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def header(t: Texts, col: XlColumn) -> str:
+    """The column's header in the workbook's language, with its unit in brackets."""
+    label = t(f"xlcol_{col.key}")
+    unit_kind = col.unit_kind or col.kind
+    unit = UNITS.get(unit_kind)
+    if unit is None:
+        return label
+    return f"{label} [{t('units').get(unit, unit)}]"
+
+
+def _cell_format(col: XlColumn, kpi: str | None) -> str | None:
+    if col.kind == "kpi":
+        return FORMATS["share"] if kpi in SHARE_KPIS else FORMATS["decimal"]
+    return FORMATS.get(col.kind)
+
+
+def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
+    heads = [header(t, c) for c in sheet.columns]
+    ws.append(heads)
+    kpis = sheet.frame[sheet.kpi_column].tolist() if sheet.kpi_column else [None] * len(sheet.frame)
+    for row, kpi in zip(sheet.frame.itertuples(index=False), kpis, strict=True):
+        values = []
+        for col, v in zip(sheet.columns, row, strict=True):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                values.append(None)
+            elif col.kind == "text":
+                values.append(neutralise(str(v)))
+            elif col.kind == "month":
+                values.append(pd.Timestamp(v).to_pydatetime())
+            else:
+                values.append(float(v))
+        ws.append(values)
+        for j, col in enumerate(sheet.columns, start=1):
+            fmt = _cell_format(col, kpi)
+            if fmt:
+                ws.cell(row=ws.max_row, column=j).number_format = fmt
+    _as_table(ws, sheet, len(heads))
+
+
+def _as_table(ws: Any, sheet: Sheet, n_cols: int) -> None:
+    last = max(ws.max_row, 2)
+    ref = f"A1:{get_column_letter(n_cols)}{last}"
+    table = Table(displayName=f"t_{sheet.id}", ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+    for j in range(1, n_cols + 1):
+        letter = get_column_letter(j)
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in ws[letter][:200])
+        ws.column_dimensions[letter].width = min(max(10, width + 2), 60)
+
+
+def _readme(ws: Any, sheets: list[Sheet], t: Texts, suppression: bool) -> None:
+    ws.append([t("xl_readme_title")])
+    ws.append([t("xl_units" if suppression else "xl_units_nosup", limit=SMALL_CELL_LIMIT)])
+    ws.append([])
+    ws.append([t("xl_sheet"), t("xl_holds"), t("xl_source")])
+    for s in sheets:
+        ws.append([t(f"xlsheet_{s.id}"), t(f"xl_{s.id}"), s.source])
+    ws.append([t("xlsheet_dictionary"), t("xl_dictionary"), ""])
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 90
+    ws.column_dimensions["C"].width = 26
+
+
+def dictionary(sheets: list[Sheet], t: Texts) -> Sheet:
+    """Every column of every data sheet: sheet, column header, what it holds, unit."""
+    rows = []
+    for s in sheets:
+        for c in s.columns:
+            unit = UNITS.get(c.unit_kind or c.kind)
+            desc_key = f"xldesc_{c.key}"
+            rows.append((t(f"xlsheet_{s.id}"), header(t, c), t(desc_key), t("units").get(unit, unit) if unit else ""))
+    df = pd.DataFrame(rows, columns=["sheet", "column", "description", "unit"])
+    return Sheet("dictionary", df, [XlColumn(c) for c in df.columns], "")
 
 
 def write_results_workbook(res: RunResults, path: Path, t: Texts, *, suppression: bool = True) -> None:
-    """Write ``results.xlsx`` (README first) to ``path``."""
+    """Write ``results.xlsx``: README, one Excel Table per data sheet, the data dictionary."""
+    from openpyxl import Workbook
+
     sheets = workbook_sheets(res, t, suppression=suppression)
-    readme = pd.DataFrame(
-        [(name, t(f"xl_{name}"), source) for name, (_, source) in sheets.items()],
-        columns=[t("xl_sheet"), t("xl_holds"), t("xl_source")],
-    )
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        pd.DataFrame({t("xl_readme_title"): [t("xl_units" if suppression else "xl_units_nosup")]}).to_excel(
-            xw, sheet_name="README", index=False
-        )
-        neutralise_frame(readme).to_excel(xw, sheet_name="README", index=False, startrow=3)
-        for name, (df, _) in sheets.items():
-            neutralise_frame(df).to_excel(xw, sheet_name=name, index=False)
-        defuse_workbook(xw.book)
-        for ws in xw.book.worksheets:
-            if ws.title != "README":
-                ws.freeze_panes = "A2"
-            for col in ws.columns:
-                width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
-                ws.column_dimensions[col[0].column_letter].width = min(max(9, width + 2), 60)
+    book = Workbook()
+    _readme(book.active, sheets, t, suppression)
+    book.active.title = t("xlsheet_readme")
+    for s in [*sheets, dictionary(sheets, t)]:
+        _write_sheet(book.create_sheet(t(f"xlsheet_{s.id}")), s, t)
+    defuse_workbook(book)
+    book.save(path)
