@@ -1,24 +1,182 @@
-"""Console output for planners (rich tables)."""
+"""Console tables for planners (rich), readable at 80 columns.
+
+:func:`fit_tables` never cuts a word or a number: each column is at least as wide as its
+longest word or number; long headers may be abbreviated (with a legend under the table), and a
+table still too wide for the terminal is split into parts that repeat the first column.
+Numbers carry thousands separators, shares are percentages, places have their display names.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping, Sequence
+
 import pandas as pd
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from resurssimalli.report.names import Names
+from resurssimalli.report.texts import Texts
 from resurssimalli.scenario.customers import INDICATORS, customer_mix
 from resurssimalli.scenario.load import Scenario
 
+# value formats by kind (a column's kind is given by the caller, else guessed from its dtype)
+FORMATS = {
+    "int": "{:,.0f}",
+    "htv": "{:,.2f}",
+    "eur": "{:,.0f}",
+    "decimal": "{:,.1f}",
+    "precise": "{:,.3f}",
+}
+_NUMBER = re.compile(r"^[-−+]?[\d,.]+( %)?( – [-−+]?[\d,.]+( %)?)?$|^–$")
+BORDER = 3  # "│ " + " " around each cell; one more for the table's right edge
 
-def df_table(df: pd.DataFrame, title: str, floatfmt: str = "{:,.1f}") -> Table:
-    """A rich table of ``df``; every title, header and cell is plain text (never rich markup)."""
-    t = Table(title=Text(title), title_justify="left")
-    for c in df.columns:
-        t.add_column(Text(str(c)), justify="right" if pd.api.types.is_numeric_dtype(df[c]) else "left")
-    for row in df.itertuples(index=False):
-        t.add_row(*[Text(floatfmt.format(v) if isinstance(v, float) else str(v)) for v in row])
-    return t
+
+def cell(value: object, kind: str | None = None) -> str:
+    """A value as the console shows it: thousands separators, shares as %, yes/no, never a repr."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "share" and isinstance(value, int | float):
+        return f"{100.0 * float(value):.1f} %"
+    if isinstance(value, int | float):
+        if kind and kind.startswith("{"):
+            return kind.format(value)
+        if kind in FORMATS:
+            return FORMATS[kind].format(value)
+        return FORMATS["int" if float(value).is_integer() else "decimal"].format(value)
+    return str(value)
+
+
+def _min_width(texts: Sequence[str], numeric: bool) -> int:
+    if numeric:
+        return max((len(s) for s in texts), default=1)
+    return max((len(w) for s in texts for w in s.split()), default=1)
+
+
+def _chunks(widths: list[int], width: int) -> list[list[int]]:
+    """Column indices per part: the first column in every part, the rest packed to fit."""
+    parts: list[list[int]] = []
+    current, used = [0], widths[0] + BORDER + 1
+    for j in range(1, len(widths)):
+        if used + widths[j] + BORDER > width and len(current) > 1:
+            parts.append(current)
+            current, used = [0], widths[0] + BORDER + 1
+        current.append(j)
+        used += widths[j] + BORDER
+    parts.append(current)
+    return parts
+
+
+def fit_tables(
+    df: pd.DataFrame,
+    title: str,
+    *,
+    kinds: Mapping[str, str] | None = None,
+    short: Mapping[str, str] | None = None,
+    width: int = 80,
+) -> list[RenderableType]:
+    """``df`` as rich tables that fit ``width`` columns without cutting any word or number.
+
+    ``kinds`` maps column -> ``int``/``htv``/``eur``/``share``/``decimal``/``precise``/``text``;
+    ``short`` maps a long header to a short one, explained in a legend under the table (used
+    only when the full headers do not fit).
+    """
+    kinds = dict(kinds or {})
+    cols = [str(c) for c in df.columns]
+    body = [[cell(v, kinds.get(c)) for c, v in zip(cols, row, strict=True)] for row in df.itertuples(index=False)]
+    numeric = [
+        kinds.get(c, "") != "text"
+        and (pd.api.types.is_numeric_dtype(df[c]) or all(_NUMBER.match(r[j]) for r in body))
+        for j, c in enumerate(cols)
+    ]
+    heads = list(cols)
+    widths = [_min_width([h, *[r[j] for r in body]], numeric[j]) for j, h in enumerate(heads)]
+    legend: list[str] = []
+    if sum(widths) + BORDER * len(widths) + 1 > width and short:
+        legend = [f"{short[h]} = {h}" for h in heads if h in short]
+        heads = [short.get(h, h) for h in heads]
+        widths = [_min_width([h, *[r[j] for r in body]], numeric[j]) for j, h in enumerate(heads)]
+    parts = _chunks(widths, width)
+    out: list[RenderableType] = []
+    for k, part in enumerate(parts, start=1):
+        label = title if len(parts) == 1 else f"{title} ({k}/{len(parts)})"
+        t = Table(title=Text(label), title_justify="left")  # plain text: never rich markup
+        for j in part:
+            t.add_column(Text(heads[j]), justify="right" if numeric[j] else "left", width=widths[j], overflow="fold")
+        for r in body:
+            t.add_row(*[Text(r[j]) for j in part])
+        out.append(t)
+    if legend:
+        out.append(Text("; ".join(legend), style="dim"))
+    return out
+
+
+def print_frame(console: Console, df: pd.DataFrame, title: str, **kw: object) -> None:
+    """Print :func:`fit_tables` at the console's width."""
+    for r in fit_tables(df, title, width=console.width, **kw):  # type: ignore[arg-type]
+        console.print(r)
+
+
+def df_table(df: pd.DataFrame, title: str, floatfmt: str = "{:,.1f}", width: int = 80) -> RenderableType:
+    """One renderable (the parts of :func:`fit_tables`) for callers that print one; float columns
+    use ``floatfmt``, integer-valued ones thousands separators."""
+    kinds = {str(c): floatfmt for c in df.columns if pd.api.types.is_float_dtype(df[c])}
+    return Group(*fit_tables(df, title, kinds=kinds, width=width))
+
+
+# ---------------------------------------------------------------------------------------------
+# tables the commands print (English console, display names)
+
+SHARE_KPIS = ("initial_interview_on_time_share", "spells_past_3_months_share", "staff_utilisation")
+LINE_SHORT = {
+    "job brokering": "job brok.",
+    "competence development": "compet.",
+    "multi-sector support": "multi-s.",
+    "integration": "integr.",
+    "employer services": "employer",
+    "centralised services": "central",
+}
+
+
+def kpi_text(kpi: str, x: float) -> str:
+    """A KPI value: shares as %, the rest with one decimal and thousands separators."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{100 * x:.1f} %" if kpi in SHARE_KPIS else f"{x:,.1f}"
+
+
+def kpi_summary_frame(summary: pd.DataFrame, t: Texts) -> pd.DataFrame:
+    """The whole area's KPIs over the horizon: KPI name, mean, 95 % CI, replications."""
+    s = summary[summary["group"] == "all"]
+    if "period" in s.columns:
+        s = s[s["period"].astype(str) == "horizon"]
+    rows = [
+        (t.name("kpi", r.kpi), kpi_text(r.kpi, r.mean), f"{kpi_text(r.kpi, r.ci_low)} – {kpi_text(r.kpi, r.ci_high)}", r.n)
+        for r in s.itertuples(index=False)
+    ]
+    return pd.DataFrame(rows, columns=["KPI (whole area)", "mean", "95 % CI", "n"])
+
+
+def verdict_frame(verdicts: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """Scenario rows x target columns: the judged value and the verdict in words, then overall."""
+    t = names.t
+    targets = list(dict.fromkeys(zip(verdicts["kpi"], verdicts["op"], verdicts["target"], strict=True)))
+    cols = [f"{names.kpi(k)} {'≥' if op == '>=' else '≤'} {kpi_text(k, v)}" for k, op, v in targets]
+    rows = []
+    for sc, g in verdicts.groupby("scenario", sort=False):
+        cells = {(r.kpi, r.op, r.target): r for r in g.itertuples()}
+        row = [names.scenario(str(sc))]
+        for key in targets:
+            r = cells.get(key)
+            row.append("–" if r is None else f"{kpi_text(r.kpi, r.mean)} {t(f'verdict_{r.verdict}')}")
+        worst = max(g["verdict"], key=("meets", "at_risk", "fails").index)
+        row.append(t(f"overall_{worst}"))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["scenario", *cols, "verdict"])
 
 
 SHORT = {
@@ -61,11 +219,12 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
         ],
     )
     wide = lm.wide(period)[list(INDICATORS)]
-    wide["area"] = [region.area_of(m) for m in wide.index]
+    wide["area"] = [region.areas[region.area_of(m)].name for m in wide.index]
     by_area = wide.groupby("area", sort=False).sum(min_count=1)
     by_area.loc["total"] = by_area.sum()
     by_area = by_area.reset_index().rename(columns=SHORT)
     mix = customer_mix(scenario)
+    mix["area"] = [region.areas[a].name if a in region.areas else a for a in mix["area"]]
     lines = (
         mix.pivot_table(index="area", columns="service_line", values="stock", aggfunc="sum", sort=False)
         .reset_index()
@@ -74,10 +233,10 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
     staff = scenario.config.staff
     staff_df = pd.DataFrame(
         [
-            ("HTV transferring", staff.total_htv),
-            ("productive hours per HTV", staff.productive_hours_per_htv),
-            ("annual cost per HTV (EUR)", staff.cost_per_htv_eur),
-            *[(f"split: {k}", v) for k, v in staff.customer_facing_split.items()],
+            ("HTV transferring", f"{staff.total_htv:,.2f}"),
+            ("productive hours per HTV", f"{staff.productive_hours_per_htv:,.0f}"),
+            ("annual cost per HTV (EUR)", f"{staff.cost_per_htv_eur:,.0f}"),
+            *[(f"split: {k.replace('_', ' ')}", f"{100 * v:.0f} %") for k, v in staff.customer_facing_split.items()],
         ],
         columns=["item", "value"],
     )
@@ -85,30 +244,39 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
 
 
 def print_summary(scenario: Scenario, console: Console | None = None) -> None:
+    """The region and scenario at a glance (display names, thousands separators, % for shares)."""
     console = console or Console()
     t = baseline_tables(scenario)
+    region = scenario.region
+    lead = region.municipalities[region.lead_municipality].name
     console.print(
         Text.assemble(
-            (scenario.region.name, "bold"),
+            (region.name, "bold"),
             " — scenario ",
-            (scenario.name, "bold"),
-            f": {scenario.config.description}",
+            (scenario.config.display_name("en"), "bold"),
+            f" ({scenario.name}): {scenario.config.description}",
         )
     )
     console.print(
-        f"lead municipality: {scenario.region.lead_municipality}; "
-        f"{len(scenario.region.municipalities)} municipalities in {len(scenario.region.areas)} areas; "
-        f"{scenario.config.staff.total_htv:g} HTV"
+        f"lead municipality: {lead}; {len(region.municipalities)} municipalities in "
+        f"{len(region.areas)} areas; {scenario.config.staff.total_htv:,.2f} HTV",
+        highlight=False,
     )
-    console.print(df_table(t["municipalities"], "Municipalities", "{:,.0f}"))
-    console.print(
-        df_table(
-            t["unemployed_by_area"],
-            f"Unemployed {scenario.config.demand.stock_period} by area and group",
-            "{:,.0f}",
-        )
-    )
-    console.print(
-        df_table(t["stock_by_line"], "Customers by service need (segmented; assumption)", "{:,.0f}")
-    )
-    console.print(df_table(t["staff"], "Staff", "{:,.2f}"))
+    ints = {c: "int" for c in t["municipalities"].columns}
+    print_frame(console, t["municipalities"], "Municipalities", kinds=ints)
+    period = scenario.config.demand.stock_period
+    print_frame(console, t["unemployed_by_area"], f"Unemployed {period} by area and group", kinds={"area": "text"})
+    print_frame(console, t["stock_by_line"], "Customers by service need (segmented; assumption)")
+    print_frame(console, t["staff"], "Staff")
+
+
+def assumptions_frame(scenario: Scenario) -> pd.DataFrame:
+    """The assumptions table as the console shows it: values written out (no reprs), English."""
+    from resurssimalli.report.assumptions import assumptions_table, key_values
+    from resurssimalli.report.memo.values import show_value
+
+    table = assumptions_table(scenario)
+    values = key_values(scenario, list(table["key"]))
+    names = Names(scenario.region, Texts("en"))
+    shown = [str(values[k]) if k == "seed" else show_value(names, values[k]) for k in table["key"]]
+    return table.assign(value=shown).drop(columns="set_in")

@@ -155,35 +155,47 @@ def _kpi_frame(df: pd.DataFrame, n: Names) -> pd.DataFrame:
     return _with_names(out, n, {"scenario": n.scenario, "kpi": n.kpi, "group": n.group})
 
 
+def _summary_parts(res: RunResults) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The summary's whole-horizon rows and its calendar-month rows (``period`` = ``YYYY-MM``)."""
+    summary = res.table("summary.csv")
+    if summary is None:
+        return None, monthly_kpis(res)
+    if "period" not in summary.columns:
+        return summary, monthly_kpis(res)
+    period = summary["period"].astype(str)
+    months = summary[period.str.fullmatch(r"\d{4}-\d{2}")].copy()
+    months["month"] = pd.to_datetime(months["period"] + "-01")
+    monthly = months[["month", "scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"]]
+    return summary[period == "horizon"], (monthly if not monthly.empty else monthly_kpis(res))
+
+
 def _kpi_sheets(res: RunResults, n: Names) -> list[Sheet]:
     out: list[Sheet] = []
     ids = _id_columns(["scenario", "kpi", "group"])
-    summary = res.table("summary.csv")
+    lead = [XlColumn(c) for c in ("scenario", "kpi", "group_type", "group")]
+    values = [XlColumn(c, "kpi") for c in ("mean", "ci_low", "ci_high")] + [XlColumn("n", "index")]
+    summary, monthly = _summary_parts(res)
     if summary is not None:
+        cols = lead + values + ids
         df = _kpi_frame(summary, n)
-        lead = [XlColumn(c) for c in ("scenario", "kpi", "group_type", "group")]
-        if "period" in df.columns:
-            lead.insert(0, XlColumn("period"))
-        cols = lead + [XlColumn(c, "kpi") for c in ("mean", "ci_low", "ci_high")] + [XlColumn("n", "index")] + ids
         out.append(Sheet("kpi_summary", df[[c.key for c in cols]], cols, "summary.csv", "kpi_id"))
-    monthly = monthly_kpis(res)
     if monthly is not None:
-        df = _kpi_frame(monthly, n)
-        cols = [XlColumn("month", "month")] + [XlColumn(c) for c in ("scenario", "kpi", "group_type", "group")]
-        cols += [XlColumn(c, "kpi") for c in ("mean", "ci_low", "ci_high")] + [XlColumn("n", "index")] + ids
-        out.append(Sheet("kpi_monthly", df[[c.key for c in cols]], cols, "kpis.parquet", "kpi_id"))
+        cols = [XlColumn("month", "month"), *lead, *values, *ids]
+        df = _kpi_frame(monthly.reset_index(drop=True), n)
+        out.append(Sheet("kpi_monthly", df[[c.key for c in cols]], cols, "summary.csv / kpis.parquet", "kpi_id"))
     comp = res.table("comparison.csv")
     if comp is not None:
         df = _kpi_frame(comp, n)
         vals = ("baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high")
-        cols = [XlColumn(c) for c in ("scenario", "kpi", "group_type", "group")] + [XlColumn(c, "kpi") for c in vals]
-        cols += [XlColumn("n", "index")] + ids
+        cols = lead + [XlColumn(c, "kpi") for c in vals] + [XlColumn("n", "index")] + ids
         out.append(Sheet("comparison", df[[c.key for c in cols]], cols, "comparison.csv", "kpi_id"))
     return out
 
 
-def calendar_month(start: Any, month: int) -> pd.Timestamp:
-    """The first day of the calendar month ``month`` months after the run's first month."""
+def calendar_month(start: Any, month: int | str) -> pd.Timestamp:
+    """The first day of a calendar month: ``YYYY-MM`` as it is, or ``month`` months after ``start``."""
+    if isinstance(month, str) and "-" in month:
+        return pd.Timestamp(month[:7] + "-01")
     first = pd.Timestamp(start).to_period("M")
     return (first + int(month)).to_timestamp()
 
@@ -207,7 +219,7 @@ def monthly_kpis(res: RunResults) -> pd.DataFrame | None:
     start = res.scenario.config.horizon.start
     return pd.DataFrame(
         {
-            "month": g["month"].map({m: calendar_month(start, int(m)) for m in g["month"].unique()}),
+            "month": g["month"].map({m: calendar_month(start, m) for m in g["month"].unique()}),
             "scenario": g["scenario"],
             "kpi": g["kpi"],
             "group": g["group"],

@@ -16,7 +16,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
 from resurssimalli.report import tables  # noqa: E402
+from resurssimalli.report.memo.facts import SHARE_KPIS, build_names  # noqa: E402
 from resurssimalli.report.results import RunResults  # noqa: E402
 from resurssimalli.report.texts import Texts  # noqa: E402
 from resurssimalli.simulate.stats import t_interval  # noqa: E402
@@ -34,6 +37,23 @@ def _png(fig: plt.Figure) -> bytes:
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+def _region_title(res: RunResults, t: Texts) -> str:
+    """``Läntisen Pirkanmaan työllisyysalue`` (fi) or the English name in brackets (en)."""
+    name = res.scenario.region.name
+    if " (" in name and name.endswith(")"):
+        fi, en = name[:-1].split(" (", 1)
+        return fi if t.lang == "fi" else en
+    return name
+
+
+def _number_axis(ax: plt.Axes, t: Texts, axis: str = "y", share: bool = False, decimals: int = 1) -> None:
+    """Tick labels in the figure's language: decimal comma in Finnish, shares as %."""
+    def fmt(x: float, _pos: int) -> str:
+        return t.pct(x, 0) if share else t.num(x, decimals if abs(x) < 100 else 0)
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(fmt))
 
 
 def region_map(res: RunResults, t: Texts) -> bytes:
@@ -90,10 +110,10 @@ def region_map(res: RunResults, t: Texts) -> bytes:
                 zorder=3,
                 label=t.name("kind", kind),
             )
-    ax.set_xlabel("lon")
-    ax.set_ylabel("lat")
+    ax.set_xticks([])  # a map: the coordinates carry no meaning for the reader
+    ax.set_yticks([])
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, borderaxespad=0)
-    ax.set_title(res.scenario.region.name, fontsize=9)
+    ax.set_title(_region_title(res, t), fontsize=9)
     fig.tight_layout()
     return _png(fig)
 
@@ -111,8 +131,10 @@ def htv_bars(res: RunResults, t: Texts) -> bytes | None:
         vals = wide[line].to_numpy(dtype=float)
         ax.bar(range(len(wide)), vals, bottom=bottom, label=t.name("line", line), color=colours(i))
         bottom += vals
-    ax.set_xticks(range(len(wide)), [str(a) for a in wide.index], rotation=15, fontsize=8)
-    ax.set_ylabel(t("col_htv"))
+    names = build_names(res, t)
+    ax.set_xticks(range(len(wide)), [names.area(str(a)) for a in wide.index], rotation=15, fontsize=8)
+    ax.set_ylabel(t("axis_htv"))
+    _number_axis(ax, t)
     ax.legend(fontsize=7, ncol=2)
     return _png(fig)
 
@@ -126,32 +148,77 @@ def _monthly_band(g: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "low", "high"])
 
 
+def _target_lines(res: RunResults) -> dict[str, list[float]]:
+    """The scenario's area-wide targets by KPI."""
+    out: dict[str, list[float]] = {}
+    for tg in res.scenario.config.targets:
+        if tg.group == "all":
+            out.setdefault(tg.kpi, []).append(float(tg.value))
+    return out
+
+
+def _month_ticks(ax: plt.Axes, months: list[str], t: Texts) -> None:
+    """Month names on the time axis: ``elo 23``, ``syys``, … (every other month when many)."""
+    step = 1 if len(months) <= 7 else 2
+    ticks = list(range(0, len(months), step))
+    labels = []
+    for i in ticks:
+        year, month = (int(x) for x in str(months[i]).split("-")[:2])
+        name = t("months_short")[month - 1]
+        labels.append(f"{name} {year % 100:02d}" if i == 0 or month == 1 else name)
+    ax.set_xticks(ticks, labels, fontsize=7)
+
+
+def _kpi_panel(ax: plt.Axes, sub: pd.DataFrame, kpi: str, res: RunResults, t: Texts, names) -> None:  # noqa: ANN001
+    share = kpi in SHARE_KPIS
+    months = sorted(sub["month"].astype(str).unique())
+    base = res.scenario.name
+    for sc, g in sub.groupby("scenario", sort=False):
+        g = g.assign(month=g["month"].astype(str))
+        agg = _monthly_band(g).reindex(months)
+        x = range(len(months))
+        if sc == base:  # one band per panel: the baseline's; the scenarios as lines
+            ax.fill_between(x, agg["low"], agg["high"], color="#1f4e79", alpha=0.18, lw=0)
+            ax.plot(x, agg["mean"], color="#1f4e79", lw=2.0, zorder=5, label=names.scenario(str(sc)))
+        else:
+            ax.plot(x, agg["mean"], lw=1.0, label=names.scenario(str(sc)))
+    for value in _target_lines(res).get(kpi, []):
+        ax.axhline(value, color="#c0392b", ls="--", lw=1.0, label=t("fig_target"))
+    _month_ticks(ax, months, t)
+    _number_axis(ax, t, share=share)
+    ax.set_title(names.kpi(kpi), fontsize=9)
+    ax.set_ylabel(t("axis_share") if share else t.name("kpiunit", kpi).replace(kpi, ""), fontsize=7)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.grid(alpha=0.25)
+
+
 def kpi_bands(res: RunResults, t: Texts) -> bytes | None:
-    """One panel per KPI (whole area): monthly mean over replications with a 95 % t band, per scenario."""
+    """Small multiples, one panel per KPI (whole area): the baseline's monthly mean with its 95 %
+    band, each scenario's monthly mean as a line, the targets as dashed lines; months on the axis."""
     kpis = res.table("kpis.parquet")
     if kpis is None or kpis.empty:
         return None
     kpis = kpis[kpis["group"] == "all"]
-    names = list(dict.fromkeys(kpis["kpi"]))
-    if not names:
+    names_list = list(dict.fromkeys(kpis["kpi"]))
+    if not names_list:
         return None
+    if "month" not in kpis.columns or not kpis["month"].astype(str).str.contains("-").all():
+        start = pd.Timestamp(res.scenario.config.horizon.start).to_period("M")
+        kpis = kpis.assign(month=[str(start + int(m)) for m in kpis.get("month_index", kpis["month"])])
+    names = build_names(res, t)
     ncol = 2
-    nrow = math.ceil(len(names) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(9, 2.6 * nrow), squeeze=False)
-    for ax, kpi in zip(axes.flat, names, strict=False):
-        sub = kpis[kpis["kpi"] == kpi]
-        for sc, g in sub.groupby("scenario", sort=False):
-            agg = _monthly_band(g)
-            x = [str(m) for m in agg.index]
-            ax.plot(x, agg["mean"], label=str(sc), lw=1.3)
-            ax.fill_between(x, agg["low"], agg["high"], alpha=0.2)
-        ax.set_title(t.name("kpi", kpi), fontsize=9)
-        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-        ax.tick_params(axis="y", labelsize=7)
-    for ax in list(axes.flat)[len(names) :]:
+    nrow = math.ceil(len(names_list) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(9, 2.5 * nrow + 0.6), squeeze=False)
+    for ax, kpi in zip(axes.flat, names_list, strict=False):
+        _kpi_panel(ax, kpis[kpis["kpi"] == kpi], kpi, res, t, names)
+    for ax in list(axes.flat)[len(names_list) :]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7)
-    fig.tight_layout()
+    seen: dict[str, object] = {}
+    for ax in list(axes.flat)[: len(names_list)]:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(lab, h)
+    fig.legend(list(seen.values()), list(seen.keys()), loc="lower center", ncol=min(5, len(seen)), fontsize=7)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return _png(fig)
 
 
