@@ -87,7 +87,9 @@ def fit_tables(
     """
     kinds = dict(kinds or {})
     cols = [str(c) for c in df.columns]
-    body = [[cell(v, kinds.get(c)) for c, v in zip(cols, row, strict=True)] for row in df.itertuples(index=False)]
+    body = [
+        [cell(v, kinds.get(c)) for c, v in zip(cols, row, strict=True)] for row in df.itertuples(index=False)
+    ]
     numeric = [
         kinds.get(c, "") != "text"
         and (pd.api.types.is_numeric_dtype(df[c]) or all(_NUMBER.match(r[j]) for r in body))
@@ -155,7 +157,12 @@ def kpi_summary_frame(summary: pd.DataFrame, t: Texts) -> pd.DataFrame:
     if "period" in s.columns:
         s = s[s["period"].astype(str) == "horizon"]
     rows = [
-        (t.name("kpi", r.kpi), kpi_text(r.kpi, r.mean), f"{kpi_text(r.kpi, r.ci_low)} – {kpi_text(r.kpi, r.ci_high)}", r.n)
+        (
+            t.name("kpi", r.kpi),
+            kpi_text(r.kpi, r.mean),
+            f"{kpi_text(r.kpi, r.ci_low)} – {kpi_text(r.kpi, r.ci_high)}",
+            r.n,
+        )
         for r in s.itertuples(index=False)
     ]
     return pd.DataFrame(rows, columns=["KPI (whole area)", "mean", "95 % CI", "n"])
@@ -236,7 +243,10 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
             ("HTV transferring", f"{staff.total_htv:,.2f}"),
             ("productive hours per HTV", f"{staff.productive_hours_per_htv:,.0f}"),
             ("annual cost per HTV (EUR)", f"{staff.cost_per_htv_eur:,.0f}"),
-            *[(f"split: {k.replace('_', ' ')}", f"{100 * v:.0f} %") for k, v in staff.customer_facing_split.items()],
+            *[
+                (f"split: {k.replace('_', ' ')}", f"{100 * v:.0f} %")
+                for k, v in staff.customer_facing_split.items()
+            ],
         ],
         columns=["item", "value"],
     )
@@ -265,7 +275,9 @@ def print_summary(scenario: Scenario, console: Console | None = None) -> None:
     ints = {c: "int" for c in t["municipalities"].columns}
     print_frame(console, t["municipalities"], "Municipalities", kinds=ints)
     period = scenario.config.demand.stock_period
-    print_frame(console, t["unemployed_by_area"], f"Unemployed {period} by area and group", kinds={"area": "text"})
+    print_frame(
+        console, t["unemployed_by_area"], f"Unemployed {period} by area and group", kinds={"area": "text"}
+    )
     print_frame(console, t["stock_by_line"], "Customers by service need (segmented; assumption)")
     print_frame(console, t["staff"], "Staff")
 

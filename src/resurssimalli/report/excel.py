@@ -136,7 +136,12 @@ def _cost_sheets(res: RunResults, n: Names, t: Texts) -> list[Sheet]:
         df = costs.copy()
         df["cost_kind"] = [t(f"costkind_{tables.cost_kind(c)}") for c in df["cost_item"]]
         df = _with_names(df, n, {"municipality": n.municipality, "cost_item": lambda c: t.name("cost", c)})
-        cols = [XlColumn("municipality"), XlColumn("cost_item"), XlColumn("cost_kind"), XlColumn("eur", "eur")]
+        cols = [
+            XlColumn("municipality"),
+            XlColumn("cost_item"),
+            XlColumn("cost_kind"),
+            XlColumn("eur", "eur"),
+        ]
         cols += _id_columns(["municipality", "cost_item"])
         out.append(Sheet("costs", df[[c.key for c in cols]], cols, "costs.csv"))
     pareto = res.table("pareto.csv")
@@ -151,7 +156,11 @@ def _kpi_frame(df: pd.DataFrame, n: Names) -> pd.DataFrame:
     """Scenario, KPI and group as display names; group split into group type and group; ids kept."""
     region = n.region
     out = df.copy()
-    out.insert(out.columns.get_loc("group"), "group_type", [n.t(f"gtype_{group_type(g, region)}") for g in out["group"]])
+    out.insert(
+        out.columns.get_loc("group"),
+        "group_type",
+        [n.t(f"gtype_{group_type(g, region)}") for g in out["group"]],
+    )
     return _with_names(out, n, {"scenario": n.scenario, "kpi": n.kpi, "group": n.group})
 
 
@@ -182,7 +191,9 @@ def _kpi_sheets(res: RunResults, n: Names) -> list[Sheet]:
     if monthly is not None:
         cols = [XlColumn("month", "month"), *lead, *values, *ids]
         df = _kpi_frame(monthly.reset_index(drop=True), n)
-        out.append(Sheet("kpi_monthly", df[[c.key for c in cols]], cols, "summary.csv / kpis.parquet", "kpi_id"))
+        out.append(
+            Sheet("kpi_monthly", df[[c.key for c in cols]], cols, "summary.csv / kpis.parquet", "kpi_id")
+        )
     comp = res.table("comparison.csv")
     if comp is not None:
         df = _kpi_frame(comp, n)
@@ -261,7 +272,9 @@ def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
     out: list[Sheet] = []
     it = res.table("stress_iterations.csv")
     if it is not None and not it.empty:
-        cols = [XlColumn(c, "decimal" if pd.api.types.is_numeric_dtype(it[c]) else "text") for c in it.columns]
+        cols = [
+            XlColumn(c, "decimal" if pd.api.types.is_numeric_dtype(it[c]) else "text") for c in it.columns
+        ]
         out.append(Sheet("stress_iterations", it, cols, "stress_iterations.csv"))
     if res.solver is not None:
         items = [(k, v) for k, v in _flat(res.solver).items()]
@@ -272,7 +285,14 @@ def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
                 "text": [None if _is_number(v) else _text(v) for _, v in items],
             }
         )
-        out.append(Sheet("solver", df, [XlColumn("item"), XlColumn("value", "decimal"), XlColumn("text")], "summary.json"))
+        out.append(
+            Sheet(
+                "solver",
+                df,
+                [XlColumn("item"), XlColumn("value", "decimal"), XlColumn("text")],
+                "summary.json",
+            )
+        )
     out.append(_people_sheet("labour_market", *tables.labour_market_cells(res), n, "ind", suppression))
     out.append(_people_sheet("customers", *tables.customer_cells(res), n, "line", suppression))
     a = assumptions_table(res.scenario)
@@ -309,7 +329,12 @@ def _flat(obj: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def workbook_sheets(res: RunResults, t: Texts, *, suppression: bool = True) -> list[Sheet]:
     """Every data sheet the run has, in workbook order."""
     n = build_names(res, t)
-    return [*_plan_sheets(res, n, t), *_cost_sheets(res, n, t), *_kpi_sheets(res, n), *_other_sheets(res, n, suppression)]
+    return [
+        *_plan_sheets(res, n, t),
+        *_cost_sheets(res, n, t),
+        *_kpi_sheets(res, n),
+        *_other_sheets(res, n, suppression),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,7 +413,9 @@ def dictionary(sheets: list[Sheet], t: Texts) -> Sheet:
         for c in s.columns:
             unit = UNITS.get(c.unit_kind or c.kind)
             desc_key = f"xldesc_{c.key}"
-            rows.append((t(f"xlsheet_{s.id}"), header(t, c), t(desc_key), t("units").get(unit, unit) if unit else ""))
+            rows.append(
+                (t(f"xlsheet_{s.id}"), header(t, c), t(desc_key), t("units").get(unit, unit) if unit else "")
+            )
     df = pd.DataFrame(rows, columns=["sheet", "column", "description", "unit"])
     return Sheet("dictionary", df, [XlColumn(c) for c in df.columns], "")
 

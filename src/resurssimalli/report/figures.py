@@ -15,7 +15,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from resurssimalli.report import tables  # noqa: E402
@@ -50,6 +49,7 @@ def _region_title(res: RunResults, t: Texts) -> str:
 
 def _number_axis(ax: plt.Axes, t: Texts, axis: str = "y", share: bool = False, decimals: int = 1) -> None:
     """Tick labels in the figure's language: decimal comma in Finnish, shares as %."""
+
     def fmt(x: float, _pos: int) -> str:
         return t.pct(x, 0) if share else t.num(x, decimals if abs(x) < 100 else 0)
 

@@ -30,14 +30,20 @@ def scenario_record(scenario: Any) -> dict[str, str]:
     }
 
 
+CUSTOMER_GROUPS = ("under_30", "over_50", "long_term", "partially_able", "foreign")
+
+
 def group_type(group: str, region: Region) -> str:
-    """What a KPI group id names: ``all``, ``municipality``, ``area`` or ``line``."""
+    """What a KPI group id names: ``all``, ``municipality``, ``area``, ``line`` or
+    ``customer_group`` (the plan's groups, area-wide or ``<group>:<municipality>``)."""
     if group == "all":
         return "all"
     if group.startswith("area:"):
         return "area"
     if group in region.municipalities:
         return "municipality"
+    if group.split(":", 1)[0] in CUSTOMER_GROUPS:
+        return "customer_group"
     return "line"
 
 
@@ -94,6 +100,10 @@ class Names:
             return self.area(g.removeprefix("area:"))
         if kind == "municipality":
             return self.municipality(g)
+        if kind == "customer_group":
+            base, _, muni = g.partition(":")
+            name = self.t.name("group", base)
+            return f"{name}, {self.municipality(muni)}" if muni else name
         return self.line(g)
 
     def kpi(self, k: str) -> str:
