@@ -436,8 +436,8 @@ FINNISH_ONLY = (
 
 def prose(md: str) -> str:
     """The memo's text without `code` spans, HTML comments and figure file names."""
-    md = re.sub(r"`[^`]*`", " ", md)
     md = re.sub(r"<!--.*?-->", " ", md)
+    md = re.sub(r"\\?`[^`]*?\\?`", " ", md)  # code spans (the Markdown escapes their backticks)
     return re.sub(r"\]\([^)]*\)", "]", md)
 
 
@@ -503,3 +503,9 @@ def test_every_assumption_has_a_finnish_source() -> None:
     fi = finnish_sources()
     missing = [k for k in load_sources()["key"] if not str(fi.get(k, "")).strip()]
     assert missing == []
+
+
+def test_every_assumption_unit_has_a_finnish_form() -> None:
+    from resurssimalli.report.assumptions import load_sources
+
+    assert set(load_sources()["unit"]) <= set(Texts("fi")("units"))

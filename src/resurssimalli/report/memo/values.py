@@ -15,6 +15,7 @@ from resurssimalli.report.memo.facts import target_text
 from resurssimalli.report.names import Names
 from resurssimalli.scenario.schema import KPI_NAMES, SERVICE_LINES
 
+SOURCE_KEYS = ("source",)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 # prefixes of the texts table tried for a word found in a scenario value
@@ -73,7 +74,8 @@ def show_value(names: Names, value: Any) -> str:
             return _target(names, value)
         if not value:
             return t("value_none")
-        return "; ".join(f"{_word(names, str(k))}: {show_value(names, v)}" for k, v in value.items())
+        items = [(k, v) for k, v in value.items() if k not in SOURCE_KEYS]  # sources: the source column
+        return "; ".join(f"{_word(names, str(k))}: {show_value(names, v)}" for k, v in items)
     if isinstance(value, list | tuple):
         if not value:
             return t("value_none")
