@@ -25,8 +25,9 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from scipy import stats as st
 
 from resurssimalli.report import tables
-from resurssimalli.report.assumptions import assumptions_table
-from resurssimalli.report.memo.appendix import finnish_sources
+from resurssimalli.report.assumptions import assumptions_table, key_values
+from resurssimalli.report.memo.appendix import PLAIN_KEYS, finnish_sources
+from resurssimalli.report.memo.values import show_value
 from resurssimalli.report.memo.facts import SHARE_KPIS, build_names
 from resurssimalli.report.names import Names, group_type
 from resurssimalli.report.results import RunResults
@@ -296,6 +297,8 @@ def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
     out.append(_people_sheet("labour_market", *tables.labour_market_cells(res), n, "ind", suppression))
     out.append(_people_sheet("customers", *tables.customer_cells(res), n, "line", suppression))
     a = assumptions_table(res.scenario)
+    values = key_values(res.scenario, list(a["key"]))
+    a["value"] = [str(values[k]) if k in PLAIN_KEYS else show_value(n, values[k]) for k in a["key"]]
     if t.lang == "fi":
         fi = finnish_sources()
         a["source"] = [fi.get(k, s) for k, s in zip(a["key"], a["source"], strict=True)]
