@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from resurssimalli.report.memo.facts import SHARE_KPIS
-from resurssimalli.report.texts import Texts
+from resurssimalli.report.texts import MISSING, Texts
 from resurssimalli.scenario.schema import KPI_NAMES
 
 
@@ -21,8 +21,8 @@ def kpi_definitions(lang: str = "en") -> pd.DataFrame:
             k,
             t.name("kpi", k),
             t("axis_share") if k in SHARE_KPIS else t.name("kpiunit", k),
-            t(f"kpigroups_{k}"),
-            t(f"kpidef_{k}"),
+            t.name("kpigroups", k).replace(k, MISSING),  # a KPI added without texts shows "–"
+            t.name("kpidef", k).replace(k, MISSING),
         )
         for k in KPI_NAMES
     ]
