@@ -23,14 +23,9 @@ import pyomo.environ as pyo
 from resurssimalli.optimize import build_input, build_model, optimize_input
 from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput
-from resurssimalli.optimize.model import (
-    FIXED_STAFF_LINES,
-    HEADROOM_REWARD_EUR,
-    LINE_HEADROOM_REWARD_EUR,
-    candidate_pairs,
-    reductions,
-)
-from resurssimalli.optimize.solve import solve
+from resurssimalli.optimize.model import candidate_pairs, reductions
+from resurssimalli.optimize.solve import Session, solve
+from resurssimalli.optimize.tiebreak import leximin_shares, settle
 from resurssimalli.optimize.synthetic import national_instance
 from resurssimalli.scenario import load_scenario
 
@@ -73,9 +68,6 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
         for o, eur in s.home_offices
     }
     ah = {ar: var(0, highspy.kHighsInf, inp.cost_per_htv_eur) for ar in inp.areas}
-    headroom = var(0, highspy.kHighsInf, -HEADROOM_REWARD_EUR)
-    spread_lines = sorted({k[1] for k in work if k[1] not in FIXED_STAFF_LINES})
-    line_headroom = {ln: var(0, highspy.kHighsInf, -LINE_HEADROOM_REWARD_EUR) for ln in spread_lines}
     rows_lb: list[float] = []
     rows_ub: list[float] = []
     starts: list[int] = []
@@ -99,14 +91,8 @@ def build_highs(inp: OptimisationInput) -> highspy.Highs:
         by_al[(sites[j].area, line)].append(i)
         by_a[sites[j].area].append(i)
         by_s[j].append(i)
-    for ln in spread_lines:
-        row([(line_headroom[ln], 1.0), (headroom, -1.0)], 0.0, highspy.kHighsInf)
-    for k in work:
-        hours = inp.workload_hours[k]
-        if k[1] in FIXED_STAFF_LINES:
-            row([(i, P) for i in by_al[k]] + [(u[k], 1.0)], hours, inf)
-        else:
-            row([(i, P) for i in by_al[k]] + [(line_headroom[k[1]], -hours), (u[k], 1.0)], hours, hours)
+    for k in work:  # staff hours + unserved hours cover the workload (the tie-break places spare staff)
+        row([(i, P) for i in by_al[k]] + [(u[k], 1.0)], inp.workload_hours[k], inf)
     for ar in inp.areas:
         row([(i, 1.0) for i in by_a[ar]] + [(ah[ar], -1.0)], 0.0, 0.0)
     row([(ah[ar], 1.0) for ar in inp.areas], inp.total_htv if inp.use_all_htv else -inf, inp.total_htv)
@@ -280,14 +266,47 @@ def bench_national() -> None:
     t0 = time.perf_counter()
     r = optimize_input(inp)
     print(
-        f"national optimize() end to end (k widening, tables, shadow prices): "
+        f"national optimize() end to end (pricing rounds, tables, shadow prices, tie-break): "
         f"{time.perf_counter() - t0:.2f} s, "
         f"status {r.summary['status']}, gap {r.summary['gap']:.3%}"
     )
 
 
+def _tiebreak_times(inp: OptimisationInput, gap: float) -> tuple[float, float, float, int]:
+    """MIP (cost, with hand-off), the plan's LP (integers held), leximin rounds — seconds each, rounds."""
+    m = build_model(inp)
+    session = Session(seed=inp.seed)
+    t0 = time.perf_counter()
+    session.run(m, gap=gap)
+    t1 = time.perf_counter()
+    settle(m, session)
+    t2 = time.perf_counter()
+    rounds = leximin_shares(m, inp, session)
+    return t1 - t0, t2 - t1, time.perf_counter() - t2, rounds
+
+
+def bench_tiebreak() -> None:
+    """What the lexicographic tie-break (issue 9 item 5) costs next to the cost MIP."""
+    inp = build_input(load_scenario(ROOT / "scenarios" / "baseline.yaml"))
+    runs = [_tiebreak_times(inp, inp.mip_gap) for _ in range(REPEATS)]
+    mip, lp, lex = (_median([r[i] for r in runs]) for i in range(3))
+    print(f"baseline tie-break: cost MIP {mip:.3f} s, plan LP + duals {lp:.3f} s, leximin {lex:.3f} s "
+          f"({runs[0][3]} rounds)")  # fmt: skip
+    for marginals in (False, True):
+        t = []
+        for _ in range(REPEATS):
+            t0 = time.perf_counter()
+            optimize_input(inp, marginals=marginals)
+            t.append(time.perf_counter() - t0)
+        print(f"baseline optimize_input(marginals={marginals}): {_median(t):.3f} s")
+    nat = national_instance(gap=0.01)
+    mip, lp, lex, rounds = _tiebreak_times(nat, 0.01)
+    print(f"national tie-break: cost MIP {mip:.2f} s, plan LP + duals {lp:.2f} s, leximin {lex:.2f} s ({rounds} rounds)")
+
+
 def main() -> None:
     bench_baseline()
+    bench_tiebreak()
     bench_national()
 
 

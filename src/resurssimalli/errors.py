@@ -42,7 +42,14 @@ class RunFolderExists(ResurssimalliError):
 class ContradictoryRules(ResurssimalliError):
     """Hard rules of a scenario contradict each other (named in the planner's words)."""
 
-    def __init__(self, scenario: str, rules: list[str]) -> None:
+    def __init__(self, scenario: str, rules: list[str], sets: list[list[str]] | None = None) -> None:
         self.rules = rules
-        lines = "\n".join(f"  - {r}" for r in rules)
-        super().__init__(f"{scenario}: these hard rules contradict each other:\n{lines}")
+        self.sets = sets if sets else [rules]
+        if len(self.sets) == 1:
+            lines = "\n".join(f"  - {r}" for r in self.sets[0])
+            super().__init__(f"{scenario}: these hard rules contradict each other:\n{lines}")
+            return
+        blocks = "\n".join(
+            f"  conflict {n}:\n" + "\n".join(f"    - {r}" for r in s) for n, s in enumerate(self.sets, 1)
+        )
+        super().__init__(f"{scenario}: {len(self.sets)} sets of hard rules contradict each other:\n{blocks}")

@@ -7,13 +7,18 @@ scenario files, normalised). Each scenario's block is the ordinary allocation mo
 (:func:`resurssimalli.optimize.model.add_allocation`), so every rule of the single-scenario
 model holds in each scenario.
 
-The price of robustness is reported against the baseline plan: the baseline scenario's cost
-under the robust plan minus its cost under its own optimal plan, and the expected cost of
-keeping the baseline's sites in every scenario.
+Every euro figure is a cost (EUR a year, ``total_cost``), never an objective, and every one is
+measured the same way: the scenario's optimiser with the sites fixed (:func:`_cost_with_sites`;
+its own optimum leaves the sites free). So the price of robustness — a scenario's cost under
+the robust sites less its cost under its own optimal sites — is exactly 0 when the two site
+sets are the same, and the expected cost of keeping the baseline's sites compares like for
+like with the robust plan's. Costs agree to the cent (the tie-break may move a cost by a
+billionth of itself), so the prices are rounded to cents.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +27,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from resurssimalli.errors import InputError
+from resurssimalli.optimize.api import solve_plan
 from resurssimalli.optimize.inputs import OptimisationInput, build_input
 from resurssimalli.optimize.model import add_allocation
 from resurssimalli.optimize.results import (
@@ -43,7 +49,7 @@ class RobustResult:
     allocation: pd.DataFrame  # scenario + the usual allocation columns
     access: pd.DataFrame
     costs: pd.DataFrame
-    scenario_costs: pd.DataFrame  # scenario, weight, robust_eur, own_optimum_eur, baseline_sites_eur
+    scenario_costs: pd.DataFrame  # scenario, weight, robust_eur, own_optimum_eur, baseline_sites_eur (costs)
     unserved: pd.DataFrame  # scenario, area, service_line, hours
     outcome: SolveOutcome
     build_seconds: float
@@ -62,6 +68,8 @@ class RobustResult:
             "open_sites": sorted(self.sites.loc[self.sites["open"], "site"]),
             "expected_cost_robust_eur": float((w * sc["robust_eur"]).sum()),
             "expected_cost_baseline_sites_eur": float((w * sc["baseline_sites_eur"]).sum()),
+            "expected_cost_own_optimum_eur": float((w * sc["own_optimum_eur"]).sum()),
+            "price_of_robustness_eur": round(float((w * (sc["robust_eur"] - sc["own_optimum_eur"])).sum()), 2),
             "baseline_scenario": str(base["scenario"]),
             "extra_cost_in_baseline_eur": round(float(base["robust_eur"] - base["own_optimum_eur"]), 2),
         }
@@ -97,7 +105,7 @@ def robust_plan(
     if len(scenarios) < 2:
         raise InputError("optimize --robust", "SCENARIO", "at least two scenarios")
     _check_same_sites(scenarios)
-    inps = [build_input(s) for s in scenarios]
+    inps = [build_input(s, time_limit=time_limit, gap=gap) for s in scenarios]
     total_w = sum(s.config.weight for s in scenarios)
     weights = [s.config.weight / total_w for s in scenarios]
     tl = time_limit if time_limit is not None else max(i.time_limit_seconds for i in inps)
@@ -111,30 +119,17 @@ def robust_plan(
         raise InputError(
             "optimize --robust", "scenarios", f"a solvable set of scenarios; HiGHS ended {outcome.status}"
         )
-    robust_costs = [float(pyo.value(m.sc[k].total_cost)) for k in range(len(inps))]
-
+    robust_sites = {j: (m.y[j].value or 0.0) > 0.5 for j in m.y}
+    plans = [_plan_with_sites(inp, robust_sites) for inp in inps]  # each scenario's staff at these sites
     frames: dict[str, list[pd.DataFrame]] = {"allocation": [], "access": [], "costs": []}
     unserved_rows = []
-    for k, (s, inp) in enumerate(zip(scenarios, inps, strict=True)):
-        blk = m.sc[k]
+    for s, inp, blk in zip(scenarios, inps, plans, strict=True):
         for name, fn in (("allocation", allocation_table), ("access", access_table), ("costs", costs_table)):
             frames[name].append(fn(blk, inp).assign(scenario=s.name))
         unserved, _ = shortfalls(blk, inp)
         unserved_rows += [(s.name, a, line, h) for a, lines in unserved.items() for line, h in lines.items()]
-    sites = sites_table(m.sc[0], inps[0])[["site", "municipality", "kind", "open"]]
-
-    own = [_single(inp, None, tl, g) for inp in inps]
-    base_sites = own[0][1]
-    with_base_sites = [_single(inp, base_sites, tl, g)[0] for inp in inps]
-    scenario_costs = pd.DataFrame(
-        {
-            "scenario": [s.name for s in scenarios],
-            "weight": weights,
-            "robust_eur": robust_costs,
-            "own_optimum_eur": [c for c, _ in own],
-            "baseline_sites_eur": with_base_sites,
-        }
-    )
+    sites = sites_table(plans[0], inps[0])[["site", "municipality", "kind", "open"]]
+    scenario_costs = _scenario_costs(scenarios, inps, weights, [float(pyo.value(b.total_cost)) for b in plans])
 
     def cat(name: str) -> pd.DataFrame:
         df = pd.concat(frames[name], ignore_index=True)
@@ -152,16 +147,31 @@ def robust_plan(
     )
 
 
-def _single(
-    inp: OptimisationInput, fixed: dict[str, bool] | None, tl: float, g: float
-) -> tuple[float, dict[str, bool]]:
-    """A scenario's optimal total cost and open sites, with the sites optionally fixed."""
-    m = pyo.ConcreteModel()
-    add_allocation(m, inp)
-    m.cost = pyo.Objective(expr=m.objective_value)
-    if fixed:
-        for j, is_open in fixed.items():
-            m.y[j].fix(1 if is_open else 0)
-    out = solve(m, time_limit=tl, gap=g)
-    cost = float(out.objective) if out.objective is not None else float("nan")
-    return cost, {j: pyo.value(m.y[j]) > 0.5 for j in m.y}
+def _plan_with_sites(inp: OptimisationInput, open_sites: dict[str, bool] | None) -> pyo.ConcreteModel:
+    """A scenario's optimal plan — with the sites fixed, or free (None) — solved by the scenario's
+    own optimiser (coverage first, cost, tie-break), so every euro figure is measured the same way."""
+    if open_sites is not None:
+        inp = dataclasses.replace(
+            inp,
+            force_open=frozenset(j for j, o in open_sites.items() if o),
+            force_closed=frozenset(j for j, o in open_sites.items() if not o),
+        )
+    return solve_plan(inp).model
+
+
+def _scenario_costs(
+    scenarios: Sequence[Scenario], inps: Sequence[OptimisationInput], weights: Sequence[float], robust: list[float]
+) -> pd.DataFrame:
+    """Costs (EUR a year, never objectives) of each scenario under the robust sites, its own optimum
+    and the baseline scenario's optimal sites."""
+    own = [_plan_with_sites(inp, None) for inp in inps]
+    base_sites = {j: (own[0].y[j].value or 0.0) > 0.5 for j in own[0].y}
+    return pd.DataFrame(
+        {
+            "scenario": [s.name for s in scenarios],
+            "weight": weights,
+            "robust_eur": robust,
+            "own_optimum_eur": [float(pyo.value(m.total_cost)) for m in own],
+            "baseline_sites_eur": [float(pyo.value(_plan_with_sites(inp, base_sites).total_cost)) for inp in inps],
+        }
+    )

@@ -14,19 +14,22 @@ import pyomo.environ as pyo
 
 from resurssimalli.errors import ContradictoryRules, InputError, ResurssimalliError
 from resurssimalli.optimize import results as R
-from resurssimalli.optimize.conflicts import contradicting_rules
+from resurssimalli.optimize.conflicts import contradicting_sets
 from resurssimalli.optimize.inputs import OptimisationInput, build_input
-from resurssimalli.optimize.model import build_model
+from resurssimalli.optimize.model import FIXED_STAFF_LINES, build_model
 from resurssimalli.optimize.pareto import FrontPoint, trace_front
-from resurssimalli.optimize.shadow import shadow_price_htv
-from resurssimalli.optimize.solve import SolveOutcome, solve
+from resurssimalli.optimize.pricing import PRICING_ROUNDS, all_pairs_k, full_model_bound
+from resurssimalli.optimize.shadow import finite, htv_value, shadow_prices
+from resurssimalli.optimize.solve import Session, SolveOutcome
+from resurssimalli.optimize.stages import cost_first_covered
+from resurssimalli.optimize.tiebreak import SHORTFALL_RULE, leximin_shares, served_shares, settle
 from resurssimalli.reading import read_csv, read_json
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
 
-MAX_WIDENINGS = 6
 FILES = {"allocation": "allocation.csv", "sites": "sites.csv", "access": "access.csv", "costs": "costs.csv"}
-STATUS_RANK = {"optimal": 0, "time_limit": 1, "iteration_limit": 1, "interrupted": 2}
+RESTRICTED = "optimal_within_k_nearest_sites"
+STATUS_RANK = {"optimal": 0, RESTRICTED: 1, "time_limit": 1, "iteration_limit": 1, "interrupted": 2}
 
 
 @dataclass(frozen=True)
@@ -62,109 +65,152 @@ class OptimizeResult:
 class _Plan:
     model: pyo.ConcreteModel
     outcome: SolveOutcome
+    limit: float
+    coverage_first: bool = False
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
-    widened: dict[str, int] = field(default_factory=dict)
+    k_by_point: dict[str, int] | None = None  # None: every pair within the limit is in the model
+    full_bound: float | None = None  # restricted model: lower bound on the all-pairs optimum
+    non_staff_cost: float = 0.0  # the cost MIP's plan less salaries (the base of the whole-HTV values)
+    shadow: dict[str, float] = field(default_factory=dict)
+    shadow_range: dict[str, list[float]] = field(default_factory=dict)
+    tiebreak_rounds: int = 0
+
+    @property
+    def status(self) -> str:
+        """``optimal`` only when proven for every pair within the limit (see :mod:`.pricing`)."""
+        if self.outcome.status == "optimal" and self.k_by_point is not None and not self.proven_full:
+            return RESTRICTED
+        return self.outcome.status
+
+    @property
+    def proven_full(self) -> bool:
+        if self.k_by_point is None:
+            return True
+        obj = self.outcome.objective
+        if self.full_bound is None or obj is None:
+            return False
+        return obj - self.full_bound <= max(self.outcome.gap or 0.0, 1e-9) * abs(obj) + 1e-6
 
 
 def _contradiction(inp: OptimisationInput, m: pyo.ConcreteModel) -> ContradictoryRules:
-    rules = contradicting_rules(m, inp) or [
-        "the rules together, though no single rule group is to blame (check sites.csv and the travel times)"
+    sets = contradicting_sets(m, inp) or [
+        ["the rules together, though no single rule group is to blame (check sites.csv and the travel times)"]
     ]
-    return ContradictoryRules(inp.source, rules)
+    return ContradictoryRules(inp.source, list(dict.fromkeys(r for s in sets for r in s)), sets)
 
 
-def solve_plan(inp: OptimisationInput, *, travel_limit: float | None = None) -> _Plan:
-    """Build and solve the cost model, widening ``k`` for demand points left uncovered.
+def _no_plan(inp: OptimisationInput, out: SolveOutcome) -> ResurssimalliError:
+    return ResurssimalliError(
+        f"{inp.source}: no plan found ({out.status}) within {inp.time_limit_seconds:g} s; raise --time-limit"
+    )
 
-    A point whose visits use the coverage slack in a proven optimum while more sites within the
-    travel limit exist than the ``k`` considered gets ``2k`` and the model is rebuilt (as spopt's
-    k-nearest p-median does). The time limit is a budget for all rounds together.
+
+def solve_plan(inp: OptimisationInput, *, travel_limit: float | None = None, coverage_first: bool = False) -> _Plan:
+    """Build and solve the cost model (``coverage_first``: see :mod:`.stages`), then settle the ties.
+
+    Small instances use every pair within the travel limit; large ones the ``k`` nearest sites,
+    checked against all pairs by pricing and widened where a left-out pair could help
+    (:mod:`.pricing`); the time limit is a budget for all rounds together. The final plan's LP gives the shadow
+    prices and the leximin tie-break places spare staff and shortfalls (:mod:`.tiebreak`).
     Contradicting hard rules raise :class:`ContradictoryRules`.
     """
+    limit = inp.max_travel_minutes if travel_limit is None else min(travel_limit, inp.max_travel_minutes)
+    every = all_pairs_k(inp, limit)
     k_by_point: dict[str, int] = {}
     build = solve_s = 0.0
-    limit = inp.max_travel_minutes if travel_limit is None else min(travel_limit, inp.max_travel_minutes)
-    for _ in range(MAX_WIDENINGS + 1):
+    for _ in range(PRICING_ROUNDS + 1):
         t0 = time.perf_counter()
-        m = build_model(inp, k_by_point=k_by_point, travel_limit=travel_limit)
+        m = build_model(inp, k_by_point=every or k_by_point, travel_limit=travel_limit, coverage_first=coverage_first)
         build += time.perf_counter() - t0
+        session = Session(seed=inp.seed)
         remaining = max(inp.time_limit_seconds - solve_s, 0.1)
-        out = solve(m, time_limit=remaining, gap=inp.mip_gap)
-        solve_s += out.seconds
+        out, cover = cost_first_covered(
+            m, inp, session, limit=limit, time_limit=remaining, coverage_first=coverage_first
+        )
+        solve_s += out.seconds + (cover.seconds if cover else 0.0)
         if out.status == "infeasible":
             raise _contradiction(inp, m)
         if not out.has_solution:
-            raise ResurssimalliError(
-                f"{inp.source}: no plan found ({out.status}) within {inp.time_limit_seconds:g} s; "
-                "raise --time-limit"
-            )
-        if out.status != "optimal":
-            break  # slack in an unproven incumbent is no evidence that k is too small
-        widen = {}
-        for p in inp.points:
-            k = k_by_point.get(p.id, inp.k_nearest_sites)
-            n_within = sum(1 for q in inp.pairs[p.id] if q.minutes <= limit + 1e-9)
-            if (m.v[p.id].value or 0.0) > 1e-6 and n_within > k:
-                widen[p.id] = 2 * k
-        if not widen:
+            raise _no_plan(inp, out)
+        plan = _Plan(m, out, limit, coverage_first, build, solve_s, None if every is not None else dict(k_by_point))
+        if every is not None or out.status != "optimal":
             break
-        k_by_point.update(widen)
-    return _Plan(m, out, build, solve_s, k_by_point)
+        plan.full_bound, widen = full_model_bound(m, inp, limit)
+        if plan.proven_full or not widen:
+            break
+        k_by_point.update({p: max(k, k_by_point.get(p, inp.k_nearest_sites)) for p, k in widen.items()})
+    plan.non_staff_cost = float(pyo.value(m.total_cost) - pyo.value(m.cost_item["staff"]))
+    t0 = time.perf_counter()
+    lp = settle(m, session)
+    plan.shadow, plan.shadow_range = shadow_prices(m, lp, session)
+    plan.tiebreak_rounds = leximin_shares(m, inp, session)
+    plan.solve_seconds += time.perf_counter() - t0
+    return plan
 
 
 def _min_longest_trip(inp: OptimisationInput) -> tuple[float | None, SolveOutcome, float]:
-    """Stage 1 of ``minmax-travel``: the shortest possible longest trip (None if some point is left out)."""
+    """Stage 1 of ``minmax-travel``: the shortest possible longest trip (None if some point is left out).
+
+    Every point an office reaches within the limit is served (coverage first, as in the cost model).
+    """
     t0 = time.perf_counter()
-    m = build_model(inp, minmax=True)
+    m = build_model(inp, minmax=True, k_by_point=all_pairs_k(inp, inp.max_travel_minutes), coverage_first=True)
     build = time.perf_counter() - t0
     m.cost.deactivate()
     m.equity.activate()
-    out = solve(m, time_limit=inp.time_limit_seconds, gap=inp.mip_gap)
+    out = Session(seed=inp.seed).run(m, time_limit=inp.time_limit_seconds, gap=inp.mip_gap)
     if out.status == "infeasible":
         raise _contradiction(inp, m)
     if not out.has_solution:
-        raise ResurssimalliError(
-            f"{inp.source}: no plan found ({out.status}) within {inp.time_limit_seconds:g} s"
-        )
+        raise _no_plan(inp, out)
     longest = float(pyo.value(m.longest))
     return (None if longest > inp.max_travel_minutes else longest), out, build
+
+
+def _optimality_note(inp: OptimisationInput, plan: _Plan) -> str:
+    if plan.k_by_point is None:
+        return f"every site within {plan.limit:g} min considered"
+    if plan.proven_full:
+        return (f"the {inp.k_nearest_sites} nearest sites per point considered (more where pricing asked); "
+            "the sites left out cannot lower the cost")  # fmt: skip
+    bound = "unknown" if plan.full_bound is None else f"{plan.outcome.objective - plan.full_bound:,.0f} EUR"
+    return (f"optimal within the {inp.k_nearest_sites} nearest sites per point; the sites left out could lower "
+            f"the cost by at most {bound} a year (LP bound)")  # fmt: skip
 
 
 def _worst(*statuses: str) -> str:
     return max(statuses, key=lambda s: STATUS_RANK.get(s, 3))
 
 
-def optimize_input(inp: OptimisationInput, *, pareto: int | None = None) -> OptimizeResult:
-    """Optimise an :class:`OptimisationInput` (the scenario-free core of :func:`optimize`)."""
-    if pareto is not None and pareto < 2:
-        raise InputError("--pareto", "pareto", f"at least 2 points, got {pareto}")
-    stage1: SolveOutcome | None = None
-    target: float | None = None
-    extra_build = 0.0
-    if inp.objective == "minmax-travel" or pareto:
-        target, stage1, extra_build = _min_longest_trip(inp)
-    plan = solve_plan(inp, travel_limit=target if inp.objective == "minmax-travel" else None)
+def _front(inp: OptimisationInput, n: int, plan: _Plan, target: float | None) -> pd.DataFrame:
+    """The cost–accessibility front: every point serves every visit its limit allows."""
+    cost_plan = plan if inp.objective == "cost" else solve_plan(inp)
+    d0, _ = R.travel_stats(cost_plan.model, inp)
+    dmin = target if target is not None else d0
+
+    def point(eps: float, p: _Plan) -> FrontPoint:
+        longest, mean = R.travel_stats(p.model, inp)
+        cov = R.coverage(p.model, inp, p.limit, p.coverage_first)
+        return FrontPoint(eps, float(pyo.value(p.model.total_cost)), longest, mean,
+                          cov["visits_served"], cov["visits_uncovered"], cov["why"])  # fmt: skip
+
+    def at(eps: float) -> FrontPoint:
+        return point(eps, solve_plan(inp, travel_limit=eps, coverage_first=True))
+
+    return trace_front(n, d0, min(dmin, d0), at)
+
+
+def _summary(inp: OptimisationInput, plan: _Plan, stage1: SolveOutcome | None, extra_build: float,
+             target: float | None, marginals: bool) -> dict[str, Any]:  # fmt: skip
     m, out = plan.model, plan.outcome
-    front = None
-    if pareto:
-        cost_plan = plan if inp.objective == "cost" else solve_plan(inp)
-        d0, mean0 = R.travel_stats(cost_plan.model, inp)
-        dmin = target if target is not None else d0
-
-        def at(eps: float) -> FrontPoint:
-            if eps >= d0 - 1e-9:
-                return FrontPoint(eps, float(cost_plan.outcome.objective), d0, mean0)
-            p = solve_plan(inp, travel_limit=eps)
-            longest, mean = R.travel_stats(p.model, inp)
-            return FrontPoint(eps, float(p.outcome.objective), longest, mean)
-
-        front = trace_front(pareto, d0, min(dmin, d0), at)
-    status = _worst(out.status, stage1.status if stage1 is not None else "optimal")
+    status = _worst(plan.status, stage1.status if stage1 is not None else "optimal")
     unserved, uncovered = R.shortfalls(m, inp)
     longest, mean = R.travel_stats(m, inp)
-    alloc = R.allocation_table(m, inp)
-    summary: dict[str, Any] = {
+    shares = served_shares(m, inp)
+    cost = float(pyo.value(m.total_cost))
+    items = R.cost_items(m)
+    return {
         "scenario": inp.name,
         "objective_name": inp.objective,
         "status": status,
@@ -178,24 +224,57 @@ def optimize_input(inp: OptimisationInput, *, pareto: int | None = None) -> Opti
         "mip_gap": inp.mip_gap,
         "unserved": unserved,
         "unserved_hours_total": sum(v for d in unserved.values() for v in d.values()),
+        "shortfall_rule": SHORTFALL_RULE,
+        "served_share": R.nested(shares),
         "uncovered_visits": uncovered,
-        "shadow_price_htv": shadow_price_htv(m),
-        "htv_allocated": float(alloc["htv"].sum()),
+        "coverage": R.coverage(m, inp, plan.limit, plan.coverage_first),
+        "shadow_price_htv": plan.shadow,
+        "shadow_price_htv_valid_for_extra_htv": {
+            a: [finite(lo), finite(hi)] for a, (lo, hi) in plan.shadow_range.items()
+        },
+        "htv_value": htv_value(inp, plan.non_staff_cost, k_by_point=plan.k_by_point or all_pairs_k(inp, plan.limit),
+                               travel_limit=target, coverage_first=plan.coverage_first) if marginals else None,  # fmt: skip
+        "htv_allocated": float(sum(x.value or 0.0 for x in m.h.values())),
         "htv_total": inp.total_htv,
         "htv_required": sum(inp.workload_hours.values()) / inp.productive_hours_per_htv,
-        "headroom_share": float(m.headroom.value or 0.0),
+        "headroom_share": max(0.0, min((x for (_, ln), x in shares.items() if ln not in FIXED_STAFF_LINES),
+                                       default=1.0) - 1.0),  # fmt: skip
         "split": R.split_table(m, inp),
-        "total_cost_eur": float(pyo.value(m.total_cost)),
-        "cost_items": R.cost_items(m),
+        "total_cost_eur": cost,
+        "cost_items": items,
         "longest_trip_minutes": longest,
         "mean_trip_minutes": mean,
         "longest_trip_target_minutes": target if inp.objective == "minmax-travel" else None,
-        "k_nearest_sites": inp.k_nearest_sites,
-        "k_widened": plan.widened,
+        "pairs_in_model": "all within the travel limit" if plan.k_by_point is None else
+                          f"the {inp.k_nearest_sites} nearest sites per point",  # fmt: skip
+        "full_model_lower_bound_eur": plan.full_bound,
+        "optimality_note": _optimality_note(inp, plan),
+        "tiebreak_rounds": plan.tiebreak_rounds,
         "sites_open": sorted(j for j in m.y if (m.y[j].value or 0) > 0.5),
     }
+
+
+def optimize_input(inp: OptimisationInput, *, pareto: int | None = None, marginals: bool = True) -> OptimizeResult:
+    """Optimise an :class:`OptimisationInput` (the scenario-free core of :func:`optimize`).
+
+    ``marginals`` re-solves with one HTV more / fewer (in total and by area) for ``htv_value``.
+    """
+    if pareto is not None and pareto < 2:
+        raise InputError("--pareto", "pareto", f"at least 2 points, got {pareto}")
+    stage1: SolveOutcome | None = None
+    target: float | None = None
+    extra_build = 0.0
+    if inp.objective == "minmax-travel" or pareto:
+        target, stage1, extra_build = _min_longest_trip(inp)
+    minmax = inp.objective == "minmax-travel"
+    plan = solve_plan(inp, travel_limit=target if minmax else None, coverage_first=minmax)
+    front = _front(inp, pareto, plan, target) if pareto else None
+    target_used = target if inp.objective == "minmax-travel" else None
+    summary = _summary(inp, plan, stage1, extra_build, target_used, marginals)
+    summary["longest_trip_target_minutes"] = target_used
+    m = plan.model
     return OptimizeResult(
-        allocation=alloc,
+        allocation=R.allocation_table(m, inp),
         sites=R.sites_table(m, inp),
         access=R.access_table(m, inp),
         costs=R.costs_table(m, inp),
@@ -212,15 +291,17 @@ def optimize(
     gap: float | None = None,
     pareto: int | None = None,
     extra_hours: Mapping[tuple[str, str], float] | None = None,
+    marginals: bool = True,
 ) -> OptimizeResult:
     """Optimise a scenario's allocation of staff, offices and service points.
 
     ``objective`` (``cost`` / ``minmax-travel``), ``time_limit`` (s) and ``gap`` override the
     scenario's ``optimisation`` section; ``pareto=N`` also traces the cost–accessibility front;
-    ``extra_hours[(area, line)]`` adds required workload hours.
+    ``extra_hours[(area, line)]`` adds required workload hours; ``marginals=False`` skips the
+    re-solves that value one whole HTV more / fewer (``summary["htv_value"]`` is then None).
     """
     inp = build_input(scenario, objective=objective, time_limit=time_limit, gap=gap, extra_hours=extra_hours)
-    return optimize_input(inp, pareto=pareto)
+    return optimize_input(inp, pareto=pareto, marginals=marginals)
 
 
 def load_result(run_dir: Path) -> OptimizeResult:

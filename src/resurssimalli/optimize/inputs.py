@@ -108,6 +108,7 @@ class OptimisationInput:
     mip_gap: float = 1e-4
     k_nearest_sites: int = 8
     source: str = field(default="<scenario>")
+    seed: int = 0  # HiGHS random_seed: results must not depend on it (tests vary it)
 
     @property
     def lead_area(self) -> str:

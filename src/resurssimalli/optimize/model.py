@@ -7,10 +7,12 @@ Decisions
                          (binary with single-site assignment);
     ``b[site, office]``  the office a service point / pop-up is run from (staff day trips);
     ``u[area, line]``    unserved workload hours (penalised slack);
-    ``v[point]``         share of a point's visits with no site within the travel limit (slack).
+    ``v[point]``         share of a point's visits left uncovered (penalised slack; with
+                         ``coverage_first`` held at 0 where an office is within the travel limit).
 
-Constraint names are the rule names :mod:`resurssimalli.optimize.conflicts` translates into
-the planner's words. "Only if open" rows that can never bind are left out (:func:`reductions`):
+The rules are added family by family (:func:`add_allocation` reads as the table of contents);
+every constraint family is listed in :data:`resurssimalli.optimize.rules.RULES` with its
+plain-language label and scenario key, which the conflict finder reads. "Only if open" rows that can never bind are left out (:func:`reductions`):
 the hand-off to HiGHS costs per row. ``build_model`` only builds; solving lives in
 :mod:`.solve`. To share site decisions between several scenarios (two-stage robust plan),
 build one block per scenario with :func:`add_allocation` and tie their ``y`` together.
@@ -27,7 +29,8 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from resurssimalli.optimize.gc_pause import gc_paused
-from resurssimalli.optimize.inputs import OptimisationInput, PairIn
+from resurssimalli.optimize.inputs import OptimisationInput, PairIn, SiteIn
+from resurssimalli.optimize.rules import RULES
 
 COST_ITEMS = (
     "staff",
@@ -38,10 +41,8 @@ COST_ITEMS = (
     "uncovered_penalty",
 )
 
-
-HEADROOM_REWARD_EUR = 100.0
-LINE_HEADROOM_REWARD_EUR = 1.0  # second tie-breaker: each line's own headroom above the common one
 FIXED_STAFF_LINES = ("centralised",)  # a set staff number (staff.centralised_htv), no headroom
+TIME_EPS = 1e-9  # minutes: a trip exactly at the limit is within it
 
 
 def candidate_pairs(
@@ -50,13 +51,37 @@ def candidate_pairs(
     k_by_point: Mapping[str, int] | None = None,
     travel_limit: float | None = None,
 ) -> list[PairIn]:
-    """The sparse demand point → site pairs: the ``k`` nearest sites within the travel limit."""
+    """The sparse demand point → site pairs: the ``k`` nearest sites within the travel limit, and
+    always the nearest office the point may use within it; a point no such office reaches keeps
+    every site within the limit (so coverage first never depends on ``k``)."""
     limit = inp.max_travel_minutes if travel_limit is None else min(travel_limit, inp.max_travel_minutes)
+    sites = inp.site_by_id
     out: list[PairIn] = []
     for p in inp.points:
         k = (k_by_point or {}).get(p.id, inp.k_nearest_sites)
-        out.extend([q for q in inp.pairs[p.id] if q.minutes <= limit + 1e-9][:k])
+        within = [q for q in inp.pairs[p.id] if q.minutes <= limit + TIME_EPS]
+        chosen = within[:k]
+        if not any(_serves_all(sites[q.site], inp) for q in chosen):
+            offices = [q for q in within[k:] if _serves_all(sites[q.site], inp)][:1]
+            chosen = chosen + offices if offices else within  # no office in reach: every site in reach
+        out.extend(chosen)
     return out
+
+
+def _serves_all(site: SiteIn, inp: OptimisationInput) -> bool:
+    """An office the plan may open: it takes any number of visits."""
+    return site.visit_capacity is None and site.id not in inp.force_closed
+
+
+def must_serve(inp: OptimisationInput, limit: float) -> frozenset[str]:
+    """Points with visits and an office within ``limit`` the plan may open: all their visits are served."""
+    sites = inp.site_by_id
+    return frozenset(
+        p.id
+        for p in inp.points
+        if p.visits > 0
+        and any(q.minutes <= limit + TIME_EPS and _serves_all(sites[q.site], inp) for q in inp.pairs[p.id])
+    )
 
 
 def necessarily_open(inp: OptimisationInput) -> frozenset[str]:
@@ -143,6 +168,36 @@ def reductions(inp: OptimisationInput, pairs: Iterable[PairIn]) -> Reductions:
     return Reductions(kept, assign, homes, frozenset(closed))
 
 
+@dataclass
+class _Ctx:
+    """What the rule families share: the input, index sets and plain dicts of the variables."""
+
+    inp: OptimisationInput
+    red: Reductions
+    limit: float
+    sites: dict[str, SiteIn]
+    station: list[tuple[str, str]]
+    work_keys: list[tuple[str, str]]
+    y: dict
+    h: dict
+    u: dict
+    a: dict
+    v: dict
+    b: dict
+    area_htv: dict
+    minus_y: dict
+
+
+def _put(blk: pyo.Block, name: str, index: list | None, rows: Mapping | pyo.Expression) -> None:
+    """Add the constraint family ``name`` (which must be listed in :data:`.rules.RULES`)."""
+    if name not in RULES:
+        raise KeyError(f"constraint family {name!r} is not in the rule registry (optimize/rules.py)")
+    if index is None:
+        blk.add_component(name, pyo.Constraint(expr=rows))
+    else:
+        blk.add_component(name, pyo.Constraint(index, rule=rows))
+
+
 def add_allocation(
     blk: pyo.Block,
     inp: OptimisationInput,
@@ -150,221 +205,108 @@ def add_allocation(
     k_by_point: Mapping[str, int] | None = None,
     travel_limit: float | None = None,
     minmax: bool = False,
+    coverage_first: bool = False,
 ) -> None:
-    """Add variables, rules and the cost expressions of one scenario to ``blk`` (a model or block)."""
+    """Add variables, rules and the cost expressions of one scenario to ``blk`` (a model or block).
+
+    ``coverage_first`` (minmax-travel plans and the points of the cost–accessibility front): every
+    visit an office reaches within the limit is served, never traded for cost.
+
+    The rule families, in the order they are added (each listed in :data:`.rules.RULES`):
+    staff (:func:`_staff_rules`), the customer-facing split (:func:`_split_rules`), sites
+    (:func:`_site_rules`), access (:func:`_access_rules`), then the cost items
+    (:func:`_cost_items`) and, for ``minmax-travel``, equity (:func:`_equity_rules`).
+    """
     with gc_paused():
-        _add_allocation(blk, inp, k_by_point=k_by_point, travel_limit=travel_limit, minmax=minmax)
+        c = _variables(blk, inp, k_by_point=k_by_point, travel_limit=travel_limit, coverage_first=coverage_first)
+        _staff_rules(blk, c)
+        _split_rules(blk, c)
+        _site_rules(blk, c)
+        _access_rules(blk, c)
+        _cost_items(blk, c)
+        if minmax:
+            _equity_rules(blk, c)
 
 
-def _add_allocation(
+def _variables(
     blk: pyo.Block,
     inp: OptimisationInput,
     *,
-    k_by_point: Mapping[str, int] | None = None,
-    travel_limit: float | None = None,
-    minmax: bool = False,
-) -> None:
+    k_by_point: Mapping[str, int] | None,
+    travel_limit: float | None,
+    coverage_first: bool,
+) -> _Ctx:
+    """The decision variables (see the module docstring) and the shared index sets.
+
+    With ``coverage_first`` a point with an office it may use within the travel limit has its
+    coverage slack ``v`` held at 0 (every such visit is served; :func:`must_serve`).
+    """
     sites = {s.id: s for s in inp.sites}
-    site_ids = list(sites)
-    P = inp.productive_hours_per_htv
+    limit = inp.max_travel_minutes if travel_limit is None else min(travel_limit, inp.max_travel_minutes)
     station = [(s.id, line) for s in inp.sites for line in inp.allowed_lines(s)]
-    by_area_line: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    by_site: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    by_area: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for j, line in station:
-        by_area_line[(sites[j].area, line)].append((j, line))
-        by_site[j].append((j, line))
-        by_area[sites[j].area].append((j, line))
     work_keys = [k for k, hours in inp.workload_hours.items() if hours > 0]
     red = reductions(inp, candidate_pairs(inp, k_by_point=k_by_point, travel_limit=travel_limit))
-    pairs = red.pairs
-    pair_keys = [(q.point, q.site) for q in pairs]
-    pairs_of_point: dict[str, list[PairIn]] = defaultdict(list)
-    pairs_of_site: dict[str, list[PairIn]] = defaultdict(list)
-    for q in pairs:
-        pairs_of_point[q.point].append(q)
-        pairs_of_site[q.site].append(q)
-    visits = {p.id: p.visits for p in inp.points}
     home_keys = [(s.id, o) for s in inp.sites if s.kind != "office" for o, _ in s.home_offices]
-
-    blk.pair_data = {(q.point, q.site): q for q in pairs}
-    blk.y = pyo.Var(site_ids, within=pyo.Binary)
+    blk.pair_data = {(q.point, q.site): q for q in red.pairs}
+    blk.y = pyo.Var(list(sites), within=pyo.Binary)
     blk.h = pyo.Var(station, within=pyo.NonNegativeReals)
     blk.u = pyo.Var(work_keys, within=pyo.NonNegativeReals)
-    blk.a = pyo.Var(pair_keys, within=pyo.Binary if inp.single_site_assignment else pyo.UnitInterval)
+    blk.a = pyo.Var(list(blk.pair_data), within=pyo.Binary if inp.single_site_assignment else pyo.UnitInterval)
     blk.v = pyo.Var([p.id for p in inp.points], within=pyo.UnitInterval)
     blk.b = pyo.Var(home_keys, within=pyo.UnitInterval)
     blk.area_htv = pyo.Var(list(inp.areas), within=pyo.NonNegativeReals)
     # Plain dicts of variable data: indexing a dict is much cheaper than indexing a Pyomo Var.
-    y, h, u, a, v, b = (
-        dict(blk.y.items()),
-        dict(blk.h.items()),
-        dict(blk.u.items()),
-        dict(blk.a.items()),
-        dict(blk.v.items()),
-        dict(blk.b.items()),
-    )
-    area_htv = dict(blk.area_htv.items())
+    y = dict(blk.y.items())
+    c = _Ctx(inp, red, limit, sites, station, work_keys, y, dict(blk.h.items()), dict(blk.u.items()),
+             dict(blk.a.items()), dict(blk.v.items()), dict(blk.b.items()), dict(blk.area_htv.items()),
+             {j: MonomialTermExpression((-1.0, yj)) for j, yj in y.items()})  # fmt: skip
     for k in red.closed_homes:
-        b[k].setub(0.0)
-    minus_y = {j: MonomialTermExpression((-1.0, yj)) for j, yj in y.items()}  # shared by many rows
-
-    # --- staff -------------------------------------------------------------------------------
-    # Spare HTV (when the total exceeds the work) are spread as headroom: every area of a service
-    # line gets exactly (1 + line_headroom[line]) × its hours (less any unserved hours), every
-    # line's headroom is at least the common ``headroom``, and tiny rewards (first for the common
-    # headroom, then for each line's) make the solver raise them after the costs are settled.
-    # So spare staff, and what the split band forces into a line, are spread over the areas by
-    # workload, never placed at random. Centralised functions are a fixed staff number
-    # (at least their hours) and get no headroom.
-    spread_lines = sorted({k[1] for k in work_keys if k[1] not in FIXED_STAFF_LINES})
-    blk.headroom = pyo.Var(within=pyo.NonNegativeReals)
-    blk.line_headroom = pyo.Var(spread_lines, within=pyo.NonNegativeReals)
-    blk.headroom_floor = pyo.Constraint(
-        spread_lines, rule={ln: blk.line_headroom[ln] >= blk.headroom for ln in spread_lines}
-    )
-
-    def work_row(k: tuple[str, str]) -> pyo.Expression:
-        hours = inp.workload_hours[k]
-        staff = [(P, h[x]) for x in by_area_line[k]]
-        if k[1] in FIXED_STAFF_LINES:
-            return _lin((), staff, [u[k]]) >= hours
-        return _lin((), [*staff, (-hours, blk.line_headroom[k[1]])], [u[k]]) == hours
-
-    blk.workload = pyo.Constraint(work_keys, rule={k: work_row(k) for k in work_keys})
-    blk.area_htv_def = pyo.Constraint(
-        list(inp.areas),
-        rule={ar: _lin([h[x] for x in by_area[ar]], [(-1.0, area_htv[ar])]) == 0.0 for ar in inp.areas},
-    )
-    total = _lin([area_htv[ar] for ar in inp.areas])
-    blk.total_htv = pyo.Constraint(
-        expr=(total == inp.total_htv) if inp.use_all_htv else (total <= inp.total_htv)
-    )
-    blk.workstations = pyo.Constraint(
-        site_ids,
-        rule={
-            j: _lin([h[x] for x in by_site[j]], [(-float(sites[j].workstations), y[j])]) <= 0.0
-            for j in site_ids
-        },
-    )
-    add_split(blk, inp, station, h)
-
-    # --- sites -------------------------------------------------------------------------------
-    if inp.office_required_in_every_area:
-        offices: dict[str, list[pyo.Var]] = defaultdict(list)
-        for s in inp.sites:
-            if s.kind == "office":
-                offices[s.area].append(y[s.id])
-        blk.office_in_area = pyo.Constraint(
-            list(inp.areas), rule={ar: _lin(offices[ar]) >= 1.0 for ar in inp.areas}
-        )
-    if inp.presence_required_in_every_municipality:
-        present: dict[str, list[pyo.Var]] = defaultdict(list)
-        for s in inp.sites:
-            if s.kind in ("office", "service_point"):
-                present[s.municipality].append(y[s.id])
-        blk.presence = pyo.Constraint(
-            list(inp.municipality_area), rule={mu: _lin(present[mu]) >= 1.0 for mu in inp.municipality_area}
-        )
-    blk.force_open = pyo.Constraint(sorted(inp.force_open), rule={j: y[j] == 1 for j in inp.force_open})
-    blk.force_closed = pyo.Constraint(sorted(inp.force_closed), rule={j: y[j] == 0 for j in inp.force_closed})
-    nonoffice = [s.id for s in inp.sites if s.kind != "office"]
-    blk.home_office = pyo.Constraint(
-        nonoffice,
-        rule={j: _lin([*(b[j, o] for o, _ in sites[j].home_offices), minus_y[j]]) == 0.0 for j in nonoffice},
-    )
-    blk.home_open = pyo.Constraint(
-        red.home_links, rule={(j, o): _lin([b[j, o], minus_y[o]]) <= 0.0 for j, o in red.home_links}
-    )
-
-    # --- access ------------------------------------------------------------------------------
-    blk.assign_open = pyo.Constraint(
-        red.assign_links, rule={(i, j): _lin([a[i, j], minus_y[j]]) <= 0.0 for i, j in red.assign_links}
-    )
-    point_ids = [p.id for p in inp.points]
-    blk.cover = pyo.Constraint(
-        point_ids,
-        rule={i: _lin([a[q.point, q.site] for q in pairs_of_point[i]] + [v[i]]) == 1.0 for i in point_ids},
-    )
-    capped = [s.id for s in inp.sites if s.visit_capacity is not None and pairs_of_site[s.id]]
-    blk.visit_capacity = pyo.Constraint(
-        capped,
-        rule={
-            j: _lin(
-                (),
-                [(visits[q.point], a[q.point, q.site]) for q in pairs_of_site[j]]
-                + [(-float(sites[j].visit_capacity), y[j])],
-            )
-            <= 0.0
-            for j in capped
-        },
-    )
-
-    # --- costs -------------------------------------------------------------------------------
-    items = {
-        "staff": _lin((), [(inp.cost_per_htv_eur, area_htv[ar]) for ar in inp.areas]),
-        "site_fixed": _lin((), [(sites[j].fixed_cost_eur, y[j]) for j in site_ids]),
-        "staff_travel": _lin(
-            (),
-            [
-                (sites[j].staff_days_per_year * eur, b[j, o])
-                for j in nonoffice
-                for o, eur in sites[j].home_offices
-            ],
-        ),
-        "customer_travel": _lin((), [(visits[q.point] * q.eur_per_visit, a[q.point, q.site]) for q in pairs]),
-        "unserved_penalty": _lin((), [(inp.unserved_hour_penalty_eur, u[k]) for k in work_keys]),
-        "uncovered_penalty": _lin(
-            (), [(inp.uncovered_visit_penalty_eur * visits[i], v[i]) for i in point_ids]
-        ),
-    }
-    blk.cost_item = pyo.Expression(list(COST_ITEMS), rule=items)
-    blk.total_cost = pyo.Expression(expr=pyo.quicksum(blk.cost_item[c] for c in COST_ITEMS))
-    # The objective adds −HEADROOM_REWARD_EUR × headroom: 1 EUR per percentage point, far below
-    # any real cost, so it only breaks ties in where spare staff sit.
-    blk.objective_value = pyo.Expression(
-        expr=blk.total_cost
-        + blk.split_penalty
-        - HEADROOM_REWARD_EUR * blk.headroom
-        - LINE_HEADROOM_REWARD_EUR * pyo.quicksum(blk.line_headroom[ln] for ln in spread_lines)
-    )
-
-    # --- equity (minmax-travel) -------------------------------------------------------------
-    if minmax:
-        limit = inp.max_travel_minutes if travel_limit is None else travel_limit
-        blk.longest = pyo.Var(within=pyo.NonNegativeReals)
-        blk.w = pyo.Var(pair_keys, within=pyo.Binary)
-        blk.left_out = pyo.Var(point_ids, within=pyo.Binary)
-        longest, w, left = blk.longest, dict(blk.w.items()), dict(blk.left_out.items())
-        blk.pair_used = pyo.Constraint(
-            pair_keys, rule={k: _lin([a[k]], [(-1.0, w[k])]) <= 0.0 for k in pair_keys}
-        )
-        blk.longest_trip = pyo.Constraint(
-            pair_keys,
-            rule={k: _lin((), [(blk.pair_data[k].minutes, w[k]), (-1.0, longest)]) <= 0.0 for k in pair_keys},
-        )
-        # A point left uncovered counts as a trip one minute longer than the limit.
-        blk.left_out_flag = pyo.Constraint(
-            point_ids, rule={i: _lin([v[i]], [(-1.0, left[i])]) <= 0.0 for i in point_ids}
-        )
-        blk.longest_left_out = pyo.Constraint(
-            point_ids, rule={i: _lin((), [(limit + 1.0, left[i]), (-1.0, longest)]) <= 0.0 for i in point_ids}
-        )
+        c.b[k].setub(0.0)
+    for p in must_serve(inp, limit) if coverage_first else ():
+        c.v[p].setub(0.0)
+    return c
 
 
-def add_split(blk: pyo.Block, inp: OptimisationInput, station: list[tuple[str, str]], h: dict) -> None:
+def _staff_rules(blk: pyo.Block, c: _Ctx) -> None:
+    """Workload cover (staff hours + unserved hours >= workload), area totals, the HTV total,
+    workstations. Where spare staff sit is left to the tie-break (:mod:`.tiebreak`)."""
+    inp, h = c.inp, c.h
+    P = inp.productive_hours_per_htv
+    by_area_line: dict[tuple[str, str], list] = defaultdict(list)
+    by_site: dict[str, list] = defaultdict(list)
+    by_area: dict[str, list] = defaultdict(list)
+    for j, line in c.station:
+        by_area_line[(c.sites[j].area, line)].append(h[j, line])
+        by_site[j].append(h[j, line])
+        by_area[c.sites[j].area].append(h[j, line])
+    _put(blk, "workload", c.work_keys, {
+        k: _lin((), [(P, x) for x in by_area_line[k]], [c.u[k]]) >= inp.workload_hours[k] for k in c.work_keys
+    })  # fmt: skip
+    _put(blk, "area_htv_def", list(inp.areas), {
+        ar: _lin(by_area[ar], [(-1.0, c.area_htv[ar])]) == 0.0 for ar in inp.areas
+    })  # fmt: skip
+    total = _lin([c.area_htv[ar] for ar in inp.areas])
+    _put(blk, "total_htv", None, (total == inp.total_htv) if inp.use_all_htv else (total <= inp.total_htv))
+    _put(blk, "workstations", list(c.sites), {
+        j: _lin(by_site[j], [(-float(s.workstations), c.y[j])]) <= 0.0 for j, s in c.sites.items()
+    })  # fmt: skip
+
+
+def _split_rules(blk: pyo.Block, c: _Ctx) -> None:
     """The plan's 40/40/20 customer-facing split (rule family ``split_low`` / ``split_high``).
 
     Each group's HTV share of the customer-facing HTV stays within ``share ± split_tolerance``,
     less a deviation ``split_dev_low`` / ``split_dev_high`` (HTV) that costs
     ``split_deviation_penalty_eur`` per HTV in the objective (``split_mode: goal``, the plan's
     "noin 40 %") or is held at 0 (``split_mode: hard``). The penalty is a planning weight, not a
-    cost (``total_cost`` leaves it out); its default (1 EUR) puts the work first and an even
-    headroom second, so the split decides only between otherwise equal plans (e.g. where a
-    shortfall lands). The deviations are reported in the plan's summary (``split``).
+    cost (``total_cost`` leaves it out; ``objective_value`` adds it): the optimiser minimises
+    cost plus this weight, and the tie-break (:mod:`.tiebreak`) keeps that value, so the split
+    decides between plans of equal cost — where spare staff or a shortfall go among the groups —
+    before the served shares are evened out. The deviations are reported (``split``).
     """
+    inp = c.inp
     split_lines = {line for g in inp.split for line in g.lines}
-    facing = [(x, h[x]) for x in station if x[1] in split_lines]
+    facing = [(x, c.h[x]) for x in c.station if x[1] in split_lines]
     tol = inp.split_tolerance
     names = [g.name for g in inp.split]
     blk.split_dev_low = pyo.Var(names, within=pyo.NonNegativeReals)
@@ -379,27 +321,102 @@ def add_split(blk: pyo.Block, inp: OptimisationInput, station: list[tuple[str, s
         terms = [(sign * (share - (1.0 if x[1] in g_lines else 0.0)), hv) for x, hv in facing]
         return _lin((), [*terms, (-1.0, dev)]) <= 0.0
 
-    blk.split_low = pyo.Constraint(
-        names,
-        rule={
-            g.name: band(g.lines, max(g.share - tol, 0.0), 1.0, blk.split_dev_low[g.name]) for g in inp.split
-        },
-    )
-    blk.split_high = pyo.Constraint(
-        names,
-        rule={
-            g.name: band(g.lines, min(g.share + tol, 1.0), -1.0, blk.split_dev_high[g.name])
-            for g in inp.split
-        },
-    )
+    low, high = blk.split_dev_low, blk.split_dev_high
+    _put(blk, "split_low", names, {g.name: band(g.lines, max(g.share - tol, 0.0), 1.0, low[g.name]) for g in inp.split})
+    _put(blk, "split_high", names, {g.name: band(g.lines, min(g.share + tol, 1.0), -1.0, high[g.name])
+                                    for g in inp.split})  # fmt: skip
     penalty = inp.split_deviation_penalty_eur if inp.split_mode == "goal" else 0.0
-    blk.split_penalty = pyo.Expression(
-        expr=_lin(
-            (),
-            [(penalty, blk.split_dev_low[n]) for n in names]
-            + [(penalty, blk.split_dev_high[n]) for n in names],
-        )
-    )
+    blk.split_penalty = pyo.Expression(expr=_lin((), [(penalty, low[n]) for n in names] + [(penalty, high[n]) for n in names]))
+
+
+def _site_rules(blk: pyo.Block, c: _Ctx) -> None:
+    """An office in every area, a presence in every municipality, forced sites, home offices."""
+    inp, y = c.inp, c.y
+    if inp.office_required_in_every_area:
+        offices: dict[str, list] = defaultdict(list)
+        for s in inp.sites:
+            if s.kind == "office":
+                offices[s.area].append(y[s.id])
+        _put(blk, "office_in_area", list(inp.areas), {ar: _lin(offices[ar]) >= 1.0 for ar in inp.areas})
+    if inp.presence_required_in_every_municipality:
+        present: dict[str, list] = defaultdict(list)
+        for s in inp.sites:
+            if s.kind in ("office", "service_point"):
+                present[s.municipality].append(y[s.id])
+        munis = list(inp.municipality_area)
+        _put(blk, "presence", munis, {mu: _lin(present[mu]) >= 1.0 for mu in munis})
+    _put(blk, "force_open", sorted(inp.force_open), {j: y[j] == 1 for j in inp.force_open})
+    _put(blk, "force_closed", sorted(inp.force_closed), {j: y[j] == 0 for j in inp.force_closed})
+    nonoffice = [s.id for s in inp.sites if s.kind != "office"]
+    _put(blk, "home_office", nonoffice, {
+        j: _lin([*(c.b[j, o] for o, _ in c.sites[j].home_offices), c.minus_y[j]]) == 0.0 for j in nonoffice
+    })  # fmt: skip
+    links = c.red.home_links
+    _put(blk, "home_open", links, {(j, o): _lin([c.b[j, o], c.minus_y[o]]) <= 0.0 for j, o in links})
+
+
+def _access_rules(blk: pyo.Block, c: _Ctx) -> None:
+    """Visits go to open sites, every visit is served or counted uncovered, visit capacity."""
+    inp, a = c.inp, c.a
+    links = c.red.assign_links
+    _put(blk, "assign_open", links, {(i, j): _lin([a[i, j], c.minus_y[j]]) <= 0.0 for i, j in links})
+    of_point: dict[str, list] = defaultdict(list)
+    of_site: dict[str, list] = defaultdict(list)
+    for q in c.red.pairs:
+        of_point[q.point].append(a[q.point, q.site])
+        of_site[q.site].append(q)
+    point_ids = [p.id for p in inp.points]
+    _put(blk, "cover", point_ids, {i: _lin(of_point[i] + [c.v[i]]) == 1.0 for i in point_ids})
+    visits = {p.id: p.visits for p in inp.points}
+    capped = [s.id for s in inp.sites if s.visit_capacity is not None and of_site[s.id]]
+    _put(blk, "visit_capacity", capped, {
+        j: _lin((), [(visits[q.point], a[q.point, q.site]) for q in of_site[j]]
+                + [(-float(c.sites[j].visit_capacity), c.y[j])]) <= 0.0
+        for j in capped
+    })  # fmt: skip
+
+
+def _cost_items(blk: pyo.Block, c: _Ctx) -> None:
+    """The plan's costs a year by item (``cost_item``), their sum ``total_cost`` and the objective
+    ``objective_value`` (the cost plus the split goal's weight, see :func:`_split_rules`).
+
+    No tie-break rewards: where spare staff and shortfalls sit is settled afterwards, at this
+    objective, by :mod:`.tiebreak`.
+    """
+    inp, sites = c.inp, c.sites
+    visits = {p.id: p.visits for p in inp.points}
+    travel = [(s.staff_days_per_year * eur, c.b[s.id, o]) for s in inp.sites if s.kind != "office"
+              for o, eur in s.home_offices]  # fmt: skip
+    items = {
+        "staff": _lin((), [(inp.cost_per_htv_eur, c.area_htv[ar]) for ar in inp.areas]),
+        "site_fixed": _lin((), [(sites[j].fixed_cost_eur, c.y[j]) for j in sites]),
+        "staff_travel": _lin((), travel),
+        "customer_travel": _lin((), [(visits[q.point] * q.eur_per_visit, c.a[q.point, q.site]) for q in c.red.pairs]),
+        "unserved_penalty": _lin((), [(inp.unserved_hour_penalty_eur, c.u[k]) for k in c.work_keys]),
+        "uncovered_penalty": _lin((), [(inp.uncovered_visit_penalty_eur * visits[i], c.v[i]) for i in visits]),
+    }
+    blk.cost_item = pyo.Expression(list(COST_ITEMS), rule=items)
+    blk.total_cost = pyo.Expression(expr=pyo.quicksum(blk.cost_item[k] for k in COST_ITEMS))
+    # what the optimiser minimises: the cost plus the split goal's stated weight (0 in hard mode)
+    blk.objective_value = pyo.Expression(expr=blk.total_cost + blk.split_penalty)
+
+
+def _equity_rules(blk: pyo.Block, c: _Ctx) -> None:
+    """``longest`` >= every trip used; a point left uncovered counts as one minute beyond the limit."""
+    pair_keys = list(blk.pair_data)
+    point_ids = [p.id for p in c.inp.points]
+    blk.longest = pyo.Var(within=pyo.NonNegativeReals)
+    blk.w = pyo.Var(pair_keys, within=pyo.Binary)
+    blk.left_out = pyo.Var(point_ids, within=pyo.Binary)
+    longest, w, left = blk.longest, dict(blk.w.items()), dict(blk.left_out.items())
+    _put(blk, "pair_used", pair_keys, {k: _lin([c.a[k]], [(-1.0, w[k])]) <= 0.0 for k in pair_keys})
+    _put(blk, "longest_trip", pair_keys, {
+        k: _lin((), [(blk.pair_data[k].minutes, w[k]), (-1.0, longest)]) <= 0.0 for k in pair_keys
+    })  # fmt: skip
+    _put(blk, "left_out_flag", point_ids, {i: _lin([c.v[i]], [(-1.0, left[i])]) <= 0.0 for i in point_ids})
+    _put(blk, "longest_left_out", point_ids, {
+        i: _lin((), [(c.limit + 1.0, left[i]), (-1.0, longest)]) <= 0.0 for i in point_ids
+    })  # fmt: skip
 
 
 def _lin(
@@ -426,14 +443,18 @@ def build_model(
     k_by_point: Mapping[str, int] | None = None,
     travel_limit: float | None = None,
     minmax: bool = False,
+    coverage_first: bool = False,
 ) -> pyo.ConcreteModel:
     """One scenario's allocation model; objective ``cost`` (active) and, with ``minmax``, ``equity``.
 
     ``travel_limit`` tightens the maximum travel time (epsilon constraint of the Pareto front);
-    ``k_by_point`` overrides the number of nearest sites considered per demand point.
+    ``k_by_point`` overrides the number of nearest sites considered per demand point;
+    ``coverage_first`` see :func:`add_allocation`.
     """
     m = pyo.ConcreteModel(name=inp.name)
-    add_allocation(m, inp, k_by_point=k_by_point, travel_limit=travel_limit, minmax=minmax)
+    add_allocation(
+        m, inp, k_by_point=k_by_point, travel_limit=travel_limit, minmax=minmax, coverage_first=coverage_first
+    )
     m.cost = pyo.Objective(expr=m.objective_value, sense=pyo.minimize)
     if minmax:
         m.equity = pyo.Objective(expr=m.longest, sense=pyo.minimize)

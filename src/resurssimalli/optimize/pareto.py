@@ -4,27 +4,44 @@ Accessibility is the longest face-to-face trip any demand point makes. The front
 the cost-optimal plan (its longest trip ``D0``) to the plan with the shortest possible longest
 trip ``Dmin`` (the ``minmax-travel`` optimum); in between, ``N`` evenly spaced limits
 ``ε_k`` between ``D0`` and ``Dmin`` are imposed (only pairs within ``ε_k`` may be used) and cost
-is minimised. Tighter limits can only raise the optimal cost; if a solver gap makes a looser
+is minimised — after serving every visit the limit allows (coverage first: a front point never
+buys a shorter trip by leaving customers unserved; ``visits_uncovered`` says how many cannot be
+served within the limit and ``uncovered_why`` why). Tighter limits can only raise the optimal cost; if a solver gap makes a looser
 point dearer than a tighter one, the tighter plan (feasible for the looser limit too) replaces
 it, so the reported cost never falls as the limit tightens.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
-PARETO_COLUMNS = ["point", "travel_limit_minutes", "cost_eur", "max_minutes", "mean_minutes"]
+PARETO_COLUMNS = [
+    "point",
+    "travel_limit_minutes",
+    "cost_eur",
+    "max_minutes",
+    "mean_minutes",
+    "visits_served",
+    "visits_uncovered",
+    "uncovered_why",
+]
 
 
 @dataclass(frozen=True)
 class FrontPoint:
+    """One plan of the front: its limit, cost (EUR a year, a cost not an objective), trips and coverage."""
+
     travel_limit: float
     cost: float
     max_minutes: float
     mean_minutes: float
+    visits_served: float = float("nan")
+    visits_uncovered: float = float("nan")
+    uncovered_why: str = ""
 
 
 def epsilon_limits(d0: float, dmin: float, n: int) -> list[float]:
@@ -42,9 +59,8 @@ def trace_front(n: int, d0: float, dmin: float, solve_at: Callable[[float], Fron
     pts = [solve_at(eps) for eps in epsilon_limits(d0, dmin, n)]
     for k in range(len(pts) - 2, -1, -1):
         if pts[k].cost > pts[k + 1].cost:
-            nxt = pts[k + 1]
-            pts[k] = FrontPoint(pts[k].travel_limit, nxt.cost, nxt.max_minutes, nxt.mean_minutes)
+            pts[k] = dataclasses.replace(pts[k + 1], travel_limit=pts[k].travel_limit)
     return pd.DataFrame(
-        [(i + 1, p.travel_limit, p.cost, p.max_minutes, p.mean_minutes) for i, p in enumerate(pts)],
+        [(i + 1, *dataclasses.astuple(p)) for i, p in enumerate(pts)],
         columns=PARETO_COLUMNS,
     )

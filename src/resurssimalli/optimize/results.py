@@ -13,6 +13,7 @@ from resurssimalli.optimize.model import COST_ITEMS
 from resurssimalli.scenario.schema import UNCOVERED_SITE
 
 EPS = 1e-7
+VISIT_NOISE = 1e-4  # uncovered visits a year below this are solver noise (the coverage floor's room)
 UNCOVERED = UNCOVERED_SITE  # the simulation reads the same name
 ALLOCATION_COLUMNS = ["area", "municipality", "site", "service_line", "htv"]
 SITES_COLUMNS = ["site", "municipality", "kind", "open", "htv", "workstations", "workstations_used"]
@@ -135,8 +136,64 @@ def shortfalls(m: pyo.Block, inp: OptimisationInput) -> tuple[dict[str, dict[str
         v = _val(m.u[a, line])
         if v > 1e-6:
             unserved.setdefault(a, {})[line] = v
-    uncovered = {p.id: p.visits * _val(m.v[p.id]) for p in inp.points if _val(m.v[p.id]) > 1e-9}
+    uncovered = {p.id: p.visits * _val(m.v[p.id]) for p in inp.points if p.visits * _val(m.v[p.id]) > VISIT_NOISE}
     return unserved, uncovered
+
+
+def _full_sites(m: pyo.Block, inp: OptimisationInput) -> set[str]:
+    """Open sites whose visit capacity is used up."""
+    load: dict[str, float] = defaultdict(float)
+    visits = {p.id: p.visits for p in inp.points}
+    for (i, j) in m.pair_data:
+        load[j] += visits[i] * _val(m.a[i, j])
+    return {
+        s.id
+        for s in inp.sites
+        if s.visit_capacity is not None and _val(m.y[s.id]) > 0.5 and load[s.id] >= s.visit_capacity - 1e-6
+    }
+
+
+def uncovered_why(inp: OptimisationInput, point: str, limit: float, full: set[str]) -> str:
+    """Why a point's visits are uncovered: geography, the scenario's closures, full sites — or, in a
+    plain cost plan, the uncovered-visit penalty being cheaper than serving them."""
+    within = [q for q in inp.pairs[point] if q.minutes <= limit + 1e-9]
+    if not within:
+        return f"no site within {limit:g} min"
+    usable = [q for q in within if q.site not in inp.force_closed]
+    if not usable:
+        return f"every site within {limit:g} min is closed (sites.force_closed)"
+    if all(q.site in full for q in usable):
+        return f"the sites within {limit:g} min are at their visit capacity"
+    return (
+        f"cheaper to pay {inp.uncovered_visit_penalty_eur:g} EUR a visit unserved than to open or "
+        f"run a site within {limit:g} min for them (costs.uncovered_visit_penalty_eur)"
+    )
+
+
+def coverage(m: pyo.Block, inp: OptimisationInput, limit: float, coverage_first: bool) -> dict:
+    """Face-to-face visits a year served within ``limit`` and uncovered, each uncovered point with why."""
+    _, unc = shortfalls(m, inp)
+    total = sum(p.visits for p in inp.points)
+    lost = sum(unc.values())
+    full = _full_sites(m, inp)
+    why = {p: uncovered_why(inp, p, limit, full) for p in unc}
+    return {
+        "travel_limit_minutes": limit,
+        "coverage_first": coverage_first,
+        "visits_total": total,
+        "visits_served": total - lost,
+        "visits_uncovered": lost,
+        "uncovered": {p: {"visits": v, "why": why[p]} for p, v in unc.items()},
+        "why": "; ".join(sorted(set(why.values()))),
+    }
+
+
+def nested(d: dict[tuple[str, str], float]) -> dict[str, dict[str, float]]:
+    """{(a, b): x} as {a: {b: x}} (JSON-friendly)."""
+    out: dict[str, dict[str, float]] = {}
+    for (a, b), x in d.items():
+        out.setdefault(a, {})[b] = x
+    return out
 
 
 def cost_items(m: pyo.Block) -> dict[str, float]:

@@ -10,12 +10,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyomo.environ as pyo  # noqa: F401  (must be imported before the contrib factory)
+import highspy
+import pyomo.environ as pyo  # must be imported before the contrib factory
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
 from resurssimalli.optimize.gc_pause import gc_paused
 
+DEFAULT_REL_GAP = 1e-4  # HiGHS's own default mip_rel_gap
 STATUS = {
     TerminationCondition.convergenceCriteriaSatisfied: "optimal",
     TerminationCondition.maxTimeLimit: "time_limit",
@@ -55,6 +57,78 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
+class Session:
+    """One persistent HiGHS instance for a sequence of solves of the same model.
+
+    Later solves hand over only what changed (fixed variables, a new objective, added or
+    deactivated rows), so the lexicographic stages of :mod:`.tiebreak` cost little. ``seed`` is
+    HiGHS's ``random_seed`` (tests vary it to show a result does not hang on a solver tie).
+    """
+
+    def __init__(self, *, seed: int = 0, threads: int | None = None) -> None:
+        self._opt = SolverFactory("highs")
+        self.seed = seed
+        self.threads = threads
+
+    def run(
+        self,
+        model: pyo.Block,
+        *,
+        time_limit: float | None = None,
+        gap: float | None = None,
+        duals: bool = False,
+    ) -> SolveOutcome:
+        """Solve ``model`` (its active objective); load the best plan found if there is one.
+
+        Never raises on a non-optimal end: the status says what happened. ``duals`` (LPs only)
+        returns the row duals keyed by constraint data objects.
+        """
+        kw: dict[str, Any] = {
+            "load_solutions": False,
+            "raise_exception_on_nonoptimal_result": False,
+            "solver_options": {"output_flag": False, "random_seed": self.seed},
+        }
+        # Always set both: HiGHS keeps an option from the previous solve of the same instance.
+        kw["time_limit"] = float(time_limit) if time_limit is not None else math.inf
+        kw["rel_gap"] = float(gap) if gap is not None else DEFAULT_REL_GAP
+        if self.threads is not None:
+            kw["threads"] = self.threads
+        t0 = time.perf_counter()
+        # The hand-off walks every constraint and loading the plan back fills a map entry per
+        # variable: both allocate tens of thousands of objects; see gc_pause.
+        with gc_paused():
+            res = self._opt.solve(model, **kw)
+            has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+            if has:
+                # skip validation: HiGHS returns values like -1e-16 for variables bounded at 0, which
+                # Pyomo would report as a domain warning although they are zero within tolerance
+                for var, value in res.solution_loader.get_vars().items():
+                    var.set_value(value, skip_validation=True)
+            d: dict[Any, float] = dict(res.solution_loader.get_duals()) if duals and has else {}
+        seconds = time.perf_counter() - t0
+        status = STATUS.get(res.termination_condition, str(res.termination_condition.name))
+        obj = res.incumbent_objective if has else None
+        bound = res.objective_bound if res.objective_bound is not None else None
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+        if status == "optimal" and bound is None:
+            bound = obj
+        highs_seconds = getattr(res.timing_info, "highs_time", None)
+        return SolveOutcome(status, obj, bound, relative_gap(obj, bound), seconds, has, d, highs_seconds)
+
+    def row_range(self, con: pyo.ConstraintData) -> tuple[float, float]:
+        """After an LP solve: the interval of ``con``'s right-hand side over which its dual holds
+        (HiGHS ranging of the row bound; ``-inf``/``inf`` where unlimited)."""
+        highs = self._opt._solver_model  # the highspy.Highs of the last solve
+        row = self._opt._pyomo_con_to_solver_con_map[con]
+        status, ranging = highs.getRanging()
+        if not ranging.valid:
+            return (-math.inf, math.inf)
+        lo, hi = ranging.row_bound_dn.value_[row], ranging.row_bound_up.value_[row]
+        inf = highspy.kHighsInf
+        return (-math.inf if lo <= -inf else float(lo), math.inf if hi >= inf else float(hi))
+
+
 def solve(
     model: pyo.ConcreteModel,
     *,
@@ -62,43 +136,7 @@ def solve(
     gap: float | None = None,
     threads: int | None = None,
     duals: bool = False,
+    seed: int = 0,
 ) -> SolveOutcome:
-    """Solve ``model`` (its active objective) with HiGHS; load the best plan found if there is one.
-
-    Never raises on a non-optimal end: the status says what happened. ``duals`` (LPs only)
-    returns the row duals keyed by constraint data objects.
-    """
-    opt = SolverFactory("highs")
-    kw: dict[str, Any] = {
-        "load_solutions": False,
-        "raise_exception_on_nonoptimal_result": False,
-        "solver_options": {"output_flag": False, "random_seed": 0},
-    }
-    if time_limit is not None:
-        kw["time_limit"] = float(time_limit)
-    if gap is not None:
-        kw["rel_gap"] = float(gap)
-    if threads is not None:
-        kw["threads"] = threads
-    t0 = time.perf_counter()
-    # The hand-off walks every constraint and loading the plan back fills a map entry per
-    # variable: both allocate tens of thousands of objects; see gc_pause.
-    with gc_paused():
-        res = opt.solve(model, **kw)
-        has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-        if has:
-            # skip validation: HiGHS returns values like -1e-16 for variables bounded at 0, which
-            # Pyomo would report as a domain warning although they are zero within tolerance
-            for var, value in res.solution_loader.get_vars().items():
-                var.set_value(value, skip_validation=True)
-        d: dict[Any, float] = dict(res.solution_loader.get_duals()) if duals and has else {}
-    seconds = time.perf_counter() - t0
-    status = STATUS.get(res.termination_condition, str(res.termination_condition.name))
-    obj = res.incumbent_objective if has else None
-    bound = res.objective_bound if res.objective_bound is not None else None
-    if bound is not None and not math.isfinite(bound):
-        bound = None
-    if status == "optimal" and bound is None:
-        bound = obj
-    highs_seconds = getattr(res.timing_info, "highs_time", None)
-    return SolveOutcome(status, obj, bound, relative_gap(obj, bound), seconds, has, d, highs_seconds)
+    """Solve ``model`` once with a fresh HiGHS instance (see :meth:`Session.run`)."""
+    return Session(seed=seed, threads=threads).run(model, time_limit=time_limit, gap=gap, duals=duals)

@@ -1,0 +1,136 @@
+"""Tie-breaks without rewards: what is settled after the cost optimum, at that cost.
+
+The cost model says how much staff each area and line needs at least; it is indifferent to
+where *spare* staff sit and, when staff run short, to which area and line go without (every
+unserved hour costs the same penalty). Those choices are made here, lexicographically:
+
+1. the plan's integer decisions (sites, assignments) are fixed and its LP re-solved for cost
+   (:func:`settle`): the duals of this LP are the shadow prices, read as they are;
+2. with the objective (the cost plus the split goal's stated weight) held at that optimum
+   (within :data:`COST_TOLERANCE_REL`), the served shares
+   ``staff hours / workload`` of every area and line are raised *leximin*: the smallest as high
+   as possible, then the next, and so on (:func:`leximin_shares`). The (area, line) pairs that
+   cannot rise are found from the duals (a positive dual means the row binds in every optimum)
+   and held at their level.
+
+The leximin vector is unique, so spare staff and shortfalls land in the same places whatever
+tie the MIP solver happened to pick. The stated rule (``SHORTFALL_RULE``): every area and line
+gets the same served share as far as the cost optimum allows — when staff run short, each
+short line is short by the same share of its workload in every area; spare staff are spread as
+the same headroom. Centralised functions (a set staff number) take part in shortfalls but
+get no headroom: their share is capped at 1 (or at what the cost optimum already gave them).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+from resurssimalli.optimize.inputs import OptimisationInput
+from resurssimalli.optimize.model import FIXED_STAFF_LINES
+from resurssimalli.optimize.solve import Session, SolveOutcome
+
+COST_TOLERANCE_REL = 1e-9  # the cost may exceed its optimum by this share (numerical room only)
+DUAL_EPS = 1e-9  # a dual above this binds the row in every optimum (complementary slackness)
+LEVEL_SLACK = 1e-9  # a frozen share is held at its level less this (numerical room)
+NOISE_REL = 1e-6  # unserved hours below this share of the workload are solver noise, reported as 0
+SHORTFALL_RULE = (
+    "equal served share: every area and service line gets the same share of its workload served "
+    "as far as the cost optimum allows (leximin of served shares, cost first)"
+)
+
+
+def fix_integers(m: pyo.Block) -> None:
+    """Hold every binary/integer variable at its value in the loaded plan (by its bounds) and relax
+    the domains. Bounds, not ``fix``: a persistent solver then changes column bounds instead of
+    rebuilding every row that holds a fixed variable."""
+    ints = [v for v in m.component_data_objects(pyo.Var, descend_into=True) if v.is_integer() or v.is_binary()]
+    vals = [round(v.value or 0.0) for v in ints]
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    for v, x in zip(ints, vals, strict=True):
+        v.setlb(x)
+        v.setub(x)
+
+
+def settle(m: pyo.ConcreteModel, session: Session) -> SolveOutcome:
+    """Stage 1 of the tie-break: the plan's LP (integers fixed), cost objective active, with duals."""
+    fix_integers(m)
+    return session.run(m, duals=True)
+
+
+def _staff_hours(m: pyo.Block, inp: OptimisationInput) -> dict[tuple[str, str], list[pyo.Var]]:
+    sites = inp.site_by_id
+    out: dict[tuple[str, str], list[pyo.Var]] = defaultdict(list)
+    for j, line in m.h:
+        out[(sites[j].area, line)].append(m.h[j, line])
+    return out
+
+
+def share_keys(inp: OptimisationInput) -> list[tuple[str, str]]:
+    """The (area, line) pairs whose served share the tie-break raises (every line with work)."""
+    return [k for k, hours in inp.workload_hours.items() if hours > 0]
+
+
+def served_shares(m: pyo.Block, inp: OptimisationInput) -> dict[tuple[str, str], float]:
+    """Staff hours / workload for every (area, line) of :func:`share_keys` in the loaded plan."""
+    P = inp.productive_hours_per_htv
+    staff = _staff_hours(m, inp)
+    return {
+        k: P * sum(x.value or 0.0 for x in staff[k]) / inp.workload_hours[k] for k in share_keys(inp)
+    }
+
+
+def leximin_shares(m: pyo.ConcreteModel, inp: OptimisationInput, session: Session) -> int:
+    """Stage 2: raise the served shares leximin at the cost of the loaded LP plan; returns the rounds.
+
+    Call after :func:`settle`. The model keeps the resulting plan; its tie-break rows are removed.
+    """
+    P = inp.productive_hours_per_htv
+    staff = _staff_hours(m, inp)
+    keys = share_keys(inp)
+    cost = float(pyo.value(m.objective_value))  # the cost plus the split goal's weight
+
+    def share(k: tuple[str, str]) -> LinearExpression:
+        c = P / inp.workload_hours[k]
+        return LinearExpression([MonomialTermExpression((c, x)) for x in staff[k]])
+
+    tb = m.tiebreak = pyo.Block()
+    tb.z = pyo.Var()
+    tb.cost_cap = pyo.Constraint(expr=m.objective_value <= cost + COST_TOLERANCE_REL * max(abs(cost), 1.0))
+    tb.rise = pyo.Constraint(keys, rule={k: share(k) - tb.z >= 0.0 for k in keys})
+    fixed = [k for k in keys if k[1] in FIXED_STAFF_LINES]  # no headroom for a set staff number
+    tb.no_headroom = pyo.Constraint(fixed, rule={k: share(k) <= max(1.0, pyo.value(share(k))) for k in fixed})
+    tb.level = pyo.ConstraintList()
+    tb.goal = pyo.Objective(expr=tb.z, sense=pyo.maximize)
+    m.cost.deactivate()
+    free, rounds = set(keys), 0
+    try:
+        while free:
+            rounds += 1
+            out = session.run(m, duals=True)
+            if not out.has_solution:
+                raise RuntimeError(f"tie-break LP ended {out.status}")  # the plan's own LP was feasible
+            z = float(tb.z.value)
+            frozen = {k for k in free if abs(out.duals.get(tb.rise[k], 0.0)) > DUAL_EPS}
+            if not frozen:  # numerically flat duals: hold those at the level
+                frozen = {k for k in free if pyo.value(share(k)) <= z + 1e-9}
+            for k in frozen or free:
+                tb.rise[k].deactivate()
+                tb.level.add(share(k) >= z - LEVEL_SLACK * max(abs(z), 1.0))
+            free -= frozen or free
+    finally:
+        m.cost.activate()
+        m.del_component(tb)
+    _tighten_unserved(m, inp, staff)
+    return rounds
+
+
+def _tighten_unserved(m: pyo.Block, inp: OptimisationInput, staff: dict) -> None:
+    """Unserved hours = workload − staff hours where positive (the slack the cost row allows is noise)."""
+    P = inp.productive_hours_per_htv
+    for k in m.u:
+        need = inp.workload_hours[k]
+        short = need - P * sum(x.value or 0.0 for x in staff[k])
+        m.u[k].set_value(short if short > NOISE_REL * need else 0.0, skip_validation=True)
