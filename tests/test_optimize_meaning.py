@@ -50,7 +50,6 @@ def test_minmax_travel_serves_everyone_it_can(baseline):
     cov = eq.summary["coverage"]
     assert cov["visits_uncovered"] == pytest.approx(0.0, abs=1e-3)
     assert not eq.summary["uncovered_visits"]
-    assert eq.summary["objective"] == pytest.approx(eq.summary["total_cost_eur"], rel=1e-9)
 
 
 def test_uncovered_reasons_are_true():
@@ -100,37 +99,53 @@ def test_recession_shortfalls_do_not_depend_on_the_solver_seed(scenario_dir):
 def test_short_lines_are_short_by_the_same_share_in_every_area():
     r = optimize(scen("staff.total_htv=28"))
     shares = r.summary["served_share"]
-    for line in ("multi_sector", "job_brokering"):
+    short = {line for lines in shares.values() for line, x in lines.items() if x < 0.99}
+    assert short, "28 HTV leave some line short"
+    for line in short:
         got = [lines[line] for lines in shares.values() if line in lines]
-        assert max(got) < 1.0 and max(got) - min(got) < 1e-6, line
+        assert max(got) - min(got) < 1e-6, line
 
 
 # --- the value of one more HTV ------------------------------------------------------------------
 
 
-def test_one_more_htv_at_28_is_valued_by_re_solving_with_its_range():
-    short = optimize(scen("staff.total_htv=28"), marginals=True).summary
-    more = optimize(scen("staff.total_htv=29")).summary
+def _non_staff(s):
+    return s["total_cost_eur"] - s["cost_items"]["staff"]
 
-    def non_staff(s):
-        return s["total_cost_eur"] - s["cost_items"]["staff"]
 
-    resolved = non_staff(short) - non_staff(more)
+@pytest.mark.parametrize("total", [28.0, 29.5])
+def test_one_more_htv_is_valued_by_re_solving_with_its_range(total):
+    short = optimize(scen(f"staff.total_htv={total}"), marginals=True).summary
+    more = optimize(scen(f"staff.total_htv={total + 1}")).summary
+    resolved = _non_staff(short) - _non_staff(more)
     value = short["htv_value"]["one_more_eur"]
-    assert value == pytest.approx(resolved, rel=0.01)
-    # the LP marginal holds only over its range, which ends before a whole HTV
+    assert resolved > 0 and value == pytest.approx(resolved, rel=0.01)
     for area, price in short["shadow_price_htv"].items():
         lo, hi = short["shadow_price_htv_valid_for_extra_htv"][area]
-        assert lo < 0 < hi < 1
-        assert price > value  # beyond the range the competence floor takes its share
-        assert short["htv_value"]["by_area"][area]["one_more_eur"] == pytest.approx(value, rel=0.01)
-    assert short["htv_value"]["one_fewer_eur"] >= value
+        assert lo is not None and hi is not None and lo < 0 < hi  # the range is reported
+        assert price > 0
+        if hi < 1:  # the marginal holds for less than a whole HTV: the whole HTV is worth less
+            assert value < price * (1 - 1e-3)
+        by_area = short["htv_value"]["by_area"][area]["one_more_eur"]
+        assert by_area == pytest.approx(value, rel=0.01, abs=1.0)
+    assert short["htv_value"]["one_fewer_eur"] >= value - 1e-6
+
+
+def test_the_marginal_at_29_5_htv_holds_for_a_tenth_of_an_htv():
+    s = optimize(scen("staff.total_htv=29.5"), marginals=True).summary
+    price, (lo, hi) = s["shadow_price_htv"]["Ikaalinen"], s["shadow_price_htv_valid_for_extra_htv"]["Ikaalinen"]
+    assert 0 < hi < 0.5 and price > 100_000
+    assert s["htv_value"]["one_more_eur"] < 0.5 * price  # a whole HTV is worth far less than the marginal says
 
 
 def test_shadow_price_needs_no_undoing(baseline):
     s = optimize(baseline).summary
-    assert s["objective"] == pytest.approx(s["total_cost_eur"], rel=1e-9)
-    assert all(v == pytest.approx(0.0, abs=1e-6) for v in s["shadow_price_htv"].values())
+    weight = baseline.config.staff.split_deviation_penalty_eur * sum(g["deviation_htv"] for g in s["split"].values())
+    tol = 1e-9 * s["total_cost_eur"]
+    assert -tol <= s["objective"] - s["total_cost_eur"] <= weight + tol
+    # spare staff: one more HTV is worth at most the split goal's weight (no unserved hours to buy back)
+    limit = baseline.config.staff.split_deviation_penalty_eur + 1e-6
+    assert all(abs(v) <= limit for v in s["shadow_price_htv"].values())
 
 
 # --- optimal means optimal -----------------------------------------------------------------------

@@ -6,12 +6,13 @@ unserved hour costs the same penalty). Those choices are made here, lexicographi
 
 1. the plan's integer decisions (sites, assignments) are fixed and its LP re-solved for cost
    (:func:`settle`): the duals of this LP are the shadow prices, read as they are;
-2. with the objective (the cost plus the split goal's stated weight) held at that optimum
-   (within :data:`COST_TOLERANCE_REL`), the served shares
+2. with the cost held at that optimum (within :data:`COST_TOLERANCE_REL`), the served shares
    ``staff hours / workload`` of every area and line are raised *leximin*: the smallest as high
    as possible, then the next, and so on (:func:`leximin_shares`). The (area, line) pairs that
    cannot rise are found from the duals (a positive dual means the row binds in every optimum)
-   and held at their level.
+   and held at their level. After the first round (the common floor: every area and line gets
+   at least this share) the split goal's deviation is made as small as the floor allows, so the
+   order among plans of equal cost is: an even floor, the 40/40/20 split, then the rest leximin.
 
 The leximin vector is unique, so spare staff and shortfalls land in the same places whatever
 tie the MIP solver happened to pick. The stated rule (``SHORTFALL_RULE``): every area and line
@@ -82,30 +83,62 @@ def served_shares(m: pyo.Block, inp: OptimisationInput) -> dict[tuple[str, str],
     }
 
 
+def _block(m: pyo.ConcreteModel, keys: list, share) -> pyo.Block:
+    """The tie-break's rows: the cost held, ``share_k >= z`` to raise, no headroom for a set staff number."""
+    cost = float(pyo.value(m.total_cost))
+    tb = m.tiebreak = pyo.Block()
+    tb.z = pyo.Var()
+    tb.cost_cap = pyo.Constraint(expr=m.total_cost <= cost + COST_TOLERANCE_REL * max(abs(cost), 1.0))
+    tb.rise = pyo.Constraint(keys, rule={k: share(k) - tb.z >= 0.0 for k in keys})
+    fixed = [k for k in keys if k[1] in FIXED_STAFF_LINES]
+    tb.no_headroom = pyo.Constraint(fixed, rule={k: share(k) <= max(1.0, pyo.value(share(k))) for k in fixed})
+    tb.level = pyo.ConstraintList()  # shares held at their level
+    tb.goal = pyo.Objective(expr=tb.z, sense=pyo.maximize)
+    return tb
+
+
+def _split_stage(m: pyo.ConcreteModel, tb: pyo.Block, session: Session) -> None:
+    """Between the common floor and the rest of the leximin: the least split deviation (goal mode)."""
+    if not hasattr(m, "split_dev_low"):
+        return
+    dev = pyo.quicksum(m.split_dev_low[n] + m.split_dev_high[n] for n in m.split_dev_low)
+    tb.goal.deactivate()
+    tb.split_goal = pyo.Objective(expr=dev)
+    out = session.run(m)
+    if out.has_solution:
+        least = float(pyo.value(dev))
+        tb.split_held = pyo.Constraint(expr=dev <= least + LEVEL_SLACK * max(least, 1.0))
+    tb.del_component(tb.split_goal)
+    tb.goal.activate()
+
+
+def _hold(tb: pyo.Block, share, keys: set, level: float) -> None:
+    for k in keys:
+        tb.level.add(share(k) >= level)
+
+
 def leximin_shares(m: pyo.ConcreteModel, inp: OptimisationInput, session: Session) -> int:
     """Stage 2: raise the served shares leximin at the cost of the loaded LP plan; returns the rounds.
 
+    The shares first rise together up to 1 (a full share; shortfalls spread evenly); then, past 1,
+    without the fixed-staff lines, the common floor of headroom every (area, line) can have is
+    found and held; then the split goal's deviation is made as small as that floor allows; then
+    the leximin goes on. In a shortage the floor is the common served share below 1.
     Call after :func:`settle`. The model keeps the resulting plan; its tie-break rows are removed.
     """
     P = inp.productive_hours_per_htv
     staff = _staff_hours(m, inp)
     keys = share_keys(inp)
-    cost = float(pyo.value(m.objective_value))  # the cost plus the split goal's weight
 
     def share(k: tuple[str, str]) -> LinearExpression:
         c = P / inp.workload_hours[k]
         return LinearExpression([MonomialTermExpression((c, x)) for x in staff[k]])
 
-    tb = m.tiebreak = pyo.Block()
-    tb.z = pyo.Var()
-    tb.cost_cap = pyo.Constraint(expr=m.objective_value <= cost + COST_TOLERANCE_REL * max(abs(cost), 1.0))
-    tb.rise = pyo.Constraint(keys, rule={k: share(k) - tb.z >= 0.0 for k in keys})
-    fixed = [k for k in keys if k[1] in FIXED_STAFF_LINES]  # no headroom for a set staff number
-    tb.no_headroom = pyo.Constraint(fixed, rule={k: share(k) <= max(1.0, pyo.value(share(k))) for k in fixed})
-    tb.level = pyo.ConstraintList()
-    tb.goal = pyo.Objective(expr=tb.z, sense=pyo.maximize)
+    tb = _block(m, keys, share)
+    tb.z.setub(1.0)  # first up to a full share for all; then headroom, without the fixed lines
+    fixed = {k for k in keys if k[1] in FIXED_STAFF_LINES}
     m.cost.deactivate()
-    free, rounds = set(keys), 0
+    free, rounds, floor_done = set(keys), 0, False
     try:
         while free:
             rounds += 1
@@ -113,13 +146,20 @@ def leximin_shares(m: pyo.ConcreteModel, inp: OptimisationInput, session: Sessio
             if not out.has_solution:
                 raise RuntimeError(f"tie-break LP ended {out.status}")  # the plan's own LP was feasible
             z = float(tb.z.value)
-            frozen = {k for k in free if abs(out.duals.get(tb.rise[k], 0.0)) > DUAL_EPS}
-            if not frozen:  # numerically flat duals: hold those at the level
-                frozen = {k for k in free if pyo.value(share(k)) <= z + 1e-9}
-            for k in frozen or free:
+            level = z - LEVEL_SLACK * max(abs(z), 1.0)
+            if tb.z.ub is not None and z >= 1.0 - 1e-9:  # every share is full: headroom from here
+                frozen, tb.z.ub = free & fixed, None
+                _hold(tb, share, free, level)
+            else:
+                frozen = {k for k in free if abs(out.duals.get(tb.rise[k], 0.0)) > DUAL_EPS}
+                frozen = frozen or {k for k in free if pyo.value(share(k)) <= z + 1e-9} or set(free)
+                if not floor_done:  # the common floor holds for every (area, line); then the split goal
+                    _hold(tb, share, free, level)
+                    floor_done = _split_stage(m, tb, session) or True
+            for k in frozen:
                 tb.rise[k].deactivate()
-                tb.level.add(share(k) >= z - LEVEL_SLACK * max(abs(z), 1.0))
-            free -= frozen or free
+                tb.level.add(share(k) >= level)
+            free -= frozen
     finally:
         m.cost.activate()
         m.del_component(tb)
