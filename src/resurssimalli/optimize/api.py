@@ -72,6 +72,7 @@ class _Plan:
     k_by_point: dict[str, int] | None = None  # None: every pair within the limit is in the model
     full_bound: float | None = None  # restricted model: lower bound on the all-pairs optimum
     non_staff_cost: float = 0.0  # the cost MIP's plan less salaries (the base of the whole-HTV values)
+    mip_gap: float = 0.0  # the requested gap: the all-pairs check proves optimality within it
     shadow: dict[str, float] = field(default_factory=dict)
     shadow_range: dict[str, list[float]] = field(default_factory=dict)
     tiebreak_rounds: int = 0
@@ -90,7 +91,7 @@ class _Plan:
         obj = self.outcome.objective
         if self.full_bound is None or obj is None:
             return False
-        return obj - self.full_bound <= max(self.outcome.gap or 0.0, 1e-9) * abs(obj) + 1e-6
+        return obj - self.full_bound <= max(self.outcome.gap or 0.0, self.mip_gap, 1e-9) * abs(obj) + 1e-6
 
 
 def _contradiction(inp: OptimisationInput, m: pyo.ConcreteModel) -> ContradictoryRules:
@@ -134,6 +135,7 @@ def solve_plan(inp: OptimisationInput, *, travel_limit: float | None = None, cov
         if not out.has_solution:
             raise _no_plan(inp, out)
         plan = _Plan(m, out, limit, coverage_first, build, solve_s, None if every is not None else dict(k_by_point))
+        plan.mip_gap = inp.mip_gap
         if every is not None or out.status != "optimal":
             break
         plan.full_bound, widen = full_model_bound(m, inp, limit)
@@ -254,7 +256,7 @@ def _summary(inp: OptimisationInput, plan: _Plan, stage1: SolveOutcome | None, e
     }
 
 
-def optimize_input(inp: OptimisationInput, *, pareto: int | None = None, marginals: bool = True) -> OptimizeResult:
+def optimize_input(inp: OptimisationInput, *, pareto: int | None = None, marginals: bool = False) -> OptimizeResult:
     """Optimise an :class:`OptimisationInput` (the scenario-free core of :func:`optimize`).
 
     ``marginals`` re-solves with one HTV more / fewer (in total and by area) for ``htv_value``.
@@ -291,7 +293,7 @@ def optimize(
     gap: float | None = None,
     pareto: int | None = None,
     extra_hours: Mapping[tuple[str, str], float] | None = None,
-    marginals: bool = True,
+    marginals: bool = False,
 ) -> OptimizeResult:
     """Optimise a scenario's allocation of staff, offices and service points.
 

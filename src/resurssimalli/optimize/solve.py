@@ -18,6 +18,14 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from resurssimalli.optimize.gc_pause import gc_paused
 
 DEFAULT_REL_GAP = 1e-4  # HiGHS's own default mip_rel_gap
+QUICK_UPDATES = {  # Pyomo persistent-solver checks that ``rows_only`` solves skip
+    "check_for_new_or_removed_vars": False,
+    "check_for_new_or_removed_params": False,
+    "update_vars": False,
+    "update_parameters": False,
+    "update_named_expressions": False,
+    "update_constraints": False,
+}
 STATUS = {
     TerminationCondition.convergenceCriteriaSatisfied: "optimal",
     TerminationCondition.maxTimeLimit: "time_limit",
@@ -77,11 +85,14 @@ class Session:
         time_limit: float | None = None,
         gap: float | None = None,
         duals: bool = False,
+        rows_only: bool = False,
     ) -> SolveOutcome:
         """Solve ``model`` (its active objective); load the best plan found if there is one.
 
         Never raises on a non-optimal end: the status says what happened. ``duals`` (LPs only)
-        returns the row duals keyed by constraint data objects.
+        returns the row duals keyed by constraint data objects. ``rows_only``: since the last
+        solve only rows were added or (de)activated and the objective changed — the hand-off
+        then skips walking every variable and expression (much faster on large models).
         """
         kw: dict[str, Any] = {
             "load_solutions": False,
@@ -93,6 +104,8 @@ class Session:
         kw["rel_gap"] = float(gap) if gap is not None else DEFAULT_REL_GAP
         if self.threads is not None:
             kw["threads"] = self.threads
+        if rows_only:
+            kw["auto_updates"] = QUICK_UPDATES
         t0 = time.perf_counter()
         # The hand-off walks every constraint and loading the plan back fills a map entry per
         # variable: both allocate tens of thousands of objects; see gc_pause.

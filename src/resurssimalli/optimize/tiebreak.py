@@ -104,12 +104,27 @@ def _split_stage(m: pyo.ConcreteModel, tb: pyo.Block, session: Session) -> None:
     dev = pyo.quicksum(m.split_dev_low[n] + m.split_dev_high[n] for n in m.split_dev_low)
     tb.goal.deactivate()
     tb.split_goal = pyo.Objective(expr=dev)
-    out = session.run(m)
+    out = session.run(m, rows_only=True)
     if out.has_solution:
         least = float(pyo.value(dev))
         tb.split_held = pyo.Constraint(expr=dev <= least + LEVEL_SLACK * max(least, 1.0))
     tb.del_component(tb.split_goal)
     tb.goal.activate()
+
+
+STAFF_VARS = ("h", "u", "area_htv", "split_dev_low", "split_dev_high")
+
+
+def _hold_access(m: pyo.ConcreteModel) -> None:
+    """Hold every variable but the staff ones at its value (by bounds): the tie-break moves only
+    staff, and HiGHS's presolve then drops the access part of the LP (much faster on large models)."""
+    for comp in m.component_objects(pyo.Var, descend_into=False):
+        if comp.local_name in STAFF_VARS:
+            continue
+        for v in comp.values():
+            if v.value is not None and not v.fixed:
+                v.setlb(v.value)
+                v.setub(v.value)
 
 
 def _hold(tb: pyo.Block, share, keys: set, level: float) -> None:
@@ -134,21 +149,23 @@ def leximin_shares(m: pyo.ConcreteModel, inp: OptimisationInput, session: Sessio
         c = P / inp.workload_hours[k]
         return LinearExpression([MonomialTermExpression((c, x)) for x in staff[k]])
 
+    _hold_access(m)
     tb = _block(m, keys, share)
-    tb.z.setub(1.0)  # first up to a full share for all; then headroom, without the fixed lines
+    tb.z_cap = pyo.Constraint(expr=tb.z <= 1.0)  # first up to a full share for all; then headroom
     fixed = {k for k in keys if k[1] in FIXED_STAFF_LINES}
     m.cost.deactivate()
     free, rounds, floor_done = set(keys), 0, False
     try:
         while free:
             rounds += 1
-            out = session.run(m, duals=True)
+            out = session.run(m, duals=True, rows_only=rounds > 1)
             if not out.has_solution:
                 raise RuntimeError(f"tie-break LP ended {out.status}")  # the plan's own LP was feasible
             z = float(tb.z.value)
             level = z - LEVEL_SLACK * max(abs(z), 1.0)
-            if tb.z.ub is not None and z >= 1.0 - 1e-9:  # every share is full: headroom from here
-                frozen, tb.z.ub = free & fixed, None
+            if tb.z_cap.active and z >= 1.0 - 1e-9:  # every share is full: headroom from here
+                frozen = free & fixed
+                tb.z_cap.deactivate()
                 _hold(tb, share, free, level)
             else:
                 frozen = {k for k in free if abs(out.duals.get(tb.rise[k], 0.0)) > DUAL_EPS}
