@@ -97,10 +97,10 @@ def test_recession_shortfalls_do_not_depend_on_the_solver_seed(scenario_dir):
 
 
 def test_short_lines_are_short_by_the_same_share_in_every_area():
-    r = optimize(scen("staff.total_htv=28"))
+    r = optimize(scen("staff.total_htv=26"))
     shares = r.summary["served_share"]
     short = {line for lines in shares.values() for line, x in lines.items() if x < 0.99}
-    assert short, "28 HTV leave some line short"
+    assert short, "26 HTV leave some line short"
     for line in short:
         got = [lines[line] for lines in shares.values() if line in lines]
         assert max(got) - min(got) < 1e-6, line
@@ -113,7 +113,7 @@ def _non_staff(s):
     return s["total_cost_eur"] - s["cost_items"]["staff"]
 
 
-@pytest.mark.parametrize("total", [28.0, 29.5])
+@pytest.mark.parametrize("total", [26.0, 27.5])  # the baseline asks for 27.9 HTV: both run short
 def test_one_more_htv_is_valued_by_re_solving_with_its_range(total):
     short = optimize(scen(f"staff.total_htv={total}"), marginals=True).summary
     more = optimize(scen(f"staff.total_htv={total + 1}")).summary
@@ -124,15 +124,15 @@ def test_one_more_htv_is_valued_by_re_solving_with_its_range(total):
         lo, hi = short["shadow_price_htv_valid_for_extra_htv"][area]
         assert lo is not None and hi is not None and lo < 0 < hi  # the range is reported
         assert price > 0
-        if hi < 1:  # the marginal holds for less than a whole HTV: the whole HTV is worth less
-            assert value < price * (1 - 1e-3)
+        if hi >= 1:  # the marginal holds for a whole HTV: re-solving saves at least that much
+            assert value >= price * (1 - 1e-6)
         by_area = short["htv_value"]["by_area"][area]["one_more_eur"]
         assert by_area == pytest.approx(value, rel=0.01, abs=1.0)
     assert short["htv_value"]["one_fewer_eur"] >= value - 1e-6
 
 
-def test_the_marginal_at_29_5_htv_holds_for_a_tenth_of_an_htv():
-    s = optimize(scen("staff.total_htv=29.5"), marginals=True).summary
+def test_the_marginal_at_27_5_htv_holds_for_a_fraction_of_an_htv():
+    s = optimize(scen("staff.total_htv=27.5"), marginals=True).summary
     price, (lo, hi) = s["shadow_price_htv"]["Ikaalinen"], s["shadow_price_htv_valid_for_extra_htv"]["Ikaalinen"]
     assert 0 < hi < 0.5 and price > 100_000
     assert s["htv_value"]["one_more_eur"] < 0.5 * price  # a whole HTV is worth far less than the marginal says
