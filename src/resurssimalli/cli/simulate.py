@@ -12,7 +12,7 @@ from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.pipeline import plan_for
-from resurssimalli.report.memo import kpi_value, verdict_text
+from resurssimalli.report.memo.facts import kpi_value, verdict_text
 from resurssimalli.report.texts import Texts
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario

@@ -73,7 +73,8 @@ def _ci(t: Texts, values: pd.Series, signed: bool = False) -> str:
     if n == 0:
         return MISSING
     fmt = (lambda x: ("+" if x > 0 else "") + t.num(x)) if signed else t.num
-    return fmt(mean) if n < 2 else f"{fmt(mean)} ({fmt(low)}–{fmt(high)})"
+    # spaces around the dash let a narrow printed column wrap the interval
+    return fmt(mean) if n < 2 else f"{fmt(mean)} ({fmt(low)} – {fmt(high)})"
 
 
 def yearly(k: pd.DataFrame) -> pd.DataFrame:
@@ -84,6 +85,13 @@ def yearly(k: pd.DataFrame) -> pd.DataFrame:
     return tot.mul(12.0 / tot.index.get_level_values("scenario").map(months).to_numpy(), axis=0)
 
 
+def _scenario_name(res: RunResults, t: Texts, scenario: str) -> str:
+    """The scenario's display name in the memo's language (never its id)."""
+    from resurssimalli.report.memo.facts import build_names  # the memo package imports this module
+
+    return build_names(res, t).scenario(scenario)
+
+
 def _rows(res: RunResults, t: Texts, y: pd.DataFrame) -> list[list[str]]:
     base = res.scenario.name
     order = [base, *sorted(s for s in y.index.get_level_values("scenario").unique() if s != base)]
@@ -92,7 +100,8 @@ def _rows(res: RunResults, t: Texts, y: pd.DataFrame) -> list[list[str]]:
         own = y.loc[s]
         d = own - y.loc[base]
         change = [_ci(t, d[c].dropna(), signed=True) if s != base else "" for c in KPIS]
-        rows.append([s, _ci(t, own[KPIS[0]]), change[0], _ci(t, own[KPIS[1]]), change[1]])
+        name = _scenario_name(res, t, s)
+        rows.append([name, _ci(t, own[KPIS[0]]), change[0], _ci(t, own[KPIS[1]]), change[1]])
     return rows
 
 
@@ -137,7 +146,7 @@ def outcomes_section(res: RunResults, t: Texts) -> Section | None:
         _say(t, "eur_change"),
     ]
     blocks = [
-        Para(_say(t, "text", size=size, n=n, base=res.scenario.name)),
+        Para(_say(t, "text", size=size, n=n, base=_scenario_name(res, t, res.scenario.name))),
         Table(
             "outcomes_year",
             _say(t, "table"),
