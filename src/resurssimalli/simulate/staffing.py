@@ -33,8 +33,8 @@ def staffed_for_plan(scenario: Scenario, alloc: Allocation) -> Scenario:
         return scenario
     file = str(scenario.provenance.get("staff.total_htv", scenario.path))
     if wanted > planned:
-        if not cfg.staff.use_all_htv:
-            return scenario  # a budget ceiling the plan stays under
+        # a plan with fewer HTV than the budget is simulated as it is (its posts are the staff)
+        return scenario
         raise InputError(
             file,
             "staff.total_htv",
