@@ -18,7 +18,15 @@ from collections.abc import Callable, Mapping
 
 from resurssimalli.report.memo import appendix, body
 from resurssimalli.report.memo.document import Block, Bullets, Column, Figure, Memo, Para, Section, Table
-from resurssimalli.report.memo.facts import Facts, collect_facts, kpi_ci, kpi_diff, kpi_diff_ci, kpi_value
+from resurssimalli.report.memo.facts import (  # noqa: F401 - re-exported
+    Facts,
+    collect_facts,
+    kpi_ci,
+    kpi_diff,
+    kpi_diff_ci,
+    kpi_value,
+    verdict_text,
+)
 from resurssimalli.report.memo.render import (
     figure_fetcher,
     inline_html,
