@@ -8,6 +8,7 @@ import pytest
 
 from resurssimalli.optimize import optimize
 from resurssimalli.optimize.workload import customer_workload
+from resurssimalli.scenario import load_scenario
 from resurssimalli.scenario.demand import DAYS_PER_YEAR, project
 from resurssimalli.simulate import Allocation
 from resurssimalli.simulate.model import simulate_replication
@@ -23,7 +24,11 @@ def _play(baseline, staff_factor: float):
     alloc, sites = plan.allocation.copy(), plan.sites.copy()
     alloc["htv"] *= staff_factor
     sites["workstations"] *= staff_factor
-    p = build_params(baseline, Allocation.from_frames(alloc, sites, plan.access))
+    # the budget follows the scaled plan (a plan above the budget would become vacancies)
+    scenario = baseline if staff_factor == 1.0 else load_scenario(
+        baseline.path, {"staff": {"total_htv": float(alloc["htv"].sum()), "centralised_htv": 3.0 * staff_factor}}
+    )
+    p = build_params(scenario, Allocation.from_frames(alloc, sites, plan.access))
     outs = [simulate_replication(p, r, baseline.seed) for r in range(REPLICATIONS)]
     hours = np.mean([o.work_line for o in outs], axis=0) / 60.0
     meetings = np.mean([o.meetings_line for o in outs], axis=0)
