@@ -364,7 +364,8 @@ def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
     heads = [header(t, c) for c in sheet.columns]
     ws.append(heads)
     kpis = sheet.frame[sheet.kpi_column].tolist() if sheet.kpi_column else [None] * len(sheet.frame)
-    for row, kpi in zip(sheet.frame.itertuples(index=False), kpis, strict=True):
+    by_kpi = {k: [_cell_format(col, k) for col in sheet.columns] for k in set(kpis)}
+    for r, (row, kpi) in enumerate(zip(sheet.frame.itertuples(index=False), kpis, strict=True), start=2):
         values = []
         for col, v in zip(sheet.columns, row, strict=True):
             if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -376,15 +377,14 @@ def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
             else:
                 values.append(float(v))
         ws.append(values)
-        for j, col in enumerate(sheet.columns, start=1):
-            fmt = _cell_format(col, kpi)
-            if fmt:
-                ws.cell(row=ws.max_row, column=j).number_format = fmt
-    _as_table(ws, sheet, len(heads))
+        for j, fmt in enumerate(by_kpi[kpi], start=1):
+            if fmt:  # the row just appended is row r (the header is row 1); ws.max_row is O(cells)
+                ws.cell(row=r, column=j).number_format = fmt
+    _as_table(ws, sheet, len(heads), len(sheet.frame) + 1)
 
 
-def _as_table(ws: Any, sheet: Sheet, n_cols: int) -> None:
-    last = max(ws.max_row, 2)
+def _as_table(ws: Any, sheet: Sheet, n_cols: int, n_rows: int) -> None:
+    last = max(n_rows, 2)
     ref = f"A1:{get_column_letter(n_cols)}{last}"
     table = Table(displayName=f"t_{sheet.id}", ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
