@@ -213,20 +213,18 @@ def _uncovered_shares(alloc: Allocation, dps: tuple[str, ...]) -> tuple[float, .
     return tuple(float(by_point.get(d, 0.0)) for d in dps)
 
 
-def build_params(scenario: Scenario, alloc: Allocation, months: int | None = None) -> SimParams:
-    """Resolve a scenario and an allocation into frozen simulation inputs."""
-    alloc.check(scenario)
-    scenario = staffed_for_plan(scenario, alloc)  # fewer HTV than the plan: vacancies, never ignored
+def _horizon(scenario: Scenario, months: int | None) -> SimCalendar:
+    """The simulated calendar: the scenario's horizon, or ``months`` from its start."""
     cfg = scenario.config
-    region = scenario.region
-    munis = tuple(sorted(region.municipalities))
-    areas = tuple(sorted(region.areas))
-    muni_area = tuple(areas.index(region.area_of(m)) for m in munis)
     n_months = months if months is not None else cfg.horizon.months
     if n_months < 1:
         raise InputError("--months", "months", f"a positive number of months, got {n_months}")
-    cal = build_calendar(cfg.horizon.start, n_months, cfg.simulation.warm_up_days)
+    return build_calendar(cfg.horizon.start, n_months, cfg.simulation.warm_up_days)
 
+
+def _customers(scenario: Scenario, munis: tuple[str, ...]) -> dict:
+    """Starting stock, inflow, the registration envelope and customer attributes by municipality."""
+    cfg = scenario.config
     mix = customer_mix(scenario)
     stock = np.zeros((len(munis), len(LINES)))
     inflow = np.zeros((len(munis), len(LINES)))
@@ -238,79 +236,139 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
     lt = np.array([ind.loc[m, "long_term_unemployed"] * cfg.demand.stock_multiplier for m in munis])
     long_term = np.minimum(np.rint(lt).astype(np.int64), stock_counts.sum(axis=1))
     attrs = attribute_probabilities(scenario, munis)
-    lm = region.labour_market
+    seasonality = np.array(cfg.demand.inflow_seasonality, dtype=float)
+    return {
+        "stock_counts": _ro(stock_counts),
+        "long_term_counts": _ro(long_term),
+        "inflow_per_day": _ro(inflow / DAYS_PER_YEAR),
+        "seasonality": _ro(seasonality),
+        "envelope_per_day": _ro(_envelope(scenario, munis, inflow, seasonality)),
+        "age_cum": _ro(attrs["age_cum"]),
+        "foreign_prob": _ro(attrs["foreign"]),
+        "partially_able_prob": _ro(attrs["partially_able"]),
+    }
+
+
+def _envelope(
+    scenario: Scenario, munis: tuple[str, ...], inflow: np.ndarray, seasonality: np.ndarray
+) -> np.ndarray:
+    """Candidate registrations a day per municipality, never below the scenario's peak inflow."""
+    lm = scenario.region.labour_market
     envelope = np.array(
         [ENVELOPE_PER_STOCK_YEAR * lm.value("unemployed", "2023-07", m) / DAYS_PER_YEAR for m in munis]
     )
-    seasonality = np.array(cfg.demand.inflow_seasonality, dtype=float)
     peak = inflow.sum(axis=1) / DAYS_PER_YEAR * seasonality.max()
-    envelope = np.maximum(envelope, peak * 1.000001)  # beyond the envelope: correct, fewer shared numbers
+    return np.maximum(envelope, peak * 1.000001)  # beyond the envelope: correct, fewer shared numbers
 
-    # places: demand points by municipality, and the optimiser's sites for each demand point
+
+def _places(region: Region, alloc: Allocation, munis: tuple[str, ...]) -> dict:
+    """Demand points by municipality, and the optimiser's sites for each demand point."""
     dps = tuple(sorted(region.demand_points))
     dp_cum = []
     for m in munis:
         idx = tuple(dps.index(p) for p in sorted(region.points_in(m)))
         shares = np.array([region.demand_points[dps[i]].customer_share for i in idx])
         dp_cum.append((idx, tuple(np.cumsum(shares / shares.sum()))))
-    access_cum = _access_cum(region, alloc, dps)
+    return {
+        "demand_points": dps,
+        "dp_cum_by_muni": tuple(dp_cum),
+        "access_cum": tuple(_access_cum(region, alloc, dps)),
+        "uncovered_share": _uncovered_shares(alloc, dps),
+    }
 
-    svc = cfg.service
-    sim = cfg.simulation
-    staff = cfg.staff
-    # coaches, teams and interview pools
-    coach_map = _coaches(alloc, areas)
-    coach_fte: list[float] = []
-    coach_line: list[str] = []
-    coach_area: list[int] = []
-    team_keys: list[tuple[int, str]] = []
-    teams: list[tuple[int, ...]] = []
-    employer_teams: list[tuple[int, ...]] = []
-    employer_area: list[int] = []
-    for (a, line), ftes in sorted(coach_map.items()):
-        ids = tuple(range(len(coach_fte), len(coach_fte) + len(ftes)))
-        coach_fte += ftes
-        coach_line += [line] * len(ftes)
-        coach_area += [a] * len(ftes)
+
+def _service(scenario: Scenario) -> dict:
+    """The service process: deadlines, meeting intervals and minutes, remote share."""
+    svc = scenario.config.service
+    return {
+        "max_elapsed_months": float(scenario.config.simulation.max_elapsed_months),
+        "deadline_working_days": svc.initial_interview_deadline_working_days,
+        "interview_minutes": svc.initial_interview_minutes,
+        "first_phase_days": svc.first_phase_months * DAYS_PER_MONTH,
+        "first_phase_interval_days": svc.first_phase_interval_weeks * 7.0,
+        "later_interval_days": tuple(svc.later_interval_months[line] * DAYS_PER_MONTH for line in LINES),
+        "meeting_minutes": tuple(svc.meeting_minutes[line] for line in LINES),
+        "remote_share": svc.remote_share,
+        "multi_sector_after_days": svc.multi_sector_after_months * DAYS_PER_MONTH,
+        "grace_working_days": svc.conversation_grace_working_days,
+    }
+
+
+@dataclass
+class _Teams:
+    """Coaches (individuals) grouped into customer teams and employer teams, in build order."""
+
+    coach_fte: list[float]
+    coach_line: list[str]
+    coach_area: list[int]
+    team_keys: list[tuple[int, str]]  # (area, line) of each customer team
+    teams: list[tuple[int, ...]]
+    employer_teams: list[tuple[int, ...]]
+    employer_area: list[int]
+
+    def htv(self, team: tuple[int, ...]) -> float:
+        return sum(self.coach_fte[c] for c in team)
+
+
+def _teams(alloc: Allocation, areas: tuple[str, ...]) -> _Teams:
+    """The allocation's HTV as individual coaches, one team per (area, service line)."""
+    t = _Teams([], [], [], [], [], [], [])
+    for (a, line), ftes in sorted(_coaches(alloc, areas).items()):
+        ids = tuple(range(len(t.coach_fte), len(t.coach_fte) + len(ftes)))
+        t.coach_fte += ftes
+        t.coach_line += [line] * len(ftes)
+        t.coach_area += [a] * len(ftes)
         if line == EMPLOYER_LINE:
-            employer_teams.append(ids)
-            employer_area.append(a)
+            t.employer_teams.append(ids)
+            t.employer_area.append(a)
         else:
-            team_keys.append((a, line))
-            teams.append(ids)
-    if not teams:
+            t.team_keys.append((a, line))
+            t.teams.append(ids)
+    if not t.teams:
         raise InputError(alloc.source, "allocation.csv htv", "HTV for at least one customer service line")
-    team_htv = [sum(coach_fte[c] for c in t) for t in teams]
+    return t
+
+
+def _team_routes(t: _Teams, n_areas: int) -> tuple[tuple[int, ...], ...]:
+    """[area][line] -> the customer team that serves it: its own, else the largest of the line, else
+    the largest of the area, else the largest of all."""
+    team_htv = [t.htv(team) for team in t.teams]
 
     def route(a: int, line: str) -> int:
-        if (a, line) in team_keys:
-            return team_keys.index((a, line))
-        same = [i for i, k in enumerate(team_keys) if k[1] == line]
+        if (a, line) in t.team_keys:
+            return t.team_keys.index((a, line))
+        same = [i for i, k in enumerate(t.team_keys) if k[1] == line]
         if same:  # e.g. integration-phase customers served centrally
             return max(same, key=lambda i: (team_htv[i], -i))
-        local = [i for i, k in enumerate(team_keys) if k[0] == a]
-        cands = local or list(range(len(teams)))
+        local = [i for i, k in enumerate(t.team_keys) if k[0] == a]
+        cands = local or list(range(len(t.teams)))
         return max(cands, key=lambda i: (team_htv[i], -i))
 
-    team_for = tuple(tuple(route(a, line) for line in LINES) for a in range(len(areas)))
-    # initial interviews: the area's coaches (integration: the integration team that serves them)
+    return tuple(tuple(route(a, line) for line in LINES) for a in range(n_areas))
+
+
+def _interview_pools(
+    t: _Teams, team_for: tuple[tuple[int, ...], ...], n_areas: int
+) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
+    """Initial-interview pools (the area's coaches; integration: the integration team that serves
+    them) and [area][line] -> pool."""
     pools: list[tuple[int, ...]] = []
     area_pool: dict[int, int] = {}
     team_pool: dict[int, int] = {}
-    for a in range(len(areas)):
+    for a in range(n_areas):
         members = tuple(
             c
-            for t, (ta, line) in zip(teams, team_keys, strict=True)
+            for team, (ta, line) in zip(t.teams, t.team_keys, strict=True)
             if ta == a and line != "integration"
-            for c in t
+            for c in team
         )
         if members:
             area_pool[a] = len(pools)
             pools.append(members)
-    for i, (_ta, line) in enumerate(team_keys):
+    for i, (_ta, line) in enumerate(t.team_keys):
         if line == "integration":
             team_pool[i] = len(pools)
-            pools.append(teams[i])
+            pools.append(t.teams[i])
 
     def pool_of(a: int, line: str) -> int:
         team = team_for[a][LINE_INDEX[line]]
@@ -318,38 +376,71 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
             return team_pool[team]
         if a in area_pool:
             return area_pool[a]
-        if team_keys[team][0] in area_pool:
-            return area_pool[team_keys[team][0]]
+        if t.team_keys[team][0] in area_pool:
+            return area_pool[t.team_keys[team][0]]
         return next(iter(area_pool.values()), 0)
 
-    pool_for = tuple(tuple(pool_of(a, line) for line in LINES) for a in range(len(areas)))
-    emp_htv = [sum(coach_fte[c] for c in t) for t in employer_teams]
-    employer_team_for = tuple(
-        employer_area.index(a)
-        if a in employer_area
-        else (max(range(len(employer_teams)), key=lambda i: emp_htv[i]) if employer_teams else -1)
-        for a in range(len(areas))
-    )
+    return tuple(pools), tuple(tuple(pool_of(a, line) for line in LINES) for a in range(n_areas))
 
-    # staff time: annual productive minutes spread over the on-duty days of a year under the
-    # reference absence (over the first year from the horizon start, whatever --months is), so
-    # that absence beyond the reference takes on-duty minutes away
-    duty_days = reference_duty_days(cfg.horizon.start, staff.absence.reference)
-    annual_minutes = staff.productive_hours_per_htv * 60.0
-    minutes_per_duty_day = annual_minutes / max(duty_days, 1.0)
-    indirect = tuple(
-        svc.coach_hours_per_customer_year[line] * 60.0 / max(duty_days, 1.0) for line in LINES
-    )
 
-    shortages = tuple(
-        Shortage(
-            (s.start - cal.sim_start).days,
-            (s.end - cal.sim_start).days,
-            s.vacancy_share,
-            s.extra_sick_leave_share,
-        )
-        for s in staff.shortages
-    )
+def _employer_routes(t: _Teams, n_areas: int) -> tuple[int, ...]:
+    """[area] -> the employer team: the area's own, else the largest (-1: none anywhere)."""
+    emp_htv = [t.htv(team) for team in t.employer_teams]
+    largest = max(range(len(t.employer_teams)), key=lambda i: emp_htv[i]) if t.employer_teams else -1
+    return tuple(t.employer_area.index(a) if a in t.employer_area else largest for a in range(n_areas))
+
+
+def _staff(alloc: Allocation, areas: tuple[str, ...]) -> dict:
+    """Coaches, customer teams, interview pools and employer teams, with their routing tables."""
+    t = _teams(alloc, areas)
+    team_for = _team_routes(t, len(areas))
+    pools, pool_for = _interview_pools(t, team_for, len(areas))
+    return {
+        "coach_fte": tuple(t.coach_fte),
+        "coach_line": tuple(t.coach_line),
+        "coach_area": tuple(t.coach_area),
+        "teams": tuple(t.teams),
+        "team_line": tuple(LINE_INDEX[k[1]] for k in t.team_keys),
+        "team_for": team_for,
+        "pools": pools,
+        "pool_for": pool_for,
+        "employer_team_for": _employer_routes(t, len(areas)),
+        "employer_teams": tuple(t.employer_teams),
+    }
+
+
+def _staff_time(scenario: Scenario, cal: SimCalendar) -> dict:
+    """On-duty minutes, indirect work, absence and shortages.
+
+    Annual productive minutes are spread over the on-duty days of a year under the reference
+    absence (over the first year from the horizon start, whatever --months is), so that absence
+    beyond the reference takes on-duty minutes away.
+    """
+    cfg = scenario.config
+    staff = cfg.staff
+    duty_days = max(reference_duty_days(cfg.horizon.start, staff.absence.reference), 1.0)
+    hours = cfg.service.coach_hours_per_customer_year
+    return {
+        "indirect_minutes_per_duty_day": tuple(hours[line] * 60.0 / duty_days for line in LINES),
+        "minutes_per_duty_day": staff.productive_hours_per_htv * 60.0 / duty_days,
+        "july_share": staff.absence.july_share,
+        "other_share": staff.absence.other_share,
+        "summer_leave": staff.absence.summer_leave,
+        "shortages": tuple(
+            Shortage(
+                (s.start - cal.sim_start).days,
+                (s.end - cal.sim_start).days,
+                s.vacancy_share,
+                s.extra_sick_leave_share,
+            )
+            for s in staff.shortages
+        ),
+    }
+
+
+def _employers(scenario: Scenario, cal: SimCalendar, munis: tuple[str, ...], dps: tuple[str, ...]) -> dict:
+    """Employer requests by municipality and the plant closures' registrations."""
+    cfg = scenario.config
     emp_rate = employer_requests_per_day(scenario).reindex(list(munis)).to_numpy(dtype=float)
     closures = []
     for pc in cfg.demand.plant_closures:
@@ -365,55 +456,37 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
                 pc.spread_working_days,
             )
         )
+    return {
+        "employer_requests_per_day": _ro(emp_rate),
+        "employer_request_minutes": cfg.service.employer_request_hours * 60.0,
+        "closures": tuple(closures),
+    }
+
+
+def build_params(scenario: Scenario, alloc: Allocation, months: int | None = None) -> SimParams:
+    """Resolve a scenario and an allocation into frozen simulation inputs."""
+    alloc.check(scenario)
+    scenario = staffed_for_plan(scenario, alloc)  # fewer HTV than the plan: vacancies, never ignored
+    cfg = scenario.config
+    region = scenario.region
+    munis = tuple(sorted(region.municipalities))
+    areas = tuple(sorted(region.areas))
+    cal = _horizon(scenario, months)
+    places = _places(region, alloc, munis)
     return SimParams(
         scenario=scenario.name,
         calendar=cal,
         municipalities=munis,
         areas=areas,
-        muni_area=muni_area,
-        stock_counts=_ro(stock_counts),
-        long_term_counts=_ro(long_term),
-        inflow_per_day=_ro(inflow / DAYS_PER_YEAR),
-        seasonality=_ro(seasonality),
-        envelope_per_day=_ro(envelope),
-        age_cum=_ro(attrs["age_cum"]),
-        foreign_prob=_ro(attrs["foreign"]),
-        partially_able_prob=_ro(attrs["partially_able"]),
-        demand_points=dps,
-        dp_cum_by_muni=tuple(dp_cum),
-        access_cum=tuple(access_cum),
-        uncovered_share=_uncovered_shares(alloc, dps),
+        muni_area=tuple(areas.index(region.area_of(m)) for m in munis),
+        **_customers(scenario, munis),
+        **places,
         hazard=_ro(base_hazards(scenario, munis)),
-        max_elapsed_months=float(sim.max_elapsed_months),
-        deadline_working_days=svc.initial_interview_deadline_working_days,
-        interview_minutes=svc.initial_interview_minutes,
-        first_phase_days=svc.first_phase_months * DAYS_PER_MONTH,
-        first_phase_interval_days=svc.first_phase_interval_weeks * 7.0,
-        later_interval_days=tuple(svc.later_interval_months[line] * DAYS_PER_MONTH for line in LINES),
-        meeting_minutes=tuple(svc.meeting_minutes[line] for line in LINES),
-        indirect_minutes_per_duty_day=indirect,
-        remote_share=svc.remote_share,
-        multi_sector_after_days=svc.multi_sector_after_months * DAYS_PER_MONTH,
-        grace_working_days=svc.conversation_grace_working_days,
-        coach_fte=tuple(coach_fte),
-        coach_line=tuple(coach_line),
-        coach_area=tuple(coach_area),
-        teams=tuple(teams),
-        team_line=tuple(LINE_INDEX[k[1]] for k in team_keys),
-        team_for=team_for,
-        pools=tuple(pools),
-        pool_for=pool_for,
-        employer_team_for=employer_team_for,
-        employer_teams=tuple(employer_teams),
-        minutes_per_duty_day=minutes_per_duty_day,
-        july_share=staff.absence.july_share,
-        other_share=staff.absence.other_share,
-        summer_leave=staff.absence.summer_leave,
-        shortages=shortages,
-        employer_requests_per_day=_ro(emp_rate),
-        employer_request_minutes=svc.employer_request_hours * 60.0,
-        closures=tuple(closures),
-        event_log=sim.event_log,
+        **_service(scenario),
+        **_staff(alloc, areas),
+        **_staff_time(scenario, cal),
+        **_employers(scenario, cal, munis, places["demand_points"]),
+        event_log=cfg.simulation.event_log,
         exit_effect=build_exit_effect(cfg.outcomes),
         benefit=cfg.outcomes.benefit if cfg.outcomes is not None else None,
     )
