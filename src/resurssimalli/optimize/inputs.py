@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from resurssimalli.data.region import Site
 from resurssimalli.errors import InputError
 from resurssimalli.optimize.workload import (
     CENTRAL_LINES,
@@ -144,6 +145,133 @@ def _check_options(objective: str | None, time_limit: float | None, gap: float |
         raise InputError("--gap", "gap", f"a relative gap in [0, 1), got {gap!r}")
 
 
+def _trip_eur(minutes: float, km: float, eur_per_hour: float, car_eur_per_km: float) -> float:
+    """A round trip's cost: time at ``eur_per_hour`` plus the car's kilometres, both ways."""
+    return 2.0 * (minutes / 60.0 * eur_per_hour + km * car_eur_per_km)
+
+
+def _home_offices(scenario: Scenario, site: Site, area: str) -> tuple[tuple[str, float], ...]:
+    """The offices of ``area`` a non-office site can be run from, with one staff day trip's cost."""
+    region, acc, staff = scenario.region, scenario.config.access, scenario.config.staff
+    staff_eur_per_hour = staff.cost_per_htv_eur / staff.working_hours_per_htv
+    return tuple(
+        (
+            o.id,
+            _trip_eur(
+                region.travel.minutes[(o.demand_point, site.id)],
+                region.travel.km[(o.demand_point, site.id)],
+                staff_eur_per_hour,
+                acc.car_eur_per_km,
+            ),
+        )
+        for o in region.sites.values()
+        if o.kind == "office" and region.area_of(o.municipality) == area
+    )
+
+
+def _sites(scenario: Scenario) -> tuple[SiteIn, ...]:
+    """Candidate sites with the scenario's costs, workstations, staff days and home offices."""
+    region, acc, rules = scenario.region, scenario.config.access, scenario.config.sites
+    sites = []
+    for s in region.sites.values():
+        area = region.area_of(s.municipality)
+        office = s.kind == "office"
+        days = 0.0 if office else float(acc.staff_visit_days_per_year.get(s.kind, 0.0))
+        sites.append(
+            SiteIn(
+                id=s.id,
+                municipality=s.municipality,
+                area=area,
+                kind=s.kind,
+                fixed_cost_eur=float(rules.fixed_cost_eur.get(s.id, s.fixed_cost_eur)),
+                workstations=int(rules.workstations.get(s.id, s.workstations)),
+                visit_capacity=None if office else days * acc.visits_per_staff_day,
+                staff_days_per_year=days,
+                home_offices=() if office else _home_offices(scenario, s, area),
+            )
+        )
+    return tuple(sites)
+
+
+def _pairs(scenario: Scenario) -> Mapping[str, tuple[PairIn, ...]]:
+    """Per demand point, the sites within the travel limit, nearest first, with the trip's cost."""
+    region, acc = scenario.region, scenario.config.access
+    pairs: dict[str, tuple[PairIn, ...]] = {}
+    for p in region.demand_points.values():
+        within = []
+        for s in region.sites.values():
+            minutes, km = region.travel.minutes[(p.id, s.id)], region.travel.km[(p.id, s.id)]
+            if minutes <= acc.max_travel_minutes:
+                eur = _trip_eur(minutes, km, acc.customer_time_eur_per_hour, acc.car_eur_per_km)
+                within.append(PairIn(p.id, s.id, minutes, km, eur))
+        pairs[p.id] = tuple(sorted(within, key=lambda q: (q.minutes, q.site)))
+    return _ro(pairs)
+
+
+def _demand(scenario: Scenario, extra_hours: Mapping[tuple[str, str], float] | None) -> dict:
+    """Workload hours by area and by municipality, and face-to-face visits by demand point."""
+    work = workload(scenario, extra_hours)
+    by_m = workload_by_municipality(scenario, extra_hours)
+    visits = visits_by_demand_point(scenario)
+    return {
+        "workload_hours": _ro({(r.area, r.service_line): float(r.hours) for r in work.itertuples()}),
+        "municipality_hours": _ro(
+            {(r.municipality, r.service_line): float(r.hours) for r in by_m.itertuples()}
+        ),
+        "points": tuple(
+            PointIn(p.id, p.municipality, float(visits[p.id])) for p in scenario.region.demand_points.values()
+        ),
+    }
+
+
+def _staff(scenario: Scenario) -> dict:
+    """The HTV budget, its cost and the customer-facing split."""
+    staff = scenario.config.staff
+    return {
+        "total_htv": staff.total_htv,
+        "use_all_htv": staff.use_all_htv,
+        "productive_hours_per_htv": staff.productive_hours_per_htv,
+        "cost_per_htv_eur": staff.cost_per_htv_eur,
+        "split": tuple(
+            SplitGroup(g, staff.customer_facing_split[g], tuple(staff.split_lines[g]))
+            for g in staff.customer_facing_split
+        ),
+        "split_tolerance": staff.split_tolerance,
+        "split_mode": staff.split_mode,
+        "split_deviation_penalty_eur": staff.split_deviation_penalty_eur,
+    }
+
+
+def _access_rules(scenario: Scenario) -> dict:
+    """Presence and access rules, forced sites and the penalties of what is left unserved."""
+    cfg = scenario.config
+    acc, rules = cfg.access, cfg.sites
+    return {
+        "office_required_in_every_area": acc.office_required_in_every_area,
+        "presence_required_in_every_municipality": acc.presence_required_in_every_municipality,
+        "single_site_assignment": acc.single_site_assignment,
+        "force_open": frozenset(rules.force_open),
+        "force_closed": frozenset(rules.force_closed),
+        "max_travel_minutes": acc.max_travel_minutes,
+        "unserved_hour_penalty_eur": cfg.costs.unserved_hour_penalty_eur,
+        "uncovered_visit_penalty_eur": cfg.costs.uncovered_visit_penalty_eur,
+    }
+
+
+def _solver_options(
+    scenario: Scenario, objective: str | None, time_limit: float | None, gap: float | None
+) -> dict:
+    """Objective and solver limits: the arguments where given, else the scenario's."""
+    _check_options(objective, time_limit, gap)
+    opt = scenario.config.optimisation
+    return {
+        "objective": objective or opt.objective,
+        "time_limit_seconds": float(time_limit if time_limit is not None else opt.time_limit_seconds),
+        "mip_gap": float(gap if gap is not None else opt.mip_gap),
+        "k_nearest_sites": opt.k_nearest_sites,
+    }
+
+
 def build_input(
     scenario: Scenario,
     *,
@@ -153,68 +281,8 @@ def build_input(
     extra_hours: Mapping[tuple[str, str], float] | None = None,
 ) -> OptimisationInput:
     """Derive the :class:`OptimisationInput` of a scenario (pure; arguments override the scenario)."""
-    cfg = scenario.config
     region = scenario.region
-    _check_options(objective, time_limit, gap)
-    acc, costs, staff, rules = cfg.access, cfg.costs, cfg.staff, cfg.sites
-    work = workload(scenario, extra_hours)
-    by_m = workload_by_municipality(scenario, extra_hours)
-    visits = visits_by_demand_point(scenario)
-    staff_eur_per_hour = staff.cost_per_htv_eur / staff.working_hours_per_htv
-
-    def trip_eur(minutes: float, km: float, eur_per_hour: float) -> float:
-        return 2.0 * (minutes / 60.0 * eur_per_hour + km * acc.car_eur_per_km)
-
-    sites = []
-    for s in region.sites.values():
-        area = region.area_of(s.municipality)
-        days = float(acc.staff_visit_days_per_year.get(s.kind, 0.0)) if s.kind != "office" else 0.0
-        home: tuple[tuple[str, float], ...] = ()
-        if s.kind != "office":
-            home = tuple(
-                (
-                    o.id,
-                    trip_eur(
-                        region.travel.minutes[(o.demand_point, s.id)],
-                        region.travel.km[(o.demand_point, s.id)],
-                        staff_eur_per_hour,
-                    ),
-                )
-                for o in region.sites.values()
-                if o.kind == "office" and region.area_of(o.municipality) == area
-            )
-        sites.append(
-            SiteIn(
-                id=s.id,
-                municipality=s.municipality,
-                area=area,
-                kind=s.kind,
-                fixed_cost_eur=float(rules.fixed_cost_eur.get(s.id, s.fixed_cost_eur)),
-                workstations=int(rules.workstations.get(s.id, s.workstations)),
-                visit_capacity=None if s.kind == "office" else days * acc.visits_per_staff_day,
-                staff_days_per_year=days,
-                home_offices=home,
-            )
-        )
-    pairs: dict[str, tuple[PairIn, ...]] = {}
-    for p in region.demand_points.values():
-        within = [
-            PairIn(
-                p.id,
-                s.id,
-                region.travel.minutes[(p.id, s.id)],
-                region.travel.km[(p.id, s.id)],
-                trip_eur(
-                    region.travel.minutes[(p.id, s.id)],
-                    region.travel.km[(p.id, s.id)],
-                    acc.customer_time_eur_per_hour,
-                ),
-            )
-            for s in region.sites.values()
-            if region.travel.minutes[(p.id, s.id)] <= acc.max_travel_minutes
-        ]
-        pairs[p.id] = tuple(sorted(within, key=lambda q: (q.minutes, q.site)))
-    opt = cfg.optimisation
+    options = _solver_options(scenario, objective, time_limit, gap)
     return OptimisationInput(
         name=scenario.name,
         areas=tuple(region.areas),
@@ -222,36 +290,12 @@ def build_input(
         lead_municipality=region.lead_municipality,
         lines=SERVICE_LINES,
         central_lines=CENTRAL_LINES,
-        workload_hours=_ro({(r.area, r.service_line): float(r.hours) for r in work.itertuples()}),
-        municipality_hours=_ro({(r.municipality, r.service_line): float(r.hours) for r in by_m.itertuples()}),
-        sites=tuple(sites),
-        points=tuple(
-            PointIn(p.id, p.municipality, float(visits[p.id])) for p in region.demand_points.values()
-        ),
-        pairs=_ro(pairs),
-        total_htv=staff.total_htv,
-        use_all_htv=staff.use_all_htv,
-        productive_hours_per_htv=staff.productive_hours_per_htv,
-        cost_per_htv_eur=staff.cost_per_htv_eur,
-        split=tuple(
-            SplitGroup(g, staff.customer_facing_split[g], tuple(staff.split_lines[g]))
-            for g in staff.customer_facing_split
-        ),
-        split_tolerance=staff.split_tolerance,
-        split_mode=staff.split_mode,
-        split_deviation_penalty_eur=staff.split_deviation_penalty_eur,
-        office_required_in_every_area=acc.office_required_in_every_area,
-        presence_required_in_every_municipality=acc.presence_required_in_every_municipality,
-        single_site_assignment=acc.single_site_assignment,
-        force_open=frozenset(rules.force_open),
-        force_closed=frozenset(rules.force_closed),
-        max_travel_minutes=acc.max_travel_minutes,
-        unserved_hour_penalty_eur=costs.unserved_hour_penalty_eur,
-        uncovered_visit_penalty_eur=costs.uncovered_visit_penalty_eur,
+        **_demand(scenario, extra_hours),
+        sites=_sites(scenario),
+        pairs=_pairs(scenario),
+        **_staff(scenario),
+        **_access_rules(scenario),
         central_cost_shares=_ro(central_cost_key(scenario).to_dict()),
-        objective=objective or opt.objective,
-        time_limit_seconds=float(time_limit if time_limit is not None else opt.time_limit_seconds),
-        mip_gap=float(gap if gap is not None else opt.mip_gap),
-        k_nearest_sites=opt.k_nearest_sites,
+        **options,
         source=str(scenario.path),
     )
