@@ -18,17 +18,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from resurssimalli import tolerances
 from resurssimalli.data.travel import SPEED_KMH
 from resurssimalli.errors import InputError
 from resurssimalli.frozen import FrozenMap
 from resurssimalli.reading import read_csv
+from resurssimalli.units import MINUTES_PER_HOUR
 
 DATA_DIR = Path(str(resources.files("resurssimalli.data")))
 SITE_KINDS = ("office", "service_point", "popup")
 # The 2022 foreign-national cells of Kihniö, Parkano and Punkalaidun are suppressed ("…") in the
 # plan; the row total (59) minus the published cells gives the 7 people they hold together.
 SUPPRESSED_FOREIGN_2022_TOTAL = 7
-SHARE_SUM_TOLERANCE = 1e-3  # customer shares of a municipality's demand points must sum to 1 within this
 
 
 @dataclass(frozen=True)
@@ -313,7 +314,7 @@ def _load_points(
         _number(pts_path, pts, c, "demand_point")
     pts_path = _override_shares(pts, pts_path, wb, demand_point_shares, shares_source)
     for m, s in pts.groupby("municipality")["customer_share"].sum().items():
-        if abs(s - 1.0) > SHARE_SUM_TOLERANCE:
+        if abs(s - 1.0) > tolerances.SHARE_SUM:
             raise InputError(
                 pts_path, f"customer_share[{m}]", f"shares of {m}'s demand points summing to 1, got {s:.4f}"
             )
@@ -390,7 +391,7 @@ def _load_labour_market(path: Path, municipalities: set[str]) -> LabourMarket:
             continue  # rates do not sum
         if n_suppressed:
             suppressed[key] = totals[key] - published
-        elif abs(published - totals[key]) > 1e-9:
+        elif abs(published - totals[key]) > tolerances.PUBLISHED_TOTAL:
             raise InputError(
                 path,
                 f"row {i + 1} ({key[0]} {key[1]})",
@@ -437,7 +438,7 @@ def _travel_from_frame(
     _known(path, df, "site", "demand_point", sites, "site")
     _distance(path, df, "minutes", "non-negative minutes")
     if "km" not in df.columns:
-        df["km"] = df["minutes"] / 60.0 * SPEED_KMH  # the derived matrix's speed if the file has no km
+        df["km"] = df["minutes"] / MINUTES_PER_HOUR * SPEED_KMH  # the derived matrix's speed if the file has no km
     else:
         _distance(path, df, "km", "non-negative km (the column is there, so every row needs one)")
     pairs = list(zip(df["demand_point"], df["site"], strict=True))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from resurssimalli.units import MINUTES_PER_HOUR
+
 DETOUR_FACTOR = 1.2
 SPEED_KMH = 70.0
 ACCESS_MINUTES = 4.0
@@ -34,7 +36,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def road_minutes(km_straight: float) -> tuple[float, float]:
     """(road km, minutes) for a straight-line distance."""
     road_km = km_straight * DETOUR_FACTOR
-    return road_km, ACCESS_MINUTES + road_km / SPEED_KMH * 60.0
+    return road_km, ACCESS_MINUTES + road_km / SPEED_KMH * MINUTES_PER_HOUR
 
 
 def derive_travel_times(points: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from resurssimalli import tolerances
 from resurssimalli.optimize import build_input, build_model
 from resurssimalli.optimize.solve import solve
 from resurssimalli.scenario.load import Scenario
@@ -40,7 +41,7 @@ class Certificate:
 
     def holds(self) -> bool:
         """Re-check by arithmetic: the minimum hours need more HTV than the budget has."""
-        return self.solver_status == "infeasible" and self.required_htv > self.total_htv + 1e-9
+        return self.solver_status == "infeasible" and self.required_htv > self.total_htv + tolerances.HTV
 
 
 def minimum_hours_certificate(

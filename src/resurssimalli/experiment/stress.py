@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from resurssimalli import tolerances
 from resurssimalli.errors import InputError
 from resurssimalli.executors import Kind
 from resurssimalli.experiment.certificate import Certificate, minimum_hours_certificate
@@ -398,7 +399,7 @@ def stress(
         if missed.empty:
             status = "met"
             break
-        if plan.summary["unserved_hours_total"] > 1e-6:
+        if plan.summary["unserved_hours_total"] > tolerances.HOURS_NOISE:
             cert = minimum_hours_certificate(base, dict(extra))
             if cert.holds():
                 status, failing = "budget_insufficient", _failing(missed, cert, plan)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from resurssimalli import tolerances
 from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput, PairIn, SiteIn
 from resurssimalli.optimize.rules import RULES
@@ -42,7 +43,7 @@ COST_ITEMS = (
 )
 
 FIXED_STAFF_LINES = ("centralised",)  # a set staff number (staff.centralised_htv), no headroom
-TIME_EPS = 1e-9  # minutes: a trip exactly at the limit is within it
+TIME_EPS = tolerances.TIME_EPS
 
 
 def candidate_pairs(

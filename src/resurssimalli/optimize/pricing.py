@@ -19,13 +19,14 @@ from collections.abc import Mapping
 
 import pyomo.environ as pyo
 
+from resurssimalli import tolerances
 from resurssimalli.optimize.inputs import OptimisationInput
 from resurssimalli.optimize.model import TIME_EPS, reductions
 from resurssimalli.optimize.solve import Session
 
 ALL_PAIRS_MAX = 2_000  # pairs within the limit up to which every pair is in the model
 PRICING_ROUNDS = 4  # re-solves that take in left-out pairs of negative reduced cost
-REDUCED_COST_EPS = 1e-6  # EUR: a reduced cost below minus this could lower the LP's cost
+REDUCED_COST_EPS = tolerances.REDUCED_COST_EPS
 
 
 def all_pairs_k(inp: OptimisationInput, limit: float) -> dict[str, int] | None:

@@ -8,12 +8,13 @@ from collections import defaultdict
 import pandas as pd
 import pyomo.environ as pyo
 
+from resurssimalli import tolerances
 from resurssimalli.optimize.inputs import OptimisationInput
 from resurssimalli.optimize.model import COST_ITEMS
 from resurssimalli.scenario.schema import UNCOVERED_SITE
 
-EPS = 1e-7
-VISIT_NOISE = 1e-4  # uncovered visits a year below this are solver noise (the coverage floor's room)
+EPS = tolerances.VALUE_EPS
+VISIT_NOISE = tolerances.VISIT_NOISE
 UNCOVERED = UNCOVERED_SITE  # the simulation reads the same name
 ALLOCATION_COLUMNS = ["area", "municipality", "site", "service_line", "htv"]
 SITES_COLUMNS = ["site", "municipality", "kind", "open", "htv", "workstations", "workstations_used"]

@@ -15,9 +15,10 @@ import pyomo.environ as pyo  # must be imported before the contrib factory
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
+from resurssimalli import tolerances
 from resurssimalli.optimize.gc_pause import gc_paused
 
-DEFAULT_REL_GAP = 1e-4  # HiGHS's own default mip_rel_gap
+DEFAULT_REL_GAP = tolerances.DEFAULT_REL_GAP
 QUICK_UPDATES = {  # Pyomo persistent-solver checks that ``rows_only`` solves skip
     "check_for_new_or_removed_vars": False,
     "check_for_new_or_removed_params": False,

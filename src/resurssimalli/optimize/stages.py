@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from resurssimalli import tolerances
 from resurssimalli.optimize.inputs import OptimisationInput
 from resurssimalli.optimize.model import TIME_EPS, must_serve
 from resurssimalli.optimize.solve import Session, SolveOutcome
 
-COVERAGE_TOLERANCE_VISITS = 1e-6  # visits a year: the coverage floor's numerical room
+COVERAGE_TOLERANCE_VISITS = tolerances.COVERAGE_VISITS
 
 
 def partly_coverable(inp: OptimisationInput, limit: float) -> list[str]:

@@ -29,14 +29,15 @@ from collections import defaultdict
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from resurssimalli import tolerances
 from resurssimalli.optimize.inputs import OptimisationInput
 from resurssimalli.optimize.model import FIXED_STAFF_LINES
 from resurssimalli.optimize.solve import Session, SolveOutcome
 
-COST_TOLERANCE_REL = 1e-9  # the cost may exceed its optimum by this share (numerical room only)
-DUAL_EPS = 1e-9  # a dual above this binds the row in every optimum (complementary slackness)
-LEVEL_SLACK = 1e-9  # a frozen share is held at its level less this (numerical room)
-NOISE_REL = 1e-6  # unserved hours below this share of the workload are solver noise, reported as 0
+COST_TOLERANCE_REL = tolerances.COST_REL
+DUAL_EPS = tolerances.DUAL_EPS
+LEVEL_SLACK = tolerances.LEVEL_SLACK
+NOISE_REL = tolerances.NOISE_REL
 SHORTFALL_RULE = (
     "equal served share: every area and service line gets the same share of its workload served "
     "as far as the cost optimum allows (leximin of served shares, cost first)"

@@ -27,8 +27,8 @@ from scipy import stats as st
 from resurssimalli.report import tables
 from resurssimalli.report.assumptions import assumptions_table, key_values
 from resurssimalli.report.memo.appendix import PLAIN_KEYS, finnish_sources
-from resurssimalli.report.memo.values import show_value
 from resurssimalli.report.memo.facts import SHARE_KPIS, build_names
+from resurssimalli.report.memo.values import show_value
 from resurssimalli.report.names import Names, group_type
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table

@@ -47,9 +47,9 @@ from resurssimalli.scenario.customers import customer_mix, indicator_table, work
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 
-DAYS_PER_YEAR = 365.25
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12
-WEEKS_PER_YEAR = 52.0
+# the unit constants are re-exported: the simulation reads DAYS_PER_MONTH and DAYS_PER_YEAR here
+from resurssimalli.units import DAYS_PER_MONTH, DAYS_PER_YEAR, MINUTES_PER_HOUR, WEEKS_PER_YEAR  # noqa: F401
+
 HAZARD_BANDS = (("0-3", 0.0, 3.0), ("3-12", 3.0, 12.0), ("12+", 12.0, math.inf))
 SWITCHING_LINES = ("job_brokering", "competence_development")
 SWITCH_TO = "multi_sector"
@@ -258,13 +258,13 @@ def _work(states: np.ndarray, reg: np.ndarray, line: str, svc) -> dict[str, np.n
     """[4, day] stock, registrations, conversations and staff hours by the line doing the work."""
     alive, switched, conv, conv_m = states
     hours = (
-        reg * svc.initial_interview_minutes / 60.0
-        + conv * svc.meeting_minutes[line] / 60.0
+        reg * svc.initial_interview_minutes / MINUTES_PER_HOUR
+        + conv * svc.meeting_minutes[line] / MINUTES_PER_HOUR
         + (alive - switched) * svc.coach_hours_per_customer_year[line] / DAYS_PER_YEAR
     )
     out = {line: np.stack([alive - switched, reg, conv, hours])}
     if line in SWITCHING_LINES:
-        hours_m = conv_m * svc.meeting_minutes[SWITCH_TO] / 60.0 + switched * (
+        hours_m = conv_m * svc.meeting_minutes[SWITCH_TO] / MINUTES_PER_HOUR + switched * (
             svc.coach_hours_per_customer_year[SWITCH_TO] / DAYS_PER_YEAR
         )
         out[SWITCH_TO] = np.stack([switched, np.zeros_like(reg), conv_m, hours_m])

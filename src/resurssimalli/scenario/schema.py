@@ -14,6 +14,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from resurssimalli import tolerances
+
 SPLIT_GROUPS = ("weaker_position", "job_brokering", "competence_development")
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -66,7 +68,7 @@ Description = Annotated[str, Field(max_length=MAX_DESCRIPTION), AfterValidator(_
 
 def _sums_to_one(values: dict[str, float], what: str) -> dict[str, float]:
     total = sum(values.values())
-    if abs(total - 1.0) > 1e-3:
+    if abs(total - 1.0) > tolerances.SHARE_SUM:
         raise ValueError(f"{what} must sum to 1, got {total:.4f}")
     return values
 
@@ -143,7 +145,7 @@ class Demand(Frozen):
     @classmethod
     def _mean_one(cls, v: list[float]) -> list[float]:
         mean = sum(v) / 12
-        if abs(mean - 1.0) > 1e-3:
+        if abs(mean - 1.0) > tolerances.SHARE_SUM:
             raise ValueError(f"the 12 monthly factors must average 1, got {mean:.4f}")
         return v
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from resurssimalli import tolerances
 from resurssimalli.errors import InputError
 from resurssimalli.reading import read_csv
 from resurssimalli.scenario.load import Scenario
@@ -25,7 +26,7 @@ from resurssimalli.scenario.schema import SERVICE_LINES, UNCOVERED_SITE
 ALLOCATION_COLUMNS = ("area", "municipality", "site", "service_line", "htv")
 SITES_COLUMNS = ("site", "municipality", "kind", "open", "htv", "workstations", "workstations_used")
 ACCESS_COLUMNS = ("demand_point", "municipality", "site", "share", "minutes")
-SHARE_TOL = 1e-3
+SHARE_TOL = tolerances.PLAN_SHARE
 
 
 def _frozen_copy(df: pd.DataFrame, columns: tuple[str, ...], source: str, name: str) -> pd.DataFrame:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from resurssimalli import tolerances
 from resurssimalli.errors import InputError
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import Shortage
 from resurssimalli.simulate.allocation import Allocation
 
-HTV_TOLERANCE = 1e-6
+HTV_TOLERANCE = tolerances.HTV
 
 
 def staffed_for_plan(scenario: Scenario, alloc: Allocation) -> Scenario:
