@@ -41,6 +41,7 @@ class Cohort:
     source: np.ndarray  # 0 stock, 1 inflow, 2 plant closure
     e: np.ndarray | None = None  # the Exp(1) variate the accumulated exit hazard runs against
     rate: np.ndarray | None = None  # [customer, duration band] base exit hazard per month
+    site: np.ndarray | None = None  # index in SimParams.sites of the face-to-face site (-1: none)
 
     def __len__(self) -> int:
         return len(self.reg)
@@ -81,14 +82,18 @@ def _pick_dp(p: SimParams, muni: np.ndarray, u: np.ndarray) -> np.ndarray:
     return dp
 
 
-def _pick_minutes(p: SimParams, dp: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _pick_site(p: SimParams, dp: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's face-to-face site: one-way minutes and index in ``p.sites`` (-1: none)."""
     out = np.zeros(len(u))
+    site = np.full(len(u), -1, dtype=np.int64)
     for i, (cum, minutes) in enumerate(p.access_cum):
         sel = dp == i
         if sel.any() and minutes:
             k = np.minimum(np.searchsorted(np.array(cum), u[sel], side="right"), len(minutes) - 1)
             out[sel] = np.array(minutes)[k]
-    return out
+            if p.access_site:
+                site[sel] = np.array(p.access_site[i], dtype=np.int64)[k]
+    return out, site
 
 
 def _age(p: SimParams, muni: np.ndarray, line: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -146,6 +151,7 @@ def draw_stock(
     elapsed = _elapsed(p, muni, line, lt, u[:, 0])
     reg = start - elapsed * DAYS_PER_MONTH
     dp = _pick_dp(p, muni, u[:, 1])
+    minutes, site = _pick_site(p, dp, u[:, 3])
     phase = rng_schedule.random(len(line))
     first_phase = (-reg) < p.first_phase_days
     interval = np.where(first_phase, p.first_phase_interval_days, np.array(p.later_interval_days)[line])
@@ -155,7 +161,7 @@ def draw_stock(
         muni=muni,
         line=line,
         dp=dp,
-        minutes=_pick_minutes(p, dp, u[:, 3]),
+        minutes=minutes,
         remote=u[:, 2] < p.remote_share,
         age=_age(p, muni, line, u[:, 4]),
         **attrs,
@@ -163,6 +169,7 @@ def draw_stock(
         source=np.zeros(len(line), dtype=np.int64),
         e=e,
         rate=base_rates(p, muni, line),
+        site=site,
     )
 
 
@@ -244,13 +251,14 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: int) -> Co
     fixed = np.concatenate([x.get("dp", np.full(len(x["t"]), -1)) for x in parts])
     dp = np.where(fixed >= 0, fixed, dp)
     order = np.argsort(t, kind="stable")
+    minutes, site = _pick_site(p, dp, u[:, 4])
     cohort = Cohort(
         reg=t,
         exit=_exit(p, t, np.zeros(len(t)), muni, line, e),
         muni=muni,
         line=line,
         dp=dp,
-        minutes=_pick_minutes(p, dp, u[:, 4]),
+        minutes=minutes,
         remote=u[:, 3] < p.remote_share,
         age=_age(p, muni, line, u[:, 5]),
         **_attributes(p, muni, line, a),
@@ -258,6 +266,7 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: int) -> Co
         source=np.full(len(t), source, dtype=np.int64),
         e=e,
         rate=base_rates(p, muni, line),
+        site=site,
     )
     return Cohort(*(getattr(cohort, f)[order] for f in cohort.__dataclass_fields__))
 

@@ -11,6 +11,9 @@ service line (the least loaded in the team); each held meeting books the next on
 weeks in the first phase, then by the line's interval). The coach changes to multi-sector
 support when a job-brokering or competence-development spell passes the threshold. Employer
 requests queue per area for the employer-service staff. Month-end processes take snapshots.
+A face-to-face meeting at a service point or pop-up is held only on the site's opening days
+(:mod:`resurssimalli.simulate.openings`); on other days it waits in its queue, while remote
+meetings and offices are not bound.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ class Customer:
         "mult",
         "overdue",
         "xv",
+        "site",
+        "fsite",
     )
 
     def __init__(self, cid: int, cohort: Cohort, i: int, area: int, deadline: int) -> None:
@@ -102,6 +107,8 @@ class Customer:
         self.e = float(cohort.e[i]) if cohort.e is not None else 0.0
         self.rate = tuple(cohort.rate[i].tolist()) if cohort.rate is not None else (0.0, 0.0, 0.0)
         self.xv = 0
+        self.site = int(cohort.site[i]) if cohort.site is not None else -1
+        self.fsite = -1  # the site if its face-to-face meetings are bound by opening days (Office.register)
 
 
 @dataclass
@@ -178,6 +185,11 @@ class Office:
         self.events: list[tuple[float, int, str, str]] | None = [] if event_log else None
         self.team_for = p.team_for
         self.indirect_line = p.indirect_minutes_per_duty_day
+        # face-to-face meetings at a site that is not open every working day wait for its days
+        opening = p.site_open if p.site_open is not None else np.zeros((0, len(cal.working)), dtype=bool)
+        self.restricted = [bool((row != cal.working).any()) for row in opening]
+        # per day, per site: closed today; one more False at the end, read by fsite = -1 (unbound)
+        self.shut = (np.vstack([~opening, np.zeros((1, len(cal.working)), dtype=bool)]).T).tolist()
         on = p.exit_effect.on
         self.exits = ExitClock(env, p.exit_effect, float(cal.n_days), self.leave) if on else None
 
@@ -188,6 +200,8 @@ class Office:
 
     def register(self, c: Customer, first_due: int) -> None:
         self.active[c.id] = c
+        if not c.remote and c.site >= 0 and self.restricted[c.site]:
+            c.fsite = c.site
         self.customers.append(c)
         if self.exits is not None:
             self.exits.start(c)
@@ -256,12 +270,12 @@ class Office:
         rec = 0 <= k < self.M
         base = p.minutes_per_duty_day * self.factor[d]
         duty = self.on_duty[:, d]
-        interview_minutes = p.interview_minutes
-        meeting_minutes = p.meeting_minutes
         travel = self.travel[k] if rec else None
+        shut = self.shut[d]
         left: dict[int, float] = {}
         for pool_id, pool in enumerate(p.pools):
             iq = self.interviews[pool_id]
+            held: list = []  # interviews at a site closed today: back in the queue after the pool's day
             n = len(pool)
             start = d % n
             for j in range(n):
@@ -272,45 +286,61 @@ class Office:
                 used = min(self.indirect[coach], budget)
                 if rec:
                     self.work_line[k, self.coach_line_index[coach]] += used
-                q = self.conv[coach]
-                while True:
-                    while q and (q[0][3].gone or q[0][3].version != q[0][4]):
-                        heapq.heappop(q)
-                    while iq and (iq[0][2].gone or iq[0][2].interview_day != -1):
-                        heapq.heappop(iq)
-                    conv_ready = bool(q) and q[0][2] <= d
-                    if conv_ready and (not iq or q[0][0] <= iq[0][0]):
-                        c = q[0][3]
-                        minutes = meeting_minutes[c.line]
-                        if used + minutes > budget:
-                            break
-                        heapq.heappop(q)
-                        self._conversation_judged(c, d <= c.due_deadline)
-                        self._meet(c, d, minutes, travel, "conversation")
-                        self._next(c, d)
-                    elif iq:
-                        c = iq[0][2]
-                        if used + interview_minutes > budget:
-                            break
-                        heapq.heappop(iq)
-                        c.interview_day = d
-                        self._assign(c)
-                        self._meet(c, d, interview_minutes, travel, "interview")
-                        self._next(c, d)
-                        minutes = interview_minutes
-                    else:
-                        break
-                    used += minutes
+                used = self._coach_day(coach, iq, held, d, budget, used, travel, shut)
                 left[coach] = budget - used
                 if rec:
                     self.available[coach][k] += budget
                     self.used[coach][k] += used
-        self._cover(d, duty, left, k if rec else -1, travel)
+            for e in held:
+                heapq.heappush(iq, e)
+        self._cover(d, duty, left, k if rec else -1, travel, shut)
         self._employers(d, base, duty, k, rec)
 
+    def _coach_day(
+        self, coach: int, iq: list, held_iq: list, d: int, budget: float, used: float,
+        travel: list[float] | None, shut: list[bool],
+    ) -> float:  # fmt: skip
+        """One coach's meetings of day ``d``, earliest deadline first; returns the minutes used."""
+        interview_minutes = self.p.interview_minutes
+        meeting_minutes = self.p.meeting_minutes
+        q = self.conv[coach]
+        held: list = []
+        while True:
+            ch = _conv_head(q, d, held, shut)
+            while iq and (iq[0][2].gone or iq[0][2].interview_day != -1 or shut[iq[0][2].fsite]):
+                e = heapq.heappop(iq)
+                if not e[2].gone and e[2].interview_day == -1:
+                    held_iq.append(e)
+            if ch is not None and (not iq or ch[0] <= iq[0][0]):
+                c = ch[3]
+                minutes = meeting_minutes[c.line]
+                if used + minutes > budget:
+                    break
+                heapq.heappop(q)
+                self._conversation_judged(c, d <= c.due_deadline)
+                self._meet(c, d, minutes, travel, "conversation")
+                self._next(c, d)
+            elif iq:
+                c = iq[0][2]
+                if used + interview_minutes > budget:
+                    break
+                heapq.heappop(iq)
+                c.interview_day = d
+                self._assign(c)
+                self._meet(c, d, interview_minutes, travel, "interview")
+                self._next(c, d)
+                minutes = interview_minutes
+            else:
+                break
+            used += minutes
+        for e in held:
+            heapq.heappush(q, e)
+        return used
+
     def _cover(
-        self, d: int, duty: np.ndarray, left: dict[int, float], k: int, travel: list[float] | None
-    ) -> None:
+        self, d: int, duty: np.ndarray, left: dict[int, float], k: int, travel: list[float] | None,
+        shut: list[bool],
+    ) -> None:  # fmt: skip
         """Colleagues in the team hold an absent coach's conversations that reach their deadline today."""
         meeting_minutes = self.p.meeting_minutes
         for team in self.p.teams:
@@ -318,12 +348,12 @@ class Office:
                 if duty[coach]:
                     continue
                 q = self.conv[coach]
+                held: list = []
                 while q:
-                    while q and (q[0][3].gone or q[0][3].version != q[0][4]):
-                        heapq.heappop(q)
-                    if not q or q[0][0] > d or q[0][2] > d:
+                    ch = _conv_head(q, d, held, shut)
+                    if ch is None or ch[0] > d:
                         break
-                    c = q[0][3]
+                    c = ch[3]
                     minutes = meeting_minutes[c.line]
                     sub = max(team, key=lambda x: (left.get(x, 0.0), -x))
                     if left.get(sub, 0.0) < minutes:
@@ -335,6 +365,8 @@ class Office:
                     self._conversation_judged(c, d <= c.due_deadline)
                     self._meet(c, d, minutes, travel, "conversation (cover)")
                     self._next(c, d)
+                for e in held:
+                    heapq.heappush(q, e)
 
     def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
         """Count a due conversation at its deadline's month (held by it or not)."""
@@ -362,9 +394,10 @@ class Office:
         if travel is not None and not c.remote:
             travel[c.muni] += 2.0 * c.minutes
         if self.events is not None:
-            self.log(
-                d + SERVICE_TIME, c.id, what, f"{'remote' if c.remote else 'face-to-face'} coach {c.coach}"
-            )
+            where = "remote" if c.remote else "face-to-face"
+            if not c.remote and c.site >= 0:
+                where += f" at {self.p.sites[c.site]}"
+            self.log(d + SERVICE_TIME, c.id, what, f"{where} coach {c.coach}")
 
     def _employers(self, d: int, base: float, duty: np.ndarray, k: int, rec: bool) -> None:
         for t, team in enumerate(self.p.employer_teams):
@@ -418,6 +451,25 @@ class Office:
         self.interviews_waiting[k] = waiting
         employers = sum(sum(q) for q in self.employer_queue)
         self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
+
+
+def _conv_head(q: list, d: int, held: list, shut: list[bool]) -> tuple | None:
+    """The first live conversation of a coach's queue if it is due by day ``d`` (else None).
+
+    Entries of customers who left or were rebooked are dropped; due conversations at a site closed
+    today are moved to ``held`` (the caller pushes them back at the end of the day)."""
+    while q:
+        e = q[0]
+        c = e[3]
+        if c.gone or c.version != e[4]:
+            heapq.heappop(q)
+        elif e[2] > d:
+            return None
+        elif shut[c.fsite]:
+            held.append(heapq.heappop(q))
+        else:
+            return e
+    return None
 
 
 # -- processes ------------------------------------------------------------------------------------

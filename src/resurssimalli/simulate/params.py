@@ -31,6 +31,7 @@ from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
 from resurssimalli.simulate.exits import OFF, ExitEffect, build_exit_effect
+from resurssimalli.simulate.openings import access_sites, nearest_open_site, site_open_days
 from resurssimalli.simulate.staffing import staffed_for_plan
 
 LINES = CUSTOMER_LINES
@@ -129,6 +130,10 @@ class SimParams:
     # outcomes (issue 13): the exit hazard's service multiplier; the benefit financing model
     exit_effect: ExitEffect = OFF
     benefit: Benefit | None = None
+    # sites (issue 10, item 8): face-to-face meetings only on a site's opening days (openings.py)
+    sites: tuple[str, ...] = ()  # every site of the region, sorted
+    access_site: tuple[tuple[int, ...], ...] = ()  # per dp: index in ``sites``, parallel to access_cum
+    site_open: np.ndarray | None = None  # [site, day] bool
 
     @property
     def n_coaches(self) -> int:
@@ -180,8 +185,7 @@ def reference_duty_days(start: dt.date, ref: ReferenceAbsence) -> float:
 
 def _nearest_open_minutes(region: Region, alloc: Allocation, point: str) -> float:
     """One-way minutes from a demand point to the nearest site the plan opens (any distance)."""
-    open_sites = alloc.sites.loc[alloc.sites["open"].astype(bool), "site"]
-    return min(region.travel.minutes[(point, s)] for s in open_sites if (point, s) in region.travel.minutes)
+    return float(region.travel.minutes[(point, nearest_open_site(region, alloc, point))])
 
 
 def _access_cum(
@@ -489,4 +493,9 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         event_log=cfg.simulation.event_log,
         exit_effect=build_exit_effect(cfg.outcomes),
         benefit=cfg.outcomes.benefit if cfg.outcomes is not None else None,
+        sites=tuple(sorted(region.sites)),
+        access_site=access_sites(region, alloc, dps, tuple(sorted(region.sites))),
+        site_open=site_open_days(
+            cal, [region.sites[s].kind for s in sorted(region.sites)], cfg.access.staff_visit_days_per_year
+        ),
     )
