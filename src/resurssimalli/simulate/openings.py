@@ -90,3 +90,19 @@ def access_sites(
             )
         )
     return tuple(out)
+
+
+def site_fields(
+    region: Region,
+    alloc: Allocation,
+    dps: Sequence[str],
+    cal: SimCalendar,
+    days_per_year: Mapping[str, float],
+) -> dict:
+    """``SimParams``' site fields: every site (sorted), each demand point's sites, opening days."""
+    sites = tuple(sorted(region.sites))
+    return {
+        "sites": sites,
+        "access_site": access_sites(region, alloc, dps, sites),
+        "site_open": site_open_days(cal, [region.sites[s].kind for s in sites], days_per_year),
+    }

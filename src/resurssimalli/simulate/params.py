@@ -31,7 +31,7 @@ from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
 from resurssimalli.simulate.exits import OFF, ExitEffect, build_exit_effect
-from resurssimalli.simulate.openings import access_sites, nearest_open_site, site_open_days
+from resurssimalli.simulate.openings import nearest_open_site, site_fields
 from resurssimalli.simulate.staffing import staffed_for_plan
 
 LINES = CUSTOMER_LINES
@@ -493,9 +493,5 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         event_log=cfg.simulation.event_log,
         exit_effect=build_exit_effect(cfg.outcomes),
         benefit=cfg.outcomes.benefit if cfg.outcomes is not None else None,
-        sites=tuple(sorted(region.sites)),
-        access_site=access_sites(region, alloc, dps, tuple(sorted(region.sites))),
-        site_open=site_open_days(
-            cal, [region.sites[s].kind for s in sorted(region.sites)], cfg.access.staff_visit_days_per_year
-        ),
+        **site_fields(region, alloc, places["demand_points"], cal, cfg.access.staff_visit_days_per_year),
     )
