@@ -17,6 +17,7 @@ import numpy as np
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, cum_hazard, inv_cum_hazard
 from resurssimalli.simulate.attributes import AGE_GROUPS
+from resurssimalli.simulate.entries import Source
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.streams import child_generators
 
@@ -37,8 +38,8 @@ class Cohort:
     age: np.ndarray  # index into AGE_GROUPS
     foreign: np.ndarray  # bool
     partially_able: np.ndarray  # bool
-    first_due: np.ndarray  # stock only: day of the next conversation (else -1)
-    source: np.ndarray  # 0 stock, 1 inflow, 2 plant closure
+    first_due: np.ndarray  # stock only: day of the next conversation (else -1, unread)
+    source: np.ndarray  # entries.Source values: stock, inflow, plant closure
     e: np.ndarray | None = None  # the Exp(1) variate the accumulated exit hazard runs against
     rate: np.ndarray | None = None  # [customer, duration band] base exit hazard per month
     site: np.ndarray | None = None  # index in SimParams.sites of the face-to-face site (-1: none)
@@ -53,7 +54,9 @@ def _rates(p: SimParams, muni: np.ndarray, line: np.ndarray) -> tuple[np.ndarray
     return r[..., 0], r[..., 1], r[..., 2]
 
 
-def _elapsed(p: SimParams, muni: np.ndarray, line: np.ndarray, long_term: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _elapsed(
+    p: SimParams, muni: np.ndarray, line: np.ndarray, long_term: np.ndarray, u: np.ndarray
+) -> np.ndarray:
     """Elapsed spell (months) of the stock: density ∝ survival, below or above 12 months."""
     out = np.empty(len(u))
     grid = np.linspace(0.0, p.max_elapsed_months, int(p.max_elapsed_months * 50) + 1)
@@ -166,7 +169,7 @@ def draw_stock(
         age=_age(p, muni, line, u[:, 4]),
         **attrs,
         first_due=np.floor(start + phase * interval).astype(np.int64),
-        source=np.zeros(len(line), dtype=np.int64),
+        source=np.full(len(line), Source.STOCK, dtype=np.int64),
         e=e,
         rate=base_rates(p, muni, line),
         site=site,
@@ -204,7 +207,7 @@ def draw_arrivals(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Ge
                 "muni": np.full(keep.sum(), m),
             }
         )
-    return _cohort(p, parts, source=1)
+    return _cohort(p, parts, Source.INFLOW)
 
 
 def draw_closures(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Generator) -> Cohort:
@@ -232,10 +235,10 @@ def draw_closures(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Ge
         if c.demand_point >= 0:
             part["dp"] = np.full(c.n, c.demand_point)
         parts.append(part)
-    return _cohort(p, parts, source=2)
+    return _cohort(p, parts, Source.CLOSURE)
 
 
-def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: int) -> Cohort:
+def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: Source) -> Cohort:
     if not parts or sum(len(x["t"]) for x in parts) == 0:
         z = np.zeros(0)
         zi = np.zeros(0, dtype=np.int64)

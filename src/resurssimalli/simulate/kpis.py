@@ -45,6 +45,7 @@ import pandas as pd
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
 from resurssimalli.simulate.attributes import AGE_GROUPS, STOCK_GROUPS
+from resurssimalli.simulate.entries import Source
 from resurssimalli.simulate.model import ReplicationOutput
 from resurssimalli.simulate.params import EMPLOYER_LINE, LINES, SimParams
 
@@ -57,7 +58,7 @@ def customer_table(p: SimParams, out: ReplicationOutput) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer": [c.id for c in cs],
-            "source": [("stock", "inflow", "closure")[c.source] for c in cs],
+            "source": [c.source.label for c in cs],
             "municipality": [p.municipalities[c.muni] for c in cs],
             "line": [LINES[c.line0] for c in cs],
             "line_now": [LINES[c.line] for c in cs],
@@ -117,7 +118,7 @@ def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
     n_days = cal.n_days
     kpi_month = cal.kpi_month
 
-    new = [c for c in out.customers if c.source > 0]
+    new = [c for c in out.customers if c.source != Source.STOCK]
     muni = np.array([c.muni for c in new], dtype=np.int64)
     reg = np.array([c.reg for c in new])
     reg_day = np.floor(reg).astype(np.int64) if len(new) else np.zeros(0, dtype=np.int64)
@@ -181,8 +182,7 @@ def _staff_rows(rows: list, p: SimParams, out: ReplicationOutput, k: int) -> Non
         {"all": out.overdue_line[k].sum(), **dict(zip(LINES, out.overdue_line[k], strict=True))},
     )
     line_htv = {
-        line: sum(f for f, cl in zip(p.coach_fte, p.coach_line, strict=True) if cl == line)
-        for line in LINES
+        line: sum(f for f, cl in zip(p.coach_fte, p.coach_line, strict=True) if cl == line) for line in LINES
     }
     total_htv = sum(line_htv.values())
     case = {"all": out.caseload_line[k].sum() / total_htv if total_htv else np.nan}

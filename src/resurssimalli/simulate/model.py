@@ -35,6 +35,7 @@ from resurssimalli.simulate.draws import (
     draw_rosters,
     draw_stock,
 )
+from resurssimalli.simulate.entries import ConversationEntry, Interview, InterviewEntry, Source
 from resurssimalli.simulate.exits import ExitClock
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.streams import child_generators, streams
@@ -43,6 +44,7 @@ MULTI = LINE_INDEX["multi_sector"]
 SWITCHING = frozenset(LINE_INDEX[x] for x in SWITCHING_LINES)
 SERVICE_TIME = 0.5  # the office works at midday: registrations of the morning are seen the same day
 LONG_TERM_DAYS = LONG_TERM_MONTHS * DAYS_PER_MONTH
+WAITING = Interview.WAITING
 
 
 class Customer:
@@ -94,13 +96,13 @@ class Customer:
         self.reg_day = int(np.floor(self.reg))
         self.exit = float(cohort.exit[i])
         self.deadline = deadline
-        self.interview_day = -1
+        self.interview_day: int = WAITING  # the interview's day once held
         self.coach = -1
         self.due = -1
         self.due_deadline = -1
         self.version = 0
         self.gone = False
-        self.source = int(cohort.source[i])
+        self.source = Source(int(cohort.source[i]))
         self.age = int(cohort.age[i])
         self.foreign = bool(cohort.foreign[i])
         self.partially_able = bool(cohort.partially_able[i])
@@ -156,8 +158,8 @@ class Office:
         self.fte = list(p.coach_fte)
         self.caseload = [0] * n
         self.indirect = [0.0] * n
-        self.conv = [[] for _ in range(n)]  # per coach: (deadline, seq, due, customer, version)
-        self.interviews = [[] for _ in p.pools]  # per pool: (deadline, seq, customer)
+        self.conv: list[list[ConversationEntry]] = [[] for _ in range(n)]  # per coach, a heap
+        self.interviews: list[list[InterviewEntry]] = [[] for _ in p.pools]  # per pool, a heap
         self.employer_queue = [deque() for _ in p.employer_teams]  # remaining minutes per request
         self.seq = 0
         self.active: dict[int, Customer] = {}
@@ -198,24 +200,27 @@ class Office:
         if self.events is not None:
             self.events.append((t, cid, what, detail))
 
-    def register(self, c: Customer, first_due: int) -> None:
+    def register(self, c: Customer, first_due: int | None) -> None:
+        """A customer enters: the starting stock with its next conversation due on ``first_due``
+        (interviewed before the run, a coach named now), a new registrant (``None``) in its pool's
+        interview queue."""
         self.active[c.id] = c
         if not c.remote and c.site >= 0 and self.restricted[c.site]:
             c.fsite = c.site
         self.customers.append(c)
         if self.exits is not None:
             self.exits.start(c)
-            if first_due < 0:
-                self.exits.watch(c, c.deadline, lambda: c.interview_day == -1 and not c.gone)
-        if first_due >= 0:  # the starting stock: interviewed already, has a coach
-            c.interview_day = -2
+            if first_due is None:
+                self.exits.watch(c, c.deadline, lambda: c.interview_day == WAITING and not c.gone)
+        if first_due is not None:
+            c.interview_day = Interview.BEFORE_RUN
             self._assign(c)
             self._book(c, first_due)
             self.log(self.env.now, c.id, "stock", f"{LINES[c.line]} coach {c.coach}")
         else:
             pool = self.p.pool_for[c.area][c.line]
             self.seq += 1
-            heapq.heappush(self.interviews[pool], (c.deadline, self.seq, c))
+            heapq.heappush(self.interviews[pool], InterviewEntry(c.deadline, self.seq, c))
             self.log(c.reg, c.id, "arrival", LINES[c.line])
 
     def leave(self, c: Customer) -> None:
@@ -241,7 +246,7 @@ class Office:
         c.due_deadline = self.cal.add_working_days(due, self.p.grace_working_days)
         c.version += 1
         self.seq += 1
-        heapq.heappush(self.conv[c.coach], (c.due_deadline, self.seq, due, c, c.version))
+        heapq.heappush(self.conv[c.coach], ConversationEntry(c.due_deadline, self.seq, due, c, c.version))
         if self.exits is not None:
             v = c.version
             self.exits.watch(c, c.due_deadline, lambda: c.version == v and not c.gone)
@@ -275,7 +280,7 @@ class Office:
         left: dict[int, float] = {}
         for pool_id, pool in enumerate(p.pools):
             iq = self.interviews[pool_id]
-            held: list = []  # interviews at a site closed today: back in the queue after the pool's day
+            held: list[InterviewEntry] = []  # at a site closed today: back in the queue after the pool's day
             n = len(pool)
             start = d % n
             for j in range(n):
@@ -297,22 +302,26 @@ class Office:
         self._employers(d, base, duty, k, rec)
 
     def _coach_day(
-        self, coach: int, iq: list, held_iq: list, d: int, budget: float, used: float,
-        travel: list[float] | None, shut: list[bool],
-    ) -> float:  # fmt: skip
+        self,
+        coach: int,
+        iq: list[InterviewEntry],
+        held_iq: list[InterviewEntry],
+        d: int,
+        budget: float,
+        used: float,
+        travel: list[float] | None,
+        shut: list[bool],
+    ) -> float:
         """One coach's meetings of day ``d``, earliest deadline first; returns the minutes used."""
         interview_minutes = self.p.interview_minutes
         meeting_minutes = self.p.meeting_minutes
         q = self.conv[coach]
-        held: list = []
+        held: list[ConversationEntry] = []
         while True:
             ch = _conv_head(q, d, held, shut)
-            while iq and (iq[0][2].gone or iq[0][2].interview_day != -1 or shut[iq[0][2].fsite]):
-                e = heapq.heappop(iq)
-                if not e[2].gone and e[2].interview_day == -1:
-                    held_iq.append(e)
-            if ch is not None and (not iq or ch[0] <= iq[0][0]):
-                c = ch[3]
+            ih = _interview_head(iq, held_iq, shut)
+            if ch is not None and (ih is None or ch.deadline <= ih.deadline):
+                c = ch.customer
                 minutes = meeting_minutes[c.line]
                 if used + minutes > budget:
                     break
@@ -320,8 +329,8 @@ class Office:
                 self._conversation_judged(c, d <= c.due_deadline)
                 self._meet(c, d, minutes, travel, "conversation")
                 self._next(c, d)
-            elif iq:
-                c = iq[0][2]
+            elif ih is not None:
+                c = ih.customer
                 if used + interview_minutes > budget:
                     break
                 heapq.heappop(iq)
@@ -348,12 +357,12 @@ class Office:
                 if duty[coach]:
                     continue
                 q = self.conv[coach]
-                held: list = []
+                held: list[ConversationEntry] = []
                 while q:
                     ch = _conv_head(q, d, held, shut)
-                    if ch is None or ch[0] > d:
+                    if ch is None or ch.deadline > d:
                         break
-                    c = ch[3]
+                    c = ch.customer
                     minutes = meeting_minutes[c.line]
                     sub = max(team, key=lambda x: (left.get(x, 0.0), -x))
                     if left.get(sub, 0.0) < minutes:
@@ -446,27 +455,46 @@ class Office:
                     ol[c.line] += 1
                 if c.due < day:
                     backlog += self.p.meeting_minutes[c.line]
-            elif c.interview_day == -1:
+            elif c.interview_day == WAITING:
                 waiting += 1
         self.interviews_waiting[k] = waiting
         employers = sum(sum(q) for q in self.employer_queue)
         self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
 
 
-def _conv_head(q: list, d: int, held: list, shut: list[bool]) -> tuple | None:
+def _conv_head(
+    q: list[ConversationEntry], d: int, held: list[ConversationEntry], shut: list[bool]
+) -> ConversationEntry | None:
     """The first live conversation of a coach's queue if it is due by day ``d`` (else None).
 
     Entries of customers who left or were rebooked are dropped; due conversations at a site closed
     today are moved to ``held`` (the caller pushes them back at the end of the day)."""
     while q:
         e = q[0]
-        c = e[3]
-        if c.gone or c.version != e[4]:
+        if e.stale:
             heapq.heappop(q)
-        elif e[2] > d:
+        elif e.due > d:
             return None
-        elif shut[c.fsite]:
+        elif shut[e.customer.fsite]:
             held.append(heapq.heappop(q))
+        else:
+            return e
+    return None
+
+
+def _interview_head(
+    iq: list[InterviewEntry], held: list[InterviewEntry], shut: list[bool]
+) -> InterviewEntry | None:
+    """The first customer of an interview queue still waiting and not at a site closed today.
+
+    Customers who left are dropped; those at a closed site are moved to ``held``."""
+    while iq:
+        e = iq[0]
+        c = e.customer
+        if c.gone or c.interview_day != WAITING:
+            heapq.heappop(iq)
+        elif shut[c.fsite]:
+            held.append(heapq.heappop(iq))
         else:
             return e
     return None
@@ -475,7 +503,7 @@ def _conv_head(q: list, d: int, held: list, shut: list[bool]) -> tuple | None:
 # -- processes ------------------------------------------------------------------------------------
 
 
-def _customer(env: simpy.Environment, office: Office, c: Customer, first_due: int, horizon: float):
+def _customer(env: simpy.Environment, office: Office, c: Customer, first_due: int | None, horizon: float):
     if c.reg > env.now:
         yield env.timeout(c.reg - env.now)
     office.register(c, first_due)
@@ -497,7 +525,7 @@ def _arrivals(env: simpy.Environment, office: Office, cohort: Cohort, start_id: 
         area = p.muni_area[int(cohort.muni[i])]
         day = int(t)
         c = Customer(start_id + i, cohort, i, area, cal.add_working_days(day, deadline_wd))
-        env.process(_customer(env, office, c, -1, horizon))
+        env.process(_customer(env, office, c, None, horizon))
 
 
 def _working_days(env: simpy.Environment, office: Office, n_days: int):
@@ -543,7 +571,6 @@ def simulate_replication(
     cal = p.calendar
     for i in range(len(stock)):
         c = Customer(i, stock, i, p.muni_area[int(stock.muni[i])], -1)
-        c.reg_day = int(np.floor(c.reg))
         env.process(_customer(env, office, c, int(stock.first_due[i]), horizon))
     env.process(_arrivals(env, office, arrivals, len(stock), horizon))
     env.process(_arrivals(env, office, closures, len(stock) + len(arrivals), horizon))
