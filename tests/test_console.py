@@ -46,7 +46,7 @@ def test_one_display_name_per_place_and_consistent_numbers(printed: str, baselin
     assert "Hameenkyro" not in printed  # the region summary shows display names
     assert "23,514" in printed and "10,024" in printed  # thousands separators everywhere
     assert " True " not in printed and "0.955" not in printed
-    assert "40 %" in printed  # shares as percentages
+    assert "40%" in printed  # shares as percentages
 
 
 def test_a_table_too_wide_is_split_not_cut() -> None:
@@ -59,3 +59,109 @@ def test_a_table_too_wide_is_split_not_cut() -> None:
     assert len(parts) > 1 and "…" not in text and max(len(x) for x in text.splitlines()) <= 80
     for i in range(1, 12):
         assert f"{1234567.891 * i:,.1f}" in text
+
+
+# --- the optimiser's plan and the simulation's tables (optimize, run, simulate) --------------
+
+
+def _place_words(baseline) -> set[str]:
+    """Every word of every place's display name (area, municipality, site), hyphen parts too."""
+    from resurssimalli.report.names import Names
+    from resurssimalli.report.texts import Texts
+
+    names = Names(baseline.region, Texts("en"))
+    texts = [names.area(a) for a in baseline.region.areas] + [m.name for m in baseline.region.municipalities.values()]
+    return {p for t in texts for w in t.split() for p in re.findall(r"[^-]+", w)}
+
+
+@pytest.fixture(scope="module")
+def plan_printed(baseline) -> str:
+    from resurssimalli.cli.optimize import print_result
+    from resurssimalli.optimize import optimize
+
+    c = _console()
+    print_result(optimize(baseline), baseline, c)
+    lines = _lines(c)
+    assert max(len(line) for line in lines) <= 80
+    return "\n".join(lines)
+
+
+def test_the_plan_at_80_columns_is_whole_and_in_display_names(plan_printed: str, baseline) -> None:
+    assert "…" not in plan_printed
+    words = set(re.findall(r"[\w.,%+-]+", plan_printed))
+    for w in _place_words(baseline):
+        assert any(w in x for x in words), w
+    for bad in ("Hameenkyro", "Kyroskoski_office", "job_brokering", "service_point", "True", "0.955"):
+        assert bad not in plan_printed, bad
+    assert "Kyröskoski office" in plan_printed and "Hämeenkyrö" in plan_printed
+    assert "32.66" in plan_printed  # the HTV total, whole
+    assert re.search(r"\d%", plan_printed) and not re.search(r"\d %", plan_printed)  # shares one way
+    assert re.search(r"\d{1,3}(,\d{3})+ EUR/year", plan_printed)  # thousands separators
+
+
+def test_the_simulation_tables_at_80_columns(baseline, scenario_dir) -> None:
+    from resurssimalli.cli.simulate import print_kpis, print_verdicts
+    from resurssimalli.optimize import optimize
+    from resurssimalli.scenario.load import load_scenario
+    from resurssimalli.simulate import Allocation, simulate_many
+
+    other = load_scenario(scenario_dir / "plant_closure.yaml")
+    alloc = Allocation.from_result(optimize(baseline), source="test")
+    sims = simulate_many([baseline, other], alloc, replications=2, months=3, jobs=1)
+    c = _console()
+    print_kpis(sims[baseline.name], c)
+    from resurssimalli.simulate.stats import summarise_periods
+
+    summary = summarise_periods(pd.concat([sims[s.name].kpis for s in (baseline, other)], ignore_index=True))
+    print_verdicts(summary, [baseline, other], c)
+    text = c.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    for bad in ("initial_interview_on_time_share", "plant_closure", "baseline:"):
+        assert bad not in text, bad
+    words = set(re.findall(r"[\w.,%+-]+", text))
+    assert {"initial", "interview", "Plant", "closure", "Baseline", "utilisation"} <= words
+    assert re.search(r"\d%", text) and not re.search(r"\d %", text)
+
+
+def test_the_stress_loops_tables_at_80_columns(baseline) -> None:
+    """The loop's iterations, moves (HTV per area × line), located queues and missed months."""
+    from types import SimpleNamespace
+
+    from resurssimalli.cli.experiment import _iterations_frame, _names, _print_moves
+    from resurssimalli.report.console import print_frame
+
+    areas = list(baseline.region.areas)
+    lines = ["competence_development", "multi_sector", "integration"]
+    moves = pd.DataFrame(
+        [(a, line, 1234.5 * (i + 1), 1234.5 * (i + 1) / 1233.0) for i, (a, line) in enumerate(
+            (a, line) for a in areas for line in lines)],
+        columns=["area", "service_line", "extra_hours", "extra_htv"],
+    )
+    queues = pd.DataFrame(
+        [(2, "baseline", "initial_interview_on_time_share", f"queue:{areas[0]}", 0.871, 2479.25),
+         (2, "baseline", "initial_interview_on_time_share", "queue:integration", 0.912, 283.0)],
+        columns=["iteration", "scenario", "kpi", "queue", "bound", "hours_added"],
+    )  # fmt: skip
+    months = pd.DataFrame(
+        [("baseline", "initial_interview_on_time_share", 6, "2024-02", 0.934, 0.91, 0.95, True, 2)],
+        columns=["scenario", "kpi", "month_index", "month", "mean", "ci_low", "ci_high", "clearly_missed", "iteration"],
+    )
+    iterations = pd.DataFrame(
+        [(2, "baseline", "initial_interview_on_time_share", "all", ">=", 0.95, 0.931, 0.92, 0.94, 5, False,
+          32.66, 2762.25, 997.0, "")],
+        columns=["iteration", "scenario", "kpi", "group", "op", "target", "mean", "ci_low", "ci_high", "n",
+                 "meets", "htv_allocated", "extra_hours_total", "unserved_hours_total", "sites_open"],
+    )  # fmt: skip
+    names = _names([baseline])
+    c = _console()
+    frame = _iterations_frame(iterations, names, baseline.config.staff.productive_hours_per_htv)
+    print_frame(c, frame, "iterations", kinds={"target": "text", "HTV added": "htv"})
+    _print_moves(SimpleNamespace(moves=moves, queues=queues, months=months), c, names)
+    text = c.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    for area in areas:
+        assert area not in text or area == names.area(area)  # display names only
+    for want in ("2,479", "1,234", "87.1%", "February 2024", "93.4%", "integration team's interviews"):
+        assert want.split()[0] in text, want
+    assert f"{moves['extra_htv'].sum():,.2f}" in text  # the total HTV, whole
+    assert "Hämeenkyrö" in text and "competence_development" not in text and "queue:" not in text

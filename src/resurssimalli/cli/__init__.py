@@ -136,7 +136,7 @@ def run(
     """The main job: summary, optimise, simulate (with the structural-change scenarios), memo."""
     from resurssimalli.cli.optimize import print_result
     from resurssimalli.cli.progress import progress_bar
-    from resurssimalli.cli.simulate import summary_table, verdict_table
+    from resurssimalli.cli.simulate import print_kpis, print_verdicts
     from resurssimalli.executors import default_jobs
     from resurssimalli.pipeline import compared_scenarios, run_pipeline
     from resurssimalli.report.console import print_summary
@@ -159,11 +159,9 @@ def run(
             lang=lang,
             progress=progress,
         )
-    print_result(done.plan, console)
-    console.print(summary_table(done.simulation))
-    verdicts = verdict_table(done.summary, [s, *others])
-    if verdicts is not None:
-        console.print(verdicts)
+    print_result(done.plan, s, console)
+    print_kpis(done.simulation, console)
+    print_verdicts(done.summary, [s, *others], console)
     console.print(Text.assemble("run folder: ", (str(done.folder), "bold")))
     for p in done.memo_files:
         console.print(f"  wrote {p.name}", markup=False)

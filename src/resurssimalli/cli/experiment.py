@@ -12,7 +12,10 @@ from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.executors import Kind
-from resurssimalli.report.console import df_table
+from resurssimalli.report.console import df_table, kpi_text, print_frame
+from resurssimalli.report.names import Names, scenario_record
+from resurssimalli.report.stress_tables import last_queues, missed_months, moves_frame
+from resurssimalli.report.texts import Texts
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import Target
@@ -53,46 +56,67 @@ def sweep_command(
     console.print(f"{res.computed} tasks computed, {res.reused} reused from the earlier run")
     if not res.comparison.empty:
         comp = res.comparison[res.comparison["group"] == "all"].drop(columns="group")
-        console.print(df_table(comp, "Paired differences against the baseline (95 % CI)", "{:,.3f}"))
+        console.print(df_table(comp, "Paired differences against the baseline (95% CI)", "{:,.3f}"))
     console.print(Text.assemble("sweep folder: ", (str(res.folder), "bold")))
     return res.folder
 
 
-def _print_moves(res, console: Console) -> None:
-    """Hours and HTV moved to each area × line within the budget (or asked beyond it), and the
-    months that missed clearly in the last iteration."""
+def _names(scenarios: Sequence[Scenario]) -> Names:
+    return Names(scenarios[0].region, Texts("en"), {s.name: scenario_record(s) for s in scenarios})
+
+
+def _print_moves(res: Any, console: Console, names: Names) -> None:
+    """HTV moved to each area × line within the budget (or asked beyond it), the queues located
+    as failing in the last iteration and the months that missed clearly."""
     if not res.moves.empty:
-        moves = res.moves.rename(columns={"extra_hours": "hours", "extra_htv": "HTV"})
-        console.print(df_table(moves, "Minimum hours raised per area and line (a year)", "{:,.2f}"))
-        console.print(f"  total {res.moves['extra_htv'].sum():,.2f} HTV", highlight=False)
-    for r in res.queues.itertuples():
-        console.print(
-            f"  iteration {r.iteration}: {r.scenario} {r.queue} at {r.bound:.3f} -> +{r.hours_added:,.0f} h",
-            highlight=False,
-            markup=False,
+        moves = moves_frame(res.moves, names).rename(columns={"hours": "hours a year", "htv": "HTV"})
+        title = "Minimum hours raised per area and service line"
+        print_frame(console, moves, title, kinds={"hours a year": "int", "HTV": "htv"})
+    q = last_queues(res.queues, names)
+    if not q.empty:
+        q = q.assign(
+            kpi=[names.kpi(k) for k in q["kpi"]],
+            bound=[kpi_text(k, b) for k, b in zip(q["kpi"], q["bound"], strict=True)],
+        ).rename(columns={"kpi": "KPI", "bound": "CI bound", "hours": "hours added"})
+        title = f"Where the loop located the misses (iteration {int(q['iteration'].iloc[0])})"
+        print_frame(console, q.drop(columns="iteration"), title, kinds={"hours added": "int"})
+    m = missed_months(res.months, names)
+    if not m.empty:
+        shown = pd.DataFrame(
+            {
+                "scenario": m["scenario"],
+                "KPI": [names.kpi(k) for k in m["kpi"]],
+                "month": m["month"],
+                "mean": [kpi_text(k, x) for k, x in zip(m["kpi"], m["mean"], strict=True)],
+                "95% CI": [
+                    f"{kpi_text(k, lo)} – {kpi_text(k, hi)}"
+                    for k, lo, hi in zip(m["kpi"], m["ci_low"], m["ci_high"], strict=True)
+                ],
+            }
         )
-    m = res.months
-    last = m[(m["iteration"] == m["iteration"].max()) & m["clearly_missed"]] if not m.empty else m
-    for r in last.itertuples():
-        console.print(
-            f"  {r.scenario}: {r.month} missed clearly ({r.kpi} {r.mean:.3f}, "
-            f"CI {r.ci_low:.3f}-{r.ci_high:.3f})",
-            highlight=False,
-            markup=False,
-        )
+        print_frame(console, shown, "Months missed clearly (last iteration)")
 
 
-def _iterations_table(it: pd.DataFrame) -> pd.DataFrame:
-    """Each iteration's verdict per scenario and target, compact for the console."""
-    target = (
-        it["kpi"] + it["group"].map(lambda g: "" if g == "all" else f"[{g}]") + " " + it["op"] + " "
-        + it["target"].map("{:g}".format)
-    )
-    cols = ["iteration", "scenario", "target", "mean", "ci_low", "ci_high", "meets"]
-    cols += ["extra_hours_total", "unserved_hours_total"]
-    return it.assign(target=target)[cols].rename(
-        columns={"iteration": "it", "extra_hours_total": "extra h", "unserved_hours_total": "unserved h"}
-    )
+def _iterations_frame(it: pd.DataFrame, names: Names, productive_hours: float) -> pd.DataFrame:
+    """Each iteration's verdict per scenario and target, in display names."""
+    rows = []
+    for r in it.itertuples(index=False):
+        op = "≥" if r.op == ">=" else "≤"
+        group = "" if r.group == "all" else f", {names.group(str(r.group))}"
+        rows.append(
+            (
+                int(r.iteration),
+                names.scenario(str(r.scenario)),
+                f"{names.kpi(r.kpi)}{group} {op} {kpi_text(r.kpi, r.target)}",
+                kpi_text(r.kpi, r.mean),
+                f"{kpi_text(r.kpi, r.ci_low)} – {kpi_text(r.kpi, r.ci_high)}",
+                "yes" if bool(r.meets) else "no",
+                float(r.extra_hours_total) / productive_hours,
+                float(r.unserved_hours_total),
+            )
+        )
+    cols = ["it.", "scenario", "target", "mean", "95% CI", "meets", "HTV added", "hours unserved"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _print_status(res: Any, console: Console, max_iterations: int) -> None:
@@ -124,12 +148,22 @@ def stress_command(
 ) -> Path:
     from resurssimalli.experiment.stress import stress
 
-    res = stress(
-        scenarios, targets, replications=replications, jobs=jobs, months=months, max_iterations=max_iterations
-    )
-    console.print(df_table(_iterations_table(res.iterations), "Stress loop iterations (95 % CI)", "{:,.3f}"))
+    with progress_bar(console, "stress") as progress:
+        res = stress(
+            scenarios,
+            targets,
+            replications=replications,
+            jobs=jobs,
+            months=months,
+            max_iterations=max_iterations,
+            progress=progress,
+        )
+    names = _names(scenarios)
+    frame = _iterations_frame(res.iterations, names, scenarios[0].config.staff.productive_hours_per_htv)
+    kinds = {"HTV added": "htv", "hours unserved": "int", "target": "text"}
+    print_frame(console, frame, "Stress loop iterations (95% CI)", kinds=kinds)
     _print_status(res, console, max_iterations)
-    _print_moves(res, console)
+    _print_moves(res, console, names)
     with RunFolder.new(f"stress-{scenarios[0].name}", out, scenario=scenarios[0], command="stress") as rf:
         res.write(rf, scenarios, replications)
     console.print(Text.assemble("run folder: ", (str(rf.final), "bold")))

@@ -38,7 +38,7 @@ def outcomes_command(
         s, alloc, standard_variants(s, alloc, area, site), replications=replications, bands=bands
     )
     title = (
-        f"Change against the plan ({replications} paired replications, 95 % CI; + = more unemployment / cost)"
+        f"Change against the plan ({replications} paired replications, 95% CI; + = more unemployment / cost)"
     )
     console.print(df_table(outcomes_table(table), title))
     summary = simulate(s, alloc, replications=replications).summary

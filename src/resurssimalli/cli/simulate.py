@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.pipeline import plan_for
-from resurssimalli.report.memo.facts import kpi_value, verdict_text
+from resurssimalli.report.console import judged_frame, kpi_summary_frame, print_frame
+from resurssimalli.report.names import Names, scenario_record
 from resurssimalli.report.texts import Texts
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
@@ -21,37 +21,21 @@ from resurssimalli.simulate.stats import summarise_periods
 from resurssimalli.simulate.verdicts import judge_targets
 
 
-def summary_table(res: SimulationResult) -> Table:
-    """The ``all`` group of the summary: mean and 95 % CI per KPI (replication means of months)."""
-    title = f"{res.scenario.name}: {res.replications} replications, 95 % t confidence intervals"
-    t = Table(title=Text(title))
-    for col in ("kpi", "mean", "95 % CI", "n"):
-        t.add_column(col, justify="left" if col == "kpi" else "right")
-    s = res.summary[res.summary["group"] == "all"]
-    for r in s.itertuples(index=False):
-        t.add_row(r.kpi, f"{r.mean:,.3f}", f"{r.ci_low:,.3f} … {r.ci_high:,.3f}", str(r.n))
-    return t
+def print_kpis(res: SimulationResult, console: Console) -> None:
+    """The whole area's KPIs: display names, shares in %, mean and 95 % CI over the replications."""
+    names = Names(res.scenario.region, Texts("en"), {res.scenario.name: scenario_record(res.scenario)})
+    title = f"{names.scenario(res.scenario.name)}: {res.replications} replications, 95% t confidence intervals"
+    print_frame(console, kpi_summary_frame(res.summary, names.t), title, kinds={"n": "int"})
 
 
-def verdict_table(summary: pd.DataFrame, scenarios: Sequence[Scenario]) -> Table | None:
+def print_verdicts(summary: pd.DataFrame, scenarios: Sequence[Scenario], console: Console) -> None:
     """Each scenario's targets judged month by month, the failing months named in words."""
-    targets = {s.name: s.config.targets for s in scenarios}
-    judged = judge_targets(summary, targets)
+    judged = judge_targets(summary, {s.name: s.config.targets for s in scenarios})
     if judged.empty:
-        return None
-    texts = Texts("en")
-    t = Table(title="targets, judged month by month (95 % CI over replications)")
-    for col in ("scenario", "target", "verdict", "year mean"):
-        t.add_column(col, justify="right" if col == "year mean" else "left")
-    for r in judged.itertuples(index=False):
-        op = "≥" if r.op == ">=" else "≤"
-        t.add_row(  # data, never rich markup (a group is written "[group]")
-            Text(str(r.scenario)),
-            Text(f"{r.kpi} {op} {r.target:g}" + ("" if r.group == "all" else f" [{r.group}]")),
-            Text(verdict_text(texts, r)),
-            Text(kpi_value(texts, r.kpi, r.horizon_mean)),
-        )
-    return t
+        return
+    names = Names(scenarios[0].region, Texts("en"), {s.name: scenario_record(s) for s in scenarios})
+    title = "Targets, judged month by month (95% CI over replications)"
+    print_frame(console, judged_frame(judged, names), title, kinds={"target": "text", "verdict": "text"})
 
 
 def simulate_command(
@@ -91,9 +75,7 @@ def simulate_command(
             rf.write_csv("sites.csv", optimised.sites)
             rf.write_csv("access.csv", optimised.access)
         res.write(rf)
-    console.print(summary_table(res))
-    verdicts = verdict_table(summarise_periods(res.kpis), [scenario])
-    if verdicts is not None:
-        console.print(verdicts)
+    print_kpis(res, console)
+    print_verdicts(summarise_periods(res.kpis), [scenario], console)
     console.print(Text.assemble("run folder: ", (str(rf.final), "bold")))
     return rf.final

@@ -36,6 +36,7 @@ from resurssimalli.executors import Kind
 from resurssimalli.experiment.certificate import Certificate, minimum_hours_certificate
 from resurssimalli.experiment.sweep import grid, run_grid
 from resurssimalli.optimize import OptimizeResult, optimize, workload
+from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES, KPI_NAMES, Target
 from resurssimalli.simulate.allocation import Allocation
@@ -368,13 +369,14 @@ def stress(
     scheduler: str | None = None,
     max_iterations: int = 8,
     month_rule: str = "report",
+    progress: ProgressFn | None = None,
 ) -> StressResult:
     """Run the closed loop; the plan is optimised on the first scenario (normally the baseline).
 
     ``month_rule``: ``"report"`` (default) judges and reports every month but acts on the year's
     bound; ``"require"`` also makes a clearly missed month a miss the loop must fix (July's summer
     leave then dominates: half the coaches away at once keeps July's interviews late whatever the
-    yearly HTV)."""
+    yearly HTV). ``progress`` hears stage ``"stress"`` (iterations) and ``"simulate"`` (tasks)."""
     if not scenarios:
         raise InputError("stress", "SCENARIO", "at least one scenario")
     if targets is None and not any(s.config.targets for s in scenarios):
@@ -383,15 +385,15 @@ def stress(
     seed = base.seed if seed is None else seed
 
     def run(alloc: Allocation) -> pd.DataFrame:
-        return run_grid(
-            grid(scenarios, alloc, replications, seed, months), kind=kind, jobs=jobs, scheduler=scheduler
-        )
+        tasks = grid(scenarios, alloc, replications, seed, months)
+        return run_grid(tasks, kind=kind, jobs=jobs, scheduler=scheduler, progress=progress)
 
     extra: dict[tuple[str, str], float] = defaultdict(float)
     steps, history, month_rows, queue_rows = _Steps(), [], [], []
     status, cert = "max_iterations", None
     failing = pd.DataFrame(columns=["scenario", "kpi", "group", "area", "service_line", "hours_short"])
     for it in range(1, max_iterations + 1):
+        tick(progress, "stress", it - 1, max_iterations, f"iteration {it}")
         plan, kpis, summary, judged, mv = _iterate(base, scenarios, targets, extra, it, run, month_rule)
         history.append(judged)
         month_rows.append(mv)
@@ -408,6 +410,7 @@ def stress(
             hours_now = workload(base, dict(extra) or None).set_index(["area", "service_line"])["hours"]
             found = _grow(extra, steps, missed, kpis, scenarios, hours_now, month_rule == "require")
             queue_rows += [(it, *row) for row in found]
+    tick(progress, "stress", max_iterations, max_iterations, status.replace("_", " "))
     P = base.config.staff.productive_hours_per_htv
     return StressResult(
         status,

@@ -83,16 +83,22 @@ def run_grid(
     jobs: int | None = None,
     scheduler: str | None = None,
     task_fn: Callable[[Task], pd.DataFrame] = simulate_task,
+    progress: ProgressFn | None = None,
 ) -> pd.DataFrame:
-    """Run tasks in memory (no store) and return their tables in task order; raise on any failure."""
+    """Run tasks in memory (no store) and return their tables in task order; raise on any failure.
+    ``progress`` hears stage ``"simulate"`` as each task finishes."""
     results: dict[str, pd.DataFrame] = {}
     failures: list[dict[str, Any]] = []
+
+    def on_done(t: Task, df: pd.DataFrame) -> None:
+        results[t.key] = df
+        tick(progress, "simulate", len(results), len(tasks))
 
     def on_error(t: Task, exc: BaseException) -> None:
         failures.append({**t.describe(), "error": f"{type(exc).__name__}: {exc}"})
 
     with executor(kind, jobs, scheduler) as ex:
-        run_all(ex, task_fn, tasks, lambda t, df: results.__setitem__(t.key, df), on_error)
+        run_all(ex, task_fn, tasks, on_done, on_error)
     if failures:
         raise SweepIncomplete(Path("<memory>"), failures, len(tasks))
     return pd.concat([results[t.key] for t in tasks], ignore_index=True)

@@ -17,6 +17,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from resurssimalli.report.memo.facts import SHARE_KPIS
 from resurssimalli.report.names import Names
 from resurssimalli.report.texts import Texts
 from resurssimalli.scenario.customers import INDICATORS, customer_mix
@@ -30,7 +31,7 @@ FORMATS = {
     "decimal": "{:,.1f}",
     "precise": "{:,.3f}",
 }
-_NUMBER = re.compile(r"^[-−+]?[\d,.]+( %)?( – [-−+]?[\d,.]+( %)?)?$|^–$")
+_NUMBER = re.compile(r"^[-−+]?[\d,.]+%?( – [-−+]?[\d,.]+%?)?$|^–$")
 BORDER = 3  # "│ " + " " around each cell; one more for the table's right edge
 
 
@@ -41,7 +42,7 @@ def cell(value: object, kind: str | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if kind == "share" and isinstance(value, int | float):
-        return f"{100.0 * float(value):.1f} %"
+        return f"{100.0 * float(value):.1f}%"
     if isinstance(value, int | float):
         if kind and kind.startswith("{"):
             return kind.format(value)
@@ -51,10 +52,37 @@ def cell(value: object, kind: str | None = None) -> str:
     return str(value)
 
 
-def _min_width(texts: Sequence[str], numeric: bool) -> int:
+def _pieces(text: str, hyphens: bool) -> list[str]:
+    """The unbreakable pieces of ``text``: words, and with ``hyphens`` the parts after a hyphen."""
+    words = text.split()
+    if not hyphens:
+        return words
+    return [p for w in words for p in re.findall(r"[^-]+-|[^-]+$|-", w)]
+
+
+def _min_width(texts: Sequence[str], numeric: bool, head: str | None = None, hyphens: bool = False) -> int:
+    """The narrowest column that cuts nothing: whole numbers, whole words (a wrapped header)."""
     if numeric:
-        return max((len(s) for s in texts), default=1)
-    return max((len(w) for s in texts for w in s.split()), default=1)
+        body = max((len(s) for s in texts), default=1)
+    else:
+        body = max((len(w) for s in texts for w in s.split()), default=1)
+    if head is None:
+        return body
+    return max(body, max((len(p) for p in _pieces(head, hyphens)), default=1))
+
+
+def _wrap_head(head: str, width: int) -> str:
+    """A header wrapped at spaces, and after hyphens where a word is wider than the column."""
+    lines: list[str] = []
+    for word in head.split():
+        parts = [word] if len(word) <= width else _pieces(word, True)
+        for k, part in enumerate(parts):
+            glue = "" if k else " "
+            if lines and len(lines[-1]) + len(glue) + len(part) <= width:
+                lines[-1] += glue + part
+            else:
+                lines.append(part)
+    return "\n".join(lines)
 
 
 def _chunks(widths: list[int], width: int) -> list[list[int]]:
@@ -71,6 +99,41 @@ def _chunks(widths: list[int], width: int) -> list[list[int]]:
     return parts
 
 
+def _widen(part: list[int], widths: list[int], natural: list[int], width: int) -> dict[int, int]:
+    """Give the room left in a part to its wrapped columns, up to their one-line widths."""
+    out = {j: widths[j] for j in part}
+    room = width - sum(out.values()) - BORDER * len(part) - 1
+    while room > 0:
+        short = [j for j in part if out[j] < natural[j]]
+        if not short:
+            break
+        j = min(short, key=lambda k: out[k] / natural[k])
+        out[j] += 1
+        room -= 1
+    return out
+
+
+def _fit_widths(
+    heads: list[str], body: list[list[str]], numeric: list[bool], width: int, short: Mapping[str, str] | None
+) -> tuple[list[str], list[int], list[str]]:
+    """Headers, minimum widths and legend: full headers on one line if the table fits, else short
+    headers (with a legend), else headers wrapped at spaces and hyphens."""
+    cols = [[r[j] for r in body] for j in range(len(heads))]
+
+    def total(ws: list[int]) -> int:
+        return sum(ws) + BORDER * len(ws) + 1
+
+    widths = [_min_width([h, *cols[j]], numeric[j]) for j, h in enumerate(heads)]
+    legend: list[str] = []
+    if total(widths) > width and short:
+        legend = [f"{short[h]} = {h}" for h in heads if h in short]
+        heads = [short.get(h, h) for h in heads]
+        widths = [_min_width([h, *cols[j]], numeric[j]) for j, h in enumerate(heads)]
+    if total(widths) > width:
+        widths = [_min_width(cols[j], numeric[j], h, hyphens=True) for j, h in enumerate(heads)]
+    return heads, widths, legend
+
+
 def fit_tables(
     df: pd.DataFrame,
     title: str,
@@ -83,7 +146,8 @@ def fit_tables(
 
     ``kinds`` maps column -> ``int``/``htv``/``eur``/``share``/``decimal``/``precise``/``text``;
     ``short`` maps a long header to a short one, explained in a legend under the table (used
-    only when the full headers do not fit).
+    only when the full headers do not fit). Headers then wrap at spaces (and after hyphens);
+    a table still too wide is split into parts that repeat the first column.
     """
     kinds = dict(kinds or {})
     cols = [str(c) for c in df.columns]
@@ -95,20 +159,17 @@ def fit_tables(
         and (pd.api.types.is_numeric_dtype(df[c]) or all(_NUMBER.match(r[j]) for r in body))
         for j, c in enumerate(cols)
     ]
-    heads = list(cols)
-    widths = [_min_width([h, *[r[j] for r in body]], numeric[j]) for j, h in enumerate(heads)]
-    legend: list[str] = []
-    if sum(widths) + BORDER * len(widths) + 1 > width and short:
-        legend = [f"{short[h]} = {h}" for h in heads if h in short]
-        heads = [short.get(h, h) for h in heads]
-        widths = [_min_width([h, *[r[j] for r in body]], numeric[j]) for j, h in enumerate(heads)]
+    heads, widths, legend = _fit_widths(cols, body, numeric, width, short)
+    natural = [max([len(h), *(len(r[j]) for r in body)]) for j, h in enumerate(heads)]
     parts = _chunks(widths, width)
     out: list[RenderableType] = []
     for k, part in enumerate(parts, start=1):
         label = title if len(parts) == 1 else f"{title} ({k}/{len(parts)})"
         t = Table(title=Text(label), title_justify="left")  # plain text: never rich markup
+        ws = _widen(part, widths, natural, width)
         for j in part:
-            t.add_column(Text(heads[j]), justify="right" if numeric[j] else "left", width=widths[j], overflow="fold")
+            head = Text(_wrap_head(heads[j], ws[j]))
+            t.add_column(head, justify="right" if numeric[j] else "left", width=ws[j], overflow="fold")
         for r in body:
             t.add_row(*[Text(r[j]) for j in part])
         out.append(t)
@@ -133,7 +194,6 @@ def df_table(df: pd.DataFrame, title: str, floatfmt: str = "{:,.1f}", width: int
 # ---------------------------------------------------------------------------------------------
 # tables the commands print (English console, display names)
 
-SHARE_KPIS = ("initial_interview_on_time_share", "spells_past_3_months_share", "staff_utilisation")
 LINE_SHORT = {
     "job brokering": "job brok.",
     "competence development": "compet.",
@@ -148,7 +208,7 @@ def kpi_text(kpi: str, x: float) -> str:
     """A KPI value: shares as %, the rest with one decimal and thousands separators."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return f"{100 * x:.1f} %" if kpi in SHARE_KPIS else f"{x:,.1f}"
+    return f"{100 * x:.1f}%" if kpi in SHARE_KPIS else f"{x:,.1f}"
 
 
 def kpi_summary_frame(summary: pd.DataFrame, t: Texts) -> pd.DataFrame:
@@ -165,7 +225,7 @@ def kpi_summary_frame(summary: pd.DataFrame, t: Texts) -> pd.DataFrame:
         )
         for r in s.itertuples(index=False)
     ]
-    return pd.DataFrame(rows, columns=["KPI (whole area)", "mean", "95 % CI", "n"])
+    return pd.DataFrame(rows, columns=["KPI (whole area)", "mean", "95% CI", "n"])
 
 
 def verdict_frame(verdicts: pd.DataFrame, names: Names) -> pd.DataFrame:
@@ -184,6 +244,26 @@ def verdict_frame(verdicts: pd.DataFrame, names: Names) -> pd.DataFrame:
         row.append(t(f"overall_{worst}"))
         rows.append(row)
     return pd.DataFrame(rows, columns=["scenario", *cols, "verdict"])
+
+
+def judged_frame(judged: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """Targets judged month by month (:func:`~resurssimalli.simulate.verdicts.judge_targets`
+    rows), one row per scenario and target: display names, the year mean and the verdict in words."""
+    from resurssimalli.report.memo.facts import verdict_text
+
+    rows = []
+    for r in judged.itertuples(index=False):
+        op = "≥" if r.op == ">=" else "≤"
+        group = "" if r.group == "all" else f", {names.group(str(r.group))}"
+        rows.append(
+            (
+                names.scenario(str(r.scenario)),
+                f"{names.kpi(r.kpi)}{group} {op} {kpi_text(r.kpi, r.target)}",
+                kpi_text(r.kpi, r.horizon_mean),
+                verdict_text(names.t, r),
+            )
+        )
+    return pd.DataFrame(rows, columns=["scenario", "target", "year mean", "verdict"])
 
 
 SHORT = {
@@ -244,7 +324,7 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
             ("productive hours per HTV", f"{staff.productive_hours_per_htv:,.0f}"),
             ("annual cost per HTV (EUR)", f"{staff.cost_per_htv_eur:,.0f}"),
             *[
-                (f"split: {k.replace('_', ' ')}", f"{100 * v:.0f} %")
+                (f"split: {k.replace('_', ' ')}", f"{100 * v:.0f}%")
                 for k, v in staff.customer_facing_split.items()
             ],
         ],
