@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, HAZARD_BANDS
+from resurssimalli.simulate.entries import Interview
 
 if TYPE_CHECKING:
     import simpy
@@ -97,6 +98,9 @@ class ExitClock:
         self.effect = effect
         self.horizon = horizon
         self.leave = leave
+        # deadlines watched, by day: (customer, booking version or None for the interview); one
+        # SimPy event per day fires them in the order they were watched
+        self.watched: dict[int, list[tuple[Any, int | None]]] = {}
 
     def start(self, c: Any) -> None:
         """At registration (the stock: at the run's start, its variate being the residual)."""
@@ -116,13 +120,24 @@ class ExitClock:
         c.mult = self.effect.multiplier(overdue, c.remote, c.minutes)
         self._schedule(c)
 
-    def watch(self, c: Any, deadline_day: int, pending: Any) -> None:
-        """From the day after ``deadline_day`` the customer is overdue if ``pending()`` still holds."""
+    def watch(self, c: Any, deadline_day: int, version: int | None = None) -> None:
+        """From the day after ``deadline_day`` the customer is overdue if it is still waiting for its
+        interview (``version`` None) or its conversation booked as ``version`` is still pending."""
         t = deadline_day + 1.0
         if t >= self.horizon:
             return
-        ev = self.env.timeout(max(t - self.env.now, 0.0))
-        ev.callbacks.append(lambda _e: self.set_overdue(c, True) if pending() else None)
+        day = self.watched.get(deadline_day)
+        if day is None:
+            day = self.watched[deadline_day] = []
+            ev = self.env.timeout(max(t - self.env.now, 0.0), deadline_day)
+            ev.callbacks.append(self._deadline_passed)
+        day.append((c, version))
+
+    def _deadline_passed(self, ev: Any) -> None:
+        waiting = Interview.WAITING
+        for c, version in self.watched.pop(ev.value):
+            if not c.gone and (c.interview_day == waiting if version is None else c.version == version):
+                self.set_overdue(c, True)
 
     def _schedule(self, c: Any) -> None:
         now = self.env.now

@@ -211,7 +211,7 @@ class Office:
         if self.exits is not None:
             self.exits.start(c)
             if first_due is None:
-                self.exits.watch(c, c.deadline, lambda: c.interview_day == WAITING and not c.gone)
+                self.exits.watch(c, c.deadline)
         if first_due is not None:
             c.interview_day = Interview.BEFORE_RUN
             self._assign(c)
@@ -233,6 +233,9 @@ class Office:
         del self.active[c.id]
         self.log(self.env.now, c.id, "exit", "")
 
+    def exit_event(self, ev: simpy.Event) -> None:
+        self.leave(ev.value)
+
     def _assign(self, c: Customer) -> None:
         team = self.p.teams[self.team_for[c.area][c.line]]
         fte, load = self.fte, self.caseload
@@ -248,8 +251,7 @@ class Office:
         self.seq += 1
         heapq.heappush(self.conv[c.coach], ConversationEntry(c.due_deadline, self.seq, due, c, c.version))
         if self.exits is not None:
-            v = c.version
-            self.exits.watch(c, c.due_deadline, lambda: c.version == v and not c.gone)
+            self.exits.watch(c, c.due_deadline, c.version)
 
     def _next(self, c: Customer, day: int) -> None:
         p = self.p
@@ -503,13 +505,15 @@ def _interview_head(
 # -- processes ------------------------------------------------------------------------------------
 
 
-def _customer(env: simpy.Environment, office: Office, c: Customer, first_due: int | None, horizon: float):
-    if c.reg > env.now:
-        yield env.timeout(c.reg - env.now)
+def _enter(
+    env: simpy.Environment, office: Office, c: Customer, first_due: int | None, horizon: float
+) -> None:
+    """Register a customer now; without the exit clock, its exit (fixed at registration) is booked
+    as one timeout (no process per customer)."""
     office.register(c, first_due)
     if office.exits is None and c.exit < horizon:  # else the exit clock fires the exit
-        yield env.timeout(max(c.exit - env.now, 0.0))
-        office.leave(c)
+        ev = env.timeout(max(c.exit - env.now, 0.0), c)
+        ev.callbacks.append(office.exit_event)
 
 
 def _arrivals(env: simpy.Environment, office: Office, cohort: Cohort, start_id: int, horizon: float):
@@ -525,7 +529,7 @@ def _arrivals(env: simpy.Environment, office: Office, cohort: Cohort, start_id: 
         area = p.muni_area[int(cohort.muni[i])]
         day = int(t)
         c = Customer(start_id + i, cohort, i, area, cal.add_working_days(day, deadline_wd))
-        env.process(_customer(env, office, c, None, horizon))
+        _enter(env, office, c, None, horizon)
 
 
 def _working_days(env: simpy.Environment, office: Office, n_days: int):
@@ -571,7 +575,7 @@ def simulate_replication(
     cal = p.calendar
     for i in range(len(stock)):
         c = Customer(i, stock, i, p.muni_area[int(stock.muni[i])], -1)
-        env.process(_customer(env, office, c, int(stock.first_due[i]), horizon))
+        _enter(env, office, c, int(stock.first_due[i]), horizon)  # registered before the run: now = 0
     env.process(_arrivals(env, office, arrivals, len(stock), horizon))
     env.process(_arrivals(env, office, closures, len(stock) + len(arrivals), horizon))
     env.process(_working_days(env, office, cal.n_days))
