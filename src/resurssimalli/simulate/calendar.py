@@ -33,6 +33,9 @@ class SimCalendar:
     kpi_month: np.ndarray  # month index from the horizon start (negative in the warm-up)
     cal_month: np.ndarray  # calendar month 1..12
     month_start_days: tuple[int, ...]  # day index where each KPI month 0..M-1 starts (+ the end)
+    # wd_upto and wd_days as tuples of ints: add_working_days runs for every booking
+    wd_upto_t: tuple[int, ...] = ()
+    wd_days_t: tuple[int, ...] = ()
 
     @property
     def months(self) -> int:
@@ -61,10 +64,10 @@ class SimCalendar:
         """The day of the k-th working day after ``day`` (k ≥ 1); ``day`` itself if k = 0."""
         if k <= 0:
             return int(day)
-        i = int(self.wd_upto[day]) + k - 1
-        if i >= len(self.wd_days):
-            return int(len(self.working))  # beyond the margin: never reached
-        return int(self.wd_days[i])
+        i = self.wd_upto_t[day] + k - 1
+        if i >= len(self.wd_days_t):
+            return len(self.working)  # beyond the margin: never reached
+        return self.wd_days_t[i]
 
 
 def build_calendar(horizon_start: dt.date, months: int, warm_up_days: int = 0) -> SimCalendar:
@@ -96,4 +99,6 @@ def build_calendar(horizon_start: dt.date, months: int, warm_up_days: int = 0) -
         kpi_month=kpi_month,
         cal_month=cal_month,
         month_start_days=tuple((m - sim_start).days for m in month_starts),
+        wd_upto_t=tuple(wd_upto.tolist()),
+        wd_days_t=tuple(wd_days.tolist()),
     )

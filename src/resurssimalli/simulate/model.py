@@ -19,6 +19,7 @@ meetings and offices are not bound.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -45,6 +46,7 @@ SWITCHING = frozenset(LINE_INDEX[x] for x in SWITCHING_LINES)
 SERVICE_TIME = 0.5  # the office works at midday: registrations of the morning are seen the same day
 LONG_TERM_DAYS = LONG_TERM_MONTHS * DAYS_PER_MONTH
 WAITING = Interview.WAITING
+SOURCES = tuple(Source)  # by value 0, 1, 2
 
 
 class Customer:
@@ -84,17 +86,17 @@ class Customer:
         "fsite",
     )
 
-    def __init__(self, cid: int, cohort: Cohort, i: int, area: int, deadline: int) -> None:
+    def __init__(self, cid: int, cohort: Columns, i: int, area: int, deadline: int) -> None:
         self.id = cid
-        self.muni = int(cohort.muni[i])
+        self.muni = cohort.muni[i]
         self.area = area
-        self.line = self.line0 = int(cohort.line[i])
-        self.minutes = float(cohort.minutes[i])
-        self.dp = int(cohort.dp[i])
-        self.remote = bool(cohort.remote[i])
-        self.reg = float(cohort.reg[i])
-        self.reg_day = int(np.floor(self.reg))
-        self.exit = float(cohort.exit[i])
+        self.line = self.line0 = cohort.line[i]
+        self.minutes = cohort.minutes[i]
+        self.dp = cohort.dp[i]
+        self.remote = cohort.remote[i]
+        self.reg = cohort.reg[i]
+        self.reg_day = math.floor(self.reg)
+        self.exit = cohort.exit[i]
         self.deadline = deadline
         self.interview_day: int = WAITING  # the interview's day once held
         self.coach = -1
@@ -102,15 +104,39 @@ class Customer:
         self.due_deadline = -1
         self.version = 0
         self.gone = False
-        self.source = Source(int(cohort.source[i]))
-        self.age = int(cohort.age[i])
-        self.foreign = bool(cohort.foreign[i])
-        self.partially_able = bool(cohort.partially_able[i])
-        self.e = float(cohort.e[i]) if cohort.e is not None else 0.0
-        self.rate = tuple(cohort.rate[i].tolist()) if cohort.rate is not None else (0.0, 0.0, 0.0)
+        self.source = SOURCES[cohort.source[i]]
+        self.age = cohort.age[i]
+        self.foreign = cohort.foreign[i]
+        self.partially_able = cohort.partially_able[i]
+        self.e = cohort.e[i]
+        self.rate = cohort.rate[i]
         self.xv = 0
-        self.site = int(cohort.site[i]) if cohort.site is not None else -1
+        self.site = cohort.site[i]
         self.fsite = -1  # the site if its face-to-face meetings are bound by opening days (Office.register)
+
+
+class Columns:
+    """A cohort's columns as Python lists and numbers (customers are built one at a time from them)."""
+
+    def __init__(self, cohort: Cohort) -> None:
+        n = len(cohort)
+        self.muni = cohort.muni.tolist()
+        self.line = cohort.line.tolist()
+        self.minutes = cohort.minutes.tolist()
+        self.dp = cohort.dp.tolist()
+        self.remote = cohort.remote.tolist()
+        self.reg = cohort.reg.tolist()
+        self.exit = cohort.exit.tolist()
+        self.source = cohort.source.tolist()
+        self.age = cohort.age.tolist()
+        self.foreign = cohort.foreign.tolist()
+        self.partially_able = cohort.partially_able.tolist()
+        self.e = cohort.e.tolist() if cohort.e is not None else [0.0] * n
+        self.rate = (
+            [tuple(r) for r in cohort.rate.tolist()] if cohort.rate is not None else [(0.0, 0.0, 0.0)] * n
+        )
+        self.site = cohort.site.tolist() if cohort.site is not None else [-1] * n
+        self.first_due = cohort.first_due.tolist()
 
 
 @dataclass
@@ -150,8 +176,8 @@ class Office:
         self.p = p
         cal = p.calendar
         self.cal = cal
-        self.on_duty = on_duty
-        self.factor = factor
+        self.duty_by_day = on_duty.T.tolist()  # [day][coach]: plain lists and floats in the day loop
+        self.factor = factor.tolist()
         self.kpi_month = cal.kpi_month.tolist()
         self.M = cal.months
         n = p.n_coaches
@@ -174,12 +200,12 @@ class Office:
         self.available = [[0.0] * M for _ in range(n)]
         self.used = [[0.0] * M for _ in range(n)]
         self.meetings = 0
-        self.meetings_line = np.zeros((M, nl))
-        self.work_line = np.zeros((M, nl))
+        self.meetings_line = [[0] * nl for _ in range(M)]
+        self.work_line = [[0.0] * nl for _ in range(M)]
         self.coach_line_index = [LINE_INDEX.get(x, -1) for x in p.coach_line]
         na = len(p.areas)
-        self.conv_due = (np.zeros((M, nl)), np.zeros((M, na)))
-        self.conv_on_time = (np.zeros((M, nl)), np.zeros((M, na)))
+        self.conv_due = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
+        self.conv_on_time = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
         self.backlog_minutes = np.zeros(M)
         self.interviews_waiting = np.zeros(M)
         self.employer_requests = 0
@@ -276,7 +302,7 @@ class Office:
         k = self.kpi_month[d]
         rec = 0 <= k < self.M
         base = p.minutes_per_duty_day * self.factor[d]
-        duty = self.on_duty[:, d]
+        duty = self.duty_by_day[d]
         travel = self.travel[k] if rec else None
         shut = self.shut[d]
         left: dict[int, float] = {}
@@ -292,7 +318,7 @@ class Office:
                 budget = self.fte[coach] * base
                 used = min(self.indirect[coach], budget)
                 if rec:
-                    self.work_line[k, self.coach_line_index[coach]] += used
+                    self.work_line[k][self.coach_line_index[coach]] += used
                 used = self._coach_day(coach, iq, held, d, budget, used, travel, shut)
                 left[coach] = budget - used
                 if rec:
@@ -349,7 +375,7 @@ class Office:
         return used
 
     def _cover(
-        self, d: int, duty: np.ndarray, left: dict[int, float], k: int, travel: list[float] | None,
+        self, d: int, duty: list[bool], left: dict[int, float], k: int, travel: list[float] | None,
         shut: list[bool],
     ) -> None:  # fmt: skip
         """Colleagues in the team hold an absent coach's conversations that reach their deadline today."""
@@ -385,8 +411,8 @@ class Office:
         k = self.kpi_month[dl] if dl < len(self.kpi_month) else self.M
         if 0 <= k < self.M:
             for arr, g in ((0, c.line), (1, c.area)):
-                self.conv_due[arr][k, g] += 1
-                self.conv_on_time[arr][k, g] += held_on_time
+                self.conv_due[arr][k][g] += 1
+                self.conv_on_time[arr][k][g] += held_on_time
 
     def finish(self, n_days: int) -> None:
         """At the horizon end: conversations past their deadline and never held count as late."""
@@ -398,8 +424,8 @@ class Office:
         self.meetings += 1
         k = self.kpi_month[d]
         if 0 <= k < self.M:
-            self.meetings_line[k, c.line] += 1
-            self.work_line[k, c.line] += minutes
+            self.meetings_line[k][c.line] += 1
+            self.work_line[k][c.line] += minutes
         if self.exits is not None:
             self.exits.set_overdue(c, False)
         if travel is not None and not c.remote:
@@ -410,7 +436,7 @@ class Office:
                 where += f" at {self.p.sites[c.site]}"
             self.log(d + SERVICE_TIME, c.id, what, f"{where} coach {c.coach}")
 
-    def _employers(self, d: int, base: float, duty: np.ndarray, k: int, rec: bool) -> None:
+    def _employers(self, d: int, base: float, duty: list[bool], k: int, rec: bool) -> None:
         for t, team in enumerate(self.p.employer_teams):
             q = self.employer_queue[t]
             for coach in team:
@@ -438,27 +464,29 @@ class Office:
         self.employer_queue[team].append(self.p.employer_request_minutes)
 
     def snapshot(self, k: int, day: int) -> None:
-        """Month-end counts (before the office of ``day`` opens)."""
-        sm, sl, cl, ol = self.stock_muni[k], self.stock_line[k], self.caseload_line[k], self.overdue_line[k]
-        sg = self.stock_group[k]
-        backlog, waiting = 0.0, 0
-        for c in self.active.values():
-            sm[c.muni] += 1
-            sl[c.line] += 1
-            g = sg[c.muni]
-            g[0] += c.age == 0
-            g[1] += c.age == 2
-            g[2] += day - c.reg > LONG_TERM_DAYS
-            g[3] += c.partially_able
-            g[4] += c.foreign
-            if c.coach >= 0:
-                cl[c.line] += 1
-                if c.due_deadline < day:
-                    ol[c.line] += 1
-                if c.due < day:
-                    backlog += self.p.meeting_minutes[c.line]
-            elif c.interview_day == WAITING:
-                waiting += 1
+        """Month-end counts (before the office of ``day`` opens), aggregated as arrays."""
+        act = list(self.active.values())
+        nm, nl = self.stock_muni.shape[1], self.stock_line.shape[1]
+        muni = np.array([c.muni for c in act], dtype=np.int64)
+        line = np.array([c.line for c in act], dtype=np.int64)
+        age = np.array([c.age for c in act], dtype=np.int64)
+        coached = np.array([c.coach >= 0 for c in act], dtype=bool)
+        due = np.array([c.due for c in act], dtype=np.int64)
+        overdue = coached & (np.array([c.due_deadline for c in act], dtype=np.int64) < day)
+        long_term = day - np.array([c.reg for c in act], dtype=float) > LONG_TERM_DAYS
+        groups = (age == 0, age == 2, long_term, [c.partially_able for c in act], [c.foreign for c in act])
+        self.stock_muni[k] = np.bincount(muni, minlength=nm)
+        self.stock_line[k] = np.bincount(line, minlength=nl)
+        for j, g in enumerate(groups):
+            self.stock_group[k, :, j] = np.bincount(muni, weights=np.asarray(g, dtype=float), minlength=nm)
+        self.caseload_line[k] = np.bincount(line[coached], minlength=nl)
+        self.overdue_line[k] = np.bincount(line[overdue], minlength=nl)
+        # due conversations' minutes, summed in the customers' order as the office would (cumsum)
+        minutes = np.asarray(self.p.meeting_minutes, dtype=float)[line[coached & (due < day)]]
+        backlog = float(np.cumsum(minutes)[-1]) if len(minutes) else 0.0
+        waiting = int(
+            (~coached & (np.array([c.interview_day for c in act], dtype=np.int64) == WAITING)).sum()
+        )
         self.interviews_waiting[k] = waiting
         employers = sum(sum(q) for q in self.employer_queue)
         self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
@@ -520,15 +548,15 @@ def _arrivals(env: simpy.Environment, office: Office, cohort: Cohort, start_id: 
     p = office.p
     cal = office.cal
     deadline_wd = p.deadline_working_days
-    for i in range(len(cohort)):
-        t = float(cohort.reg[i])
+    cols = Columns(cohort)
+    for i, t in enumerate(cols.reg):
         if t >= horizon:
             break
         if t > env.now:
             yield env.timeout(t - env.now)
-        area = p.muni_area[int(cohort.muni[i])]
+        area = p.muni_area[cols.muni[i]]
         day = int(t)
-        c = Customer(start_id + i, cohort, i, area, cal.add_working_days(day, deadline_wd))
+        c = Customer(start_id + i, cols, i, area, cal.add_working_days(day, deadline_wd))
         _enter(env, office, c, None, horizon)
 
 
@@ -573,9 +601,10 @@ def simulate_replication(
     office = Office(env, p, on_duty, factor, event_log or p.event_log)
     horizon = float(p.calendar.n_days)
     cal = p.calendar
+    cols = Columns(stock)
     for i in range(len(stock)):
-        c = Customer(i, stock, i, p.muni_area[int(stock.muni[i])], -1)
-        _enter(env, office, c, int(stock.first_due[i]), horizon)  # registered before the run: now = 0
+        c = Customer(i, cols, i, p.muni_area[cols.muni[i]], -1)
+        _enter(env, office, c, cols.first_due[i], horizon)  # registered before the run: now = 0
     env.process(_arrivals(env, office, arrivals, len(stock), horizon))
     env.process(_arrivals(env, office, closures, len(stock) + len(arrivals), horizon))
     env.process(_working_days(env, office, cal.n_days))
@@ -594,12 +623,12 @@ def simulate_replication(
         available=np.array(office.available),
         used=np.array(office.used),
         meetings=office.meetings,
-        meetings_line=office.meetings_line,
-        work_line=office.work_line,
-        conv_due_line=office.conv_due[0],
-        conv_on_time_line=office.conv_on_time[0],
-        conv_due_area=office.conv_due[1],
-        conv_on_time_area=office.conv_on_time[1],
+        meetings_line=np.array(office.meetings_line, dtype=float),
+        work_line=np.array(office.work_line, dtype=float),
+        conv_due_line=np.array(office.conv_due[0], dtype=float),
+        conv_on_time_line=np.array(office.conv_on_time[0], dtype=float),
+        conv_due_area=np.array(office.conv_due[1], dtype=float),
+        conv_on_time_area=np.array(office.conv_on_time[1], dtype=float),
         backlog_minutes=office.backlog_minutes,
         interviews_waiting=office.interviews_waiting,
         employer_requests=office.employer_requests,
