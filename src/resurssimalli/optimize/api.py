@@ -138,7 +138,7 @@ def solve_plan(inp: OptimisationInput, *, travel_limit: float | None = None, cov
         plan.mip_gap = inp.mip_gap
         if every is not None or out.status != "optimal":
             break
-        plan.full_bound, widen = full_model_bound(m, inp, limit)
+        plan.full_bound, widen = full_model_bound(m, inp, limit, session)
         if plan.proven_full or not widen:
             break
         k_by_point.update({p: max(k, k_by_point.get(p, inp.k_nearest_sites)) for p, k in widen.items()})

@@ -36,27 +36,27 @@ def all_pairs_k(inp: OptimisationInput, limit: float) -> dict[str, int] | None:
 
 
 def full_model_bound(
-    m: pyo.ConcreteModel, inp: OptimisationInput, limit: float
+    m: pyo.ConcreteModel, inp: OptimisationInput, limit: float, session: Session
 ) -> tuple[float | None, dict[str, int]]:
     """A lower bound on the cost of every plan that may use any pair within ``limit`` (None if the LP
     fails), and per point the ``k`` that would take in its left-out pairs of negative reduced cost.
 
-    ``m`` is the restricted cost model as solved; it is not changed.
+    ``m`` is the restricted cost model as just solved by ``session``; its LP relaxation is solved
+    on the same HiGHS instance (:meth:`.Session.relaxation`) and the model is not changed.
     """
-    lp = m.clone()
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(lp)
-    out = Session(seed=inp.seed).run(lp, duals=True)
-    if out.status != "optimal" or not out.duals:
+    cap = m.visit_capacity
+    objective, duals = session.relaxation([*m.cover.values(), *cap.values()])
+    if objective is None or not duals:
         return None, {}
     within = {p.id: [q for q in inp.pairs[p.id] if q.minutes <= limit + TIME_EPS] for p in inp.points}
     left_out = [q for q in reductions(inp, [q for qs in within.values() for q in qs]).pairs
-                if (q.point, q.site) not in lp.pair_data]  # fmt: skip
-    rcs = _reduced_costs(lp, inp, left_out, out.duals)
+                if (q.point, q.site) not in m.pair_data]  # fmt: skip
+    rcs = _reduced_costs(m, inp, left_out, duals)
     widen: dict[str, int] = {}
     for q, rc in zip(left_out, rcs, strict=True):
         if rc < -REDUCED_COST_EPS:
             widen[q.point] = max(widen.get(q.point, 0), within[q.point].index(q) + 1)
-    return float(out.objective) + sum(min(0.0, rc) for rc in rcs), widen
+    return float(objective) + sum(min(0.0, rc) for rc in rcs), widen
 
 
 def _reduced_costs(lp: pyo.ConcreteModel, inp: OptimisationInput, pairs: list, duals: Mapping) -> list[float]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
+import numpy as np
 import pyomo.environ as pyo  # must be imported before the contrib factory
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -129,6 +130,35 @@ class Session:
             bound = obj
         highs_seconds = getattr(res.timing_info, "highs_time", None)
         return SolveOutcome(status, obj, bound, relative_gap(obj, bound), seconds, has, d, highs_seconds)
+
+    def relaxation(self, rows: list[pyo.ConstraintData]) -> tuple[float | None, dict[Any, float]]:
+        """After a MIP solve: the LP relaxation of the same model on the same HiGHS instance (its
+        optimum, or None unless optimal, and the duals of ``rows``); the model is left as it was.
+
+        Integrality is dropped and restored in HiGHS directly, with no second hand-off; the solver
+        state is cleared on both sides, so the next solve starts as it would have without this
+        one (no warm start from the relaxation's basis).
+        """
+        highs = self._opt._solver_model
+        kind = highs.getLp().integrality_  # empty for an LP
+        continuous = highspy.HighsVarType.kContinuous
+        cols = np.array([i for i, t in enumerate(kind) if t != continuous], dtype=np.int32)
+        kinds = np.array([kind[i] for i in cols])
+        highs.setOptionValue("time_limit", math.inf)
+        highs.clearSolver()
+        with gc_paused():
+            highs.changeColsIntegrality(len(cols), cols, np.full(len(cols), continuous))
+            try:
+                highs.run()
+                optimal = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+                objective = highs.getInfo().objective_function_value if optimal else None
+                row_dual = highs.getSolution().row_dual if optimal else []
+                index = self._opt._pyomo_con_to_solver_con_map
+                duals = {c: row_dual[index[c]] for c in rows} if optimal else {}
+            finally:
+                highs.changeColsIntegrality(len(cols), cols, kinds)
+                highs.clearSolver()
+        return objective, duals
 
     def row_range(self, con: pyo.ConstraintData) -> tuple[float, float]:
         """After an LP solve: the interval of ``con``'s right-hand side over which its dual holds
