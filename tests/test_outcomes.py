@@ -205,3 +205,91 @@ def test_memo_yearly_totals_scale_a_short_run_to_a_year():
     assert y.loc[("s", 0), "unemployment_days"] == pytest.approx(1200.0)
     assert y.loc[("s", 1), "unemployment_days"] == pytest.approx(1212.0)
     assert y.loc[("s", 0), "benefit_cost_municipal_eur"] == pytest.approx(120.0)
+
+
+# --- run --what-if: the memo answers "one HTV more / fewer here, this office closed" -----------
+
+
+def test_what_if_unknown_place_is_refused_before_any_work(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = tmp_path / "run"
+    res = subprocess.run(
+        [sys.executable, "-m", "resurssimalli.cli", "run", "scenarios/baseline.yaml", "--what-if", "Ikaalinen",
+         "--what-if", "Tampere", "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert res.returncode == 2 and "--what-if" in res.stderr and "Tampere" in res.stderr
+    assert "Traceback" not in res.stderr and not out.exists()
+
+
+def test_what_if_accepts_display_names(baseline):
+    from resurssimalli.experiment.outcomes import check_closable, resolve_place
+
+    assert resolve_place(baseline, "Hämeenkyrö") == ("area", "Hameenkyro")
+    assert resolve_place(baseline, "kyröskoski OFFICE") == ("site", "Kyroskoski_office")
+    assert resolve_place(baseline, "Parkanon toimipiste") == ("site", "Parkano_office")
+    check_closable(baseline, "Kyroskoski_office")
+    with pytest.raises(ValueError, match="presence_required"):
+        check_closable(baseline, "Parkano_office")  # the only office or service point in Parkano
+
+
+@pytest.fixture(scope="module")
+def what_if_run(tmp_path_factory, baseline):
+    from resurssimalli.pipeline import run_pipeline
+
+    out = tmp_path_factory.mktemp("wi") / "run"
+    return run_pipeline(
+        baseline, out, replications=3, months=3, jobs=1, pareto=None, what_if=[("area", "Ikaalinen")]
+    )
+
+
+def _memo_table(text: str, table_id: str) -> list[list[str]]:
+    lines = text.split(f"<!-- table: {table_id} -->", 1)[1].strip().splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
+    rows = []
+    for ln in lines[start:]:
+        if not ln.startswith("|"):
+            break
+        rows.append([c.strip() for c in ln.strip().strip("|").split("|")])
+    return rows[2:]
+
+
+def test_what_if_csv_and_memo_table(what_if_run):
+    from resurssimalli.report import write_report
+    from resurssimalli.report.texts import Texts
+
+    folder = what_if_run.folder
+    t = pd.read_csv(folder / "what_if.csv")
+    whole = t[t["group"] == "all"]
+    assert set(whole["change"]) == {"plus_htv", "minus_htv"} and set(whole["place"]) == {"Ikaalinen"}
+    assert set(whole["effect_size"]) == {"low", "central", "high"} and (whole["n"] == 3).all()
+    # one HTV fewer does not cut unemployment beyond noise (its CI does not lie below zero)
+    minus = whole[(whole["change"] == "minus_htv") & (whole["kpi"] == "unemployment_days")]
+    assert (minus["ci_high"] >= 0).all()
+    for lang, plus, minus_label in (("fi", "+1 HTV: Ikaalinen", "−1 HTV: Ikaalinen"),
+                                    ("en", "+1 HTV: Ikaalinen", "−1 HTV: Ikaalinen")):  # fmt: skip
+        if lang == "en":
+            write_report(folder, lang="en")
+        memo = (folder / ("memo.md" if lang == "fi" else "memo.en.md")).read_text(encoding="utf-8")
+        rows = {r[0]: r for r in _memo_table(memo, "what_if")}
+        assert set(rows) == {plus, minus_label}
+        tx = Texts(lang)
+        central = whole[(whole["effect_size"] == "central") & (whole["change"] == "minus_htv")].set_index("kpi")
+        days = central.loc["unemployment_days", "mean"]
+        assert rows[minus_label][1].startswith(("+" if days > 0.5 else "") + tx.num(days))
+        eur = central.loc["benefit_cost_municipal_eur", "mean"]
+        assert rows[minus_label][3].startswith(("+" if eur > 0.5 else "") + tx.num(eur))
+        assert "--what-if" not in memo.split("<!-- table: what_if -->")[1][:200]
+
+
+def test_without_what_if_the_memo_says_how_to_ask(tmp_path, baseline):
+    from resurssimalli.pipeline import run_pipeline
+
+    done = run_pipeline(baseline, tmp_path / "r", replications=2, months=1, jobs=1, pareto=None)
+    memo = (done.folder / "memo.md").read_text(encoding="utf-8")
+    assert "<!-- table: what_if -->" not in memo
+    assert "resurssimalli run scenarios/baseline.yaml --what-if Ikaalinen" in memo

@@ -64,6 +64,7 @@ class RunOutcome:
     summary: pd.DataFrame
     folder: Path
     memo_files: tuple[Path, ...] = ()
+    what_if: pd.DataFrame | None = None  # what_if.csv: the --what-if variants' paired changes
 
 
 def _simulate_all(
@@ -86,6 +87,7 @@ def _simulate_all(
 def _write_run(
     scenario: Scenario, out: Path | None, plan: OptimizeResult, sim: SimulationResult,
     kpis: pd.DataFrame, compare: Sequence[Scenario], memo_lang: str | None = None,
+    what_if: pd.DataFrame | None = None,
 ) -> tuple[Path, pd.DataFrame, tuple[str, ...]]:
     """Write the run folder; every file once. Returns the folder, the KPI summary, memo file names.
 
@@ -104,6 +106,8 @@ def _write_run(
         rf.write_csv("summary.csv", summary)
         if sim.events is not None:
             rf.write_parquet("events.parquet", sim.events)
+        if what_if is not None:
+            rf.write_csv("what_if.csv", what_if)
         rf.extra["simulation"] = sim.manifest()
         rf.extra["lang"] = memo_lang or "fi"  # the run's language: memo.md and results.xlsx are in it
         if compare:
@@ -123,25 +127,37 @@ def run_pipeline(
     pareto: int | None = 5,
     lang: str = "fi",
     memo: bool = True,
+    what_if: Sequence[tuple[str, str]] = (),
     progress: ProgressFn | None = None,
 ) -> RunOutcome:
     """Run every stage on ``scenario``; ``compare`` scenarios are simulated on the same plan.
 
-    ``progress`` hears stage ``"run"`` steps 0..3 (optimise, simulate, write with the memo, done).
-    ``out`` is checked before any work; the folder appears only when complete.
+    ``what_if``: places resolved by :func:`~resurssimalli.experiment.outcomes.resolve_place`;
+    their variants (±1 HTV in an area, a site closed) are simulated at the low/central/high
+    effect size with the run's replications and seeds and written to ``what_if.csv``.
+    ``progress`` hears stage ``"run"`` steps (optimise, simulate, [what-if,] write with the memo,
+    done). ``out`` is checked before any work; the folder appears only when complete.
     """
     if out is not None:
         check_output_path(out)
-    total = 3
+    total = 4 if what_if else 3
     tick(progress, "run", 0, total, f"optimise {scenario.name}")
     plan = plan_for(scenario, pareto=pareto)
     others = f" + {len(compare)} scenarios" if compare else ""
     tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
     sim, kpis = _simulate_all(scenario, plan.allocation, compare, replications, months, jobs or 1, progress)
-    tick(progress, "run", 2, total, "write the run folder" + (" and the memo" if memo else ""))
+    table = None
+    if what_if:
+        from resurssimalli.experiment.outcomes import what_if_table
+
+        tick(progress, "run", 2, total, "what if: " + ", ".join(p for _, p in what_if))
+        table = what_if_table(
+            scenario, plan.allocation, what_if, replications, months=months, jobs=jobs or 1, progress=progress
+        )
+    tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
     assert plan.optimised is not None
     folder, summary, names = _write_run(
-        scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None
+        scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table
     )
     tick(progress, "run", total, total, "done")
-    return RunOutcome(plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names))
+    return RunOutcome(plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names), table)

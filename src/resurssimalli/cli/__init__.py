@@ -109,6 +109,23 @@ def assumptions(scenario: ScenarioArg) -> None:
     console.print(df_table(assumptions_table(load(scenario)), "Assumptions and sources"))
 
 
+def resolve_what_if(s: Scenario, names: list[str]) -> list[tuple[str, str]]:
+    """``--what-if`` names as (kind, id), refused before any work when unknown or without outcomes."""
+    from resurssimalli.experiment.outcomes import check_closable, resolve_place
+
+    if names and s.config.outcomes is None:
+        raise InputError("--what-if", "outcomes", "a scenario with an outcomes: section (see scenarios/baseline.yaml)")
+    places = []
+    for name in names:
+        try:
+            places.append(resolve_place(s, name))
+            if places[-1][0] == "site":
+                check_closable(s, places[-1][1])
+        except (KeyError, ValueError) as e:
+            raise InputError("--what-if", "what_if", str(e.args[0])) from None
+    return places
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -131,6 +148,15 @@ def run(
     jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores)")] = None,
     pareto: Annotated[int, typer.Option("--pareto", help="Points on the cost-access front (0: none)")] = 5,
     lang: Annotated[str, typer.Option("--lang", help="Memo language: fi (default) or en")] = "fi",
+    what_if: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--what-if",
+            help="An area (one HTV more and one fewer) or a site (closed) whose effect on unemployment "
+            "days and the municipalities' benefit share the memo shows, low/central/high effect; "
+            "repeatable: --what-if Ikaalinen --what-if 'Parkano office'",
+        ),
+    ] = None,
     set_: SetOpt = None,
 ) -> None:
     """The main job: summary, optimise, simulate (with the structural-change scenarios), memo."""
@@ -145,6 +171,7 @@ def run(
         raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
     check_run_options(out, replications=replications, months=months, jobs=jobs)
     s = load(scenario, set_)
+    places = resolve_what_if(s, what_if or [])
     others = [] if no_compare else compared_scenarios(s, compare)
     print_summary(s, console)
     with progress_bar(console, "run") as progress:
@@ -157,11 +184,16 @@ def run(
             jobs=jobs or default_jobs(),
             pareto=pareto or None,
             lang=lang,
+            what_if=places,
             progress=progress,
         )
     print_result(done.plan, s, console)
     print_kpis(done.simulation, console)
     print_verdicts(done.summary, [s, *others], console)
+    if done.what_if is not None:
+        from resurssimalli.cli.outcomes import print_what_if
+
+        print_what_if(done.what_if, s, console)
     console.print(Text.assemble("run folder: ", (str(done.folder), "bold")))
     for p in done.memo_files:
         console.print(f"  wrote {p.name}", markup=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from rich.console import Console
 
-from resurssimalli.report.console import df_table
+from resurssimalli.report.console import df_table, print_frame
 from resurssimalli.scenario.load import Scenario
 
 
@@ -24,6 +24,21 @@ def outcomes_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["variant", "effect size", "person-days / year", "municipal EUR / year"]
     )
+
+
+def print_what_if(table: pd.DataFrame, s: Scenario, console: Console) -> None:
+    """The ``run --what-if`` answer: change a year against the plan, central effect with its CI,
+    and the low–high band (+ = more unemployment / cost)."""
+    from resurssimalli.report.names import Names
+    from resurssimalli.report.outcomes_section import what_if_head, what_if_rows
+    from resurssimalli.report.texts import Texts
+
+    names = Names(s.region, Texts("en"))
+    head = what_if_head(names.t)
+    head[2], head[4] = "days low–high", "EUR low–high"
+    frame = pd.DataFrame(what_if_rows(table, names), columns=head)
+    title = "What the changes buy a year (central effect, 95% CI; + = more unemployment / cost)"
+    print_frame(console, frame, title, kinds={head[0]: "text"})
 
 
 def outcomes_command(

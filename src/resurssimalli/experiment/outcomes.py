@@ -14,12 +14,13 @@ Positive changes mean more unemployment (days) or more cost (EUR) than the plan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import pandas as pd
 
 from resurssimalli.optimize import optimize
+from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate import Allocation, simulate
 from resurssimalli.simulate.stats import t_interval
@@ -96,6 +97,79 @@ def standard_variants(
     return out
 
 
+def resolve_place(scenario: Scenario, text: str) -> tuple[str, str]:
+    """``("area", id)`` or ``("site", id)`` for an area or site given by id or display name
+    (English or Finnish, any case); ``KeyError`` naming the known places when none matches."""
+    key = " ".join(text.split()).casefold()
+    region = scenario.region
+    for a_id, a in region.areas.items():
+        if key in {a_id.casefold(), a.name.casefold()}:
+            return "area", a_id
+    for s_id, site in region.sites.items():
+        if key in {s_id.casefold(), site.name.casefold(), (site.name_fi or "").casefold()}:
+            return "site", s_id
+    known = [a.name for a in region.areas.values()] + [x.name for x in region.sites.values()]
+    raise KeyError(f"{text!r} is no area or site; known: {', '.join(known)}")
+
+
+def check_closable(scenario: Scenario, site: str) -> None:
+    """``ValueError`` naming the rule when every plan that keeps the hard rules opens ``site``
+    (forced open, the only office or service point of its municipality, the only office of its
+    area): closing it is then no plan at all."""
+    from resurssimalli.optimize import build_input
+    from resurssimalli.optimize.model import necessarily_open
+
+    if site in necessarily_open(build_input(scenario)):
+        raise ValueError(
+            f"{scenario.region.sites[site].name} cannot close under the scenario's hard rules "
+            "(sites.force_open, access.presence_required_in_every_municipality, "
+            "access.office_required_in_every_area): every plan opens it"
+        )
+
+
+WHAT_IF_COLUMNS = ["variant", "change", "place", *COLUMNS[1:]]
+
+
+def what_if_variants(
+    scenario: Scenario, alloc: Allocation, places: Sequence[tuple[str, str]]
+) -> dict[str, tuple[str, str, Scenario, Allocation]]:
+    """For each resolved place: an area gets one HTV more and one fewer, a site is closed (the
+    plan re-optimised without it). Label -> (change, place id, scenario, allocation); change is
+    ``plus_htv``, ``minus_htv`` or ``close_site``."""
+    out: dict[str, tuple[str, str, Scenario, Allocation]] = {}
+    for kind, place in dict.fromkeys(places):
+        if kind == "area":
+            out[f"{place} +1 HTV"] = ("plus_htv", place, scenario, change_htv(alloc, place, 1.0))
+            out[f"{place} -1 HTV"] = ("minus_htv", place, scenario, change_htv(alloc, place, -1.0))
+        else:
+            out[f"close {place}"] = ("close_site", place, *close_site(scenario, place))
+    return out
+
+
+def what_if_table(
+    scenario: Scenario,
+    alloc: Allocation,
+    places: Sequence[tuple[str, str]],
+    replications: int | None = None,
+    *,
+    seed: int | None = None,
+    months: int | None = None,
+    jobs: int = 1,
+    progress: ProgressFn | None = None,
+) -> pd.DataFrame:
+    """:func:`what_it_buys` for the places' variants at low/central/high, with columns saying
+    what changes where (``WHAT_IF_COLUMNS``); the run's replications and seeds."""
+    variants = what_if_variants(scenario, alloc, places)
+    reps = replications or scenario.config.simulation.replications
+    table = what_it_buys(
+        scenario, alloc, {k: v[2:] for k, v in variants.items()}, reps, seed,
+        months=months, jobs=jobs, progress=progress,
+    )  # fmt: skip
+    table["change"] = table["variant"].map({k: v[0] for k, v in variants.items()})
+    table["place"] = table["variant"].map({k: v[1] for k, v in variants.items()})
+    return table[WHAT_IF_COLUMNS]
+
+
 def _with_size(scenario: Scenario, size: str) -> Scenario:
     if scenario.config.outcomes is None:
         raise ValueError(f"scenario {scenario.name!r} has no outcomes: section")
@@ -109,15 +183,26 @@ def what_it_buys(
     replications: int = 10,
     seed: int | None = None,
     bands: tuple[str, ...] = BANDS,
+    *,
+    months: int | None = None,
+    jobs: int = 1,
+    progress: ProgressFn | None = None,
 ) -> pd.DataFrame:
-    """Paired yearly changes against the plan, per variant and effect size (``COLUMNS``)."""
+    """Paired yearly changes against the plan, per variant and effect size (``COLUMNS``).
+    ``progress`` hears stage ``"what-if"``: one step per simulated variant and effect size."""
     seed = scenario.seed if seed is None else seed
     parts = []
+    total, done = len(bands) * (len(variants) + 1), 0
     for size in bands:
-        base = simulate(_with_size(scenario, size), alloc, replications=replications, seed=seed).kpis
+        tick(progress, "what-if", done, total, f"effect {size}: the plan")
+        base = simulate(_with_size(scenario, size), alloc, replications=replications, seed=seed, months=months, jobs=jobs).kpis
+        done += 1
         for name, (s, a) in variants.items():
-            var = simulate(_with_size(s, size), a, replications=replications, seed=seed).kpis
+            tick(progress, "what-if", done, total, f"effect {size}: {name}")
+            var = simulate(_with_size(s, size), a, replications=replications, seed=seed, months=months, jobs=jobs).kpis
             parts.append(paired_change(base, var).assign(variant=name, effect_size=size))
+            done += 1
+    tick(progress, "what-if", total, total, "done")
     return pd.concat(parts, ignore_index=True)[COLUMNS]
 
 

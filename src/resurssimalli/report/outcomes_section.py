@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from resurssimalli.report.names import Names
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.texts import MISSING, Texts
 from resurssimalli.simulate.stats import t_interval
@@ -33,15 +34,13 @@ TEXTS = {
         "+10 %-yks. haastatteluja, +3,1 % kuukausiriski) ja pitkä matka lähipalveluun samoin "
         "(Vehkasalo 2020: toimiston sulkeminen pidensi työttömyyttä 2–3 viikkoa). Vaikutuskoko "
         "tässä ajossa: {size}. Luvut vuodessa, keskiarvo ja 95 %:n luottamusväli ({n} toistoa); "
-        "muutos samoilla satunnaisluvuilla kuin {base}. Herkkyys (matala/korkea vaikutus) ja "
-        "yhden HTV:n tai toimiston vaikutus: `resurssimalli outcomes`.",
+        "muutos samoilla satunnaisluvuilla kuin {base}.",
         "en": "A customer's exit from unemployment depends on service: an overdue initial "
         "interview or job-search conversation slows it (Huuskonen 2023: +10 points of interviews, "
         "+3.1 % monthly hazard), and so does a long trip to face-to-face service (Vehkasalo 2020: "
         "closing the office lengthened spells by 2-3 weeks). Effect size in this run: {size}. "
         "Figures a year, mean and 95 % CI ({n} replications); changes paired with {base} on the "
-        "same random numbers. The low/high band and the value of one HTV or one office: "
-        "`resurssimalli outcomes`.",
+        "same random numbers.",
     },
     "table": {
         "fi": "Työttömyyspäivät ja kuntien etuusosuus vuodessa",
@@ -58,6 +57,32 @@ TEXTS = {
         "en": "Caution: {value} customers per coach ({group}) lies outside the {low}-{high} the studies "
         "covered; the effect's size there is uncertain.",
     },
+    "what_if_ask": {
+        "fi": "Mitä yksi henkilötyövuosi lisää tai vähemmän tietyllä vastuualueella tai toimipisteen "
+        "sulkeminen tuottaisi, saadaan tähän muistioon ajamalla esimerkiksi "
+        "`resurssimalli run {file} --what-if Ikaalinen --what-if \"Parkano office\"`.",
+        "en": "To see what one HTV more or fewer in an area, or closing a site, buys, run for example "
+        "`resurssimalli run {file} --what-if Ikaalinen --what-if \"Parkano office\"`; the answer "
+        "then appears here.",
+    },
+    "what_if_text": {
+        "fi": "Mitä muutos tuottaa: suunnitelmaan tehty muutos simuloitiin samoilla satunnaisluvuilla "
+        "kuin suunnitelma ({n} toistoa). Muutos vuodessa keskimmäisellä vaikutuskoolla, 95 %:n "
+        "luottamusväli suluissa; herkkyysväli on muutoksen keskiarvo matalalla ja korkealla "
+        "vaikutuskoolla. Positiivinen luku tarkoittaa enemmän työttömyyttä tai kustannuksia.",
+        "en": "What a change buys: each change to the plan was simulated on the plan's random numbers "
+        "({n} replications). Change a year at the central effect size, 95 % CI in brackets; the "
+        "band is the change's mean at the low and the high effect size. A positive number means "
+        "more unemployment or more cost.",
+    },
+    "what_if_table": {"fi": "Muutosten vaikutus vuodessa", "en": "What the changes buy, a year"},
+    "variant": {"fi": "Muutos", "en": "Change"},
+    "wi_days": {"fi": "työttömyyspäivien muutos", "en": "change in person-days"},
+    "wi_eur": {"fi": "kuntien etuusosuuden muutos, €", "en": "change in municipal benefit share, EUR"},
+    "wi_band": {"fi": "herkkyysväli", "en": "low–high"},
+    "plus_htv": {"fi": "+1 HTV: {place}", "en": "+1 HTV: {place}"},
+    "minus_htv": {"fi": "−1 HTV: {place}", "en": "−1 HTV: {place}"},
+    "close_site": {"fi": "suljetaan {place}", "en": "close {place}"},
     "size_low": {"fi": "matala", "en": "low"},
     "size_central": {"fi": "keskimmäinen", "en": "central"},
     "size_high": {"fi": "korkea", "en": "high"},
@@ -127,6 +152,74 @@ def _cautions(res: RunResults, t: Texts) -> list[str]:
     ]
 
 
+def _signed(t: Texts, x: float) -> str:
+    return ("+" if x > 0.5 else "") + t.num(x)
+
+
+def _change_cell(t: Texts, r: pd.Series | None) -> str:
+    if r is None:
+        return MISSING
+    if r["n"] < 2:
+        return _signed(t, r["mean"])
+    return f"{_signed(t, r['mean'])} ({_signed(t, r['ci_low'])} – {_signed(t, r['ci_high'])})"
+
+
+def _band_cell(t: Texts, by_size: dict[str, pd.Series]) -> str:
+    lo, hi = by_size.get("low"), by_size.get("high")
+    if lo is None or hi is None:
+        return MISSING
+    a, b = sorted((float(lo["mean"]), float(hi["mean"])))
+    return f"{_signed(t, a)} – {_signed(t, b)}"
+
+
+def what_if_head(t: Texts) -> list[str]:
+    return [_say(t, k) for k in ("variant", "wi_days", "wi_band", "wi_eur", "wi_band")]
+
+
+def what_if_rows(table: pd.DataFrame, names: Names) -> list[list[str]]:
+    """One row per variant (``what_if.csv``): person-days and euros a year (central, CI) with the
+    low–high band, in the names' language."""
+    t = names.t
+    whole = table[table["group"] == "all"]
+    rows = []
+    for (_, change, place), g in whole.groupby(["variant", "change", "place"], sort=False):
+        cells = {(r["kpi"], r["effect_size"]): r for _, r in g.iterrows()}
+        shown = names.site(str(place)) if change == "close_site" else names.area(str(place))
+        row = [_say(t, str(change), place=shown)]
+        for kpi in KPIS:
+            row.append(_change_cell(t, cells.get((kpi, "central"))))
+            row.append(_band_cell(t, {size: cells[(k, size)] for (k, size) in cells if k == kpi}))
+        rows.append(row)
+    return rows
+
+
+def what_if_blocks(res: RunResults, t: Texts) -> list:
+    """The what-if table from ``what_if.csv``, or one sentence saying how to ask for it."""
+    from resurssimalli.report.memo import Column, Para, Table
+
+    table = res.table("what_if.csv")
+    if table is None or table.empty:
+        return [Para(_say(t, "what_if_ask", file=_scenario_file(res)))]
+    from resurssimalli.report.memo.facts import build_names
+
+    n = int(table["n"].max())
+    cols = tuple(Column(h, numeric=j > 0) for j, h in enumerate(what_if_head(t)))
+    return [
+        Para(_say(t, "what_if_text", n=n)),
+        Table("what_if", _say(t, "what_if_table"), cols, what_if_rows(table, build_names(res, t))),
+    ]
+
+
+def _scenario_file(res: RunResults) -> str:
+    """The scenario file as the command would name it; a name that is not plain is not quoted."""
+    import re
+    from pathlib import Path
+
+    path = Path(str(res.scenario.path))
+    shown = f"scenarios/{path.name}" if path.parent.name == "scenarios" else path.name
+    return shown if re.fullmatch(r"[\w.+/-]+", shown) else "SCENARIO.yaml"
+
+
 def outcomes_section(res: RunResults, t: Texts) -> Section | None:
     """The section, or None when the run has no outcome KPIs (an old run or no outcomes: section)."""
     from resurssimalli.report.memo import Bullets, Column, Para, Section, Table
@@ -157,4 +250,5 @@ def outcomes_section(res: RunResults, t: Texts) -> Section | None:
     cautions = _cautions(res, t)
     if cautions:
         blocks.append(Bullets(cautions))
+    blocks += what_if_blocks(res, t)
     return Section("outcomes", _say(t, "title"), blocks)

@@ -35,6 +35,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "summary.csv": ("scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
     "comparison.csv": tuple(COMPARISON_COLUMNS),
     "stress_iterations.csv": (),
+    "what_if.csv": ("variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
 }
 NUMERIC: dict[str, tuple[str, ...]] = {
     "allocation.csv": ("htv",),
@@ -45,8 +46,12 @@ NUMERIC: dict[str, tuple[str, ...]] = {
     "kpis.parquet": ("value",),
     "summary.csv": ("mean", "ci_low", "ci_high", "n"),
     "comparison.csv": ("baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high", "n"),
+    "what_if.csv": ("mean", "ci_low", "ci_high", "n"),
 }
-STRINGS = ("area", "municipality", "site", "service_line", "kind", "demand_point", "cost_item", "scenario")
+STRINGS = (
+    "area", "municipality", "site", "service_line", "kind", "demand_point", "cost_item", "scenario",
+    "variant", "place",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
