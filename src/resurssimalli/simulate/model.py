@@ -242,7 +242,8 @@ class Office:
             c.interview_day = Interview.BEFORE_RUN
             self._assign(c)
             self._book(c, first_due)
-            self.log(self.env.now, c.id, "stock", f"{LINES[c.line]} coach {c.coach}")
+            if self.events is not None:
+                self.log(self.env.now, c.id, "stock", f"{LINES[c.line]} coach {c.coach}")
         else:
             pool = self.p.pool_for[c.area][c.line]
             self.seq += 1
@@ -286,7 +287,8 @@ class Office:
             self.indirect[c.coach] -= self.indirect_line[c.line]
             c.line = MULTI
             self._assign(c)
-            self.log(day + SERVICE_TIME, c.id, "coach_change", f"multi_sector coach {c.coach}")
+            if self.events is not None:
+                self.log(day + SERVICE_TIME, c.id, "coach_change", f"multi_sector coach {c.coach}")
         # the cadence is a schedule: the next conversation is due one interval after this one was
         # due (the interview starts it); a meeting so late that the next is already past restarts it
         base = c.due if c.due >= 0 else day
@@ -410,9 +412,11 @@ class Office:
         dl = c.due_deadline
         k = self.kpi_month[dl] if dl < len(self.kpi_month) else self.M
         if 0 <= k < self.M:
-            for arr, g in ((0, c.line), (1, c.area)):
-                self.conv_due[arr][k][g] += 1
-                self.conv_on_time[arr][k][g] += held_on_time
+            self.conv_due[0][k][c.line] += 1
+            self.conv_due[1][k][c.area] += 1
+            if held_on_time:
+                self.conv_on_time[0][k][c.line] += 1
+                self.conv_on_time[1][k][c.area] += 1
 
     def finish(self, n_days: int) -> None:
         """At the horizon end: conversations past their deadline and never held count as late."""
@@ -426,7 +430,7 @@ class Office:
         if 0 <= k < self.M:
             self.meetings_line[k][c.line] += 1
             self.work_line[k][c.line] += minutes
-        if self.exits is not None:
+        if self.exits is not None and c.overdue:
             self.exits.set_overdue(c, False)
         if travel is not None and not c.remote:
             travel[c.muni] += 2.0 * c.minutes
@@ -501,11 +505,12 @@ def _conv_head(
     today are moved to ``held`` (the caller pushes them back at the end of the day)."""
     while q:
         e = q[0]
-        if e.stale:
+        c = e.customer
+        if c.gone or c.version != e.version:  # ConversationEntry.stale, inlined: the hottest loop
             heapq.heappop(q)
         elif e.due > d:
             return None
-        elif shut[e.customer.fsite]:
+        elif shut[c.fsite]:
             held.append(heapq.heappop(q))
         else:
             return e
