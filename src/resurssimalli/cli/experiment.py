@@ -166,6 +166,7 @@ def stress_command(
     _print_moves(res, console, names)
     with RunFolder.new(f"stress-{scenarios[0].name}", out, scenario=scenarios[0], command="stress") as rf:
         res.write(rf, scenarios, replications)
+        rf.extra["compared_scenarios"] = {s.name: scenario_record(s) for s in scenarios[1:]}
     console.print(Text.assemble("run folder: ", (str(rf.final), "bold")))
     return rf.final
 

@@ -35,6 +35,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     "summary.csv": ("scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
     "comparison.csv": tuple(COMPARISON_COLUMNS),
     "stress_iterations.csv": (),
+    "stress_moves.csv": ("area", "service_line", "extra_hours", "extra_htv"),
+    "stress_queues.csv": ("iteration", "scenario", "kpi", "queue", "bound", "hours_added"),
+    "stress_months.csv": ("scenario", "kpi", "month", "mean", "ci_low", "ci_high", "clearly_missed", "iteration"),
+    "stress_certificate.csv": ("area", "service_line", "min_hours", "min_htv"),
     "what_if.csv": ("variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
 }
 NUMERIC: dict[str, tuple[str, ...]] = {
@@ -47,6 +51,10 @@ NUMERIC: dict[str, tuple[str, ...]] = {
     "summary.csv": ("mean", "ci_low", "ci_high", "n"),
     "comparison.csv": ("baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high", "n"),
     "what_if.csv": ("mean", "ci_low", "ci_high", "n"),
+    "stress_moves.csv": ("extra_hours", "extra_htv"),
+    "stress_queues.csv": ("iteration", "bound", "hours_added"),
+    "stress_months.csv": ("mean", "ci_low", "ci_high", "iteration"),
+    "stress_certificate.csv": ("min_hours", "min_htv"),
 }
 STRINGS = (
     "area", "municipality", "site", "service_line", "kind", "demand_point", "cost_item", "scenario",

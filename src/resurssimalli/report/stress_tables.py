@@ -68,7 +68,8 @@ def missed_months(months: pd.DataFrame, names: Names) -> pd.DataFrame:
     cols = ["scenario", "kpi", "month", "mean", "ci_low", "ci_high"]
     if months is None or months.empty:
         return pd.DataFrame(columns=cols)
-    m = months[(months["iteration"] == months["iteration"].max()) & months["clearly_missed"].astype(bool)]
+    missed = months["clearly_missed"].map(lambda v: str(v).strip().lower() in ("true", "1", "1.0"))
+    m = months[(months["iteration"] == months["iteration"].max()) & missed]
     return pd.DataFrame(
         {
             "scenario": [names.scenario(str(s)) for s in m["scenario"]],

@@ -48,7 +48,15 @@ def _outcomes(f: Facts) -> Section | None:
     return outcomes_section(f.res, f.t)
 
 
-BODY: list[SectionBuilder] = [body.plan, body.costs, body.access, body.stress, _outcomes, body.front]
+def _stress_loop(f: Facts) -> Section | None:
+    from resurssimalli.report.memo.stress_loop import stress_loop
+
+    return stress_loop(f)
+
+
+BODY: list[SectionBuilder] = [
+    body.plan, body.costs, body.access, body.stress, _stress_loop, _outcomes, body.front,
+]  # fmt: skip
 def _calibration(f: Facts) -> Section | None:
     from resurssimalli.report.calibration_appendix import calibration_section
 
