@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 from resurssimalli.errors import ContradictoryRules, InputError, ResurssimalliError
 from resurssimalli.optimize import results as R
 from resurssimalli.optimize.conflicts import contradicting_sets
+from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput, build_input
 from resurssimalli.optimize.model import FIXED_STAFF_LINES, build_model
 from resurssimalli.optimize.pareto import FrontPoint, trace_front
@@ -115,7 +116,15 @@ def solve_plan(inp: OptimisationInput, *, travel_limit: float | None = None, cov
     (:mod:`.pricing`); the time limit is a budget for all rounds together. The final plan's LP gives the shadow
     prices and the leximin tie-break places spare staff and shortfalls (:mod:`.tiebreak`).
     Contradicting hard rules raise :class:`ContradictoryRules`.
+
+    The cyclic garbage collector is paused throughout (:mod:`.gc_pause`): one pass at the end
+    instead of a full pass over the model after each build and each hand-off.
     """
+    with gc_paused():
+        return _solve_plan(inp, travel_limit, coverage_first)
+
+
+def _solve_plan(inp: OptimisationInput, travel_limit: float | None, coverage_first: bool) -> _Plan:
     limit = inp.max_travel_minutes if travel_limit is None else min(travel_limit, inp.max_travel_minutes)
     every = all_pairs_k(inp, limit)
     k_by_point: dict[str, int] = {}

@@ -31,7 +31,9 @@ def shadow_prices(
     if not lp.has_solution or not lp.duals:
         return {}, {}
     price = {a: -float(lp.duals.get(m.area_htv_def[a], 0.0)) + 0.0 for a in m.area_htv_def}
-    valid = {a: list(session.row_range(m.area_htv_def[a])) for a in m.area_htv_def}
+    areas = list(m.area_htv_def)
+    ranges = session.row_ranges([m.area_htv_def[a] for a in areas])
+    valid = {a: list(r) for a, r in zip(areas, ranges, strict=True)}
     return price, valid
 
 

@@ -160,17 +160,21 @@ class Session:
                 highs.clearSolver()
         return objective, duals
 
-    def row_range(self, con: pyo.ConstraintData) -> tuple[float, float]:
-        """After an LP solve: the interval of ``con``'s right-hand side over which its dual holds
-        (HiGHS ranging of the row bound; ``-inf``/``inf`` where unlimited)."""
+    def row_ranges(self, cons: list[pyo.ConstraintData]) -> list[tuple[float, float]]:
+        """After an LP solve: for each row in ``cons``, the interval of its right-hand side over which
+        its dual holds (HiGHS ranging of the row bound, computed once for all rows; ``-inf``/``inf``
+        where unlimited)."""
         highs = self._opt._solver_model  # the highspy.Highs of the last solve
-        row = self._opt._pyomo_con_to_solver_con_map[con]
         status, ranging = highs.getRanging()
         if not ranging.valid:
-            return (-math.inf, math.inf)
-        lo, hi = ranging.row_bound_dn.value_[row], ranging.row_bound_up.value_[row]
-        inf = highspy.kHighsInf
-        return (-math.inf if lo <= -inf else float(lo), math.inf if hi >= inf else float(hi))
+            return [(-math.inf, math.inf) for _ in cons]
+        index = self._opt._pyomo_con_to_solver_con_map
+        down, up, inf = ranging.row_bound_dn.value_, ranging.row_bound_up.value_, highspy.kHighsInf
+        out = []
+        for con in cons:
+            lo, hi = down[index[con]], up[index[con]]
+            out.append((-math.inf if lo <= -inf else float(lo), math.inf if hi >= inf else float(hi)))
+        return out
 
 
 def solve(
