@@ -509,3 +509,23 @@ def test_every_assumption_unit_has_a_finnish_form() -> None:
     from resurssimalli.report.assumptions import load_sources
 
     assert set(load_sources()["unit"]) <= set(Texts("fi")("units"))
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_pareto_points_say_which_sites_change(run_dir: Path, baseline, lang: str) -> None:
+    """pareto.csv names the sites each point opens and closes against the cost optimum; the
+    memo's front table says it with the sites' display names."""
+    pareto = pd.read_csv(run_dir / "pareto.csv", keep_default_na=False)
+    assert {"sites_open", "sites_opened", "sites_closed"} <= set(pareto.columns)
+    assert pareto.loc[0, "sites_opened"] == "" and pareto.loc[0, "sites_closed"] == ""
+    changed = pareto[(pareto["sites_opened"] != "") | (pareto["sites_closed"] != "")]
+    assert not changed.empty  # tighter trips need other sites
+    for r in changed.itertuples():
+        assert set(r.sites_open.split()) == (set(pareto.loc[0, "sites_open"].split()) | set(r.sites_opened.split())) - set(r.sites_closed.split())
+    memo = (run_dir / ("memo.md" if lang == run_language(run_dir) else f"memo.{lang}.md")).read_text(encoding="utf-8")
+    rows = md_tables(memo)["pareto"]
+    assert rows[0][-1] == Texts(lang)("col_site_changes")
+    for r in changed.itertuples():
+        cell = rows[int(r.point)][-1]
+        for s in r.sites_opened.split() + r.sites_closed.split():
+            assert baseline.region.sites[s].label(lang) in cell

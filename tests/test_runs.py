@@ -104,3 +104,14 @@ def test_results_are_readable_like_ordinary_files(tmp_path, baseline):
     assert stat.S_IMODE(final.stat().st_mode) == 0o755
     assert stat.S_IMODE((final / "manifest.json").stat().st_mode) == 0o644
     assert stat.S_IMODE((final / "extra.txt").stat().st_mode) == 0o644
+
+
+def test_sweep_needs_an_explicit_folder(baseline, tmp_path, monkeypatch):
+    """``sweep()`` never writes into the current folder: without ``out`` (or ``resume``) it refuses."""
+    from resurssimalli.errors import InputError
+    from resurssimalli.experiment.sweep import sweep
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="out"):
+        sweep([baseline], 1, months=1, kind="serial")
+    assert list(tmp_path.iterdir()) == []

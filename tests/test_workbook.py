@@ -142,3 +142,18 @@ def test_cli_template_and_clear_error(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "t.xlsx" in r.stderr and "Parkano_office" in r.stderr and "a number" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_template_in_finnish_and_english(tmp_path, baseline):
+    """The template's README and reader columns follow ``lang``; the columns read stay ids."""
+    import openpyxl
+
+    for lang, word, site in (("fi", "merkitys", "Kyröskosken toimipiste"), ("en", "meaning", "Kyröskoski office")):
+        path = write_inputs_template(tmp_path / f"inputs_{lang}.xlsx", baseline.region, lang)
+        book = openpyxl.load_workbook(path, read_only=True)
+        readme = [c for r in book["README"].iter_rows(values_only=True) for c in r]
+        sites = [c for r in book["sites"].iter_rows(values_only=True) for c in r]
+        assert word in readme and site in sites and "Hämeenkyrö" in sites and "Hameenkyro" not in sites
+        assert "Kyroskoski_office" in sites  # the id the model reads
+        wb = read_inputs_workbook(path)
+        assert wb.workstations["Kyroskoski_office"] == baseline.region.sites["Kyroskoski_office"].workstations

@@ -233,15 +233,20 @@ def template(
         Path | None, typer.Option("--scenario", help="Fill with this scenario's region (default: shipped)")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists")] = False,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the README and the names for the reader: fi (default) or en")
+    ] = "fi",
 ) -> None:
     """Write an input workbook (demand shares, sites and costs, travel times) to edit in Excel."""
     from resurssimalli.data.region import load_region
     from resurssimalli.data.workbook import write_inputs_template
     from resurssimalli.runs import check_output_file
 
+    if lang not in ("fi", "en"):
+        raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
     check_output_file(out, force=force, what="template")
     region = load(scenario).region if scenario else load_region()
-    console.print(f"wrote {write_inputs_template(out, region)}", markup=False)
+    console.print(f"wrote {write_inputs_template(out, region, lang)}", markup=False)
     hint = "name it in a scenario with  region: {inputs_workbook: " + out.name + "}"
     console.print(hint, highlight=False, markup=False)
 

@@ -36,9 +36,11 @@ def sweep_command(
     months: int | None,
     kind: Kind,
 ) -> Path:
-    from resurssimalli.experiment.sweep import sweep
+    from resurssimalli.experiment.sweep import default_sweep_folder, sweep
 
     alloc = Allocation.from_run_folder(allocation) if allocation else None
+    if out is None and resume is None:
+        out = default_sweep_folder()
     with progress_bar(console, "sweep") as progress:
         res = sweep(
             scenarios,

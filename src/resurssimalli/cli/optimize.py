@@ -145,7 +145,7 @@ def _htv_kinds(result: OptimizeResult, names: Names) -> dict[str, str]:
     return {names.area(a): "htv" for a in [*names.region.areas, TOTAL]}
 
 
-def pareto_frame(pareto: pd.DataFrame) -> pd.DataFrame:
+def pareto_frame(pareto: pd.DataFrame, names: Names) -> pd.DataFrame:
     """The cost–accessibility front for the console: one row per point, whole euros and minutes."""
     cols = {
         "point": "point",
@@ -155,9 +155,12 @@ def pareto_frame(pareto: pd.DataFrame) -> pd.DataFrame:
         "mean_minutes": "mean min",
         "visits_uncovered": "visits unserved",
     }
-    if "changes" in pareto.columns:
-        cols["changes"] = "sites that change"
-    return pareto[[c for c in cols if c in pareto.columns]].rename(columns=cols)
+    out = pareto[[c for c in cols if c in pareto.columns]].rename(columns=cols)
+    if "sites_opened" in pareto.columns:
+        out["sites against point 1"] = [
+            names.site_changes(o, c) for o, c in zip(pareto["sites_opened"], pareto["sites_closed"], strict=True)
+        ]
+    return out
 
 
 def split_frame(sens: pd.DataFrame, names: Names) -> pd.DataFrame:
@@ -197,7 +200,9 @@ def optimize_command(
     print_result(result, scenario, console)
     if result.pareto is not None:
         kinds = {"EUR/year": "eur", "limit min": "decimal", "longest min": "decimal", "mean min": "decimal"}
-        print_frame(console, pareto_frame(result.pareto), "Cost–accessibility front", kinds=kinds | {"visits unserved": "int"})
+        names = Names(scenario.region, Texts("en"))
+        kinds |= {"visits unserved": "int", "sites against point 1": "text"}
+        print_frame(console, pareto_frame(result.pareto, names), "Cost–accessibility front", kinds=kinds)
     sens = None
     if split_sensitivity:
         from resurssimalli.experiment.split import split_sensitivity as sensitivity

@@ -53,6 +53,19 @@ README_ROWS = (
     ("(all)", "(rule)", "", "Do not add, remove or rename rows, sheets or header cells"),
 )
 
+README_ROWS_FI = (
+    ("välilehti", "sarake", "yksikkö", "merkitys"),
+    ("demand_points", "customer_share", "0..1", "Osuus kunnan asiakkaista, jotka asuvat asuinalueella"),
+    ("demand_points", "(sääntö)", "", "Saman kunnan asuinalueiden osuuksien summa on 1"),
+    ("sites", "fixed_cost_eur", "€/vuosi", "Toimipaikan vuosikustannus (vuokra, sopimus, varusteet)"),
+    ("sites", "workstations", "kpl", "Työpisteet sijoitetulle henkilöstölle (kokonaisluku; pop-upeille 0)"),
+    ("travel_times", "km", "km", "Tieetäisyys asuinalueelta toimipaikkaan"),
+    ("travel_times", "minutes", "min", "Ajoaika autolla asuinalueelta toimipaikkaan; jokainen pari tarvitaan"),
+    ("(kaikki)", "name, municipality, kind", "", "Vain lukijalle: malli ei lue näitä sarakkeita"),
+    ("(kaikki)", "(sääntö)", "", "Älä lisää, poista tai nimeä uudelleen rivejä, välilehtiä tai otsikkosoluja"),
+)
+KINDS_FI = {"office": "toimipiste", "service_point": "palvelupiste", "popup": "pop-up"}
+
 
 @dataclass(frozen=True)
 class WorkbookInputs:
@@ -68,19 +81,34 @@ class WorkbookInputs:
         return f"{self.source}[{sheet}]"
 
 
-def write_inputs_template(path: str | Path, region: Region) -> Path:
-    """Write an input workbook holding ``region``'s current values (atomically)."""
+def _reader_columns(region: Region, pts: pd.DataFrame, sites: pd.DataFrame, lang: str) -> None:
+    """The columns for the reader in ``lang``: place names with ä and ö, Finnish site names and
+    kinds in Finnish (the model reads only the id and value columns)."""
+    munis = {m: x.name for m, x in region.municipalities.items()}
+    for df in (pts, sites):
+        df["municipality"] = df["municipality"].map(lambda m: munis.get(m, m))
+    if lang == "fi":
+        fi = {s: x.name_fi or x.name for s, x in region.sites.items()}
+        sites["name"] = sites["site"].map(lambda s: fi.get(s, s))
+        sites["kind"] = sites["kind"].map(lambda k: KINDS_FI.get(k, k))
+
+
+def write_inputs_template(path: str | Path, region: Region, lang: str = "fi") -> Path:
+    """Write an input workbook holding ``region``'s current values (atomically); the README and
+    the columns for the reader in ``lang`` (``fi`` or ``en``), the ids and headers the model
+    reads unchanged."""
     from resurssimalli.runs import atomic_write
 
-    pts = region.demand_points_frame()[["demand_point", "name", "municipality", "customer_share"]]
-    sites = region.sites_frame()[["site", "name", "municipality", "kind", "fixed_cost_eur", "workstations"]]
+    pts = region.demand_points_frame()[["demand_point", "name", "municipality", "customer_share"]].copy()
+    cols = ["site", "name", "municipality", "kind", "fixed_cost_eur", "workstations"]
+    sites = region.sites_frame()[cols].copy()
     travel = region.travel.frame()[["demand_point", "site", "km", "minutes"]]
+    _reader_columns(region, pts, sites, lang)
+    readme = README_ROWS_FI if lang == "fi" else README_ROWS
 
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(README_ROWS[1:], columns=list(README_ROWS[0])).to_excel(
-                xw, sheet_name="README", index=False
-            )
+            pd.DataFrame(readme[1:], columns=list(readme[0])).to_excel(xw, sheet_name="README", index=False)
             for sheet, df in (("demand_points", pts), ("sites", sites), ("travel_times", travel)):
                 neutralise_frame(df).to_excel(xw, sheet_name=sheet, index=False)
             defuse_workbook(xw.book)

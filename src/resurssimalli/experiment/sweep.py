@@ -163,10 +163,11 @@ def _new_store(
     plan: dict[str, Any],
     allocation: Allocation | None,
     out: Path | None,
-    started: Any,
 ) -> tuple[Path, TaskStore, Allocation]:
-    """A new sweep folder holding the plan under test (optimised now if none was given)."""
-    folder = Path(out) if out is not None else RESULTS_DIR / f"sweep-{started.strftime('%Y%m%dT%H%M%SZ')}"
+    """A new sweep folder ``out`` holding the plan under test (optimised now if none was given)."""
+    if out is None:
+        raise InputError("sweep", "out", "an output folder (out=...) for a new sweep, or resume=... for an old one")
+    folder = Path(out)
     if folder.exists():
         raise RunFolderExists(folder)
     if allocation is None:
@@ -238,19 +239,23 @@ def sweep(
     progress: ProgressFn | None = None,
     baseline: str | None = None,
 ) -> SweepResult:
-    """Run (or resume) a sweep and write ``kpis.parquet``, ``comparison.csv`` and the manifest.
+    """Run (or resume) a sweep and write ``kpis.parquet``, ``comparison.csv`` and the manifest
+    into ``out`` (a new folder; required unless ``resume`` names an interrupted sweep's folder):
+    nothing is written into the current folder.
 
     Without ``allocation`` the first scenario is optimised first (:func:`resurssimalli.pipeline.plan_for`).
     ``progress`` is called after every finished or failed task (stage ``"sweep"``).
     """
     _check_names(scenarios)
+    if (out is None) == (resume is None):
+        raise InputError("sweep", "out", "either out= (a new folder) or resume= (an interrupted sweep's folder)")
     seed = scenarios[0].seed if seed is None else seed
     plan = _plan(scenarios, replications, seed, months)
     started = utc_now()
     if resume is not None:
         folder, store, allocation = _resumed_store(Path(resume), plan)
     else:
-        folder, store, allocation = _new_store(scenarios, plan, allocation, out, started)
+        folder, store, allocation = _new_store(scenarios, plan, allocation, out)
     allocation.check(scenarios[0])
 
     tasks = grid(scenarios, allocation, replications, seed, months)
@@ -330,3 +335,13 @@ def _finish(
     atomic_write(
         folder / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2, default=str))
     )
+
+
+def default_sweep_folder(root: Path = RESULTS_DIR) -> Path:
+    """``root/sweep-<UTC timestamp>`` (suffixed if taken): where the command line puts a sweep
+    without ``--out``."""
+    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = root / f"sweep-{stamp}", 2
+    while candidate.exists():
+        candidate, n = root / f"sweep-{stamp}-{n}", n + 1
+    return candidate

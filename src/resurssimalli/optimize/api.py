@@ -203,8 +203,9 @@ def _front(inp: OptimisationInput, n: int, plan: _Plan, target: float | None) ->
     def point(eps: float, p: _Plan) -> FrontPoint:
         longest, mean = R.travel_stats(p.model, inp)
         cov = R.coverage(p.model, inp, p.limit, p.coverage_first)
+        opened = " ".join(sorted(s.id for s in inp.sites if pyo.value(p.model.y[s.id]) > 0.5))
         return FrontPoint(eps, float(pyo.value(p.model.total_cost)), longest, mean,
-                          cov["visits_served"], cov["visits_uncovered"], cov["why"])  # fmt: skip
+                          cov["visits_served"], cov["visits_uncovered"], cov["why"], opened)  # fmt: skip
 
     def at(eps: float) -> FrontPoint:
         return point(eps, solve_plan(inp, travel_limit=eps, coverage_first=True))

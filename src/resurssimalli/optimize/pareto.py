@@ -28,6 +28,9 @@ PARETO_COLUMNS = [
     "visits_served",
     "visits_uncovered",
     "uncovered_why",
+    "sites_open",  # the point's open sites (ids, space-separated)
+    "sites_opened",  # against the first (cost-optimal) point: sites this point opens in addition
+    "sites_closed",  # ... and the first point's sites it closes
 ]
 
 
@@ -42,6 +45,7 @@ class FrontPoint:
     visits_served: float = float("nan")
     visits_uncovered: float = float("nan")
     uncovered_why: str = ""
+    sites_open: str = ""
 
 
 def epsilon_limits(d0: float, dmin: float, n: int) -> list[float]:
@@ -60,7 +64,15 @@ def trace_front(n: int, d0: float, dmin: float, solve_at: Callable[[float], Fron
     for k in range(len(pts) - 2, -1, -1):
         if pts[k].cost > pts[k + 1].cost:
             pts[k] = dataclasses.replace(pts[k + 1], travel_limit=pts[k].travel_limit)
+    first = set(pts[0].sites_open.split())
     return pd.DataFrame(
-        [(i + 1, *dataclasses.astuple(p)) for i, p in enumerate(pts)],
+        [(i + 1, *dataclasses.astuple(p), *sites_changed(first, set(p.sites_open.split())))
+         for i, p in enumerate(pts)],
         columns=PARETO_COLUMNS,
-    )
+    )  # fmt: skip
+
+
+def sites_changed(before: set[str], after: set[str]) -> tuple[str, str]:
+    """The sites opened and the sites closed going from ``before`` to ``after`` (sorted ids,
+    space-separated; empty when none)."""
+    return " ".join(sorted(after - before)), " ".join(sorted(before - after))

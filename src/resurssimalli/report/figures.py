@@ -223,24 +223,36 @@ def kpi_bands(res: RunResults, t: Texts) -> bytes | None:
 
 
 def pareto_front(res: RunResults, t: Texts) -> bytes | None:
-    """Cost against the longest trip for each point of the traced front."""
+    """Cost against the longest trip for each point of the traced front; under the plot, what
+    each point changes in the sites against the cost optimum (point 1)."""
+    import textwrap
+
     p = res.table("pareto.csv")
     if p is None or p.empty:
         return None
     p = p.sort_values("max_minutes")
-    fig, ax = plt.subplots(figsize=(6, 4))
+    names = build_names(res, t)
+    notes = []
+    if "sites_opened" in p.columns:
+        for r in p.sort_values("point").itertuples():
+            if int(r.point) != 1:
+                notes.append(f"{t.num(r.point, 0)}: {names.site_changes(r.sites_opened, r.sites_closed)}")
+    lines = [ln for note in notes for ln in textwrap.wrap(note, 95, subsequent_indent="    ")]
+    height = 4 + 0.13 * len(lines)
+    fig, ax = plt.subplots(figsize=(6.5, height))
     ax.plot(p["max_minutes"], p["cost_eur"] / 1e6, "o-", color="#1f4e79")
     for r in p.itertuples():
-        ax.annotate(
-            str(r.point),
-            (r.max_minutes, r.cost_eur / 1e6),
-            xytext=(4, 4),
-            textcoords="offset points",
-            fontsize=7,
-        )
+        ax.annotate(t.num(r.point, 0), (r.max_minutes, r.cost_eur / 1e6), xytext=(4, 4),
+                    textcoords="offset points", fontsize=8)  # fmt: skip
     ax.set_xlabel(t("axis_max_minutes"))
     ax.set_ylabel(t("axis_cost"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: t.num(x, 0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: t.num(y, 3)))
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    if lines:  # room under the x label for the notes (inches -> figure fraction)
+        fig.subplots_adjust(bottom=(0.13 * len(lines) + 0.65) / height)
+        fig.text(0.02, 0.02 / height, "\n".join(lines), fontsize=6.5, va="bottom", ha="left")
     return _png(fig)
 
 

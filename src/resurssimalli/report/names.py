@@ -106,6 +106,19 @@ class Names:
             return f"{name}, {self.municipality(muni)}" if muni else name
         return self.line(g)
 
+    def site_changes(self, opened: object, closed: object) -> str:
+        """``opens A, B; closes C`` for a plan's sites against another (ids space-separated; a
+        missing value is no change); ``no change`` when nothing changes."""
+        def ids(v: object) -> list[str]:
+            return [] if v is None or (isinstance(v, float) and v != v) else str(v).split()
+
+        parts = [
+            f"{self.t(key)} {', '.join(self.site(s) for s in ids(v))}"
+            for key, v in (("sites_opens", opened), ("sites_closes", closed))
+            if ids(v)
+        ]
+        return "; ".join(parts) if parts else str(self.t("sites_no_change"))
+
     def kpi(self, k: str) -> str:
         return self.t.name("kpi", k)
 

@@ -259,13 +259,16 @@ def front(f: Facts) -> Section:
     if p is None:
         blocks.append(not_computed(f, ["pareto.csv"]))
     else:
+        changes = "sites_opened" in p.columns
         rows = [
             [t.num(r.point, 0), t.num(r.cost_eur, 0), t.num(r.max_minutes, 1), t.num(r.mean_minutes, 1)]
+            + ([n.site_changes(r.sites_opened, r.sites_closed)] if changes else [])
             for r in p.itertuples()
         ]
         cols = (
             Column(t("col_point")),
             *[Column(t(k), True) for k in ("col_cost", "col_max_minutes", "col_mean_minutes")],
+            *([Column(t("col_site_changes"))] if changes else []),
         )
         blocks += [Para(t("front_text")), Table("pareto", t("front_table"), cols, rows), *figure(f, "pareto")]
     mv = tables.marginal_htv(f.res)
