@@ -4,10 +4,19 @@ Pyomo against the same model built directly in highspy.
 Targets (2-core machine): baseline to proven optimality < 0.5 s in process (< 3 s whole CLI);
 national instance to a 1 % gap < 10 s; Pyomo total <= 1.5 x direct highspy total. The Pyomo
 side is the product's path: ``build_model`` and ``solve`` (``pyomo.contrib.solver``'s ``highs``).
+
+Other hand-off routes, measured on the same built model (:func:`bench_routes`): Pyomo's
+standard-form compiler (sparse matrices) passed to highspy, and Pyomo's LP writer read by highspy.
+
+``python benchmarks/bench_optimize.py national`` runs only the national figures. With
+``RESURSSIMALLI_OLD=/path/to/old/checkout`` the national ``optimize_input()`` end to end is also
+run from that checkout's ``src`` (in turn with this one, in separate processes) for a before/after.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -19,14 +28,15 @@ from pathlib import Path
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from resurssimalli.optimize import build_input, build_model, optimize_input
 from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput
 from resurssimalli.optimize.model import candidate_pairs, reductions
 from resurssimalli.optimize.solve import Session, solve
-from resurssimalli.optimize.tiebreak import leximin_shares, settle
 from resurssimalli.optimize.synthetic import national_instance
+from resurssimalli.optimize.tiebreak import leximin_shares, settle
 from resurssimalli.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,11 +314,161 @@ def bench_tiebreak() -> None:
     print(f"national tie-break: cost MIP {mip:.2f} s, plan LP + duals {lp:.2f} s, leximin {lex:.2f} s ({rounds} rounds)")
 
 
-def main() -> None:
-    bench_baseline()
-    bench_tiebreak()
-    bench_national()
+def _new_highs(gap: float) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", gap)
+    return h
+
+
+def _load_back(columns: list, values: list[float]) -> None:
+    for v, x in zip(columns, values, strict=True):
+        v.set_value(x, skip_validation=True)
+
+
+def route_standard_form(m: pyo.ConcreteModel, gap: float) -> tuple[float, float, float]:
+    """Pyomo's standard-form compiler (scipy sparse ``A``) handed to highspy as one ``HighsLp``;
+    the plan loaded back into the Pyomo variables. Returns (seconds, HiGHS seconds, objective)."""
+    inf = highspy.kHighsInf
+    t0 = time.perf_counter()
+    with gc_paused():
+        form = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+        cols = form.columns
+        sense = np.array([s for _, s in form.rows])
+        rhs = np.asarray(form.rhs, dtype=float)
+        a = form.A.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(cols), len(rhs)
+        lp.col_cost_ = np.asarray(form.c.toarray()).ravel()
+        lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
+        lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
+        lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
+        lp.row_lower_ = np.where(sense >= 0, np.where(sense == 0, rhs, -inf), rhs)
+        lp.row_upper_ = np.where(sense <= 0, np.where(sense == 0, rhs, inf), rhs)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[v.is_integer()] for v in cols]
+        h = _new_highs(gap)
+        h.passModel(lp)
+    t1 = time.perf_counter()
+    h.run()
+    t2 = time.perf_counter()
+    with gc_paused():
+        _load_back(cols, list(h.getSolution().col_value))
+    return time.perf_counter() - t0, t2 - t1, h.getInfo().objective_function_value
+
+
+def route_lp_file(m: pyo.ConcreteModel, gap: float) -> tuple[float, float, float]:
+    """Pyomo's LP writer to a temporary file, read by highspy; the plan loaded back by the symbol map."""
+    t0 = time.perf_counter()
+    with gc_paused(), tempfile.TemporaryDirectory() as d:
+        path = str(Path(d) / "model.lp")
+        _, smap_id = m.write(path, io_options={"symbolic_solver_labels": False})
+        by_symbol = m.solutions.symbol_map[smap_id].bySymbol
+        h = _new_highs(gap)
+        h.readModel(path)
+    t1 = time.perf_counter()
+    h.run()
+    t2 = time.perf_counter()
+    with gc_paused():
+        names = h.getLp().col_names_
+        values = h.getSolution().col_value
+        pairs = [(by_symbol[n], x) for n, x in zip(names, values, strict=True) if n in by_symbol]
+        _load_back([v for v, _ in pairs], [x for _, x in pairs])
+    return time.perf_counter() - t0, t2 - t1, h.getInfo().objective_function_value
+
+
+def route_contrib(m: pyo.ConcreteModel, gap: float) -> tuple[float, float, float]:
+    """The product's route: ``solve()`` through ``pyomo.contrib.solver``'s ``highs``."""
+    t0 = time.perf_counter()
+    res = solve(m, gap=gap)
+    return time.perf_counter() - t0, res.highs_seconds or float("nan"), res.objective
+
+
+def route_direct(inp: OptimisationInput, gap: float) -> tuple[float, float, float, float]:
+    """The same model built directly in highspy: (build, solve, total, objective)."""
+    t0 = time.perf_counter()
+    with gc_paused():
+        h = build_highs(inp)
+    h.setOptionValue("mip_rel_gap", gap)
+    t1 = time.perf_counter()
+    h.run()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, t2 - t0, h.getInfo().objective_function_value
+
+
+def bench_routes(inp: OptimisationInput | None = None, gap: float = 0.01) -> None:
+    """Build + hand-off + solve + plan loaded back, per route, medians of ``REPEATS`` (interleaved)."""
+    inp = inp or national_instance(gap=gap)
+    routes = {"pyomo.contrib.solver highs (product)": route_contrib,
+              "standard-form compiler -> highspy": route_standard_form,
+              "LP writer -> file -> highspy": route_lp_file}  # fmt: skip
+    rows: dict[str, list[tuple[float, float, float, float]]] = defaultdict(list)
+    direct = []
+    for _ in range(REPEATS):
+        for name, route in routes.items():
+            t0 = time.perf_counter()
+            m = build_model(inp)
+            build = time.perf_counter() - t0
+            rows[name].append((build, *route(m, gap)))
+        direct.append(route_direct(inp, gap))
+    d_total = _median([d[2] for d in direct])
+    print(f"routes (national, gap {gap:.0%}, medians of {REPEATS}; hand-off = total - HiGHS run - build):")
+    d_build, d_solve = _median([d[0] for d in direct]), _median([d[1] for d in direct])
+    print(f"  direct highspy build: build {d_build:.2f} s, HiGHS {d_solve:.2f} s, total {d_total:.2f} s, "
+          f"objective {direct[-1][3]:,.0f}")  # fmt: skip
+    for name, rs in rows.items():
+        build, total, hs = (_median([r[i] for r in rs]) for i in range(3))
+        print(f"  {name}: build {build:.2f} s, hand-off + load back {total - hs:.2f} s, HiGHS {hs:.2f} s, "
+              f"total {build + total:.2f} s, objective {rs[-1][3]:,.0f}, ratio to direct "
+              f"{(build + total) / d_total:.2f}")  # fmt: skip
+
+
+END_TO_END = r"""
+import json, time
+from resurssimalli.optimize import optimize_input
+from resurssimalli.optimize.synthetic import national_instance
+inp = national_instance(gap=0.01)
+optimize_input(inp)  # warm: imports and first-call caches
+t0, c0 = time.perf_counter(), time.process_time()
+r = optimize_input(inp)
+print(json.dumps({"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+                  "objective": r.summary["objective"], "status": r.summary["status"]}))
+"""
+
+
+def bench_end_to_end() -> None:
+    """National ``optimize_input()`` end to end, each run in its own process, old and new in turn."""
+    checkouts = {"new": ROOT}
+    if os.environ.get("RESURSSIMALLI_OLD"):
+        checkouts["old"] = Path(os.environ["RESURSSIMALLI_OLD"]).resolve()
+    res: dict[str, list[dict]] = defaultdict(list)
+    for _ in range(REPEATS):
+        for name, path in checkouts.items():
+            env = {**os.environ, "PYTHONPATH": str(path / "src")}
+            done = subprocess.run([sys.executable, "-c", END_TO_END], cwd=path, env=env, check=True,
+                                  capture_output=True, text=True)  # fmt: skip
+            res[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    for name, rs in res.items():
+        walls = [r["wall"] for r in rs]
+        print(f"national optimize_input() end to end [{name}]: median {_median(walls):.2f} s wall "
+              f"(runs {', '.join(f'{w:.2f}' for w in walls)}), CPU {_median([r['cpu'] for r in rs]):.2f} s, "
+              f"{rs[-1]['status']}, objective {rs[-1]['objective']:,.2f}")  # fmt: skip
+    if "old" in res:
+        ratios = [o["wall"] / n["wall"] for o, n in zip(res["old"], res["new"], strict=True)]
+        print(f"  old / new, run by run: median {_median(ratios):.2f}")
+
+
+def main(national_only: bool = False) -> None:
+    if not national_only:
+        bench_baseline()
+        bench_tiebreak()
+        bench_national()
+    bench_routes()
+    bench_end_to_end()
 
 
 if __name__ == "__main__":
-    main()
+    main(national_only="national" in sys.argv[1:])
