@@ -61,6 +61,7 @@ ITERATION_COLUMNS = [
     "extra_hours_total",
     "unserved_hours_total",
     "sites_open",
+    "replications",
 ]
 
 
@@ -193,16 +194,25 @@ def queue_pairs(queue: str, scenario: Scenario) -> list[tuple[str, str]]:
 
 
 def failing_queues(
-    kpi: str, op: str, value: float, kpis: pd.DataFrame, scenario: str, by_month: bool = False
+    kpi: str,
+    op: str,
+    value: float,
+    kpis: pd.DataFrame,
+    scenario: str,
+    by_month: bool = False,
+    on_mean: bool = False,
 ) -> dict[str, float]:
-    """Interview queues that miss the target on their own: over the year (confidence bound) or,
-    ``by_month``, in a month clearly (the month's whole interval on the wrong side). Queue → the
-    bound that misses most (the year's bound, or the worst such month's far end)."""
+    """Interview queues that miss the target on their own: over the year (confidence bound, or
+    the mean ``on_mean``) or, ``by_month``, in a month clearly (the month's whole interval on the
+    wrong side). Queue → the value that misses most (the year's bound or mean, or the worst such
+    month's far end)."""
     sel = kpis[(kpis["scenario"] == scenario) & (kpis["kpi"] == kpi) & kpis["group"].str.startswith("queue:")]
     out = {}
     for q, g in sel.groupby("group", sort=True):
         year = g.groupby("replication")["value"].mean().dropna().to_numpy()
         mean, low, high, _ = t_interval(year)
+        if on_mean:
+            low = high = float("nan")  # judged and measured on the mean
         bounds = [] if meets(op, value, low, high, mean) else [_bound(op, low, high, mean)]
         for _, gm in g.groupby("month_index") if by_month else ():
             m_mean, m_low, m_high, _ = t_interval(gm["value"].dropna().to_numpy())
@@ -281,11 +291,15 @@ def _add(extra: dict, pairs: list[tuple[str, str]], hours_now: pd.Series, total:
             extra[p] += total * h / weight
 
 
-def _grow(extra, steps: _Steps, missed: pd.DataFrame, kpis, scenarios, hours_now, by_month) -> list[tuple]:
+def _grow(
+    extra, steps: _Steps, missed: pd.DataFrame, kpis, scenarios, hours_now, by_month, on_mean
+) -> list[tuple]:
     """Raise the minimum hours of the queues (or pairs) behind every missed target.
 
     A queue first gets what the failing scenario's own workload (the demand model's) needs
-    beyond the plan's hours there; once the plan covers that, the step follows the queue's response."""
+    beyond the plan's hours there; once the plan covers that, the step follows the queue's
+    response. ``on_mean``: the misses are clear ones (the mean misses), so queues are located and
+    measured on their means, not on intervals that noise alone can put on the wrong side."""
     by_name = {s.name: s for s in scenarios}
     summary = summarise(kpis)
     done: set[str] = set()
@@ -293,9 +307,13 @@ def _grow(extra, steps: _Steps, missed: pd.DataFrame, kpis, scenarios, hours_now
     rows = []
     for r in missed.itertuples():
         scen = by_name[r.scenario]
-        queues = failing_queues(r.kpi, r.op, r.target, kpis, r.scenario, by_month) if r.group == "all" else {}
+        queues = {}
+        if r.group == "all":
+            queues = failing_queues(r.kpi, r.op, r.target, kpis, r.scenario, by_month, on_mean)
         if not queues:  # not a queue KPI, or no queue fails on its own: the KPI's groups
-            queues = {f"pairs:{r.kpi}:{r.group}": _bound(r.op, r.ci_low, r.ci_high, r.mean)}
+            nan = float("nan")
+            low, high = (nan, nan) if on_mean else (r.ci_low, r.ci_high)
+            queues = {f"pairs:{r.kpi}:{r.group}": _bound(r.op, low, high, r.mean)}
         if scen.name not in needs:
             needs[scen.name] = workload(scen).set_index(["area", "service_line"])["hours"]
         for q, bound in queues.items():
@@ -357,6 +375,32 @@ def _iterate(base, scenarios, targets, extra, it, run, month_rule: str) -> tuple
     return plan, kpis, summary, judged, months.assign(iteration=it)
 
 
+def _split_misses(missed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Misses whose mean misses too (clear: more hours are due) and those only the interval puts on
+    the wrong side (unproven: more replications decide them, not hours)."""
+    nan = float("nan")
+    clear = [not meets(r.op, r.target, nan, nan, r.mean) for r in missed.itertuples()]
+    mask = pd.Series(clear, index=missed.index, dtype=bool)
+    return missed[mask], missed[~mask]
+
+
+def _next_round(
+    missed: pd.DataFrame, reps_left: bool, rounds_left: bool, extra, steps, kpis, scenarios, month_rule
+) -> tuple[bool, list[tuple]]:
+    """What the next round changes: more replications (for misses only the interval makes, while
+    the cap allows), more hours (for clear misses; for the rest once replications are capped).
+    Returns (double the replications?, the queues that got hours)."""
+    clear, unproven = _split_misses(missed)
+    more_reps = not unproven.empty and reps_left
+    if not rounds_left or (clear.empty and more_reps):
+        return more_reps, []
+    base = scenarios[0]
+    hours_now = workload(base, dict(extra) or None).set_index(["area", "service_line"])["hours"]
+    act = clear if not clear.empty else missed
+    found = _grow(extra, steps, act, kpis, scenarios, hours_now, month_rule == "require", not clear.empty)
+    return more_reps, found
+
+
 def stress(
     scenarios: Sequence[Scenario],
     targets: Sequence[Target] | None = None,
@@ -370,22 +414,32 @@ def stress(
     max_iterations: int = 8,
     month_rule: str = "report",
     progress: ProgressFn | None = None,
+    max_replications: int | None = None,
 ) -> StressResult:
     """Run the closed loop; the plan is optimised on the first scenario (normally the baseline).
 
     ``month_rule``: ``"report"`` (default) judges and reports every month but acts on the year's
     bound; ``"require"`` also makes a clearly missed month a miss the loop must fix (July's summer
     leave then dominates: half the coaches away at once keeps July's interviews late whatever the
-    yearly HTV). ``progress`` hears stage ``"stress"`` (iterations) and ``"simulate"`` (tasks)."""
+    yearly HTV). ``progress`` hears stage ``"stress"`` (iterations) and ``"simulate"`` (tasks).
+
+    Hours follow clear misses only (the mean misses the target). A miss that only the confidence
+    interval makes (the mean meets) is a question of replications: the next iteration doubles
+    them (same seeds: the first replications are the same customers), up to ``max_replications``
+    (default 4 × ``replications``, at most ``simulation.max_replications``); only at that cap do
+    such misses get hours. So the hours asked do not depend on how many replications one starts with.
+    """
     if not scenarios:
         raise InputError("stress", "SCENARIO", "at least one scenario")
     if targets is None and not any(s.config.targets for s in scenarios):
         raise InputError(scenarios[0].path, "targets", "targets in the scenario files or --target")
     base = scenarios[0]
     seed = base.seed if seed is None else seed
+    cap = max_replications or min(4 * replications, base.config.simulation.max_replications)
+    reps = replications
 
     def run(alloc: Allocation) -> pd.DataFrame:
-        tasks = grid(scenarios, alloc, replications, seed, months)
+        tasks = grid(scenarios, alloc, reps, seed, months)
         return run_grid(tasks, kind=kind, jobs=jobs, scheduler=scheduler, progress=progress)
 
     extra: dict[tuple[str, str], float] = defaultdict(float)
@@ -395,7 +449,7 @@ def stress(
     for it in range(1, max_iterations + 1):
         tick(progress, "stress", it - 1, max_iterations, f"iteration {it}")
         plan, kpis, summary, judged, mv = _iterate(base, scenarios, targets, extra, it, run, month_rule)
-        history.append(judged)
+        history.append(judged.assign(replications=reps))
         month_rows.append(mv)
         missed = judged[~judged["meets"]]
         if missed.empty:
@@ -406,10 +460,11 @@ def stress(
             if cert.holds():
                 status, failing = "budget_insufficient", _failing(missed, cert, plan)
                 break
-        if it < max_iterations:
-            hours_now = workload(base, dict(extra) or None).set_index(["area", "service_line"])["hours"]
-            found = _grow(extra, steps, missed, kpis, scenarios, hours_now, month_rule == "require")
-            queue_rows += [(it, *row) for row in found]
+        more_reps, found = _next_round(
+            missed, reps < cap, it < max_iterations, extra, steps, kpis, scenarios, month_rule
+        )
+        queue_rows += [(it, *row) for row in found]
+        reps = min(2 * reps, cap) if more_reps else reps
     tick(progress, "stress", max_iterations, max_iterations, status.replace("_", " "))
     P = base.config.staff.productive_hours_per_htv
     return StressResult(
