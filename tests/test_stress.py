@@ -66,3 +66,33 @@ def test_budget_that_cannot_is_named(scenario_dir):
     assert len(res.failing) > 0 and (res.failing["hours_short"] > 0).all()
     assert set(res.failing["area"]) <= set(small.region.areas)
     assert res.iterations["htv_allocated"].max() == pytest.approx(27.0)
+
+
+def test_step_never_smaller_than_the_shortfall_rule():
+    """Theory: the first step is the relative shortfall × the queue's hours; when moves elsewhere
+    push a queue further off target (the bound falls though hours were added), the next step is
+    at least that rule again, not a doubling of a step sized for a near miss."""
+    from resurssimalli.experiment.stress import _Steps
+
+    steps = _Steps()
+    first = steps.next_hours("queue:A", 0.0, 0.949, 0.95, ">=", 4000.0)
+    assert first == pytest.approx((0.95 - 0.949) / 0.95 * 4000.0)
+    second = steps.next_hours("queue:A", first, 0.80, 0.95, ">=", 4000.0)  # fell although hours came
+    assert second >= (0.95 - 0.80) / 0.95 * 4000.0 - 1e-9
+    # a queue that responds: the secant, within 1/4 … 2 × the last step
+    s = _Steps()
+    a = s.next_hours("q", 0.0, 0.90, 0.95, ">=", 1000.0)
+    b = s.next_hours("q", a, 0.93, 0.95, ">=", 1000.0)  # +0.03 for a hours: 0.02 more needs 2/3 a
+    assert b == pytest.approx(max(a * 2 / 3, (0.95 - 0.93) / 0.95 * 1000.0))
+
+
+def test_misses_only_the_interval_makes_are_split_from_clear_ones():
+    import pandas as pd
+
+    from resurssimalli.experiment.stress import _split_misses
+
+    missed = pd.DataFrame(
+        {"op": [">=", ">=", "<="], "target": [0.95, 0.95, 0.9], "mean": [0.96, 0.93, 0.92]}
+    )
+    clear, unproven = _split_misses(missed)
+    assert list(clear.index) == [1, 2] and list(unproven.index) == [0]

@@ -262,8 +262,8 @@ def _targets_of(
 
 class _Steps:
     """Hours added per queue and the queue's bound seen after each total: the next step is the
-    secant's (the first the relative shortfall × the queue's hours), kept within 1/4 … 2 × the
-    last; where the bound did not move, the last step again."""
+    secant's, kept within 1/4 … 2 × the last (twice the last where the bound did not move the
+    right way), and never below the first rule: the relative shortfall × the queue's hours."""
 
     def __init__(self) -> None:
         self.seen: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -279,7 +279,9 @@ class _Steps:
         slope = ((b1 - b0) if op == ">=" else (b0 - b1)) / (h1 - h0) if h1 != h0 else 0.0
         last = max(h1 - h0, 1.0)
         step = gap / slope if slope > 1e-12 else 2 * last
-        return min(max(step, last / 4), 2 * last)
+        # never below the first rule's size: a queue pushed far off target by moves elsewhere
+        # gets its shortfall's hours at once, not a doubling from a step sized for a near miss
+        return max(min(max(step, last / 4), 2 * last), first)
 
 
 def _add(extra: dict, pairs: list[tuple[str, str]], hours_now: pd.Series, total: float) -> None:
