@@ -65,6 +65,9 @@ ITERATION_COLUMNS = [
 ]
 
 
+QUEUE_COLUMNS = ["iteration", "scenario", "kpi", "queue", "bound", "hours_added"]
+
+
 def parse_target(text: str) -> Target:
     """``kpi>=value`` or ``kpi[group]<=value`` → :class:`Target`."""
     m = TARGET_RE.match(text)
@@ -403,6 +406,13 @@ def _next_round(
     return more_reps, found
 
 
+def _check_inputs(scenarios: Sequence[Scenario], targets: Sequence[Target] | None) -> None:
+    if not scenarios:
+        raise InputError("stress", "SCENARIO", "at least one scenario")
+    if targets is None and not any(s.config.targets for s in scenarios):
+        raise InputError(scenarios[0].path, "targets", "targets in the scenario files or --target")
+
+
 def stress(
     scenarios: Sequence[Scenario],
     targets: Sequence[Target] | None = None,
@@ -431,10 +441,7 @@ def stress(
     (default 4 × ``replications``, at most ``simulation.max_replications``); only at that cap do
     such misses get hours. So the hours asked do not depend on how many replications one starts with.
     """
-    if not scenarios:
-        raise InputError("stress", "SCENARIO", "at least one scenario")
-    if targets is None and not any(s.config.targets for s in scenarios):
-        raise InputError(scenarios[0].path, "targets", "targets in the scenario files or --target")
+    _check_inputs(scenarios, targets)
     base = scenarios[0]
     seed = base.seed if seed is None else seed
     cap = max_replications or min(4 * replications, base.config.simulation.max_replications)
@@ -468,7 +475,6 @@ def stress(
         queue_rows += [(it, *row) for row in found]
         reps = min(2 * reps, cap) if more_reps else reps
     tick(progress, "stress", max_iterations, max_iterations, status.replace("_", " "))
-    P = base.config.staff.productive_hours_per_htv
     return StressResult(
         status,
         pd.concat(history, ignore_index=True)[ITERATION_COLUMNS],
@@ -476,8 +482,8 @@ def stress(
         dict(extra),
         failing,
         kpis,
-        _moves(extra, P),
-        pd.DataFrame(queue_rows, columns=["iteration", "scenario", "kpi", "queue", "bound", "hours_added"]),
+        _moves(extra, base.config.staff.productive_hours_per_htv),
+        pd.DataFrame(queue_rows, columns=QUEUE_COLUMNS),
         pd.concat(month_rows, ignore_index=True),
         cert,
     )
