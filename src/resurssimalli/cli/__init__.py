@@ -220,9 +220,12 @@ def memo(
     ] = True,
 ) -> None:
     """Write the decision memo (memo.md, memo.html, --pdf memo.pdf), results.xlsx and figures."""
+    from resurssimalli.cli.progress import progress_bar
     from resurssimalli.report import write_report
 
-    for p in write_report(run_dir, lang=lang, pdf=pdf, suppression=suppression):
+    with progress_bar(console, "memo") as progress:
+        files = write_report(run_dir, lang=lang, pdf=pdf, suppression=suppression, progress=progress)
+    for p in files:
         console.print(f"wrote {p}", markup=False)
 
 

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.report.excel import write_results_workbook
 from resurssimalli.report.figures import draw_all, figure_name
 from resurssimalli.report.memo import build_memo, render_html, render_markdown, render_pdf
@@ -59,21 +60,29 @@ def _bytes(path: Path, data: bytes) -> Path:
 
 
 def write_report(
-    run_dir: Path, lang: str | None = None, pdf: bool = False, suppression: bool = True
+    run_dir: Path,
+    lang: str | None = None,
+    pdf: bool = False,
+    suppression: bool = True,
+    progress: ProgressFn | None = None,
 ) -> list[Path]:
     """Write the memo, figures and results workbook into an existing run folder; return the paths.
 
     ``lang`` defaults to the run's language. The files are named by :func:`report_files`, so
     writing another language never replaces the run's own memo or workbook. Figures are
     ``figure_<key>_<lang>.png``. Every file is written atomically; bad input raises before any
-    file is written.
+    file is written. ``progress`` hears stage ``"memo"`` (read, figures, memo, [PDF,] workbook).
     """
     run_dir = Path(run_dir)
     lang = lang or run_language(run_dir)
     t = Texts(lang)
+    total = 5 if pdf else 4
+    tick(progress, "memo", 0, total, "read the run")
     res = load_run(run_dir)
     files = report_files(run_dir, lang)
+    tick(progress, "memo", 1, total, "figures")
     images = {figure_name(k, lang): png for k, png in draw_all(res, t).items()}
+    tick(progress, "memo", 2, total, "memo")
     figures = {name.removeprefix("figure_").rsplit("_", 1)[0]: name for name in images}
     memo = build_memo(res, t, figures, suppression=suppression)
     md = render_markdown(memo)
@@ -82,8 +91,10 @@ def write_report(
     written.append(_text(run_dir / files.md, md))
     written.append(_text(run_dir / files.html, html_text))
     if pdf:
+        tick(progress, "memo", 3, total, "PDF")
         pdf_file = run_dir / files.pdf
         written.append(atomic_write(pdf_file, lambda tmp: render_pdf(html_text, tmp, run_dir), replace=True))
+    tick(progress, "memo", total - 1, total, "workbook")
     written.append(
         atomic_write(
             run_dir / files.xlsx,
@@ -91,5 +102,6 @@ def write_report(
             replace=True,
         )
     )
+    tick(progress, "memo", total, total, "done")
     log.info("report written to %s", run_dir)
     return written
