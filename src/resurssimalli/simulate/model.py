@@ -178,6 +178,8 @@ class Office:
         self.cal = cal
         self.duty_by_day = on_duty.T.tolist()  # [day][coach]: plain lists and floats in the day loop
         self.factor = factor.tolist()
+        # a conversation due on day d must be held by conv_deadline[d] (d + the grace working days)
+        self.conv_deadline = [cal.add_working_days(d, p.grace_working_days) for d in range(len(cal.working))]
         self.kpi_month = cal.kpi_month.tolist()
         self.M = cal.months
         n = p.n_coaches
@@ -273,7 +275,7 @@ class Office:
 
     def _book(self, c: Customer, due: int) -> None:
         c.due = due
-        c.due_deadline = self.cal.add_working_days(due, self.p.grace_working_days)
+        c.due_deadline = self.conv_deadline[due]
         c.version += 1
         self.seq += 1
         heapq.heappush(self.conv[c.coach], ConversationEntry(c.due_deadline, self.seq, due, c, c.version))
