@@ -145,9 +145,14 @@ class ExitClock:
         c.exit = c.reg + age * DAYS_PER_MONTH
         c.xv += 1
         if c.exit < self.horizon:
-            v = c.xv
-            ev = self.env.timeout(max(c.exit - now, 0.0))
-            ev.callbacks.append(lambda _e: self.leave(c) if (c.xv == v and not c.gone) else None)
+            ev = self.env.timeout(max(c.exit - now, 0.0), (c, c.xv))
+            ev.callbacks.append(self._exit_due)
+
+    def _exit_due(self, ev: Any) -> None:
+        """An exit fires unless the customer left or its exit was rescheduled since."""
+        c, version = ev.value
+        if c.xv == version and not c.gone:
+            self.leave(c)
 
 
 def _age(c: Any, t: float) -> float:

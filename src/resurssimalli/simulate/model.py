@@ -179,6 +179,7 @@ class Office:
         self.duty_by_day = on_duty.T.tolist()  # [day][coach]: plain lists and floats in the day loop
         self.factor = factor.tolist()
         # a conversation due on day d must be held by conv_deadline[d] (d + the grace working days)
+        self.shortest_meeting = min(min(p.meeting_minutes), p.interview_minutes)
         self.conv_deadline = [cal.add_working_days(d, p.grace_working_days) for d in range(len(cal.working))]
         self.kpi_month = cal.kpi_month.tolist()
         self.M = cal.months
@@ -349,7 +350,8 @@ class Office:
         meeting_minutes = self.p.meeting_minutes
         q = self.conv[coach]
         held: list[ConversationEntry] = []
-        while True:
+        shortest = self.shortest_meeting
+        while used + shortest <= budget:  # else no meeting fits: the heads need not be looked at
             ch = _conv_head(q, d, held, shut)
             ih = _interview_head(iq, held_iq, shut)
             if ch is not None and (ih is None or ch.deadline <= ih.deadline):
