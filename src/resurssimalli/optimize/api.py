@@ -19,7 +19,13 @@ from resurssimalli.optimize.gc_pause import gc_paused
 from resurssimalli.optimize.inputs import OptimisationInput, build_input
 from resurssimalli.optimize.model import FIXED_STAFF_LINES, build_model
 from resurssimalli.optimize.pareto import FrontPoint, trace_front
-from resurssimalli.optimize.pricing import PRICING_ROUNDS, all_pairs_k, full_model_bound
+from resurssimalli.optimize.pricing import (
+    PRICING_ROUNDS,
+    all_pairs_k,
+    cannot_prove,
+    full_model_bound,
+    priced_relaxation,
+)
 from resurssimalli.optimize.shadow import finite, htv_value, shadow_prices
 from resurssimalli.optimize.solve import Session, SolveOutcome
 from resurssimalli.optimize.stages import cost_first_covered
@@ -129,11 +135,19 @@ def _solve_plan(inp: OptimisationInput, travel_limit: float | None, coverage_fir
     every = all_pairs_k(inp, limit)
     k_by_point: dict[str, int] = {}
     build = solve_s = 0.0
-    for _ in range(PRICING_ROUNDS + 1):
+    for rnd in range(PRICING_ROUNDS + 1):
         t0 = time.perf_counter()
         m = build_model(inp, k_by_point=every or k_by_point, travel_limit=travel_limit, coverage_first=coverage_first)
         build += time.perf_counter() - t0
         session = Session(seed=inp.seed)
+        priced = None
+        if every is None and not coverage_first and rnd < PRICING_ROUNDS:
+            # price first: a round whose plan could not be proven anyway skips its MIP
+            session.load(m)
+            priced = priced_relaxation(m, inp, limit, session)
+            if priced[2] and cannot_prove(priced[0], priced[1], inp.mip_gap):
+                k_by_point.update(_widened(inp, k_by_point, priced[2]))
+                continue
         remaining = max(inp.time_limit_seconds - solve_s, 0.1)
         out, cover = cost_first_covered(
             m, inp, session, limit=limit, time_limit=remaining, coverage_first=coverage_first
@@ -147,10 +161,10 @@ def _solve_plan(inp: OptimisationInput, travel_limit: float | None, coverage_fir
         plan.mip_gap = inp.mip_gap
         if every is not None or out.status != "optimal":
             break
-        plan.full_bound, widen = full_model_bound(m, inp, limit, session)
+        plan.full_bound, widen = priced[1:] if priced else full_model_bound(m, inp, limit, session)
         if plan.proven_full or not widen:
             break
-        k_by_point.update({p: max(k, k_by_point.get(p, inp.k_nearest_sites)) for p, k in widen.items()})
+        k_by_point.update(_widened(inp, k_by_point, widen))
     plan.non_staff_cost = float(pyo.value(m.total_cost) - pyo.value(m.cost_item["staff"]))
     t0 = time.perf_counter()
     lp = settle(m, session)
@@ -158,6 +172,10 @@ def _solve_plan(inp: OptimisationInput, travel_limit: float | None, coverage_fir
     plan.tiebreak_rounds = leximin_shares(m, inp, session)
     plan.solve_seconds += time.perf_counter() - t0
     return plan
+
+
+def _widened(inp: OptimisationInput, k_by_point: dict[str, int], widen: dict[str, int]) -> dict[str, int]:
+    return {p: max(k, k_by_point.get(p, inp.k_nearest_sites)) for p, k in widen.items()}
 
 
 def _min_longest_trip(inp: OptimisationInput) -> tuple[float | None, SolveOutcome, float]:

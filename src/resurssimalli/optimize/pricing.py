@@ -9,7 +9,8 @@ model, cost ≥ ``z_LP + Σ min(0, reduced cost)`` over the left-out pairs (Lagr
 the left-out rows' duals at 0). When that bound is within the MIP gap of the plan, the plan is
 proven optimal for the full model. If not, the left-out pairs that could lower the LP's cost
 (negative reduced cost) are taken in and the model re-solved, up to :data:`PRICING_ROUNDS`
-times; a plan still not proven is labelled "optimal within the k nearest sites" with the
+times (the pricing runs before a round's MIP: a round whose plan could never be proven, see
+:func:`cannot_prove`, goes straight to the wider model without solving its MIP); a plan still not proven is labelled "optimal within the k nearest sites" with the
 bound, i.e. at most (cost − bound) above the true optimum.
 """
 
@@ -41,13 +42,20 @@ def full_model_bound(
     """A lower bound on the cost of every plan that may use any pair within ``limit`` (None if the LP
     fails), and per point the ``k`` that would take in its left-out pairs of negative reduced cost.
 
-    ``m`` is the restricted cost model as just solved by ``session``; its LP relaxation is solved
+    ``m`` is the restricted cost model as handed to ``session``; its LP relaxation is solved
     on the same HiGHS instance (:meth:`.Session.relaxation`) and the model is not changed.
     """
+    return priced_relaxation(m, inp, limit, session)[1:]
+
+
+def priced_relaxation(
+    m: pyo.ConcreteModel, inp: OptimisationInput, limit: float, session: Session
+) -> tuple[float | None, float | None, dict[str, int]]:
+    """:func:`full_model_bound` with the restricted model's LP optimum first: (LP optimum, bound, widen)."""
     cap = m.visit_capacity
     objective, duals = session.relaxation([*m.cover.values(), *cap.values()])
     if objective is None or not duals:
-        return None, {}
+        return None, None, {}
     within = {p.id: [q for q in inp.pairs[p.id] if q.minutes <= limit + TIME_EPS] for p in inp.points}
     left_out = [q for q in reductions(inp, [q for qs in within.values() for q in qs]).pairs
                 if (q.point, q.site) not in m.pair_data]  # fmt: skip
@@ -56,7 +64,17 @@ def full_model_bound(
     for q, rc in zip(left_out, rcs, strict=True):
         if rc < -REDUCED_COST_EPS:
             widen[q.point] = max(widen.get(q.point, 0), within[q.point].index(q) + 1)
-    return float(objective) + sum(min(0.0, rc) for rc in rcs), widen
+    return float(objective), float(objective) + sum(min(0.0, rc) for rc in rcs), widen
+
+
+def cannot_prove(lp_optimum: float | None, bound: float | None, gap: float) -> bool:
+    """True when no plan of the restricted model can be proven optimal for the full model within
+    ``gap``: every such plan costs at least the LP optimum, and the proof needs
+    ``plan − bound <= gap × plan`` (:attr:`.api._Plan.proven_full`; ``gap`` doubled here for safety,
+    as a solver's reported gap may exceed the requested one by rounding)."""
+    if lp_optimum is None or bound is None or lp_optimum <= 0:
+        return False
+    return lp_optimum * (1.0 - 2.0 * max(gap, 1e-9)) > bound + 1e-6
 
 
 def _reduced_costs(lp: pyo.ConcreteModel, inp: OptimisationInput, pairs: list, duals: Mapping) -> list[float]:

@@ -79,6 +79,14 @@ class Session:
         self._opt = SolverFactory("highs")
         self.seed = seed
         self.threads = threads
+        self._unchanged = False  # the model is as :meth:`load` handed it over
+
+    def load(self, model: pyo.Block) -> None:
+        """Hand ``model`` over to HiGHS without solving it (e.g. to solve its :meth:`relaxation`
+        first); the next :meth:`run` of the unchanged model skips Pyomo's walk over it."""
+        with gc_paused():
+            self._opt.set_instance(model)
+        self._unchanged = True
 
     def run(
         self,
@@ -106,8 +114,9 @@ class Session:
         kw["rel_gap"] = float(gap) if gap is not None else DEFAULT_REL_GAP
         if self.threads is not None:
             kw["threads"] = self.threads
-        if rows_only:
+        if rows_only or self._unchanged:
             kw["auto_updates"] = QUICK_UPDATES
+        self._unchanged = False
         t0 = time.perf_counter()
         # The hand-off walks every constraint and loading the plan back fills a map entry per
         # variable: both allocate tens of thousands of objects; see gc_pause.
@@ -144,7 +153,10 @@ class Session:
         continuous = highspy.HighsVarType.kContinuous
         cols = np.array([i for i, t in enumerate(kind) if t != continuous], dtype=np.int32)
         kinds = np.array([kind[i] for i in cols])
-        highs.setOptionValue("time_limit", math.inf)
+        for key, value in {"output_flag": False, "random_seed": self.seed, "time_limit": math.inf}.items():
+            highs.setOptionValue(key, value)
+        if self.threads is not None:
+            highs.setOptionValue("threads", self.threads)
         highs.clearSolver()
         with gc_paused():
             highs.changeColsIntegrality(len(cols), cols, np.full(len(cols), continuous))
