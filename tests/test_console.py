@@ -165,3 +165,25 @@ def test_the_stress_loops_tables_at_80_columns(baseline) -> None:
         assert want.split()[0] in text, want
     assert f"{moves['extra_htv'].sum():,.2f}" in text  # the total HTV, whole
     assert "Hämeenkyrö" in text and "competence_development" not in text and "queue:" not in text
+
+
+def test_the_sweeps_comparison_at_80_columns(baseline, scenario_dir) -> None:
+    from resurssimalli.cli.experiment import _names, comparison_frame
+    from resurssimalli.report.console import print_frame
+    from resurssimalli.scenario.load import load_scenario
+
+    plant = load_scenario(scenario_dir / "plant_closure.yaml")
+    comp = pd.DataFrame(
+        [("plant_closure", "initial_interview_on_time_share", "all", 0.951, 0.921, -0.0302, -0.041, -0.019, 10),
+         ("plant_closure", "unemployment_days", "all", 654321.5, 661234.5, 6913.0, 5210.5, 8615.25, 10),
+         ("plant_closure", "stock", "Hameenkyro", 300.0, 320.0, 20.0, 10.0, 30.0, 10)],
+        columns=["scenario", "kpi", "group", "baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low",
+                 "diff_ci_high", "n"],
+    )  # fmt: skip
+    c = _console()
+    print_frame(c, comparison_frame(comp, _names([baseline, plant])), "comparison", kinds={"KPI": "text"})
+    text = c.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    for want in ("654,321.5", "+6,913.0", "+5,210.5 – +8,615.2", "-3.0 pp", "95.1%"):
+        assert want in text, want
+    assert "plant_closure" not in text and "(1/2)" not in text  # one table, display names

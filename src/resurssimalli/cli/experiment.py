@@ -12,7 +12,7 @@ from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.executors import Kind
-from resurssimalli.report.console import df_table, kpi_text, print_frame
+from resurssimalli.report.console import SHARE_KPIS, df_table, kpi_text, print_frame
 from resurssimalli.report.names import Names, scenario_record
 from resurssimalli.report.stress_tables import last_queues, missed_months, moves_frame
 from resurssimalli.report.texts import Texts
@@ -57,10 +57,31 @@ def sweep_command(
         )
     console.print(f"{res.computed} tasks computed, {res.reused} reused from the earlier run")
     if not res.comparison.empty:
-        comp = res.comparison[res.comparison["group"] == "all"].drop(columns="group")
-        console.print(df_table(comp, "Paired differences against the baseline (95% CI)", "{:,.3f}"))
+        frame = comparison_frame(res.comparison, _names(scenarios))
+        print_frame(console, frame, "Paired differences against the baseline (95% CI)", kinds={"KPI": "text"})
     console.print(Text.assemble("sweep folder: ", (str(res.folder), "bold")))
     return res.folder
+
+
+def comparison_frame(comp: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """The whole area's paired differences in words: scenario, KPI, the baseline's mean, the
+    difference (percentage points for shares) and its 95% CI (the scenario's own mean is in
+    comparison.csv)."""
+    c = comp[comp["group"] == "all"]
+    rows = []
+    for r in c.itertuples(index=False):
+        share = r.kpi in SHARE_KPIS
+        diff = (lambda x: f"{100 * x:+.1f} pp") if share else (lambda x: f"{x:+,.1f}")  # noqa: E731
+        rows.append(
+            (
+                names.scenario(str(r.scenario)),
+                names.kpi(r.kpi),
+                kpi_text(r.kpi, r.baseline_mean),
+                diff(r.diff_mean),
+                f"{diff(r.diff_ci_low)} – {diff(r.diff_ci_high)}",
+            )
+        )
+    return pd.DataFrame(rows, columns=["scenario", "KPI", "baseline", "difference", "95% CI"])
 
 
 def _names(scenarios: Sequence[Scenario]) -> Names:

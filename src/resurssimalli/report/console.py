@@ -31,7 +31,7 @@ FORMATS = {
     "decimal": "{:,.1f}",
     "precise": "{:,.3f}",
 }
-_NUMBER = re.compile(r"^[-−+]?[\d,.]+%?( – [-−+]?[\d,.]+%?)?$|^–$")
+_NUMBER = re.compile(r"^[-−+]?[\d,.]+(%| pp)?( – [-−+]?[\d,.]+(%| pp)?)?$|^–$")
 BORDER = 3  # "│ " + " " around each cell; one more for the table's right edge
 
 
