@@ -293,3 +293,16 @@ def test_without_what_if_the_memo_says_how_to_ask(tmp_path, baseline):
     memo = (done.folder / "memo.md").read_text(encoding="utf-8")
     assert "<!-- table: what_if -->" not in memo
     assert "resurssimalli run scenarios/baseline.yaml --what-if Ikaalinen" in memo
+
+
+def test_outcomes_command_takes_names_and_refuses_a_site_as_area():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    res = subprocess.run(
+        [sys.executable, "-m", "resurssimalli.cli", "outcomes", "scenarios/baseline.yaml", "--area", "Parkano office"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert res.returncode == 2 and "--area" in res.stderr and "Parkano + Kihniö" in res.stderr

@@ -109,20 +109,21 @@ def assumptions(scenario: ScenarioArg) -> None:
     console.print(df_table(assumptions_table(load(scenario)), "Assumptions and sources"))
 
 
-def resolve_what_if(s: Scenario, names: list[str]) -> list[tuple[str, str]]:
-    """``--what-if`` names as (kind, id), refused before any work when unknown or without outcomes."""
+def resolve_what_if(s: Scenario, names: list[str], option: str = "--what-if") -> list[tuple[str, str]]:
+    """``--what-if`` (or ``option``) names as (kind, id), refused before any work when unknown,
+    when a site cannot close, or without an outcomes: section."""
     from resurssimalli.experiment.outcomes import check_closable, resolve_place
 
     if names and s.config.outcomes is None:
-        raise InputError("--what-if", "outcomes", "a scenario with an outcomes: section (see scenarios/baseline.yaml)")
+        raise InputError(option, "outcomes", "a scenario with an outcomes: section (see scenarios/baseline.yaml)")
     places = []
     for name in names:
         try:
             places.append(resolve_place(s, name))
-            if places[-1][0] == "site":
+            if places[-1][0] == "site" and option != "--area":
                 check_closable(s, places[-1][1])
         except (KeyError, ValueError) as e:
-            raise InputError("--what-if", "what_if", str(e.args[0])) from None
+            raise InputError(option, option.lstrip("-").replace("-", "_"), str(e.args[0])) from None
     return places
 
 
@@ -306,9 +307,9 @@ def optimize(
 @app.command()
 def outcomes(
     scenario: ScenarioArg,
-    area: Annotated[str, typer.Option("--area", help="Area that gets one HTV more / fewer")],
+    area: Annotated[str, typer.Option("--area", help="Area that gets one HTV more / fewer (id or name)")],
     site: Annotated[
-        str | None, typer.Option("--site", help="Office to close (re-optimised without it)")
+        str | None, typer.Option("--site", help="Site to close, re-optimised without it (id or name)")
     ] = None,
     replications: Annotated[int, typer.Option("--replications", help="Paired replications")] = 10,
     band: Annotated[str, typer.Option("--band", help="Effect sizes, comma separated")] = "low,central,high",
@@ -318,16 +319,16 @@ def outcomes(
     from resurssimalli.cli.outcomes import outcomes_command
 
     s = load(scenario, set_)
-    if area not in s.region.areas:
-        raise InputError("--area", "area", f"one of {sorted(s.region.areas)}, got {area!r}")
-    if site is not None and site not in s.region.sites:
-        raise InputError("--site", "site", f"one of {sorted(s.region.sites)}, got {site!r}")
-    if s.config.outcomes is None:
-        raise InputError(scenario, "outcomes", "an outcomes: section (see scenarios/baseline.yaml)")
+    places = resolve_what_if(s, [area], "--area") + (resolve_what_if(s, [site], "--site") if site else [])
+    if places[0][0] != "area":
+        known = ", ".join(a.name for a in s.region.areas.values())
+        raise InputError("--area", "area", f"an area ({known}), got {area!r}")
+    if site is not None and places[-1][0] != "site":
+        raise InputError("--site", "site", f"a site, got {site!r}")
     bands = tuple(b.strip() for b in band.split(","))
     if not set(bands) <= {"low", "central", "high"}:
         raise InputError("--band", "band", f"low, central and/or high, got {band!r}")
-    outcomes_command(s, console, area=area, site=site, replications=replications, bands=bands)
+    outcomes_command(s, console, places=places, replications=replications, bands=bands)
 
 
 @app.command()

@@ -5,25 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from rich.console import Console
 
-from resurssimalli.report.console import df_table, print_frame
+from rich.text import Text
+
+from resurssimalli.report.console import print_frame
 from resurssimalli.scenario.load import Scenario
-
-
-def _ci(mean: float, low: float, high: float) -> str:
-    return f"{mean:+,.0f} [{low:+,.0f}, {high:+,.0f}]"
-
-
-def outcomes_table(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per variant and effect size: yearly changes with 95 % CIs, whole area."""
-    t = table[table["group"] == "all"]
-    rows = []
-    for (variant, size), g in t.groupby(["variant", "effect_size"], sort=False):
-        k = g.set_index("kpi")
-        d, e = k.loc["unemployment_days"], k.loc["benefit_cost_municipal_eur"]
-        rows.append((variant, size, _ci(d["mean"], d.ci_low, d.ci_high), _ci(e["mean"], e.ci_low, e.ci_high)))
-    return pd.DataFrame(
-        rows, columns=["variant", "effect size", "person-days / year", "municipal EUR / year"]
-    )
 
 
 def print_what_if(table: pd.DataFrame, s: Scenario, console: Console) -> None:
@@ -42,24 +27,34 @@ def print_what_if(table: pd.DataFrame, s: Scenario, console: Console) -> None:
 
 
 def outcomes_command(
-    s: Scenario, console: Console, *, area: str, site: str | None, replications: int, bands: tuple[str, ...]
+    s: Scenario,
+    console: Console,
+    *,
+    places: list[tuple[str, str]],
+    replications: int,
+    bands: tuple[str, ...],
 ) -> None:
-    from resurssimalli.experiment.outcomes import caseload_outside_studies, standard_variants, what_it_buys
+    """What one HTV more / fewer in an area, or a site closed, buys: simulated on the plan's
+    seeds at the given effect sizes (the same computation as ``run --what-if``)."""
+    from resurssimalli.cli.progress import progress_bar
+    from resurssimalli.experiment.outcomes import caseload_outside_studies, what_if_table
     from resurssimalli.optimize import optimize
+    from resurssimalli.report.names import Names
+    from resurssimalli.report.texts import Texts
     from resurssimalli.simulate import Allocation, simulate
 
     alloc = Allocation.from_result(optimize(s), source=f"optimize({s.name})")
-    table = what_it_buys(
-        s, alloc, standard_variants(s, alloc, area, site), replications=replications, bands=bands
-    )
-    title = (
-        f"Change against the plan ({replications} paired replications, 95% CI; + = more unemployment / cost)"
-    )
-    console.print(df_table(outcomes_table(table), title))
+    with progress_bar(console, "outcomes") as progress:
+        table = what_if_table(s, alloc, places, replications, bands=bands, progress=progress)
+    print_what_if(table, s, console)
     summary = simulate(s, alloc, replications=replications).summary
+    names = Names(s.region, Texts("en"))
     for r in caseload_outside_studies(summary, s).itertuples():
         console.print(
-            f"[yellow]caution[/yellow]: caseload {r.group} {r.mean:.0f} customers per coach is outside "
-            f"the {r.studied_low:.0f}-{r.studied_high:.0f} the studies covered",
+            Text.assemble(
+                ("caution", "yellow"),
+                f": caseload {names.group(str(r.group))} {r.mean:,.0f} customers per coach is outside "
+                f"the {r.studied_low:,.0f}-{r.studied_high:,.0f} the studies covered",
+            ),
             highlight=False,
         )

@@ -156,13 +156,14 @@ def what_if_table(
     months: int | None = None,
     jobs: int = 1,
     progress: ProgressFn | None = None,
+    bands: tuple[str, ...] = BANDS,
 ) -> pd.DataFrame:
     """:func:`what_it_buys` for the places' variants at low/central/high, with columns saying
     what changes where (``WHAT_IF_COLUMNS``); the run's replications and seeds."""
     variants = what_if_variants(scenario, alloc, places)
     reps = replications or scenario.config.simulation.replications
     table = what_it_buys(
-        scenario, alloc, {k: v[2:] for k, v in variants.items()}, reps, seed,
+        scenario, alloc, {k: v[2:] for k, v in variants.items()}, reps, seed, bands,
         months=months, jobs=jobs, progress=progress,
     )  # fmt: skip
     table["change"] = table["variant"].map({k: v[0] for k, v in variants.items()})
