@@ -29,6 +29,7 @@ def test_weekly_pattern_from_days_per_year():
     assert weekly_pattern(48, 2) == ((2,), 1, 0)  # 48 days: still weekly, the third site on Wednesday
     assert weekly_pattern(24, 1) == ((1,), 2, 1)  # a day a fortnight, in the odd weeks
     assert weekly_pattern(104, 0) == ((0, 2), 1, 0)  # two days a week, spread
+    assert weekly_pattern(130, 0) == ((0, 1, 3), 1, 0)  # 2.5 a week rounds up to 3
     assert weekly_pattern(260, 3) == ((0, 1, 2, 3, 4), 1, 0)
     assert weekly_pattern(0, 0) == ((0,), 1, 0)  # an open site is staffed at least once a week
 

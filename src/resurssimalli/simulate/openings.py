@@ -5,7 +5,7 @@ face-to-face meetings there happen only on those days (remote meetings are not b
 The days follow a weekly pattern derived deterministically from the yearly figure:
 
 * ``days >= 52``: ``k = round(days / 52)`` weekdays (at most 5) every week;
-* ``0 < days < 52``: one weekday every ``n = round(52 / days)`` weeks (48 → every week,
+* ``0 < days < 52``: one weekday every ``n = round(52 / days)`` weeks (rounded half up) (48 → every week,
   24 → every second week, 12 → every fourth week); ``days = 0`` is read as one day a week (a
   site the plan opens is staffed at least then).
 
@@ -20,6 +20,7 @@ year, not weekdays; the rule is recorded in ``data/assumptions.csv``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -37,13 +38,18 @@ ALWAYS_OPEN = "office"
 def weekly_pattern(days_per_year: float, ordinal: int) -> tuple[tuple[int, ...], int, int]:
     """(weekdays, every n weeks, week phase) of the ``ordinal``-th service point or pop-up."""
     if days_per_year >= WEEKS_PER_YEAR:
-        k = min(WEEKDAYS, max(1, round(days_per_year / WEEKS_PER_YEAR)))
+        k = min(WEEKDAYS, max(1, _half_up(days_per_year / WEEKS_PER_YEAR)))
         every = 1
     else:
         k = 1
-        every = max(1, round(WEEKS_PER_YEAR / days_per_year)) if days_per_year > 0 else 1
+        every = max(1, _half_up(WEEKS_PER_YEAR / days_per_year)) if days_per_year > 0 else 1
     weekdays = tuple(sorted({(ordinal + (i * WEEKDAYS) // k) % WEEKDAYS for i in range(k)}))
     return weekdays, every, ordinal % every
+
+
+def _half_up(x: float) -> int:
+    """Rounded half up (Python's round() rounds half to even: 130 days would give 2 a week, not 3)."""
+    return math.floor(x + 0.5)
 
 
 def site_open_days(cal: SimCalendar, kinds: Sequence[str], days_per_year: Mapping[str, float]) -> np.ndarray:
