@@ -12,7 +12,7 @@ from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.executors import Kind
-from resurssimalli.report.console import SHARE_KPIS, df_table, kpi_text, print_frame
+from resurssimalli.report.console import SHARE_KPIS, kpi_text, print_frame
 from resurssimalli.report.names import Names, scenario_record
 from resurssimalli.report.stress_tables import last_queues, missed_months, moves_frame
 from resurssimalli.report.texts import Texts
@@ -206,15 +206,27 @@ def robust_command(
 
     res = robust_plan(scenarios, time_limit=time_limit, gap=gap)
     s = res.summary()
+    names = _names(scenarios)
     console.print(
-        f"robust plan over {len(scenarios)} scenarios: {s['status']}, gap {s['gap'] or 0:.2%}; open: "
-        f"{', '.join(s['open_sites'])}",
+        f"robust plan over {len(scenarios)} scenarios: {s['status']}, gap {100 * (s['gap'] or 0):.2f}%; open: "
+        f"{', '.join(names.site(x) for x in s['open_sites'])}",
         highlight=False,
+        markup=False,
     )
-    costs = res.scenario_costs.assign(weight=res.scenario_costs["weight"].map("{:.2f}".format))
-    console.print(df_table(costs, "Cost by scenario (EUR/year)", "{:,.0f}"))
+    c = res.scenario_costs
+    costs = pd.DataFrame(
+        {
+            "scenario": [names.scenario(str(x)) for x in c["scenario"]],
+            "weight": c["weight"].astype(float),
+            "robust plan": c["robust_eur"].astype(float),
+            "own optimum": c["own_optimum_eur"].astype(float),
+            "baseline's sites": c["baseline_sites_eur"].astype(float),
+        }
+    )
+    kinds = {"weight": "{:.2f}", "robust plan": "eur", "own optimum": "eur", "baseline's sites": "eur"}
+    print_frame(console, costs, "Cost by scenario (EUR/year)", kinds=kinds)
     console.print(
-        f"extra cost in {s['baseline_scenario']} against its own optimal plan: "
+        f"extra cost in {names.scenario(str(s['baseline_scenario']))} against its own optimal plan: "
         f"{s['extra_cost_in_baseline_eur']:,.0f} EUR/year",
         highlight=False,
         markup=False,
