@@ -306,3 +306,21 @@ def test_outcomes_command_takes_names_and_refuses_a_site_as_area():
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert res.returncode == 2 and "--area" in res.stderr and "Parkano + Kihniö" in res.stderr
+
+
+def test_a_what_if_row_against_the_evidence_is_flagged(baseline):
+    from resurssimalli.report.names import Names
+    from resurssimalli.report.outcomes_section import wrong_way
+    from resurssimalli.report.texts import Texts
+
+    rows = [
+        ("Ikaalinen +1 HTV", "plus_htv", "Ikaalinen", "central", "unemployment_days", "all", 295.0, 224.0, 366.0, 20),
+        ("Ikaalinen -1 HTV", "minus_htv", "Ikaalinen", "central", "unemployment_days", "all", 3028.0, 2641.0, 3414.0, 20),
+        ("Hameenkyro +1 HTV", "plus_htv", "Hameenkyro", "central", "unemployment_days", "all", -50.0, -120.0, 20.0, 20),
+        ("Hameenkyro -1 HTV", "minus_htv", "Hameenkyro", "central", "unemployment_days", "all", -90.0, -150.0, -30.0, 20),
+    ]  # fmt: skip
+    table = pd.DataFrame(rows, columns=["variant", "change", "place", "effect_size", "kpi", "group", "mean",
+                                        "ci_low", "ci_high", "n"])  # fmt: skip
+    for lang in ("fi", "en"):
+        out = wrong_way(table, Names(baseline.region, Texts(lang)))
+        assert len(out) == 2 and "+1 HTV: Ikaalinen" in out[0] and "−1 HTV: Hämeenkyrö" in out[1]

@@ -15,7 +15,7 @@ def print_what_if(table: pd.DataFrame, s: Scenario, console: Console) -> None:
     """The ``run --what-if`` answer: change a year against the plan, central effect with its CI,
     and the low–high band (+ = more unemployment / cost)."""
     from resurssimalli.report.names import Names
-    from resurssimalli.report.outcomes_section import what_if_head, what_if_rows
+    from resurssimalli.report.outcomes_section import what_if_head, what_if_rows, wrong_way
     from resurssimalli.report.texts import Texts
 
     names = Names(s.region, Texts("en"))
@@ -24,6 +24,8 @@ def print_what_if(table: pd.DataFrame, s: Scenario, console: Console) -> None:
     frame = pd.DataFrame(what_if_rows(table, names), columns=head)
     title = "What the changes buy a year (central effect, 95% CI; + = more unemployment / cost)"
     print_frame(console, frame, title, kinds={head[0]: "text"})
+    for caution in wrong_way(table, names):
+        console.print(Text(caution, style="yellow"), highlight=False)
 
 
 def outcomes_command(

@@ -75,6 +75,14 @@ TEXTS = {
         "band is the change's mean at the low and the high effect size. A positive number means "
         "more unemployment or more cost.",
     },
+    "wrong_way": {
+        "fi": "Varovaisuutta: rivillä ”{variant}” simulaation tulos on tutkimusnäytön vastainen "
+        "(enemmän henkilöstöä, enemmän työttömyyspäiviä, tai päinvastoin; koko luottamusväli samalla "
+        "puolella). Pidä riviä mallin epävarmuutena, ei arviona muutoksen vaikutuksesta.",
+        "en": "Caution: in the row “{variant}” the simulation points against the evidence (more staff, "
+        "more days of unemployment, or the reverse; the whole CI on that side). Read the row as the "
+        "model's uncertainty, not as an estimate of the change's effect.",
+    },
     "what_if_table": {"fi": "Muutosten vaikutus vuodessa", "en": "What the changes buy, a year"},
     "variant": {"fi": "Muutos", "en": "Change"},
     "wi_days": {"fi": "työttömyyspäivien muutos", "en": "change in person-days"},
@@ -193,9 +201,22 @@ def what_if_rows(table: pd.DataFrame, names: Names) -> list[list[str]]:
     return rows
 
 
+def wrong_way(table: pd.DataFrame, names: Names) -> list[str]:
+    """Cautions for variants whose central change in person-days lies wholly against the
+    evidence: one HTV more with more unemployment, one HTV fewer with less."""
+    c = table[(table["group"] == "all") & (table["kpi"] == "unemployment_days") & (table["effect_size"] == "central")]
+    out = []
+    for r in c.itertuples(index=False):
+        against = (r.change == "plus_htv" and r.ci_low > 0) or (r.change == "minus_htv" and r.ci_high < 0)
+        if against and r.n >= 2:
+            label = _say(names.t, str(r.change), place=names.area(str(r.place)))
+            out.append(_say(names.t, "wrong_way", variant=label))
+    return out
+
+
 def what_if_blocks(res: RunResults, t: Texts) -> list:
     """The what-if table from ``what_if.csv``, or one sentence saying how to ask for it."""
-    from resurssimalli.report.memo import Column, Para, Table
+    from resurssimalli.report.memo import Bullets, Column, Para, Table
 
     table = res.table("what_if.csv")
     if table is None or table.empty:
@@ -203,10 +224,13 @@ def what_if_blocks(res: RunResults, t: Texts) -> list:
     from resurssimalli.report.memo.facts import build_names
 
     n = int(table["n"].max())
+    names = build_names(res, t)
     cols = tuple(Column(h, numeric=j > 0) for j, h in enumerate(what_if_head(t)))
+    cautions = wrong_way(table, names)
     return [
         Para(_say(t, "what_if_text", n=n)),
-        Table("what_if", _say(t, "what_if_table"), cols, what_if_rows(table, build_names(res, t))),
+        Table("what_if", _say(t, "what_if_table"), cols, what_if_rows(table, names)),
+        *([Bullets(cautions)] if cautions else []),
     ]
 
 
