@@ -322,9 +322,17 @@ def _new_highs(gap: float) -> highspy.Highs:
     return h
 
 
-def _load_back(columns: list, values: list[float]) -> None:
-    for v, x in zip(columns, values, strict=True):
-        v.set_value(x, skip_validation=True)
+def _solve_and_load(h: highspy.Highs, t0: float, plan) -> tuple[float, float, float]:
+    """Run HiGHS on the model handed over since ``t0`` and load ``plan()`` (columns, values) back into
+    Pyomo: (seconds since ``t0``, HiGHS seconds, objective)."""
+    t1 = time.perf_counter()
+    h.run()
+    t2 = time.perf_counter()
+    with gc_paused():
+        columns, values = plan()
+        for v, x in zip(columns, values, strict=True):
+            v.set_value(x, skip_validation=True)
+    return time.perf_counter() - t0, t2 - t1, h.getInfo().objective_function_value
 
 
 def route_standard_form(m: pyo.ConcreteModel, gap: float) -> tuple[float, float, float]:
@@ -352,12 +360,7 @@ def route_standard_form(m: pyo.ConcreteModel, gap: float) -> tuple[float, float,
         lp.integrality_ = [kinds[v.is_integer()] for v in cols]
         h = _new_highs(gap)
         h.passModel(lp)
-    t1 = time.perf_counter()
-    h.run()
-    t2 = time.perf_counter()
-    with gc_paused():
-        _load_back(cols, list(h.getSolution().col_value))
-    return time.perf_counter() - t0, t2 - t1, h.getInfo().objective_function_value
+    return _solve_and_load(h, t0, lambda: (cols, list(h.getSolution().col_value)))
 
 
 def route_lp_file(m: pyo.ConcreteModel, gap: float) -> tuple[float, float, float]:
@@ -369,15 +372,13 @@ def route_lp_file(m: pyo.ConcreteModel, gap: float) -> tuple[float, float, float
         by_symbol = m.solutions.symbol_map[smap_id].bySymbol
         h = _new_highs(gap)
         h.readModel(path)
-    t1 = time.perf_counter()
-    h.run()
-    t2 = time.perf_counter()
-    with gc_paused():
-        names = h.getLp().col_names_
-        values = h.getSolution().col_value
+
+    def plan() -> tuple[list, list[float]]:
+        names, values = h.getLp().col_names_, h.getSolution().col_value
         pairs = [(by_symbol[n], x) for n, x in zip(names, values, strict=True) if n in by_symbol]
-        _load_back([v for v, _ in pairs], [x for _, x in pairs])
-    return time.perf_counter() - t0, t2 - t1, h.getInfo().objective_function_value
+        return [v for v, _ in pairs], [x for _, x in pairs]
+
+    return _solve_and_load(h, t0, plan)
 
 
 def route_contrib(m: pyo.ConcreteModel, gap: float) -> tuple[float, float, float]:
