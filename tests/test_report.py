@@ -529,3 +529,13 @@ def test_pareto_points_say_which_sites_change(run_dir: Path, baseline, lang: str
         cell = rows[int(r.point)][-1]
         for s in r.sites_opened.split() + r.sites_closed.split():
             assert baseline.region.sites[s].label(lang) in cell
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_the_summary_names_each_scenario_once_by_its_worst_verdict(run_dir: Path, lang: str) -> None:
+    memo = (run_dir / ("memo.md" if lang == run_language(run_dir) else f"memo.{lang}.md")).read_text(encoding="utf-8")
+    t = Texts(lang)
+    line = next(ln for ln in memo.splitlines() if ln.startswith("6. "))
+    assert t("none") not in line  # no "at risk: none"
+    for name in (("Perusskenaario", "Taantuma") if lang == "fi" else ("Baseline", "Recession")):
+        assert line.count(name) == 1, line

@@ -72,20 +72,26 @@ def _access(f: Facts) -> str:
 
 
 def _stress(f: Facts) -> str:
+    """One line: the scenarios that miss a target, those at risk (only) and those that meet all."""
     t, st = f.t, f.stress
     if st is None:
         return t("line_no_stress")
-    failing = [f.names.scenario(s) for s in dict.fromkeys(st.loc[st["verdict"] == "fails", "scenario"])]
-    at_risk = [f.names.scenario(s) for s in dict.fromkeys(st.loc[st["verdict"] == "at_risk", "scenario"])]
-    n_scen = st["scenario"].nunique()
-    if not failing and not at_risk:
+    order = list(dict.fromkeys(st["scenario"]))
+    worst = {s: min(g["verdict"], key=("fails", "at_risk", "meets").index) for s, g in st.groupby("scenario")}
+    named = {v: [f.names.scenario(s) for s in order if worst[s] == v] for v in ("fails", "at_risk", "meets")}
+    n_scen = len(order)
+    if not named["fails"] and not named["at_risk"]:
         return t("line_stress_all_meet", n_scen=n_scen)
-    return t(
-        "line_stress",
-        n_scen=n_scen,
-        fails=", ".join(failing) or t("none"),
-        at_risk=", ".join(at_risk) or t("none"),
-    )
+    parts = [t("stress_sum_head", n_scen=t.count("scenario", n_scen))]
+    if len(named["fails"]) == n_scen:
+        parts.append(t("stress_sum_fails_all", n_scen=n_scen))
+    elif named["fails"]:
+        parts.append(t("stress_sum_fails", scenarios=", ".join(named["fails"])))
+    if named["at_risk"]:
+        parts.append(t("stress_sum_at_risk", scenarios=", ".join(named["at_risk"])))
+    if named["meets"]:
+        parts.append(t("stress_sum_meet", scenarios=", ".join(named["meets"])))
+    return " ".join(parts)
 
 
 SUMMARY_LINES: list[Callable[[Facts], str]] = [_question, _sites, _staff, _cost, _access, _stress]
