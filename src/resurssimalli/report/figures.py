@@ -206,9 +206,9 @@ def kpi_bands(res: RunResults, t: Texts) -> bytes | None:
         start = pd.Timestamp(res.scenario.config.horizon.start).to_period("M")
         kpis = kpis.assign(month=[str(start + int(m)) for m in kpis.get("month_index", kpis["month"])])
     names = build_names(res, t)
-    ncol = 2
+    ncol = 4 if len(names_list) > 12 else 3 if len(names_list) > 6 else 2  # about as wide as tall: one page
     nrow = math.ceil(len(names_list) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(9, 2.5 * nrow + 0.6), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow + 0.8), squeeze=False)
     for ax, kpi in zip(axes.flat, names_list, strict=False):
         _kpi_panel(ax, kpis[kpis["kpi"] == kpi], kpi, res, t, names)
     for ax in list(axes.flat)[len(names_list) :]:
