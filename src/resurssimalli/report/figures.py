@@ -173,15 +173,18 @@ def _kpi_panel(ax: plt.Axes, sub: pd.DataFrame, kpi: str, res: RunResults, t: Te
     share = kpi in SHARE_KPIS
     months = sorted(sub["month"].astype(str).unique())
     base = res.scenario.name
+    marker = "o" if len(months) == 1 else None  # a KPI of one month (the run's end) is a point
     for sc, g in sub.groupby("scenario", sort=False):
         g = g.assign(month=g["month"].astype(str))
         agg = _monthly_band(g).reindex(months)
         x = range(len(months))
         if sc == base:  # one band per panel: the baseline's; the scenarios as lines
             ax.fill_between(x, agg["low"], agg["high"], color="#1f4e79", alpha=0.18, lw=0)
-            ax.plot(x, agg["mean"], color="#1f4e79", lw=2.0, zorder=5, label=names.scenario(str(sc)))
+            ax.plot(x, agg["mean"], color="#1f4e79", lw=2.0, zorder=5, label=names.scenario(str(sc)), marker=marker)
         else:
-            ax.plot(x, agg["mean"], lw=1.0, label=names.scenario(str(sc)))
+            ax.plot(x, agg["mean"], lw=1.0, label=names.scenario(str(sc)), marker=marker)
+    if sub["value"].abs().max() < 1e-9:  # all zero: an axis from 0, not ticks of 0.0 repeated
+        ax.set_ylim(-0.05, 1.0)
     for value in _target_lines(res).get(kpi, []):
         ax.axhline(value, color="#c0392b", ls="--", lw=1.0, label=t("fig_target"))
     _month_ticks(ax, months, t)
