@@ -324,3 +324,15 @@ def test_a_what_if_row_against_the_evidence_is_flagged(baseline):
     for lang in ("fi", "en"):
         out = wrong_way(table, Names(baseline.region, Texts(lang)))
         assert len(out) == 2 and "+1 HTV: Ikaalinen" in out[0] and "−1 HTV: Hämeenkyrö" in out[1]
+
+
+def test_the_caseload_caution_is_one_line_naming_each_caseload(what_if_run, baseline):
+    memo = (what_if_run.folder / "memo.md").read_text(encoding="utf-8")
+    lines = [ln for ln in memo.splitlines() if ln.startswith("- Varovaisuutta: asiakkaita valmentajaa kohden")]
+    lo, hi = baseline.config.outcomes.caseload_studied
+    k = what_if_run.kpis
+    c = k[(k["scenario"] == baseline.name) & (k["kpi"] == "caseload_per_coach")].groupby("group")["value"].mean()
+    outside = c[(c < lo) | (c > hi)]
+    assert len(lines) == (1 if len(outside) else 0)
+    if len(outside):
+        assert lines[0].count("(") == len(outside) and "(koko alue)" in lines[0] or "all" not in outside.index

@@ -52,9 +52,9 @@ TEXTS = {
     "eur": {"fi": "kuntien osuus, €", "en": "municipal share, EUR"},
     "eur_change": {"fi": "muutos, €", "en": "change, EUR"},
     "caution": {
-        "fi": "Varovaisuutta: asiakkaita valmentajaa kohden {value} ({group}) on tutkimusten kattaman välin "
+        "fi": "Varovaisuutta: asiakkaita valmentajaa kohden {value} on tutkimusten kattaman välin "
         "{low}–{high} ulkopuolella; vaikutuksen suuruus siellä on epävarma.",
-        "en": "Caution: {value} customers per coach ({group}) lies outside the {low}-{high} the studies "
+        "en": "Caution: customers per coach {value} lie outside the {low}–{high} the studies "
         "covered; the effect's size there is uncertain.",
     },
     "what_if_ask": {
@@ -139,25 +139,22 @@ def _rows(res: RunResults, t: Texts, y: pd.DataFrame) -> list[list[str]]:
 
 
 def _cautions(res: RunResults, t: Texts) -> list[str]:
+    """One caution naming every caseload (whole area, lines) outside the range the studies covered."""
     out = res.scenario.config.outcomes
     k = res.table("kpis.parquet")
     if out is None or k is None:
         return []
     lo, hi = out.caseload_studied
     c = k[(k["scenario"] == res.scenario.name) & (k["kpi"] == "caseload_per_coach")]
-    means = c.groupby("group")["value"].mean()
-    return [
-        _say(
-            t,
-            "caution",
-            value=t.num(v),
-            group=t.name("line", g) if g != "all" else t("group_all"),
-            low=t.num(lo),
-            high=t.num(hi),
-        )
+    means = c.groupby("group", sort=False)["value"].mean()
+    outside = [
+        f"{t.num(v)} ({t.name('line', g) if g != 'all' else t('group_all')})"
         for g, v in means.items()
         if not lo <= v <= hi
     ]
+    if not outside:
+        return []
+    return [_say(t, "caution", value=", ".join(outside), low=t.num(lo), high=t.num(hi))]
 
 
 def _signed(t: Texts, x: float) -> str:
