@@ -1,4 +1,5 @@
-"""The one place that talks to HiGHS (through ``pyomo.contrib.solver``'s ``highs`` interface).
+"""The one place that talks to HiGHS (through ``pyomo.contrib.solver``'s ``highs`` interface, with
+the fast hand-off of flat linear rows in :mod:`.flat_handoff`).
 
 Swapping in another backend (e.g. a direct highspy build) means replacing :func:`solve` only.
 """
@@ -13,10 +14,10 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo  # must be imported before the contrib factory
-from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
 from resurssimalli import tolerances
+from resurssimalli.optimize.flat_handoff import FlatHighs
 from resurssimalli.optimize.gc_pause import gc_paused
 
 DEFAULT_REL_GAP = tolerances.DEFAULT_REL_GAP
@@ -76,7 +77,7 @@ class Session:
     """
 
     def __init__(self, *, seed: int = 0, threads: int | None = None) -> None:
-        self._opt = SolverFactory("highs")
+        self._opt = FlatHighs()
         self.seed = seed
         self.threads = threads
         self._unchanged = False  # the model is as :meth:`load` handed it over
