@@ -270,8 +270,8 @@ def test_what_if_csv_and_memo_table(what_if_run):
     # one HTV fewer does not cut unemployment beyond noise (its CI does not lie below zero)
     minus = whole[(whole["change"] == "minus_htv") & (whole["kpi"] == "unemployment_days")]
     assert (minus["ci_high"] >= 0).all()
-    for lang, plus, minus_label in (("fi", "+1 HTV: Ikaalinen", "−1 HTV: Ikaalinen"),
-                                    ("en", "+1 HTV: Ikaalinen", "−1 HTV: Ikaalinen")):  # fmt: skip
+    for lang, plus, minus_label in (("fi", "Ikaalinen: +1 HTV", "Ikaalinen: −1 HTV"),
+                                    ("en", "Ikaalinen: +1 HTV", "Ikaalinen: −1 HTV")):  # fmt: skip
         if lang == "en":
             write_report(folder, lang="en")
         memo = (folder / ("memo.md" if lang == "fi" else "memo.en.md")).read_text(encoding="utf-8")
@@ -323,7 +323,7 @@ def test_a_what_if_row_against_the_evidence_is_flagged(baseline):
                                         "ci_low", "ci_high", "n"])  # fmt: skip
     for lang in ("fi", "en"):
         out = wrong_way(table, Names(baseline.region, Texts(lang)))
-        assert len(out) == 2 and "+1 HTV: Ikaalinen" in out[0] and "−1 HTV: Hämeenkyrö" in out[1]
+        assert len(out) == 2 and "Ikaalinen: +1 HTV" in out[0] and "Hämeenkyrö: −1 HTV" in out[1]
 
 
 def test_the_caseload_caution_is_one_line_naming_each_caseload(what_if_run, baseline):

@@ -157,3 +157,30 @@ def test_template_in_finnish_and_english(tmp_path, baseline):
         assert "Kyroskoski_office" in sites  # the id the model reads
         wb = read_inputs_workbook(path)
         assert wb.workstations["Kyroskoski_office"] == baseline.region.sites["Kyroskoski_office"].workstations
+
+
+def test_what_if_and_stress_moves_sheets(tmp_path, baseline):
+    """A run folder with what_if.csv and stress_moves.csv gets a sheet for each, display names
+    beside ids, numbers formatted, an Excel Table, labels that are not formulas."""
+    import pandas as pd
+
+    from resurssimalli.report.texts import Texts
+    from resurssimalli.report.write import write_report
+    from resurssimalli.runs import RunFolder
+
+    with RunFolder.new("b", tmp_path / "run", scenario=baseline, command="test") as rf:
+        rf.write_csv("what_if.csv", pd.DataFrame(
+            [("Ikaalinen +1 HTV", "plus_htv", "Ikaalinen", "central", "unemployment_days", "all", -12.5, -30.0, 5.0, 3),
+             ("close Kyroskoski_office", "close_site", "Kyroskoski_office", "central", "unemployment_days", "all", 70.0, -42.0, 182.0, 3)],
+            columns=["variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"]))
+        rf.write_csv("stress_moves.csv", pd.DataFrame(
+            [("Hameenkyro", "youth", 1233.0, 1.0)], columns=["area", "service_line", "extra_hours", "extra_htv"]))
+    write_report(tmp_path / "run", lang="fi")  # fmt: skip
+    book = openpyxl.load_workbook(tmp_path / "run" / "results.xlsx")
+    t = Texts("fi")
+    ws = book[t("xlsheet_what_if")]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][0] == "Ikaalinen: +1 HTV" and rows[2][0] == "suljetaan Kyröskosken toimipiste"
+    assert ws.tables and ws.cell(2, 5).number_format != "General"
+    moves = book[t("xlsheet_stress_moves")]
+    assert list(moves.iter_rows(values_only=True))[1][:2] == ("Hämeenkyrö", "nuoret") and moves.tables

@@ -268,9 +268,49 @@ def _people_sheet(
     return Sheet(sheet_id, df, cols, "manifest.json: scenario")
 
 
+def _what_if_sheet(res: RunResults, n: Names) -> Sheet | None:
+    """``what_if.csv`` (``run --what-if``): each variant's paired change a year per effect size,
+    KPI and group, in display names with the ids beside them."""
+    from resurssimalli.report.outcomes_section import variant_label
+
+    w = res.table("what_if.csv")
+    if w is None or w.empty:
+        return None
+    df = pd.DataFrame(
+        {
+            "what_if_variant": [variant_label(n, c, p) for c, p in zip(w["change"], w["place"], strict=True)],
+            "effect_size": [variant_label(n, f"size_{x}", "") for x in w["effect_size"]],
+            "kpi": _names_column(w["kpi"], n.kpi),
+            "group": _names_column(w["group"], n.group),
+            "mean": w["mean"],
+            "ci_low": w["ci_low"],
+            "ci_high": w["ci_high"],
+            "n": w["n"],
+            "what_if_change": w["change"].astype(str),
+            "place": w["place"].astype(str),
+            "kpi_id": w["kpi"].astype(str),
+        }
+    )
+    cols = [XlColumn("what_if_variant"), XlColumn("effect_size"), XlColumn("kpi"), XlColumn("group")]
+    cols += [XlColumn(c, "decimal") for c in ("mean", "ci_low", "ci_high")] + [XlColumn("n", "index")]
+    cols += [XlColumn("what_if_change"), XlColumn("place"), XlColumn("kpi_id")]
+    return Sheet("what_if", df, cols, "what_if.csv")
+
+
+def _stress_moves_sheet(res: RunResults, n: Names) -> Sheet | None:
+    """``stress_moves.csv``: minimum hours and HTV the stress loop raised per area × line."""
+    m = res.table("stress_moves.csv")
+    if m is None or m.empty:
+        return None
+    ids = ["area", "service_line"]
+    df = _with_names(m, n, {"area": n.area, "service_line": n.line})
+    cols = [XlColumn("area"), XlColumn("service_line"), XlColumn("extra_hours", "decimal"), XlColumn("extra_htv", "htv")]
+    return Sheet("stress_moves", df[[c.key for c in cols] + [i + ID_SUFFIX for i in ids]], cols + _id_columns(ids), "stress_moves.csv")
+
+
 def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
     t = n.t
-    out: list[Sheet] = []
+    out: list[Sheet] = [s for s in (_what_if_sheet(res, n), _stress_moves_sheet(res, n)) if s is not None]
     it = res.table("stress_iterations.csv")
     if it is not None and not it.empty:
         cols = [

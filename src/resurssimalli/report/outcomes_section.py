@@ -88,8 +88,8 @@ TEXTS = {
     "wi_days": {"fi": "työttömyyspäivien muutos", "en": "change in person-days"},
     "wi_eur": {"fi": "kuntien etuusosuuden muutos, €", "en": "change in municipal benefit share, EUR"},
     "wi_band": {"fi": "herkkyysväli", "en": "low–high"},
-    "plus_htv": {"fi": "+1 HTV: {place}", "en": "+1 HTV: {place}"},
-    "minus_htv": {"fi": "−1 HTV: {place}", "en": "−1 HTV: {place}"},
+    "plus_htv": {"fi": "{place}: +1 HTV", "en": "{place}: +1 HTV"},
+    "minus_htv": {"fi": "{place}: −1 HTV", "en": "{place}: −1 HTV"},
     "close_site": {"fi": "suljetaan {place}", "en": "close {place}"},
     "size_low": {"fi": "matala", "en": "low"},
     "size_central": {"fi": "keskimmäinen", "en": "central"},
@@ -177,6 +177,15 @@ def _band_cell(t: Texts, by_size: dict[str, pd.Series]) -> str:
     return f"{_signed(t, a)} – {_signed(t, b)}"
 
 
+def variant_label(names: Names, change: str, place: str) -> str:
+    """``Ikaalinen: +1 HTV``, ``suljetaan Kyröskosken toimipiste`` (never a leading sign: a
+    spreadsheet would read a formula); ``size_<x>`` → the effect size's name."""
+    if change.startswith("size_"):
+        return _say(names.t, change)
+    shown = names.site(str(place)) if change == "close_site" else names.area(str(place))
+    return _say(names.t, str(change), place=shown)
+
+
 def what_if_head(t: Texts) -> list[str]:
     return [_say(t, k) for k in ("variant", "wi_days", "wi_band", "wi_eur", "wi_band")]
 
@@ -189,8 +198,7 @@ def what_if_rows(table: pd.DataFrame, names: Names) -> list[list[str]]:
     rows = []
     for (_, change, place), g in whole.groupby(["variant", "change", "place"], sort=False):
         cells = {(r["kpi"], r["effect_size"]): r for _, r in g.iterrows()}
-        shown = names.site(str(place)) if change == "close_site" else names.area(str(place))
-        row = [_say(t, str(change), place=shown)]
+        row = [variant_label(names, str(change), str(place))]
         for kpi in KPIS:
             row.append(_change_cell(t, cells.get((kpi, "central"))))
             row.append(_band_cell(t, {size: cells[(k, size)] for (k, size) in cells if k == kpi}))
@@ -206,7 +214,7 @@ def wrong_way(table: pd.DataFrame, names: Names) -> list[str]:
     for r in c.itertuples(index=False):
         against = (r.change == "plus_htv" and r.ci_low > 0) or (r.change == "minus_htv" and r.ci_high < 0)
         if against and r.n >= 2:
-            label = _say(names.t, str(r.change), place=names.area(str(r.place)))
+            label = variant_label(names, str(r.change), str(r.place))
             out.append(_say(names.t, "wrong_way", variant=label))
     return out
 
