@@ -115,3 +115,13 @@ def test_sweep_needs_an_explicit_folder(baseline, tmp_path, monkeypatch):
     with pytest.raises(InputError, match="out"):
         sweep([baseline], 1, months=1, kind="serial")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_run_pipeline_needs_an_explicit_folder(baseline, tmp_path, monkeypatch):
+    from resurssimalli.errors import InputError
+    from resurssimalli.pipeline import run_pipeline
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="out"):
+        run_pipeline(baseline, None, replications=1, months=1)
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from resurssimalli.errors import InputError
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
@@ -118,7 +119,7 @@ def _write_run(
 
 def run_pipeline(
     scenario: Scenario,
-    out: Path | None,
+    out: Path,
     *,
     compare: Sequence[Scenario] = (),
     replications: int | None = None,
@@ -136,10 +137,12 @@ def run_pipeline(
     their variants (±1 HTV in an area, a site closed) are simulated at the low/central/high
     effect size with the run's replications and seeds and written to ``what_if.csv``.
     ``progress`` hears stage ``"run"`` steps (optimise, simulate, [what-if,] write with the memo,
-    done). ``out`` is checked before any work; the folder appears only when complete.
+    done). ``out`` (a new folder; required, so nothing is written into the current folder) is
+    checked before any work; the folder appears only when complete.
     """
-    if out is not None:
-        check_output_path(out)
+    if out is None:
+        raise InputError("run_pipeline", "out", "an output folder (the command line picks results/<name>-<time>)")
+    check_output_path(out)
     total = 4 if what_if else 3
     tick(progress, "run", 0, total, f"optimise {scenario.name}")
     plan = plan_for(scenario, pareto=pareto)

@@ -160,6 +160,17 @@ def check_output_file(path: str | Path, *, force: bool = False, what: str = "OUT
     return path
 
 
+def default_run_path(name: str, root: Path = RESULTS_DIR) -> Path:
+    """``root/<slug of name>-<UTC timestamp>`` (suffixed ``-2``, ``-3``… if taken): where the
+    command line puts a run without ``--out``. The slug keeps the folder inside ``root``."""
+    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+    base = slug(name)
+    candidate, n = root / f"{base}-{stamp}", 2
+    while candidate.exists():
+        candidate, n = root / f"{base}-{stamp}-{n}", n + 1
+    return candidate
+
+
 class RunFolder:
     """A run being written. Use as a context manager; files appear under the final name on exit.
 
@@ -194,16 +205,7 @@ class RunFolder:
         The folder name is a :func:`~resurssimalli.safety.slug` of ``name``, so a scenario name
         can never place the run outside ``root``.
         """
-        if out is not None:
-            return cls(Path(out), **kw)
-        stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
-        base = slug(name)
-        candidate = root / f"{base}-{stamp}"
-        n = 2
-        while candidate.exists():
-            candidate = root / f"{base}-{stamp}-{n}"
-            n += 1
-        return cls(candidate, **kw)
+        return cls(Path(out) if out is not None else default_run_path(name, root), **kw)
 
     # -- writing ------------------------------------------------------------------------------
     def path(self, name: str) -> Path:

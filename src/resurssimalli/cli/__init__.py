@@ -167,6 +167,7 @@ def run(
     from resurssimalli.executors import default_jobs
     from resurssimalli.pipeline import compared_scenarios, run_pipeline
     from resurssimalli.report.console import print_summary
+    from resurssimalli.runs import default_run_path
 
     if lang not in ("fi", "en"):
         raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
@@ -178,7 +179,7 @@ def run(
     with progress_bar(console, "run") as progress:
         done = run_pipeline(
             s,
-            out,
+            out if out is not None else default_run_path(s.name),
             compare=others,
             replications=replications,
             months=months,

@@ -340,8 +340,6 @@ def _finish(
 def default_sweep_folder(root: Path = RESULTS_DIR) -> Path:
     """``root/sweep-<UTC timestamp>`` (suffixed if taken): where the command line puts a sweep
     without ``--out``."""
-    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
-    candidate, n = root / f"sweep-{stamp}", 2
-    while candidate.exists():
-        candidate, n = root / f"sweep-{stamp}-{n}", n + 1
-    return candidate
+    from resurssimalli.runs import default_run_path
+
+    return default_run_path("sweep", root)
