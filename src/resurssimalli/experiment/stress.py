@@ -303,13 +303,14 @@ def _grow(
 
     A queue first gets what the failing scenario's own workload (the demand model's) needs
     beyond the plan's hours there; once the plan covers that, the step follows the queue's
-    response. ``on_mean``: the misses are clear ones (the mean misses), so queues are located and
-    measured on their means, not on intervals that noise alone can put on the wrong side."""
+    response (a secant per scenario and queue). A queue several scenarios miss gets the largest
+    step any of them asks, once. ``on_mean``: the misses are clear ones (the mean misses), so
+    queues are located and measured on their means, not on intervals noise alone can put on the
+    wrong side."""
     by_name = {s.name: s for s in scenarios}
     summary = summarise(kpis)
-    done: set[str] = set()
     needs: dict[str, pd.Series] = {}
-    rows = []
+    best: dict[str, tuple] = {}  # queue -> the largest step any scenario asks of it
     for r in missed.itertuples():
         scen = by_name[r.scenario]
         queues = {}
@@ -322,25 +323,27 @@ def _grow(
         if scen.name not in needs:
             needs[scen.name] = workload(scen).set_index(["area", "service_line"])["hours"]
         for q, bound in queues.items():
-            if q in done:
-                continue
-            done.add(q)
             pairs = (
                 queue_pairs(q, scen)
                 if q.startswith("queue:")
                 else _targets_of(r.kpi, r.group, r.op, r.target, summary, scen)
             )
+            need = needs[scen.name]
+            gaps = {p: max(float(need.get(p, 0.0)) - float(hours_now.get(p, 0.0)), 0.0) for p in pairs}
             added = sum(extra.get(p, 0.0) for p in pairs)
             hours = sum(float(hours_now.get(p, 0.0)) for p in pairs)
-            step = steps.next_hours(q, added, bound, r.target, r.op, hours)
-            gaps = {p: float(needs[scen.name].get(p, 0.0)) - float(hours_now.get(p, 0.0)) for p in pairs}
-            if sum(max(g, 0.0) for g in gaps.values()) > 1.0:
-                step = sum(max(g, 0.0) for g in gaps.values())
-                for p, g in gaps.items():
-                    extra[p] += max(g, 0.0)
-            else:
-                _add(extra, pairs, hours_now, step)
-            rows.append((r.scenario, r.kpi, q, bound, step))
+            step = steps.next_hours(f"{r.scenario}|{q}", added, bound, r.target, r.op, hours)
+            step = sum(gaps.values()) if sum(gaps.values()) > 1.0 else step
+            if q not in best or step > best[q][0]:
+                best[q] = (step, gaps if sum(gaps.values()) > 1.0 else None, pairs, r.scenario, r.kpi, bound)
+    rows = []
+    for q, (step, gaps, pairs, scenario, kpi, bound) in best.items():
+        if gaps is not None:  # the scenario's own workload first
+            for p, g in gaps.items():
+                extra[p] += g
+        else:
+            _add(extra, pairs, hours_now, step)
+        rows.append((scenario, kpi, q, bound, step))
     return rows
 
 
