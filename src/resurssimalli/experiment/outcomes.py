@@ -84,13 +84,24 @@ def close_site(scenario: Scenario, site: str) -> tuple[Scenario, Allocation]:
     return s, Allocation.from_result(optimize(s), source=f"optimize({scenario.name}) without {site}")
 
 
+def staffed(scenario: Scenario, alloc: Allocation, area: str, delta: float) -> tuple[Scenario, Allocation]:
+    """``delta`` HTV more (fewer) in ``area`` *and* in the staff budget: the extra HTV are new posts.
+
+    Without the budget change a plan above ``staff.total_htv`` runs with the difference vacant on
+    every post (``simulate.staffing``), so "+1 HTV here" would silently be "+1 HTV here, −3 % of
+    every post everywhere" and could look worse than the plan."""
+    a = change_htv(alloc, area, delta)
+    total = float(a.allocation["htv"].sum())
+    return _replace(scenario, "staff", total_htv=round(total, 6)), a
+
+
 def standard_variants(
     scenario: Scenario, alloc: Allocation, area: str, site: str | None = None
 ) -> dict[str, tuple[Scenario, Allocation]]:
     """The board's questions: one more / one fewer HTV in ``area``, and closing ``site``."""
     out = {
-        f"+1 HTV {area}": (scenario, change_htv(alloc, area, 1.0)),
-        f"-1 HTV {area}": (scenario, change_htv(alloc, area, -1.0)),
+        f"+1 HTV {area}": staffed(scenario, alloc, area, 1.0),
+        f"-1 HTV {area}": staffed(scenario, alloc, area, -1.0),
     }
     if site is not None:
         out[f"close {site}"] = close_site(scenario, site)
@@ -139,8 +150,8 @@ def what_if_variants(
     out: dict[str, tuple[str, str, Scenario, Allocation]] = {}
     for kind, place in dict.fromkeys(places):
         if kind == "area":
-            out[f"{place} +1 HTV"] = ("plus_htv", place, scenario, change_htv(alloc, place, 1.0))
-            out[f"{place} -1 HTV"] = ("minus_htv", place, scenario, change_htv(alloc, place, -1.0))
+            out[f"{place} +1 HTV"] = ("plus_htv", place, *staffed(scenario, alloc, place, 1.0))
+            out[f"{place} -1 HTV"] = ("minus_htv", place, *staffed(scenario, alloc, place, -1.0))
         else:
             out[f"close {place}"] = ("close_site", place, *close_site(scenario, place))
     return out
@@ -196,7 +207,9 @@ def what_it_buys(
     total, done = len(bands) * (len(variants) + 1), 0
     for size in bands:
         tick(progress, "what-if", done, total, f"effect {size}: the plan")
-        base = simulate(_with_size(scenario, size), alloc, replications=replications, seed=seed, months=months, jobs=jobs).kpis
+        base = simulate(
+            _with_size(scenario, size), alloc, replications=replications, seed=seed, months=months, jobs=jobs
+        ).kpis
         done += 1
         for name, (s, a) in variants.items():
             tick(progress, "what-if", done, total, f"effect {size}: {name}")

@@ -201,6 +201,8 @@ class Staff(Frozen):
     # the split as a goal (deviation outside the band penalised per HTV) or as a hard band
     split_mode: Literal["goal", "hard"] = "goal"
     split_deviation_penalty_eur: NonNeg = 1.0
+    # HTV become posts: full-time coaches and one part-timer for a remainder at least this large
+    min_part_time_fte: Share = 0.25
     absence: Absence
     shortages: list[Shortage] = Field(default_factory=list)
 

@@ -18,7 +18,7 @@ import numpy as np
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, cum_hazard, inv_cum_hazard
 from resurssimalli.simulate.attributes import AGE_GROUPS
 from resurssimalli.simulate.entries import Source
-from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
+from resurssimalli.simulate.params import EMPLOYER_LINE, LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.streams import child_generators
 
 MULTI = LINE_INDEX["multi_sector"]
@@ -286,7 +286,6 @@ def draw_rosters(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np
     """
     cal = p.calendar
     n_days = len(cal.working)
-    n = p.n_coaches
     staggered = p.summer_leave == "staggered"
     p_abs = np.where((cal.cal_month == 7) & (not staggered), 0.0, p.other_share)
     factor = np.ones(n_days)
@@ -295,26 +294,51 @@ def draw_rosters(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np
         on = (days >= s.start_day) & (days < s.end_day)
         p_abs = np.where(on, p_abs + s.extra_sick_leave_share, p_abs)
         factor = np.where(on, factor * (1 - s.vacancy_share), factor)
-    absent = rng.random((n, n_days)) < np.minimum(p_abs, 1.0)
-    years = sorted({int(y) for y in range(cal.sim_start.year, cal.date(n_days - 1).year + 1)})
-    for y in years:
-        year = cal.working & (days < n_days) & _year_mask(cal, y, n_days)
-        jul = np.flatnonzero(year & (cal.cal_month == 7))
-        if len(jul) == 0:
-            continue
-        b = int(round(p.july_share * len(jul)))
-        window = np.flatnonzero(year & _leave_season(cal, n_days)) if staggered else jul
-        starts = rng.integers(0, len(window) - b + 1, n)
-        if b == 0:
-            continue
-        for c in range(n):
-            block = window[starts[c] : starts[c] + b]
-            if staggered:  # a season cut by the horizon end: the same weeks of the year before
-                block = np.where(block >= cal.n_days, block - 364, block)
-                block = block[block >= 0]
-            absent[c, block] = True
+    p_abs = np.minimum(p_abs, 1.0)
+    root = int(rng.integers(2**63))  # one draw whatever the number of coaches
+    absent = np.zeros((p.n_coaches, n_days), dtype=bool)
+    for c, key in enumerate(coach_keys(p)):
+        absent[c] = _coach_absence(p, np.random.default_rng([root, *key]), p_abs, staggered)
     on_duty = cal.working[None, :] & ~absent
     return on_duty, factor
+
+
+_LINE_KEYS = (*LINES, EMPLOYER_LINE)  # a coach's line as a number in its roster key
+
+
+def coach_keys(p: SimParams) -> list[tuple[int, int, int]]:
+    """Each coach's identity as (area, line, ordinal in its team): the key of its own roster
+    stream, so a coach keeps its absences when another team grows or shrinks (common random
+    numbers across plans, not only across scenarios)."""
+    seen: dict[tuple[int, str], int] = {}
+    keys = []
+    for area, line in zip(p.coach_area, p.coach_line, strict=True):
+        k = seen.get((area, line), 0)
+        seen[(area, line)] = k + 1
+        keys.append((int(area), _LINE_KEYS.index(line), k))
+    return keys
+
+
+def _coach_absence(p: SimParams, rng: np.random.Generator, p_abs: np.ndarray, staggered: bool) -> np.ndarray:
+    """One coach's absent days: daily absence outside the leave block, and the summer-leave block."""
+    cal = p.calendar
+    n_days = len(cal.working)
+    days = np.arange(n_days)
+    absent = rng.random(n_days) < p_abs
+    for y in sorted({int(y) for y in range(cal.sim_start.year, cal.date(n_days - 1).year + 1)}):
+        year = cal.working & (days < n_days) & _year_mask(cal, y, n_days)
+        jul = np.flatnonzero(year & (cal.cal_month == 7))
+        b = int(round(p.july_share * len(jul)))
+        if len(jul) == 0 or b == 0:
+            continue
+        window = np.flatnonzero(year & _leave_season(cal, n_days)) if staggered else jul
+        start = int(rng.integers(0, len(window) - b + 1))
+        block = window[start : start + b]
+        if staggered:  # a season cut by the horizon end: the same weeks of the year before
+            block = np.where(block >= cal.n_days, block - 364, block)
+            block = block[block >= 0]
+        absent[block] = True
+    return absent
 
 
 def _leave_season(cal: object, n_days: int) -> np.ndarray:

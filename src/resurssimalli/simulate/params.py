@@ -154,8 +154,31 @@ def _integerise(values: np.ndarray) -> np.ndarray:
     return floor
 
 
-def _coaches(alloc: Allocation, areas: tuple[str, ...]) -> dict[tuple[int, str], list[float]]:
-    """Individual coaches' FTE per (area, service line): ceil(HTV) people sharing the HTV equally."""
+MIN_PART_TIME_FTE = 0.25  # the default of staff.min_part_time_fte
+
+
+def team_ftes(htv: float, min_part_time: float = MIN_PART_TIME_FTE) -> list[float]:
+    """The people behind a team's HTV: full-time coaches and at most one part-timer.
+
+    ``floor(htv)`` full-time coaches; a remainder of at least ``min_part_time`` is one
+    part-time coach, a smaller one is shared out over the full-timers (a team of one holds it
+    all). So more HTV never splits the customers over more, smaller posts (which wasted each
+    part-timer's day-end minutes and made a bigger team serve worse). An assumption about how
+    HTV become posts; the plan gives HTV per area only.
+    """
+    full = math.floor(htv + 1e-9)
+    rest = htv - full
+    if full == 0:
+        return [htv]
+    if rest >= min_part_time:
+        return [1.0] * full + [rest]
+    return [1.0 + rest / full] * full
+
+
+def _coaches(
+    alloc: Allocation, areas: tuple[str, ...], min_part_time: float = MIN_PART_TIME_FTE
+) -> dict[tuple[int, str], list[float]]:
+    """Individual coaches' FTE per (area, service line) (:func:`team_ftes`)."""
     htv = alloc.allocation.groupby(["area", "service_line"])["htv"].sum()
     out: dict[tuple[int, str], list[float]] = {}
     for (area, line), h in htv.items():
@@ -164,8 +187,7 @@ def _coaches(alloc: Allocation, areas: tuple[str, ...]) -> dict[tuple[int, str],
         h = float(h)
         if h <= 1e-6:
             continue
-        n = max(1, math.ceil(h - 1e-9))
-        out[(areas.index(area), str(line))] = [h / n] * n
+        out[(areas.index(area), str(line))] = team_ftes(h, min_part_time)
     return out
 
 
@@ -314,10 +336,10 @@ class _Teams:
         return sum(self.coach_fte[c] for c in team)
 
 
-def _teams(alloc: Allocation, areas: tuple[str, ...]) -> _Teams:
+def _teams(alloc: Allocation, areas: tuple[str, ...], min_part_time: float = MIN_PART_TIME_FTE) -> _Teams:
     """The allocation's HTV as individual coaches, one team per (area, service line)."""
     t = _Teams([], [], [], [], [], [], [])
-    for (a, line), ftes in sorted(_coaches(alloc, areas).items()):
+    for (a, line), ftes in sorted(_coaches(alloc, areas, min_part_time).items()):
         ids = tuple(range(len(t.coach_fte), len(t.coach_fte) + len(ftes)))
         t.coach_fte += ftes
         t.coach_line += [line] * len(ftes)
@@ -394,9 +416,9 @@ def _employer_routes(t: _Teams, n_areas: int) -> tuple[int, ...]:
     return tuple(t.employer_area.index(a) if a in t.employer_area else largest for a in range(n_areas))
 
 
-def _staff(alloc: Allocation, areas: tuple[str, ...]) -> dict:
+def _staff(alloc: Allocation, areas: tuple[str, ...], min_part_time: float = MIN_PART_TIME_FTE) -> dict:
     """Coaches, customer teams, interview pools and employer teams, with their routing tables."""
-    t = _teams(alloc, areas)
+    t = _teams(alloc, areas, min_part_time)
     team_for = _team_routes(t, len(areas))
     pools, pool_for = _interview_pools(t, team_for, len(areas))
     return {
@@ -487,7 +509,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         **places,
         hazard=_ro(base_hazards(scenario, munis)),
         **_service(scenario),
-        **_staff(alloc, areas),
+        **_staff(alloc, areas, scenario.config.staff.min_part_time_fte),
         **_staff_time(scenario, cal),
         **_employers(scenario, cal, munis, places["demand_points"]),
         event_log=cfg.simulation.event_log,

@@ -3,8 +3,8 @@
 The simulation staffs the plan's posts (the allocation's HTV). A scenario that lowers
 ``staff.total_htv`` below the plan's total runs the plan with the difference left vacant,
 spread evenly over every post for the whole horizon (an extra ``staff.shortages`` entry), so
-it is never silently ignored. A total above the plan's (with ``use_all_htv``) needs a new plan
-and is refused with a message that names the key and says how to model it.
+it is never silently ignored. A plan with fewer HTV than the budget is simulated as it is: its
+posts are the staff (more staff need a new plan: ``run`` or ``optimize`` on the scenario).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 
 from resurssimalli import tolerances
-from resurssimalli.errors import InputError
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import Shortage
 from resurssimalli.simulate.allocation import Allocation
@@ -24,8 +23,7 @@ HTV_TOLERANCE = tolerances.HTV
 def staffed_for_plan(scenario: Scenario, alloc: Allocation) -> Scenario:
     """``scenario`` with a lower ``staff.total_htv`` turned into vacancies on the plan's posts.
 
-    Raises :class:`InputError` naming ``staff.total_htv`` when the scenario asks for more HTV
-    than the plan places (and ``use_all_htv`` says they must all be placed).
+    A plan with fewer HTV than ``staff.total_htv`` is returned as it is.
     """
     cfg = scenario.config
     planned = float(alloc.allocation["htv"].sum())
@@ -36,13 +34,6 @@ def staffed_for_plan(scenario: Scenario, alloc: Allocation) -> Scenario:
     if wanted > planned:
         # a plan with fewer HTV than the budget is simulated as it is (its posts are the staff)
         return scenario
-        raise InputError(
-            file,
-            "staff.total_htv",
-            f"at most the plan's {planned:.2f} HTV on a fixed plan, got {wanted:.2f}: more staff need a "
-            "new plan (run `resurssimalli run` or `optimize` on this scenario); to model vacancies on "
-            "this plan use staff.shortages with vacancy_share",
-        )
     start = cfg.horizon.start - dt.timedelta(days=cfg.simulation.warm_up_days)
     vacancy = Shortage(
         start=start,
