@@ -31,7 +31,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 from resurssimalli import tolerances
 from resurssimalli.optimize.inputs import OptimisationInput
-from resurssimalli.optimize.model import FIXED_STAFF_LINES
+from resurssimalli.optimize.model import COST_ITEMS, FIXED_STAFF_LINES
 from resurssimalli.optimize.solve import Session, SolveOutcome
 
 COST_TOLERANCE_REL = tolerances.COST_REL
@@ -89,13 +89,22 @@ def _block(m: pyo.ConcreteModel, keys: list, share) -> pyo.Block:
     cost = float(pyo.value(m.total_cost))
     tb = m.tiebreak = pyo.Block()
     tb.z = pyo.Var()
-    tb.cost_cap = pyo.Constraint(expr=m.total_cost <= cost + COST_TOLERANCE_REL * max(abs(cost), 1.0))
+    tb.cost_cap = pyo.Constraint(expr=_flat_cost(m) <= cost + COST_TOLERANCE_REL * max(abs(cost), 1.0))
     tb.rise = pyo.Constraint(keys, rule={k: share(k) - tb.z >= 0.0 for k in keys})
     fixed = [k for k in keys if k[1] in FIXED_STAFF_LINES]
     tb.no_headroom = pyo.Constraint(fixed, rule={k: share(k) <= max(1.0, pyo.value(share(k))) for k in fixed})
     tb.level = pyo.ConstraintList()  # shares held at their level
     tb.goal = pyo.Objective(expr=tb.z, sense=pyo.maximize)
     return tb
+
+
+def _flat_cost(m: pyo.Block) -> pyo.Expression:
+    """``total_cost`` as one flat linear expression (the cost items' terms in order) when every item
+    is one, so that the hand-off reads the row directly (:mod:`.flat_handoff`); else ``total_cost``."""
+    items = [m.cost_item[k].expr for k in COST_ITEMS]
+    if all(type(e) is LinearExpression for e in items):
+        return LinearExpression([a for e in items for a in e.args])
+    return m.total_cost
 
 
 def _split_stage(m: pyo.ConcreteModel, tb: pyo.Block, session: Session) -> None:
