@@ -270,6 +270,8 @@ def test_what_if_csv_and_memo_table(what_if_run):
     # one HTV fewer does not cut unemployment beyond noise (its CI does not lie below zero)
     minus = whole[(whole["change"] == "minus_htv") & (whole["kpi"] == "unemployment_days")]
     assert (minus["ci_high"] >= 0).all()
+    plus = whole[(whole["change"] == "plus_htv") & (whole["kpi"] == "unemployment_days")]
+    assert (plus["ci_low"] <= 0).all()  # and one HTV more does not add unemployment beyond noise
     for lang, plus, minus_label in (("fi", "Ikaalinen: +1 HTV", "Ikaalinen: −1 HTV"),
                                     ("en", "Ikaalinen: +1 HTV", "Ikaalinen: −1 HTV")):  # fmt: skip
         if lang == "en":
@@ -336,3 +338,18 @@ def test_the_caseload_caution_is_one_line_naming_each_caseload(what_if_run, base
     assert len(lines) == (1 if len(outside) else 0)
     if len(outside):
         assert lines[0].count("(") == len(outside) and "(koko alue)" in lines[0] or "all" not in outside.index
+
+
+def test_one_htv_more_is_one_more_post_not_a_vacancy_everywhere(baseline):
+    """The +1 HTV variant raises the budget with the plan; left at 32.66 the simulation would
+    leave 1/33.66 of every post vacant (one HTV moved from everyone to the area)."""
+    from resurssimalli.experiment.outcomes import change_htv, what_if_variants
+    from resurssimalli.simulate.staffing import staffed_for_plan
+
+    alloc = proportional_allocation(baseline)
+    variants = what_if_variants(baseline, alloc, [("area", "Ikaalinen")])
+    for _, _, s, a in variants.values():
+        assert s.config.staff.total_htv == pytest.approx(a.allocation["htv"].sum())
+        assert staffed_for_plan(s, a).config.staff.shortages == s.config.staff.shortages  # no vacancy added
+    plus = change_htv(alloc, "Ikaalinen", 1.0)
+    assert staffed_for_plan(baseline, plus).config.staff.shortages != baseline.config.staff.shortages
