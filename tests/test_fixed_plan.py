@@ -39,3 +39,24 @@ def test_fewer_htv_on_a_fixed_plan_become_vacancies(baseline, scenario_dir, plan
     assert _mean(short, "staff_utilisation") > _mean(base, "staff_utilisation") + 0.03
 
 
+
+
+def test_more_htv_than_the_plan_places_is_said_not_ignored(tmp_path, scenario_dir, plan) -> None:
+    """A budget above a fixed plan's HTV changes nothing in the simulation, so the result records
+    the HTV it did not place and the console says how to model more staff (a new plan)."""
+    import io
+    import json
+
+    from rich.console import Console
+
+    from resurssimalli.cli.simulate import print_unplaced
+
+    more = load_scenario(scenario_dir / "baseline.yaml", {"staff": {"total_htv": 34.66}, "name": "more"})
+    sim = simulate(more, plan, replications=1, months=1)
+    assert sim.unplaced_htv == pytest.approx(34.66 - float(plan.allocation["htv"].sum()))
+    assert json.loads(json.dumps(sim.manifest()))["unplaced_htv"] == pytest.approx(sim.unplaced_htv)
+    out = io.StringIO()
+    print_unplaced(sim, Console(file=out, width=80))
+    assert "not simulated" in out.getvalue() and "new plan" in out.getvalue()
+    same = simulate(load_scenario(scenario_dir / "baseline.yaml"), plan, replications=1, months=1)
+    assert same.unplaced_htv == 0.0

@@ -38,6 +38,19 @@ def print_verdicts(summary: pd.DataFrame, scenarios: Sequence[Scenario], console
     print_frame(console, judged_frame(judged, names), title, kinds={"target": "text", "verdict": "text"})
 
 
+def print_unplaced(res: SimulationResult, console: Console) -> None:
+    """Say when the scenario's staff budget is larger than the fixed plan places (never silent)."""
+    if res.unplaced_htv > 0:
+        budget = float(res.scenario.config.staff.total_htv)
+        console.print(
+            f"note: the plan places {budget - res.unplaced_htv:,.2f} of the scenario's {budget:,.2f} HTV "
+            f"(staff.total_htv); the other {res.unplaced_htv:,.2f} HTV are not simulated: more staff "
+            "need a new plan (resurssimalli run or optimize on this scenario)",
+            highlight=False,
+            markup=False,
+        )
+
+
 def simulate_command(
     scenario: Scenario,
     out: Path | None,
@@ -76,6 +89,7 @@ def simulate_command(
             rf.write_csv("access.csv", optimised.access)
         res.write(rf)
     print_kpis(res, console)
+    print_unplaced(res, console)
     print_verdicts(summarise_periods(res.kpis), [scenario], console)
     console.print(Text.assemble("run folder: ", (str(rf.final), "bold")))
     return rf.final

@@ -28,6 +28,7 @@ from resurssimalli.simulate.kpis import COLUMNS, customer_table, kpi_frame
 from resurssimalli.simulate.model import simulate_replication
 from resurssimalli.simulate.outcome_kpis import outcome_frame
 from resurssimalli.simulate.params import SimParams, build_params
+from resurssimalli.simulate.staffing import unplaced_htv
 from resurssimalli.simulate.stats import relative_half_width, summarise, summarise_periods
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ class SimulationResult:
     run_stats: list[dict]
     events: pd.DataFrame | None = None
     allocation_source: str = ""
+    unplaced_htv: float = 0.0  # budget HTV the fixed plan does not place (not simulated)
 
     def manifest(self) -> dict[str, Any]:
         cal = self.params.calendar
@@ -173,6 +175,7 @@ class SimulationResult:
             "warm_up_days": cal.warm_up_days,
             "allocation": self.allocation_source,
             "coaches": self.params.n_coaches,
+            "unplaced_htv": self.unplaced_htv,
             "event_log": self.events is not None,
             "seconds_per_replication_median": sorted(secs)[len(secs) // 2] if secs else None,
             "simulated_events": events,
@@ -223,6 +226,7 @@ def _result(
         run_stats=[r[2] for r in results],
         events=pd.concat(logged, ignore_index=True) if logged else None,
         allocation_source=allocation.source,
+        unplaced_htv=unplaced_htv(scenario, allocation),
     )
 
 

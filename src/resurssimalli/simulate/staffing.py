@@ -20,6 +20,16 @@ from resurssimalli.simulate.allocation import Allocation
 HTV_TOLERANCE = tolerances.HTV
 
 
+def unplaced_htv(scenario: Scenario, alloc: Allocation) -> float:
+    """HTV of ``staff.total_htv`` the plan does not place (0 when it places them all or more).
+
+    A fixed plan is simulated with its own posts, so these HTV change nothing; the caller says so
+    (a larger budget needs a new plan), never silently."""
+    planned = float(alloc.allocation["htv"].sum())
+    short = float(scenario.config.staff.total_htv) - planned
+    return short if planned > 0 and short > HTV_TOLERANCE * max(1.0, planned) else 0.0
+
+
 def staffed_for_plan(scenario: Scenario, alloc: Allocation) -> Scenario:
     """``scenario`` with a lower ``staff.total_htv`` turned into vacancies on the plan's posts.
 
@@ -30,7 +40,6 @@ def staffed_for_plan(scenario: Scenario, alloc: Allocation) -> Scenario:
     wanted = float(cfg.staff.total_htv)
     if planned <= 0 or abs(wanted - planned) <= HTV_TOLERANCE * max(1.0, planned):
         return scenario
-    file = str(scenario.provenance.get("staff.total_htv", scenario.path))
     if wanted > planned:
         # a plan with fewer HTV than the budget is simulated as it is (its posts are the staff)
         return scenario
