@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from scipy import stats as st
 
 from resurssimalli.report import tables
@@ -33,7 +34,7 @@ from resurssimalli.report.names import Names, group_type
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED, Texts
-from resurssimalli.safety import defuse_workbook, neutralise
+from resurssimalli.safety import neutralise
 from resurssimalli.simulate.stats import CONFIDENCE
 
 # number formats by kind of value
@@ -400,13 +401,11 @@ def _cell_format(col: XlColumn, kpi: str | None) -> str | None:
     return FORMATS.get(col.kind)
 
 
-def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
-    heads = [header(t, c) for c in sheet.columns]
-    ws.append(heads)
-    kpis = sheet.frame[sheet.kpi_column].tolist() if sheet.kpi_column else [None] * len(sheet.frame)
-    by_kpi = {k: [_cell_format(col, k) for col in sheet.columns] for k in set(kpis)}
-    for r, (row, kpi) in enumerate(zip(sheet.frame.itertuples(index=False), kpis, strict=True), start=2):
-        values = []
+def _cells(sheet: Sheet) -> list[list[Any]]:
+    """The sheet's data rows as cell values (text neutralised, months as datetimes, numbers as floats)."""
+    rows = []
+    for row in sheet.frame.itertuples(index=False):
+        values: list[Any] = []
         for col, v in zip(sheet.columns, row, strict=True):
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 values.append(None)
@@ -416,37 +415,64 @@ def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
                 values.append(pd.Timestamp(v).to_pydatetime())
             else:
                 values.append(float(v))
-        ws.append(values)
-        for j, fmt in enumerate(by_kpi[kpi], start=1):
-            if fmt:  # the row just appended is row r (the header is row 1); ws.max_row is O(cells)
-                ws.cell(row=r, column=j).number_format = fmt
-    _as_table(ws, sheet, len(heads), len(sheet.frame) + 1)
+        rows.append(values)
+    return rows
 
 
-def _as_table(ws: Any, sheet: Sheet, n_cols: int, n_rows: int) -> None:
-    last = max(n_rows, 2)
-    ref = f"A1:{get_column_letter(n_cols)}{last}"
-    table = Table(displayName=f"t_{sheet.id}", ref=ref)
+def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
+    """One data sheet, streamed (a write-only worksheet: layout first, then the rows in order)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    heads = [header(t, c) for c in sheet.columns]
+    rows = _cells(sheet)
+    _layout(ws, sheet, [heads, *rows[:199]], len(rows) + 1)
+    ws.append([_safe(h) for h in heads])
+    kpis = sheet.frame[sheet.kpi_column].tolist() if sheet.kpi_column else [None] * len(sheet.frame)
+    by_kpi = {k: [_cell_format(col, k) for col in sheet.columns] for k in set(kpis)}
+    for values, kpi in zip(rows, kpis, strict=True):
+        cells = []
+        for v, fmt in zip(values, by_kpi[kpi], strict=True):
+            cell = WriteOnlyCell(ws, value=_safe(v))
+            if fmt:
+                cell.number_format = fmt
+            cells.append(cell)
+        ws.append(cells)
+
+
+def _safe(v: Any) -> Any:
+    """No formula cell, whatever the text: openpyxl writes a string starting with "=" as a formula."""
+    return neutralise(v) if isinstance(v, str) and v.startswith("=") else v
+
+
+def _layout(ws: Any, sheet: Sheet, first_rows: list[list[Any]], n_rows: int) -> None:
+    """Column widths (from the first 200 rows), frozen header and the Excel Table with its filter."""
+    n_cols = len(sheet.columns)
+    for j in range(n_cols):
+        width = max(len(str(r[j])) if r[j] is not None else 0 for r in first_rows)
+        ws.column_dimensions[get_column_letter(j + 1)].width = min(max(10, width + 2), 60)
+    ws.freeze_panes = "A2"
+    ref = f"A1:{get_column_letter(n_cols)}{max(n_rows, 2)}"
+    table = Table(displayName=f"t_{sheet.id}", ref=ref, autoFilter=AutoFilter(ref=ref))
+    # a streamed sheet cannot be read back: the Table's column names are the header cells' text
+    table.tableColumns = [TableColumn(id=j + 1, name=str(_safe(h))) for j, h in enumerate(first_rows[0])]
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
-    ws.freeze_panes = "A2"
-    for j in range(1, n_cols + 1):
-        letter = get_column_letter(j)
-        width = max(len(str(c.value)) if c.value is not None else 0 for c in ws[letter][:200])
-        ws.column_dimensions[letter].width = min(max(10, width + 2), 60)
 
 
 def _readme(ws: Any, sheets: list[Sheet], t: Texts, suppression: bool) -> None:
-    ws.append([t("xl_readme_title")])
-    ws.append([t("xl_units" if suppression else "xl_units_nosup", limit=SMALL_CELL_LIMIT)])
-    ws.append([])
-    ws.append([t("xl_sheet"), t("xl_holds"), t("xl_source")])
-    for s in sheets:
-        ws.append([t(f"xlsheet_{s.id}"), t(f"xl_{s.id}"), s.source])
-    ws.append([t("xlsheet_dictionary"), t("xl_dictionary"), ""])
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 90
     ws.column_dimensions["C"].width = 26
+    rows = [
+        [t("xl_readme_title")],
+        [t("xl_units" if suppression else "xl_units_nosup", limit=SMALL_CELL_LIMIT)],
+        [],
+        [t("xl_sheet"), t("xl_holds"), t("xl_source")],
+        *([t(f"xlsheet_{s.id}"), t(f"xl_{s.id}"), s.source] for s in sheets),
+        [t("xlsheet_dictionary"), t("xl_dictionary"), ""],
+    ]
+    for row in rows:
+        ws.append([_safe(v) for v in row])
 
 
 def dictionary(sheets: list[Sheet], t: Texts) -> Sheet:
@@ -468,10 +494,8 @@ def write_results_workbook(res: RunResults, path: Path, t: Texts, *, suppression
     from openpyxl import Workbook
 
     sheets = workbook_sheets(res, t, suppression=suppression)
-    book = Workbook()
-    _readme(book.active, sheets, t, suppression)
-    book.active.title = t("xlsheet_readme")
+    book = Workbook(write_only=True)  # streamed: a 15,000-row KPI sheet costs no cell objects
+    _readme(book.create_sheet(t("xlsheet_readme")), sheets, t, suppression)
     for s in [*sheets, dictionary(sheets, t)]:
         _write_sheet(book.create_sheet(t(f"xlsheet_{s.id}")), s, t)
-    defuse_workbook(book)
     book.save(path)
