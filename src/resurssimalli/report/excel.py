@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -456,7 +457,9 @@ def _layout(ws: Any, sheet: Sheet, first_rows: list[list[Any]], n_rows: int) -> 
     # a streamed sheet cannot be read back: the Table's column names are the header cells' text
     table.tableColumns = [TableColumn(id=j + 1, name=str(_safe(h))) for j, h in enumerate(first_rows[0])]
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    ws.add_table(table)
+    with warnings.catch_warnings():  # openpyxl reminds of what the line above the style does
+        warnings.filterwarnings("ignore", message="In write-only mode you must add table columns manually")
+        ws.add_table(table)
 
 
 def _readme(ws: Any, sheets: list[Sheet], t: Texts, suppression: bool) -> None:
