@@ -10,6 +10,7 @@ import pytest
 import simpy
 from scipy import stats
 
+from memo_tables import memo_table
 from resurssimalli.optimize import optimize
 from resurssimalli.scenario import load_scenario
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
@@ -247,17 +248,6 @@ def what_if_run(tmp_path_factory, baseline):
     )
 
 
-def _memo_table(text: str, table_id: str) -> list[list[str]]:
-    lines = text.split(f"<!-- table: {table_id} -->", 1)[1].strip().splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
-    rows = []
-    for ln in lines[start:]:
-        if not ln.startswith("|"):
-            break
-        rows.append([c.strip() for c in ln.strip().strip("|").split("|")])
-    return rows[2:]
-
-
 def test_what_if_csv_and_memo_table(what_if_run):
     from resurssimalli.report import write_report
     from resurssimalli.report.texts import Texts
@@ -277,7 +267,7 @@ def test_what_if_csv_and_memo_table(what_if_run):
         if lang == "en":
             write_report(folder, lang="en")
         memo = (folder / ("memo.md" if lang == "fi" else "memo.en.md")).read_text(encoding="utf-8")
-        rows = {r[0]: r for r in _memo_table(memo, "what_if")}
+        rows = {r[0]: r for r in memo_table(memo, "what_if")}
         assert set(rows) == {plus, minus_label}
         tx = Texts(lang)
         central = whole[(whole["effect_size"] == "central") & (whole["change"] == "minus_htv")].set_index("kpi")

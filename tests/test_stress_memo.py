@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
+from memo_tables import memo_table
 from resurssimalli.report.texts import Texts
 
 
@@ -34,17 +35,6 @@ def stress_run(tmp_path_factory, baseline, scenario_dir):
     return out
 
 
-def _table(memo: str, table_id: str) -> list[list[str]]:
-    lines = memo.split(f"<!-- table: {table_id} -->", 1)[1].strip().splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
-    rows = []
-    for ln in lines[start:]:
-        if not ln.startswith("|"):
-            break
-        rows.append([c.strip() for c in ln.strip().strip("|").split("|")])
-    return rows[2:]
-
-
 @pytest.mark.parametrize("lang", ["fi", "en"])
 def test_the_stress_section_shows_the_loops_answer(stress_run, baseline, lang):
     from resurssimalli.report import write_report
@@ -60,11 +50,11 @@ def test_the_stress_section_shows_the_loops_answer(stress_run, baseline, lang):
     status = t("stressloop_insufficient", required=t.num(required, 2), total=t.num(32.66, 2),
                short=t.num(required - 32.66, 2), n=t.num(2, 0))  # fmt: skip
     assert status in memo
-    rows = _table(memo, "stress_moves")
+    rows = memo_table(memo, "stress_moves")
     assert rows[-1][0] == t("col_total") and rows[-1][3] == t.num(moves["extra_htv"].sum(), 2)
     assert len(rows) == len(moves) + 1 and "Hameenkyro" not in memo.split("<!-- table: stress_moves -->")[1][:3000]
-    queues = _table(memo, "stress_queues")
+    queues = memo_table(memo, "stress_queues")
     assert queues and all(r[0] in (t.lang == "fi" and ("Perusskenaario", "Tehtaan sulkeminen")
                                    or ("Baseline", "Plant closure")) for r in queues)  # fmt: skip
-    months = _table(memo, "stress_months")
+    months = memo_table(memo, "stress_months")
     assert months and all(r[1] == t.name("kpi", "initial_interview_wait_days_mean") for r in months)

@@ -296,9 +296,10 @@ def draw_rosters(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np
         factor = np.where(on, factor * (1 - s.vacancy_share), factor)
     p_abs = np.minimum(p_abs, 1.0)
     root = int(rng.integers(2**63))  # one draw whatever the number of coaches
+    windows = _leave_windows(p, staggered)  # the same for every coach: found once
     absent = np.zeros((p.n_coaches, n_days), dtype=bool)
     for c, key in enumerate(coach_keys(p)):
-        absent[c] = _coach_absence(p, np.random.default_rng([root, *key]), p_abs, staggered)
+        absent[c] = _coach_absence(p, np.random.default_rng([root, *key]), p_abs, windows, staggered)
     on_duty = cal.working[None, :] & ~absent
     return on_duty, factor
 
@@ -319,23 +320,33 @@ def coach_keys(p: SimParams) -> list[tuple[int, int, int]]:
     return keys
 
 
-def _coach_absence(p: SimParams, rng: np.random.Generator, p_abs: np.ndarray, staggered: bool) -> np.ndarray:
-    """One coach's absent days: daily absence outside the leave block, and the summer-leave block."""
+def _leave_windows(p: SimParams, staggered: bool) -> list[tuple[np.ndarray, int]]:
+    """Per calendar year of the run: the days a summer-leave block may cover (July's working
+    days, or the KVTES season when staggered) and the block's length in working days."""
     cal = p.calendar
     n_days = len(cal.working)
     days = np.arange(n_days)
-    absent = rng.random(n_days) < p_abs
+    season = _leave_season(cal, n_days) if staggered else None
+    out = []
     for y in sorted({int(y) for y in range(cal.sim_start.year, cal.date(n_days - 1).year + 1)}):
         year = cal.working & (days < n_days) & _year_mask(cal, y, n_days)
         jul = np.flatnonzero(year & (cal.cal_month == 7))
         b = int(round(p.july_share * len(jul)))
-        if len(jul) == 0 or b == 0:
-            continue
-        window = np.flatnonzero(year & _leave_season(cal, n_days)) if staggered else jul
+        if len(jul) and b:
+            out.append((np.flatnonzero(year & season) if staggered else jul, b))
+    return out
+
+
+def _coach_absence(
+    p: SimParams, rng: np.random.Generator, p_abs: np.ndarray, windows: list, staggered: bool
+) -> np.ndarray:
+    """One coach's absent days: daily absence outside the leave block, and the summer-leave block."""
+    absent = rng.random(len(p.calendar.working)) < p_abs
+    for window, b in windows:
         start = int(rng.integers(0, len(window) - b + 1))
         block = window[start : start + b]
         if staggered:  # a season cut by the horizon end: the same weeks of the year before
-            block = np.where(block >= cal.n_days, block - 364, block)
+            block = np.where(block >= p.calendar.n_days, block - 364, block)
             block = block[block >= 0]
         absent[block] = True
     return absent

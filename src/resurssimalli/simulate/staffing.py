@@ -38,11 +38,8 @@ def staffed_for_plan(scenario: Scenario, alloc: Allocation) -> Scenario:
     cfg = scenario.config
     planned = float(alloc.allocation["htv"].sum())
     wanted = float(cfg.staff.total_htv)
-    if planned <= 0 or abs(wanted - planned) <= HTV_TOLERANCE * max(1.0, planned):
-        return scenario
-    if wanted > planned:
-        # a plan with fewer HTV than the budget is simulated as it is (its posts are the staff)
-        return scenario
+    if planned <= 0 or wanted >= planned - HTV_TOLERANCE * max(1.0, planned):
+        return scenario  # the plan's own total, or more: its posts are the staff (unplaced_htv says so)
     start = cfg.horizon.start - dt.timedelta(days=cfg.simulation.warm_up_days)
     vacancy = Shortage(
         start=start,
