@@ -178,3 +178,24 @@ def test_warm_up_shifts_the_start(scenario_dir, base_alloc):
     assert set(res.kpis["month_index"]) == {0, 1}
     assert set(res.kpis["month"]) == {"2023-08", "2023-09"}
     assert "61 days" in res.manifest()["warm_up"]
+
+
+def test_replication_leaves_no_reference_cycles(baseline, base_alloc):
+    """``run_params`` pauses the cyclic collector over a replication; that is safe only because a
+    replication's objects (customers, queue entries, the office) are freed by reference counting
+    when dropped. A cycle through the office would keep all of them until a collection."""
+    import gc
+
+    p = build_params(baseline, base_alloc, 3)
+    gc.collect()
+    gc.disable()
+    try:
+        simulate_replication(p, 0, SEED)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        kinds = {type(o).__name__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert not kinds & {"Customer", "Office", "ExitClock", "ConversationEntry", "InterviewEntry"}, kinds

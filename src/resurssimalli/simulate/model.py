@@ -47,6 +47,7 @@ SERVICE_TIME = 0.5  # the office works at midday: registrations of the morning a
 LONG_TERM_DAYS = LONG_TERM_MONTHS * DAYS_PER_MONTH
 WAITING = Interview.WAITING
 SOURCES = tuple(Source)  # by value 0, 1, 2
+_new = tuple.__new__  # a queue entry built in C: _new(ConversationEntry, fields), no Python-level __new__
 
 
 class Customer:
@@ -223,6 +224,13 @@ class Office:
         self.shut = (np.vstack([~opening, np.zeros((1, len(cal.working)), dtype=bool)]).T).tolist()
         on = p.exit_effect.on
         self.exits = ExitClock(env, p.exit_effect, float(cal.n_days), self.leave) if on else None
+        self.watch = self.exits.watch if on else None
+        # the meeting cadence's two steps (scenario.demand.next_step_days) and the current day's rows
+        self.first_days, self.first_phase_days = p.first_phase_interval_days, p.first_phase_days
+        self.first_step = next_step_days(0.0, math.inf, p.first_phase_interval_days, 0.0)
+        self.later_step = [next_step_days(math.inf, 0.0, 0.0, x) for x in p.later_interval_days]
+        self.day_meetings: list[int] | None = None  # meetings_line[k] of the day's KPI month (None: not recorded)
+        self.day_work: list[float] = []
 
     # -- customers ------------------------------------------------------------------------------
     def log(self, t: float, cid: int, what: str, detail: str = "") -> None:
@@ -250,8 +258,9 @@ class Office:
         else:
             pool = self.p.pool_for[c.area][c.line]
             self.seq += 1
-            heapq.heappush(self.interviews[pool], InterviewEntry(c.deadline, self.seq, c))
-            self.log(c.reg, c.id, "arrival", LINES[c.line])
+            heapq.heappush(self.interviews[pool], _new(InterviewEntry, (c.deadline, self.seq, c)))
+            if self.events is not None:
+                self.log(c.reg, c.id, "arrival", LINES[c.line])
 
     def leave(self, c: Customer) -> None:
         if c.coach >= 0 and c.due_deadline < self.env.now - SERVICE_TIME:
@@ -261,43 +270,55 @@ class Office:
             self.caseload[c.coach] -= 1
             self.indirect[c.coach] -= self.indirect_line[c.line]
         del self.active[c.id]
-        self.log(self.env.now, c.id, "exit", "")
+        if self.events is not None:
+            self.log(self.env.now, c.id, "exit", "")
 
     def exit_event(self, ev: simpy.Event) -> None:
         self.leave(ev.value)
 
     def _assign(self, c: Customer) -> None:
+        """The least loaded coach of the customer's team (caseload + 1 per HTV; ties: lowest index)."""
         team = self.p.teams[self.team_for[c.area][c.line]]
         fte, load = self.fte, self.caseload
-        best = min(team, key=lambda k: ((load[k] + 1) / fte[k], k))
+        best = team[0]
+        if len(team) > 1:
+            low = (load[best] + 1) / fte[best]
+            for k in team[1:]:
+                v = (load[k] + 1) / fte[k]
+                if v < low or (v == low and k < best):
+                    best, low = k, v
         c.coach = best
         load[best] += 1
         self.indirect[best] += self.indirect_line[c.line]
 
     def _book(self, c: Customer, due: int) -> None:
         c.due = due
-        c.due_deadline = self.conv_deadline[due]
-        c.version += 1
-        self.seq += 1
-        heapq.heappush(self.conv[c.coach], ConversationEntry(c.due_deadline, self.seq, due, c, c.version))
-        if self.exits is not None:
-            self.exits.watch(c, c.due_deadline, c.version)
+        c.due_deadline = dl = self.conv_deadline[due]
+        c.version = v = c.version + 1
+        self.seq = seq = self.seq + 1
+        heapq.heappush(self.conv[c.coach], _new(ConversationEntry, (dl, seq, due, c, v)))
+        if self.watch is not None:
+            self.watch(c, dl, v)
 
     def _next(self, c: Customer, day: int) -> None:
-        p = self.p
-        if c.line in SWITCHING and day - c.reg >= p.multi_sector_after_days:
+        """Book the customer's next conversation after a meeting on ``day`` (switching the coach to
+        multi-sector support first when the spell has passed the threshold)."""
+        line = c.line
+        if line in SWITCHING and day - c.reg >= self.p.multi_sector_after_days:
             self.caseload[c.coach] -= 1
-            self.indirect[c.coach] -= self.indirect_line[c.line]
-            c.line = MULTI
+            self.indirect[c.coach] -= self.indirect_line[line]
+            c.line = line = MULTI
             self._assign(c)
             if self.events is not None:
                 self.log(day + SERVICE_TIME, c.id, "coach_change", f"multi_sector coach {c.coach}")
         # the cadence is a schedule: the next conversation is due one interval after this one was
         # due (the interview starts it); a meeting so late that the next is already past restarts it
+        # (scenario.demand.next_step_days: the first phase's step while the next one falls in it)
         base = c.due if c.due >= 0 else day
-        step = next_step_days(
-            base - c.reg, p.first_phase_days, p.first_phase_interval_days, p.later_interval_days[c.line]
-        )
+        if (base - c.reg) + self.first_days <= self.first_phase_days:
+            step = self.first_step
+        else:
+            step = self.later_step[line]
         due = base + step if base + step > day else day + step
         self._book(c, due)
 
@@ -309,6 +330,8 @@ class Office:
         base = p.minutes_per_duty_day * self.factor[d]
         duty = self.duty_by_day[d]
         travel = self.travel[k] if rec else None
+        self.day_meetings = self.meetings_line[k] if rec else None
+        self.day_work = self.work_line[k] if rec else []
         shut = self.shut[d]
         left: dict[int, float] = {}
         for pool_id, pool in enumerate(p.pools):
@@ -323,7 +346,7 @@ class Office:
                 budget = self.fte[coach] * base
                 used = min(self.indirect[coach], budget)
                 if rec:
-                    self.work_line[k][self.coach_line_index[coach]] += used
+                    self.day_work[self.coach_line_index[coach]] += used
                 used = self._coach_day(coach, iq, held, d, budget, used, travel, shut)
                 left[coach] = budget - used
                 if rec:
@@ -345,24 +368,28 @@ class Office:
         travel: list[float] | None,
         shut: list[bool],
     ) -> float:
-        """One coach's meetings of day ``d``, earliest deadline first; returns the minutes used."""
+        """One coach's meetings of day ``d``, earliest deadline first; returns the minutes used.
+
+        The queues' heads are looked up again only after a pop from that queue: the meetings held
+        book conversations due after today, which never become a due head today."""
+        shortest = self.shortest_meeting
+        if used + shortest > budget:  # no meeting fits: the heads need not be looked at
+            return used
         interview_minutes = self.p.interview_minutes
         meeting_minutes = self.p.meeting_minutes
         q = self.conv[coach]
         held: list[ConversationEntry] = []
-        shortest = self.shortest_meeting
-        while used + shortest <= budget:  # else no meeting fits: the heads need not be looked at
-            ch = _conv_head(q, d, held, shut)
-            ih = _interview_head(iq, held_iq, shut)
+        ch = _conv_head(q, d, held, shut)
+        ih = _interview_head(iq, held_iq, shut)
+        while used + shortest <= budget:
             if ch is not None and (ih is None or ch.deadline <= ih.deadline):
                 c = ch.customer
                 minutes = meeting_minutes[c.line]
                 if used + minutes > budget:
                     break
                 heapq.heappop(q)
-                self._conversation_judged(c, d <= c.due_deadline)
-                self._meet(c, d, minutes, travel, "conversation")
-                self._next(c, d)
+                self._conversation_held(c, d, minutes, travel, "conversation")
+                ch = _conv_head(q, d, held, shut)
             elif ih is not None:
                 c = ih.customer
                 if used + interview_minutes > budget:
@@ -373,6 +400,7 @@ class Office:
                 self._meet(c, d, interview_minutes, travel, "interview")
                 self._next(c, d)
                 minutes = interview_minutes
+                ih = _interview_head(iq, held_iq, shut)
             else:
                 break
             used += minutes
@@ -405,11 +433,23 @@ class Office:
                     left[sub] -= minutes
                     if k >= 0:
                         self.used[sub][k] += minutes
-                    self._conversation_judged(c, d <= c.due_deadline)
-                    self._meet(c, d, minutes, travel, "conversation (cover)")
-                    self._next(c, d)
+                    self._conversation_held(c, d, minutes, travel, "conversation (cover)")
                 for e in held:
                     heapq.heappush(q, e)
+
+    def _conversation_held(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
+        """A booked conversation held on day ``d``: judged at its deadline, met, the next one booked."""
+        dl = c.due_deadline
+        k = self.kpi_month[dl] if dl < len(self.kpi_month) else self.M
+        if 0 <= k < self.M:
+            line, area = c.line, c.area
+            self.conv_due[0][k][line] += 1
+            self.conv_due[1][k][area] += 1
+            if d <= dl:
+                self.conv_on_time[0][k][line] += 1
+                self.conv_on_time[1][k][area] += 1
+        self._meet(c, d, minutes, travel, what)
+        self._next(c, d)
 
     def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
         """Count a due conversation at its deadline's month (held by it or not)."""
@@ -422,6 +462,12 @@ class Office:
                 self.conv_on_time[0][k][c.line] += 1
                 self.conv_on_time[1][k][c.area] += 1
 
+    def close(self) -> None:
+        """Drop the exit clock (which calls back into the office): no reference cycle outlives the
+        run, so its objects are freed at once even while the collector is paused (``runner``)."""
+        self.exits = None
+        self.watch = None
+
     def finish(self, n_days: int) -> None:
         """At the horizon end: conversations past their deadline and never held count as late."""
         for c in self.active.values():
@@ -429,11 +475,12 @@ class Office:
                 self._conversation_judged(c, held_on_time=False)
 
     def _meet(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
+        """A meeting held on day ``d`` (``serve_day`` has set the day's KPI rows)."""
         self.meetings += 1
-        k = self.kpi_month[d]
-        if 0 <= k < self.M:
-            self.meetings_line[k][c.line] += 1
-            self.work_line[k][c.line] += minutes
+        row = self.day_meetings
+        if row is not None:
+            row[c.line] += 1
+            self.day_work[c.line] += minutes
         if self.exits is not None and c.overdue:
             self.exits.set_overdue(c, False)
         if travel is not None and not c.remote:
@@ -577,7 +624,8 @@ def _working_days(env: simpy.Environment, office: Office, n_days: int):
         if working[d]:
             office.serve_day(d)
         d += 1
-        yield env.timeout(1.0)
+        if d < n_days:  # none after the last day: nothing is left in the queue after the run
+            yield env.timeout(1.0)
 
 
 def _month_ends(env: simpy.Environment, office: Office):
@@ -621,6 +669,7 @@ def simulate_replication(
     env.process(_employer_arrivals(env, office, emp_t, emp_m))
     env.run(until=horizon + 0.25)
     office.finish(cal.n_days)
+    office.close()
     return ReplicationOutput(
         customers=office.customers,
         stock_muni=office.stock_muni,
