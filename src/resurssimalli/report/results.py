@@ -75,9 +75,12 @@ class RunResults:
     missing: tuple[str, ...] = field(default=())
 
     def table(self, name: str) -> pd.DataFrame | None:
-        """A fresh copy of a table, or None when the run did not produce it."""
+        """A copy of a table to change freely, or None when the run did not produce it.
+
+        Shallow: with pandas' copy-on-write a change to the copy copies what it changes, so the
+        run's tables never change and ~10^5-row tables are not duplicated for every reader."""
         df = self.tables.get(name)
-        return None if df is None else df.copy()
+        return None if df is None else df.copy(deep=False)
 
 
 def read_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -93,7 +96,9 @@ def read_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] =
         df[c] = values.astype(float)
     for c in STRINGS:
         if c in df.columns:
-            df[c] = df[c].astype(str).map(restore)
+            values = df[c].astype(str)
+            changed = {u: restore(u) for u in values.dropna().unique() if restore(u) != u}  # each name once
+            df[c] = values.replace(changed) if changed else values
     if "open" in df.columns:
         df["open"] = df["open"].map(lambda v: str(v).strip().lower() in ("true", "1", "1.0", "yes"))
     return df
