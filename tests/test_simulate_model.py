@@ -199,3 +199,21 @@ def test_replication_leaves_no_reference_cycles(baseline, base_alloc):
         gc.garbage.clear()
         gc.enable()
     assert not kinds & {"Customer", "Office", "ExitClock", "ConversationEntry", "InterviewEntry"}, kinds
+
+
+@pytest.mark.parametrize("dtype", [np.int64, float])
+def test_quantile_by_gives_numpy_quantile_bits(dtype):
+    """The KPI table's 90th-percentile waits are computed for every month × group at once; each
+    must be exactly ``np.quantile`` of that group's values (groups of 0, 1, 2, ... values)."""
+    from resurssimalli.simulate.kpis import quantile_by
+
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 40, 900)
+    values = (rng.integers(0, 60, 900) if dtype is np.int64 else rng.gamma(2.0, 7.3, 900)).astype(dtype)
+    for q in (0.9, 0.5, 0.25, *rng.random(12)):
+        got = quantile_by(keys, values, 45, q)
+        want = [np.quantile(values[keys == j], q) if (keys == j).any() else np.nan for j in range(45)]
+        assert np.array_equal(got, np.array(want), equal_nan=True)
+        assert np.isnan(got[40:]).all()
+    single = quantile_by(np.array([0, 2, 2]), np.array([7, 1, 4]), 3, 0.9)
+    assert np.array_equal(single, [7.0, np.nan, np.quantile([1, 4], 0.9)], equal_nan=True)

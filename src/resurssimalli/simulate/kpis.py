@@ -97,12 +97,22 @@ def queue_names(p: SimParams) -> list[str]:
 
 def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.DataFrame:
     """The KPI table of one replication."""
-    cal = p.calendar
+    return rows_frame(p, kpi_rows(p, out), replication)
+
+
+def kpi_rows(p: SimParams, out: ReplicationOutput) -> list[tuple[int, str, str, float]]:
+    """The KPIs of one replication as (month_index, kpi, group, value) rows."""
     rows: list[tuple[int, str, str, float]] = []
     _customer_rows(rows, p, out)
-    for k in range(cal.months):
+    for k in range(p.calendar.months):
         _staff_rows(rows, p, out, k)
         _capacity_rows(rows, p, out, k)
+    return rows
+
+
+def rows_frame(p: SimParams, rows: list[tuple[int, str, str, float]], replication: int) -> pd.DataFrame:
+    """(month_index, kpi, group, value) rows as a KPI table (``COLUMNS``)."""
+    cal = p.calendar
     df = pd.DataFrame(rows, columns=["month_index", "kpi", "group", "value"])
     df.insert(0, "month", np.array(cal.month_labels, dtype=object)[df["month_index"].to_numpy()])
     df.insert(0, "replication", replication)
@@ -110,11 +120,11 @@ def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.Data
     return df[COLUMNS]
 
 
-def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
-    """Initial interviews (on time, waits, censored, pending) and spells, by month of the new customers."""
+def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.ndarray]:
+    """Per new customer (not the starting stock): the month each interview KPI counts it in, and
+    what it counts (-1 or M for a month outside the KPI months)."""
     cal = p.calendar
     M = cal.months
-    munis = p.municipalities
     n_days = cal.n_days
     kpi_month = cal.kpi_month
 
@@ -130,46 +140,134 @@ def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
     held = iv >= 0
     judged = (deadline < n_days) & (held | (exit_ >= deadline + 1))
     dl_month = np.where(deadline < len(kpi_month), kpi_month[np.minimum(deadline, len(kpi_month) - 1)], M)
-    on_time = held & (iv <= deadline)
     wait = np.where(held, cal.wd_upto[np.maximum(iv, 0)] - cal.wd_upto[np.clip(reg_day, 0, None)], -1)
     iv_month = np.where(held, kpi_month[np.maximum(iv, 0)], -1)
     # still waiting at the horizon end: the wait so far enters the last month (right-censored)
     censored = ~held & (exit_ >= n_days) & (reg_day < n_days)
     wait = np.where(censored, cal.wd_upto[n_days - 1] - cal.wd_upto[np.clip(reg_day, 0, n_days - 1)], wait)
-    iv_month = np.where(censored, M - 1, iv_month)
-    pending = censored & (deadline >= n_days)  # deadline after the horizon: not judged on time yet
-    cohort_month = np.where(reg_day >= 0, kpi_month[np.clip(reg_day, 0, None)], -1)
-    past3 = (exit_ - reg) > 3 * DAYS_PER_MONTH
-    uncovered = np.array([0.0 if c.remote else p.uncovered_share[c.dp] for c in new], dtype=float)
-    follow_ok = [cal.month_start_days[k + 1] + 3 * DAYS_PER_MONTH <= n_days for k in range(M)]
+    return {
+        "muni": muni,
+        "queue": np.array([p.pool_for[p.muni_area[c.muni]][c.line0] for c in new], dtype=np.int64),
+        "dl_month": np.where(judged, dl_month, -1),
+        "on_time": held & (iv <= deadline),
+        "wait": wait,
+        "iv_month": np.where(held | censored, np.where(censored, M - 1, iv_month), -1),
+        "censored": censored,
+        "pending": censored & (deadline >= n_days),  # deadline after the horizon: not judged on time yet
+        "cohort_month": np.where(reg_day >= 0, kpi_month[np.clip(reg_day, 0, None)], -1),
+        "past3": (exit_ - reg) > 3 * DAYS_PER_MONTH,
+        "uncovered": np.array([0.0 if c.remote else p.uncovered_share[c.dp] for c in new], dtype=float),
+    }
 
-    queue = np.array([p.pool_for[p.muni_area[c.muni]][c.line0] for c in new], dtype=np.int64)
-    queues = [(name, queue == i) for i, name in enumerate(queue_names(p))]
+
+def _counts(month: np.ndarray, group: np.ndarray, n_groups: int, M: int, where: np.ndarray | None = None) -> np.ndarray:
+    """[month, group] number of customers (``where`` true) by month 0..M-1 and group."""
+    sel = (month >= 0) & (month < M)
+    if where is not None:
+        sel &= where
+    return np.bincount(month[sel] * n_groups + group[sel], minlength=M * n_groups).reshape(M, n_groups)
+
+
+def _with_all(by_muni: np.ndarray) -> np.ndarray:
+    """[month, muni] counts or exact sums → [month, "all" + munis]."""
+    return np.column_stack([by_muni.sum(axis=1), by_muni])
+
+
+def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den as ``x[mask].mean()`` gives it for boolean x (NaN where den is 0)."""
+    out = np.full(den.shape, np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def quantile_by(keys: np.ndarray, values: np.ndarray, n_keys: int, q: float) -> np.ndarray:
+    """``np.quantile(values[keys == j], q)`` for every j in 0..n_keys-1 (NaN where none), all at
+    once with numpy's own arithmetic for its default method ("linear"): the same bits."""
+    order = np.lexsort((values, keys))
+    v = values[order]
+    n = np.bincount(keys, minlength=n_keys)
+    start = np.cumsum(n) - n
+    out = np.full(n_keys, np.nan)
+    has = n > 0
+    n, start = n[has], start[has]
+    vi = (n - 1) * np.float64(q)
+    prev = np.floor(vi)
+    top = vi >= n - 1  # numpy takes the largest value (index -1) for both neighbours
+    prev[top] = -1
+    gamma = vi - prev.astype(np.intp)
+    lo = np.where(top, start + n - 1, start + prev.astype(np.intp))
+    hi = np.where(top, start + n - 1, lo + 1)
+    a, b = v[lo], v[hi]
+    diff = b - a
+    res = a + diff * gamma
+    upper = gamma >= 0.5
+    res[upper] = (b - diff * (1 - gamma))[upper]
+    out[has] = res
+    return out
+
+
+def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
+    """Initial interviews (on time, waits, censored, pending) and spells, by month of the new customers."""
+    cal = p.calendar
+    M, nm = cal.months, len(p.municipalities)
+    x = _new_customer_columns(p, out)
+    muni = x["muni"]
+    groups = ("all", *p.municipalities)
+    queues = queue_names(p)
+    nq = len(queues)
+    on_q = _share(_counts(x["dl_month"], x["queue"], nq, M, x["on_time"]), _counts(x["dl_month"], x["queue"], nq, M))
+    judged = _with_all(_counts(x["dl_month"], muni, nm, M))
+    on_time = _share(_with_all(_counts(x["dl_month"], muni, nm, M, x["on_time"])), judged)
+    waits = _wait_stats(x, nm, M)
+    cohort = _with_all(_counts(x["cohort_month"], muni, nm, M))
+    spells = _share(_with_all(_counts(x["cohort_month"], muni, nm, M, x["past3"])), cohort)
+    uncovered = _sums_by_month_group(x["cohort_month"], muni, x["uncovered"], nm, M)
+    censored = _with_all(np.bincount(muni[x["censored"]], minlength=nm)[None, :])[0]
+    pending = _with_all(np.bincount(muni[x["pending"]], minlength=nm)[None, :])[0]
+    follow_ok = [cal.month_start_days[k + 1] + 3 * DAYS_PER_MONTH <= cal.n_days for k in range(M)]
     for k in range(M):
-        groups = [("all", np.ones(len(new), dtype=bool))] + [(m, muni == i) for i, m in enumerate(munis)]
-        sel_dl = judged & (dl_month == k)
-        sel_iv = (held | censored) & (iv_month == k)
-        sel_co = cohort_month == k
-        for g, gm in queues:  # the interview queue a customer waits in (where a miss is fixed)
-            n = int((sel_dl & gm).sum())
-            rows.append(
-                (k, "initial_interview_on_time_share", g, on_time[sel_dl & gm].mean() if n else np.nan)
-            )
-        for g, gm in groups:
-            n = int((sel_dl & gm).sum())
-            rows.append(
-                (k, "initial_interview_on_time_share", g, on_time[sel_dl & gm].mean() if n else np.nan)
-            )
-            w = wait[sel_iv & gm]
-            rows.append((k, "initial_interview_wait_days_mean", g, w.mean() if len(w) else np.nan))
-            rows.append((k, "initial_interview_wait_days_p90", g, np.quantile(w, 0.9) if len(w) else np.nan))
+        for j, g in enumerate(queues):  # the interview queue a customer waits in (where a miss is fixed)
+            rows.append((k, "initial_interview_on_time_share", g, on_q[k, j]))
+        for j, g in enumerate(groups):
+            rows.append((k, "initial_interview_on_time_share", g, on_time[k, j]))
+            rows.append((k, "initial_interview_wait_days_mean", g, waits[0][k, j]))
+            rows.append((k, "initial_interview_wait_days_p90", g, waits[1][k, j]))
             if k == M - 1:
-                rows.append((k, "initial_interview_waits_censored", g, float((censored & gm).sum())))
-                rows.append((k, "initial_interviews_pending", g, float((pending & gm).sum())))
-            rows.append((k, "registrations_uncovered_by_plan", g, float(uncovered[sel_co & gm].sum())))
+                rows.append((k, "initial_interview_waits_censored", g, float(censored[j])))
+                rows.append((k, "initial_interviews_pending", g, float(pending[j])))
+            rows.append((k, "registrations_uncovered_by_plan", g, uncovered[k, j]))
             if follow_ok[k]:
-                c = sel_co & gm
-                rows.append((k, "spells_past_3_months_share", g, past3[c].mean() if c.any() else np.nan))
+                rows.append((k, "spells_past_3_months_share", g, spells[k, j]))
+
+
+def _wait_stats(x: dict[str, np.ndarray], nm: int, M: int) -> tuple[np.ndarray, np.ndarray]:
+    """[month, "all" + munis] mean and 90th percentile of the waits counted in each month."""
+    month, muni, wait = x["iv_month"], x["muni"], x["wait"]
+    sel = (month >= 0) & (month < M)
+    month, muni, wait = month[sel], muni[sel], wait[sel]
+    n = _with_all(_counts(month, muni, nm, M))
+    # the waits are whole working days: their sums are exact in any order, as in ``w.mean()``
+    total = _with_all(np.bincount(month * nm + muni, weights=wait.astype(float), minlength=M * nm).reshape(M, nm))
+    keys = np.concatenate([month * (nm + 1), month * (nm + 1) + 1 + muni])
+    p90 = quantile_by(keys, np.concatenate([wait, wait]), M * (nm + 1), 0.9).reshape(M, nm + 1)
+    return _share(total, n), p90
+
+
+def _sums_by_month_group(month: np.ndarray, muni: np.ndarray, v: np.ndarray, nm: int, M: int) -> np.ndarray:
+    """[month, "all" + munis] ``v[mask].sum()``: each sum runs over the same values in the same
+    order as the masked array would hold them (a stable sort), so numpy's pairwise sum gives the
+    same bits."""
+    out = np.zeros((M, nm + 1))
+    idx = np.flatnonzero((month >= 0) & (month < M))
+    for by_muni in (False, True):
+        key = month[idx] * nm + muni[idx] if by_muni else month[idx]
+        order = np.argsort(key, kind="stable")
+        vals = v[idx[order]]
+        bounds = np.searchsorted(key[order], np.arange((M * nm if by_muni else M) + 1))
+        for j in np.flatnonzero(np.diff(bounds)):
+            cell = (j // nm, 1 + j % nm) if by_muni else (j, 0)
+            out[cell] = vals[bounds[j] : bounds[j + 1]].sum()
+    return out
 
 
 def _staff_rows(rows: list, p: SimParams, out: ReplicationOutput, k: int) -> None:

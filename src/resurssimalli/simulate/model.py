@@ -171,9 +171,11 @@ class Office:
     """The employment area's staff, queues and counters during one replication."""
 
     def __init__(
-        self, env: simpy.Environment, p: SimParams, on_duty: np.ndarray, factor: np.ndarray, event_log: bool
-    ) -> None:
+        self, env: simpy.Environment, p: SimParams, on_duty: np.ndarray, factor: np.ndarray, event_log: bool,
+        cohorts: tuple[Cohort, ...],
+    ) -> None:  # fmt: skip
         self.env = env
+        self.fixed = _fixed_columns(cohorts)
         self.p = p
         cal = p.calendar
         self.cal = cal
@@ -227,6 +229,7 @@ class Office:
         self.watch = self.exits.watch if on else None
         # the meeting cadence's two steps (scenario.demand.next_step_days) and the current day's rows
         self.first_days, self.first_phase_days = p.first_phase_interval_days, p.first_phase_days
+        self.multi_after = p.multi_sector_after_days
         self.first_step = next_step_days(0.0, math.inf, p.first_phase_interval_days, 0.0)
         self.later_step = [next_step_days(math.inf, 0.0, 0.0, x) for x in p.later_interval_days]
         self.day_meetings: list[int] | None = None  # meetings_line[k] of the day's KPI month (None: not recorded)
@@ -300,27 +303,14 @@ class Office:
         if self.watch is not None:
             self.watch(c, dl, v)
 
-    def _next(self, c: Customer, day: int) -> None:
-        """Book the customer's next conversation after a meeting on ``day`` (switching the coach to
-        multi-sector support first when the spell has passed the threshold)."""
-        line = c.line
-        if line in SWITCHING and day - c.reg >= self.p.multi_sector_after_days:
-            self.caseload[c.coach] -= 1
-            self.indirect[c.coach] -= self.indirect_line[line]
-            c.line = line = MULTI
-            self._assign(c)
-            if self.events is not None:
-                self.log(day + SERVICE_TIME, c.id, "coach_change", f"multi_sector coach {c.coach}")
-        # the cadence is a schedule: the next conversation is due one interval after this one was
-        # due (the interview starts it); a meeting so late that the next is already past restarts it
-        # (scenario.demand.next_step_days: the first phase's step while the next one falls in it)
-        base = c.due if c.due >= 0 else day
-        if (base - c.reg) + self.first_days <= self.first_phase_days:
-            step = self.first_step
-        else:
-            step = self.later_step[line]
-        due = base + step if base + step > day else day + step
-        self._book(c, due)
+    def _switch(self, c: Customer, day: int) -> None:
+        """The customer's coach changes to multi-sector support (the spell has passed the threshold)."""
+        self.caseload[c.coach] -= 1
+        self.indirect[c.coach] -= self.indirect_line[c.line]
+        c.line = MULTI
+        self._assign(c)
+        if self.events is not None:
+            self.log(day + SERVICE_TIME, c.id, "coach_change", f"multi_sector coach {c.coach}")
 
     # -- the working day ----------------------------------------------------------------------------
     def serve_day(self, d: int) -> None:
@@ -397,8 +387,7 @@ class Office:
                 heapq.heappop(iq)
                 c.interview_day = d
                 self._assign(c)
-                self._meet(c, d, interview_minutes, travel, "interview")
-                self._next(c, d)
+                self._held(c, d, interview_minutes, travel, "interview")
                 minutes = interview_minutes
                 ih = _interview_head(iq, held_iq, shut)
             else:
@@ -448,8 +437,7 @@ class Office:
             if d <= dl:
                 self.conv_on_time[0][k][line] += 1
                 self.conv_on_time[1][k][area] += 1
-        self._meet(c, d, minutes, travel, what)
-        self._next(c, d)
+        self._held(c, d, minutes, travel, what)
 
     def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
         """Count a due conversation at its deadline's month (held by it or not)."""
@@ -474,13 +462,15 @@ class Office:
             if c.coach >= 0 and c.due_deadline < n_days:
                 self._conversation_judged(c, held_on_time=False)
 
-    def _meet(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
-        """A meeting held on day ``d`` (``serve_day`` has set the day's KPI rows)."""
+    def _held(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
+        """A meeting held on day ``d`` (``serve_day`` has set the day's KPI rows) and the customer's
+        next conversation booked."""
         self.meetings += 1
+        line = c.line
         row = self.day_meetings
         if row is not None:
-            row[c.line] += 1
-            self.day_work[c.line] += minutes
+            row[line] += 1
+            self.day_work[line] += minutes
         if self.exits is not None and c.overdue:
             self.exits.set_overdue(c, False)
         if travel is not None and not c.remote:
@@ -490,6 +480,18 @@ class Office:
             if not c.remote and c.site >= 0:
                 where += f" at {self.p.sites[c.site]}"
             self.log(d + SERVICE_TIME, c.id, what, f"{where} coach {c.coach}")
+        if line in SWITCHING and d - c.reg >= self.multi_after:
+            self._switch(c, d)
+            line = MULTI
+        # the cadence is a schedule: the next conversation is due one interval after this one was
+        # due (the interview starts it); a meeting so late that the next is already past restarts it
+        # (scenario.demand.next_step_days: the first phase's step while the next one falls in it)
+        base = c.due if c.due >= 0 else d
+        if (base - c.reg) + self.first_days <= self.first_phase_days:
+            step = self.first_step
+        else:
+            step = self.later_step[line]
+        self._book(c, base + step if base + step > d else d + step)
 
     def _employers(self, d: int, base: float, duty: list[bool], k: int, rec: bool) -> None:
         for t, team in enumerate(self.p.employer_teams):
@@ -521,15 +523,16 @@ class Office:
     def snapshot(self, k: int, day: int) -> None:
         """Month-end counts (before the office of ``day`` opens), aggregated as arrays."""
         act = list(self.active.values())
+        ids = np.fromiter(self.active, dtype=np.int64, count=len(act))  # the same order
         nm, nl = self.stock_muni.shape[1], self.stock_line.shape[1]
-        muni = np.array([c.muni for c in act], dtype=np.int64)
+        fixed = self.fixed  # attributes that never change, by customer id
+        muni, age = fixed.muni[ids], fixed.age[ids]
         line = np.array([c.line for c in act], dtype=np.int64)
-        age = np.array([c.age for c in act], dtype=np.int64)
         coached = np.array([c.coach >= 0 for c in act], dtype=bool)
         due = np.array([c.due for c in act], dtype=np.int64)
         overdue = coached & (np.array([c.due_deadline for c in act], dtype=np.int64) < day)
-        long_term = day - np.array([c.reg for c in act], dtype=float) > LONG_TERM_DAYS
-        groups = (age == 0, age == 2, long_term, [c.partially_able for c in act], [c.foreign for c in act])
+        long_term = day - fixed.reg[ids] > LONG_TERM_DAYS
+        groups = (age == 0, age == 2, long_term, fixed.partially_able[ids], fixed.foreign[ids])
         self.stock_muni[k] = np.bincount(muni, minlength=nm)
         self.stock_line[k] = np.bincount(line, minlength=nl)
         for j, g in enumerate(groups):
@@ -545,6 +548,21 @@ class Office:
         self.interviews_waiting[k] = waiting
         employers = sum(sum(q) for q in self.employer_queue)
         self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """Customers' attributes that never change, by customer id (the cohorts in registration-id order)."""
+
+    muni: np.ndarray
+    age: np.ndarray
+    reg: np.ndarray
+    partially_able: np.ndarray
+    foreign: np.ndarray
+
+
+def _fixed_columns(cohorts: tuple[Cohort, ...]) -> _Fixed:
+    return _Fixed(*(np.concatenate([getattr(c, f) for c in cohorts]) for f in _Fixed.__dataclass_fields__))
 
 
 def _conv_head(
@@ -655,7 +673,7 @@ def simulate_replication(
     emp_t, emp_m = draw_employer_requests(p, rs["employers"])
 
     env = simpy.Environment()
-    office = Office(env, p, on_duty, factor, event_log or p.event_log)
+    office = Office(env, p, on_duty, factor, event_log or p.event_log, (stock, arrivals, closures))
     horizon = float(p.calendar.n_days)
     cal = p.calendar
     cols = Columns(stock)

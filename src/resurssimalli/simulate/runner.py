@@ -26,9 +26,9 @@ from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.calendar import SimCalendar
-from resurssimalli.simulate.kpis import COLUMNS, customer_table, kpi_frame
+from resurssimalli.simulate.kpis import COLUMNS, customer_table, kpi_rows, rows_frame
 from resurssimalli.simulate.model import simulate_replication
-from resurssimalli.simulate.outcome_kpis import outcome_frame
+from resurssimalli.simulate.outcome_kpis import outcome_rows
 from resurssimalli.simulate.params import SimParams, build_params
 from resurssimalli.simulate.staffing import unplaced_htv
 from resurssimalli.simulate.stats import relative_half_width, summarise, summarise_periods
@@ -75,7 +75,7 @@ def run_params(
         t0 = time.perf_counter()
         out = simulate_replication(p, replication, root_seed, event_log)
         seconds = time.perf_counter() - t0
-        kpis = pd.concat([kpi_frame(p, out, replication), outcome_frame(p, out, replication)], ignore_index=True)
+        kpis = rows_frame(p, kpi_rows(p, out) + outcome_rows(p, out), replication)
     events = None
     if out.events is not None:
         cal = p.calendar
