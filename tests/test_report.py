@@ -539,3 +539,63 @@ def test_the_summary_names_each_scenario_once_by_its_worst_verdict(run_dir: Path
     assert t("none") not in line  # no "at risk: none"
     for name in (("Perusskenaario", "Taantuma") if lang == "fi" else ("Baseline", "Recession")):
         assert line.count(name) == 1, line
+
+
+def test_given_kpi_frame_is_read_as_the_folder_would_be(run_dir: Path) -> None:
+    """``run`` hands the report its KPI frame instead of a second copy read back from the folder."""
+    kpis = pd.read_parquet(run_dir / "kpis.parquet")
+    before = kpis.copy()
+    read, given = load_run(run_dir), load_run(run_dir, {"kpis.parquet": kpis})
+    assert set(read.tables) == set(given.tables)
+    for name, table in read.tables.items():
+        pd.testing.assert_frame_equal(given.tables[name], table)
+    pd.testing.assert_frame_equal(kpis, before)  # the caller's frame is not changed
+    with pytest.raises(InputError) as e:
+        load_run(run_dir, {"kpis.parquet": kpis.drop(columns="value")})
+    assert e.value.file.endswith("kpis.parquet") and "value" in e.value.expected
+
+
+def test_paired_comparison_with_missing_replications_matches_one_group_at_a_time(run_dir: Path) -> None:
+    """Groups with a missing or non-finite replication take the one-by-one path; all others the
+    matrix path; both give what t_interval gives group by group."""
+    import numpy as np
+
+    from resurssimalli.simulate.stats import t_interval
+
+    kpis = pd.read_parquet(run_dir / "kpis.parquet")
+    gap = (kpis["scenario"] == "recession") & (kpis["kpi"] == "stock") & (kpis["replication"] == 1)
+    nan = (kpis["scenario"] == "baseline") & (kpis["kpi"] == "caseload_per_coach") & (kpis["replication"] == 0)
+    kpis = kpis[~gap].assign(value=kpis["value"].where(~nan[~gap], np.nan))
+    comp = paired_comparison(kpis).set_index(["scenario", "kpi", "group"])
+    rep = kpis.groupby(["scenario", "replication", "kpi", "group"], as_index=False)["value"].mean()
+    base = rep[rep["scenario"] == "baseline"].drop(columns="scenario")
+    merged = rep[rep["scenario"] == "recession"].merge(base, on=["replication", "kpi", "group"])
+    assert len(comp) == merged.groupby(["kpi", "group"]).ngroups
+    for (kpi, group), m in merged.groupby(["kpi", "group"]):
+        mean, low, high, n = t_interval((m["value_x"] - m["value_y"]).to_numpy())
+        row = comp.loc[("recession", kpi, group)]
+        got = (row["diff_mean"], row["diff_ci_low"], row["diff_ci_high"], row["n"], row["baseline_mean"])
+        assert got == pytest.approx((mean, low, high, n, m["value_y"].mean()), nan_ok=True)
+    assert comp.loc[("recession", "stock", "all"), "n"] == 2
+
+
+def test_kpi_figure_bands_are_t_intervals_month_by_month(run_dir: Path) -> None:
+    """The KPI figure's bands, computed at once, are exactly t_interval's of each month's values."""
+    import math
+
+    import numpy as np
+
+    from resurssimalli.report.figures import _monthly_bands
+    from resurssimalli.simulate.stats import t_interval
+
+    k = pd.read_parquet(run_dir / "kpis.parquet")
+    k = k[k["group"] == "all"]
+    first = k["month"] == k["month"].min()
+    k = k[~(first & (k["kpi"] == "stock") & (k["replication"] == 2))]  # a month with 2 of 3
+    k = k.assign(value=k["value"].where(~(first & (k["kpi"] == "caseload_per_coach")), np.nan))  # none finite
+    bands = _monthly_bands(k)
+    for (sc, kpi, month), g in k.groupby(["scenario", "kpi", "month"]):
+        mean, low, high, _ = t_interval(g["value"].to_numpy())
+        want = [mean, low if math.isfinite(low) else mean, high if math.isfinite(high) else mean]
+        got = bands[(sc, kpi)].loc[month].tolist()
+        assert got == want or (math.isnan(mean) and all(math.isnan(v) for v in got))

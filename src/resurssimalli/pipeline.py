@@ -101,7 +101,12 @@ def _write_run(
         if memo_lang is not None:
             from resurssimalli.report import write_report
 
-            rf.on_complete(lambda d: memo_files.extend(p.name for p in write_report(d, lang=memo_lang)))
+            given = {"kpis.parquet": kpis}  # as written below: the report does not read it back
+
+            def memo(d: Path) -> None:
+                memo_files.extend(p.name for p in write_report(d, lang=memo_lang, given=given))
+
+            rf.on_complete(memo)
         plan.write(rf)
         rf.write_parquet("kpis.parquet", kpis)
         rf.write_csv("summary.csv", summary)

@@ -51,15 +51,55 @@ def per_replication(kpis: pd.DataFrame) -> pd.DataFrame:
     return kpis.groupby(["scenario", "replication", "kpi", "group"], as_index=False)["value"].mean()
 
 
+def regular_groups(rows: pd.DataFrame, keys: list[str], columns: list[str]) -> tuple[pd.Series, np.ndarray]:
+    """Sizes of the ``keys`` groups of ``rows`` (sorted by ``keys``, each group's rows together)
+    and which groups are regular: as many rows as the largest group, every value finite."""
+    sizes = rows.groupby(keys, sort=True, observed=True).size()
+    finite = np.logical_and.reduce([np.isfinite(rows[c].to_numpy(dtype=float)) for c in columns])
+    starts = np.r_[0, np.cumsum(sizes.to_numpy())[:-1]]
+    bad = np.add.reduceat((~finite).astype(int), starts) if len(rows) else np.zeros(0, int)
+    return sizes, (sizes.to_numpy() == sizes.max()) & (bad == 0)
+
+
+def row_intervals(x: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and Student-t half-width of each row of ``x`` (replications as columns), by the very
+    numpy operations :func:`t_interval` applies to one group: the same numbers, all rows at once."""
+    mean = x.mean(axis=1)
+    n = x.shape[1]
+    if n < 2:  # one replication: no interval
+        return mean, np.full(len(x), np.nan)
+    return mean, st.t.ppf((1 + confidence) / 2, np.full(len(x), n - 1)) * x.std(axis=1, ddof=1) / np.sqrt(n)
+
+
+def t_intervals(
+    rows: pd.DataFrame, keys: list[str], column: str = "value", confidence: float = 0.95
+) -> pd.DataFrame:
+    """:func:`t_interval` (``mean, low, high, n``) of ``column`` over each ``keys`` group's rows in
+    their order, indexed by the groups (sorted); regular groups at once (:func:`row_intervals`)."""
+    cols = ["mean", "low", "high", "n"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    rows = rows.sort_values(keys, kind="stable")
+    sizes, regular = regular_groups(rows, keys, [column])
+    inside = np.repeat(regular, sizes.to_numpy())
+    x = rows[column].to_numpy(dtype=float)[inside].reshape(regular.sum(), -1)
+    mean, half = row_intervals(x, confidence)
+    values = (mean, mean - half, mean + half, sizes.to_numpy()[regular])
+    out = pd.DataFrame(dict(zip(cols, values, strict=True)), index=sizes.index[regular])
+    if not regular.all():
+        rest = rows[~inside].groupby(keys, sort=True, observed=True)[column]
+        loose = pd.DataFrame([t_interval(v.to_numpy(), confidence) for _, v in rest], columns=cols)
+        out = pd.concat([out, loose.set_index(sizes.index[~regular])]).loc[sizes.index]
+    return out
+
+
 def paired_comparison(
     kpis: pd.DataFrame, baseline: str = "baseline", confidence: float = 0.95
 ) -> pd.DataFrame:
     """Every non-baseline scenario's KPIs against the baseline, paired by replication.
 
     Rows by scenario, then KPI and group (sorted). Groups whose replications all pair up with
-    finite values (nearly all) are computed at once as rows of a matrix, with the same numpy
-    operations :func:`t_interval` applies to each, so the figures are those of the one-by-one
-    computation, which the other groups still get.
+    finite values (nearly all) are computed at once (:func:`row_intervals`), the others one by one.
     """
     rep = per_replication(keyed(kpis))
     base = rep[rep["scenario"] == baseline].drop(columns="scenario")
@@ -70,43 +110,18 @@ def paired_comparison(
     pairs = pairs.sort_values(keys, kind="stable")  # each group's rows together, in replication order
     if pairs.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
-    sizes = pairs.groupby(keys, sort=True, observed=True).size()
-    whole = int(sizes.max())
-    finite = np.isfinite(pairs["value_s"].to_numpy()) & np.isfinite(pairs["value_b"].to_numpy())
-    starts = np.r_[0, np.cumsum(sizes.to_numpy())[:-1]]
-    regular = (sizes.to_numpy() == whole) & (np.add.reduceat((~finite).astype(int), starts) == 0)
-    out = _paired_matrix(pairs, sizes, regular, whole, confidence)
+    sizes, regular = regular_groups(pairs, keys, ["value_s", "value_b"])
+    inside = np.repeat(regular, sizes.to_numpy())
+    s, b = (pairs[c].to_numpy()[inside].reshape(regular.sum(), -1) for c in ("value_s", "value_b"))
+    mean, half = row_intervals(s - b, confidence)
+    n = sizes.to_numpy()[regular]
+    values = (b.mean(axis=1), s.mean(axis=1), mean, mean - half, mean + half, n)
+    out = pd.DataFrame(dict(zip(COMPARISON_COLUMNS[3:], values, strict=True)), index=sizes.index[regular])
     if not regular.all():
-        rest = pairs[~np.repeat(regular, sizes.to_numpy())].groupby(keys, sort=True, observed=True)
+        rest = pairs[~inside].groupby(keys, sort=True, observed=True)
         loose = pd.DataFrame([_paired_row(key, m, confidence) for key, m in rest], columns=COMPARISON_COLUMNS)
         out = pd.concat([out, loose.set_index(keys)]).loc[sizes.index]
     return plain(out.reset_index())
-
-
-def _paired_matrix(
-    pairs: pd.DataFrame, sizes: pd.Series, regular: np.ndarray, whole: int, confidence: float
-) -> pd.DataFrame:
-    """The regular groups' rows: replications as the columns of one matrix per value."""
-    in_regular = np.repeat(regular, sizes.to_numpy())
-    s = pairs["value_s"].to_numpy()[in_regular].reshape(-1, whole)
-    b = pairs["value_b"].to_numpy()[in_regular].reshape(-1, whole)
-    d = s - b
-    mean = d.mean(axis=1)
-    n = np.full(len(d), whole)
-    half = np.full(len(d), np.nan)  # one replication: no interval
-    if whole >= 2:
-        half = st.t.ppf((1 + confidence) / 2, n - 1) * d.std(axis=1, ddof=1) / np.sqrt(n)
-    return pd.DataFrame(
-        {
-            "baseline_mean": b.mean(axis=1),
-            "scenario_mean": s.mean(axis=1),
-            "diff_mean": mean,
-            "diff_ci_low": mean - half,
-            "diff_ci_high": mean + half,
-            "n": n,
-        },
-        index=sizes.index[regular],
-    )
 
 
 def _paired_row(key: tuple, m: pd.DataFrame, confidence: float) -> tuple:

@@ -17,11 +17,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from resurssimalli.experiment.compare import t_intervals  # noqa: E402
 from resurssimalli.report import tables  # noqa: E402
 from resurssimalli.report.memo.facts import SHARE_KPIS, build_names  # noqa: E402
 from resurssimalli.report.results import RunResults  # noqa: E402
 from resurssimalli.report.texts import Texts  # noqa: E402
-from resurssimalli.simulate.stats import t_interval  # noqa: E402
 
 KIND_STYLE = {
     "office": ("s", "#1f4e79", 120),
@@ -139,13 +139,15 @@ def htv_bars(res: RunResults, t: Texts) -> bytes | None:
     return _png(fig)
 
 
-def _monthly_band(g: pd.DataFrame) -> pd.DataFrame:
-    """Per month: mean over replications and its 95 % t interval (a single replication: no band)."""
-    rows = {}
-    for month, sub in g.groupby("month", sort=True):
-        mean, low, high, _n = t_interval(sub["value"].to_numpy(dtype=float))
-        rows[month] = (mean, low if math.isfinite(low) else mean, high if math.isfinite(high) else mean)
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "low", "high"])
+def _monthly_bands(kpis: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """(scenario, KPI) -> per month: mean over replications and its 95 % t interval (a single
+    replication: no band), all at once with :func:`t_interval`'s own arithmetic."""
+    iv = t_intervals(kpis.assign(month=kpis["month"].astype(str)), ["scenario", "kpi", "month"])
+    mean, low, high = (iv[c].to_numpy(dtype=float) for c in ("mean", "low", "high"))
+    low, high = (np.where(np.isfinite(v), v, mean) for v in (low, high))
+    bands = pd.DataFrame({"mean": mean, "low": low, "high": high}, index=iv.index.get_level_values("month"))
+    keys = [iv.index.get_level_values(c).astype(str) for c in ("scenario", "kpi")]
+    return {key: part for key, part in bands.groupby(keys, sort=False)}
 
 
 def _target_lines(res: RunResults) -> dict[str, list[float]]:
@@ -169,14 +171,15 @@ def _month_ticks(ax: plt.Axes, months: list[str], t: Texts) -> None:
     ax.set_xticks(ticks, labels, fontsize=7)
 
 
-def _kpi_panel(ax: plt.Axes, sub: pd.DataFrame, kpi: str, res: RunResults, t: Texts, names) -> None:  # noqa: ANN001
+def _kpi_panel(  # noqa: ANN001
+    ax: plt.Axes, sub: pd.DataFrame, kpi: str, res: RunResults, t: Texts, names, bands
+) -> None:
     share = kpi in SHARE_KPIS
     months = sorted(sub["month"].astype(str).unique())
     base = res.scenario.name
     marker = "o" if len(months) == 1 else None  # a KPI of one month (the run's end) is a point
-    for sc, g in sub.groupby("scenario", sort=False):
-        g = g.assign(month=g["month"].astype(str))
-        agg = _monthly_band(g).reindex(months)
+    for sc in sub["scenario"].unique():
+        agg = bands[(str(sc), kpi)].reindex(months)
         x = range(len(months))
         if sc == base:  # one band per panel: the baseline's; the scenarios as lines
             ax.fill_between(x, agg["low"], agg["high"], color="#1f4e79", alpha=0.18, lw=0)
@@ -212,8 +215,9 @@ def kpi_bands(res: RunResults, t: Texts) -> bytes | None:
     ncol = 4 if len(names_list) > 12 else 3 if len(names_list) > 6 else 2  # about as wide as tall: one page
     nrow = math.ceil(len(names_list) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow + 0.8), squeeze=False)
+    bands = _monthly_bands(kpis)
     for ax, kpi in zip(axes.flat, names_list, strict=False):
-        _kpi_panel(ax, kpis[kpis["kpi"] == kpi], kpi, res, t, names)
+        _kpi_panel(ax, kpis[kpis["kpi"] == kpi], kpi, res, t, names, bands)
     for ax in list(axes.flat)[len(names_list) :]:
         ax.set_visible(False)
     seen: dict[str, object] = {}

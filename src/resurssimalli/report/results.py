@@ -86,7 +86,14 @@ class RunResults:
 def read_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read one result table and check its contract."""
     reader = read_parquet if path.suffix == ".parquet" else read_csv
-    df = reader(path, "a result table", required)
+    return checked_table(reader(path, "a result table", required), path, numeric)
+
+
+def checked_table(df: pd.DataFrame, path: Path, numeric: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A result table as the report reads it: numbers as floats, names restored, ``open`` as bools.
+
+    ``df`` itself is not changed (copy-on-write); a non-number names ``path`` and the row."""
+    df = df.copy(deep=False)
     for c in numeric:
         values = pd.to_numeric(df[c], errors="coerce")
         bad = values.isna() & df[c].notna()
@@ -160,8 +167,12 @@ def scenario_of_run(manifest: Mapping[str, Any], manifest_path: Path) -> tuple[S
     return scenario, True
 
 
-def load_run(run_dir: str | Path) -> RunResults:
-    """Read a run folder (must hold ``manifest.json``) and every result table it has."""
+def load_run(run_dir: str | Path, given: Mapping[str, pd.DataFrame] | None = None) -> RunResults:
+    """Read a run folder (must hold ``manifest.json``) and every result table it has.
+
+    ``given``: tables the caller still holds exactly as it wrote them into the folder (by file
+    name; a parquet table round-trips unchanged), checked like a read one instead of being read
+    back: ``run`` hands over its ~10^5-row KPI frame so that it is not in memory twice."""
     run_dir = Path(run_dir)
     mpath = run_dir / "manifest.json"
     if not mpath.exists():
@@ -172,7 +183,12 @@ def load_run(run_dir: str | Path) -> RunResults:
     missing = []
     for name, cols in TABLES.items():
         p = run_dir / name
-        if p.exists():
+        if given is not None and name in given and p.exists():
+            missing_cols = [c for c in cols if c not in given[name].columns]
+            if missing_cols:
+                raise InputError(p, "<columns>", f"columns {list(cols)}; missing {missing_cols}")
+            tables[name] = checked_table(given[name], p, NUMERIC.get(name, ()))
+        elif p.exists():
             tables[name] = read_table(p, cols, NUMERIC.get(name, ()))
         else:
             missing.append(name)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.report.excel import write_results_workbook
@@ -19,6 +21,9 @@ from resurssimalli.report.memo import build_memo, render_html, render_markdown, 
 from resurssimalli.report.results import load_run
 from resurssimalli.report.texts import LANGS, Texts
 from resurssimalli.runs import atomic_write
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 DEFAULT_LANG = "fi"
@@ -65,6 +70,7 @@ def write_report(
     pdf: bool = False,
     suppression: bool = True,
     progress: ProgressFn | None = None,
+    given: Mapping[str, pd.DataFrame] | None = None,
 ) -> list[Path]:
     """Write the memo, figures and results workbook into an existing run folder; return the paths.
 
@@ -72,13 +78,14 @@ def write_report(
     writing another language never replaces the run's own memo or workbook. Figures are
     ``figure_<key>_<lang>.png``. Every file is written atomically; bad input raises before any
     file is written. ``progress`` hears stage ``"memo"`` (read, figures, memo, [PDF,] workbook).
+    ``given``: tables still in the caller's memory as written to the folder (:func:`load_run`).
     """
     run_dir = Path(run_dir)
     lang = lang or run_language(run_dir)
     t = Texts(lang)
     total = 5 if pdf else 4
     tick(progress, "memo", 0, total, "read the run")
-    res = load_run(run_dir)
+    res = load_run(run_dir, given)
     files = report_files(run_dir, lang)
     tick(progress, "memo", 1, total, "figures")
     images = {figure_name(k, lang): png for k, png in draw_all(res, t).items()}
