@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
 
 from resurssimalli.simulate.stats import t_interval
+from resurssimalli.tquantile import t_quantile
 
 COMPARISON_COLUMNS = [
     "scenario",
@@ -68,7 +68,7 @@ def row_intervals(x: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, 
     n = x.shape[1]
     if n < 2:  # one replication: no interval
         return mean, np.full(len(x), np.nan)
-    return mean, st.t.ppf((1 + confidence) / 2, np.full(len(x), n - 1)) * x.std(axis=1, ddof=1) / np.sqrt(n)
+    return mean, t_quantile((1 + confidence) / 2, np.full(len(x), n - 1)) * x.std(axis=1, ddof=1) / np.sqrt(n)
 
 
 def t_intervals(

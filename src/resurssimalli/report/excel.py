@@ -24,7 +24,6 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-from scipy import stats as st
 
 from resurssimalli.report import tables
 from resurssimalli.report.assumptions import assumptions_table, key_values
@@ -37,6 +36,7 @@ from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED, Texts
 from resurssimalli.safety import neutralise
 from resurssimalli.simulate.stats import CONFIDENCE
+from resurssimalli.tquantile import t_quantile
 
 # number formats by kind of value
 FORMATS = {
@@ -228,7 +228,7 @@ def monthly_kpis(res: RunResults) -> pd.DataFrame | None:
     g = finite.groupby(keys, sort=True)["value"].agg(["mean", "std", "count"]).reset_index()
     n = g["count"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = st.t.ppf((1 + CONFIDENCE) / 2, np.maximum(n - 1, 1)) * g["std"].to_numpy() / np.sqrt(n)
+        half = t_quantile((1 + CONFIDENCE) / 2, np.maximum(n - 1, 1)) * g["std"].to_numpy() / np.sqrt(n)
     half = np.where(n >= 2, half, np.nan)
     start = res.scenario.config.horizon.start
     return pd.DataFrame(

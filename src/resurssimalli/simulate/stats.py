@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
+
+from resurssimalli.tquantile import t_quantile
 
 CONFIDENCE = 0.95
 
@@ -23,7 +24,7 @@ def t_interval(
     mean = float(x.mean())
     if n < 2:
         return mean, math.nan, math.nan, n
-    half = float(st.t.ppf((1 + confidence) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    half = float(t_quantile((1 + confidence) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return mean, mean - half, mean + half, n
 
 
@@ -52,7 +53,7 @@ def _ci_table(values: pd.DataFrame, keys: list[str], confidence: float) -> pd.Da
     agg = agg.reindex(full.index)
     n = agg["count"].fillna(0).astype(int)
     dof = np.maximum(n.to_numpy() - 1, 1)
-    half = st.t.ppf((1 + confidence) / 2, dof) * agg["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
+    half = t_quantile((1 + confidence) / 2, dof) * agg["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
     half = np.where(n.to_numpy() >= 2, half, np.nan)
     out = pd.DataFrame(
         {"mean": agg["mean"], "ci_low": agg["mean"] - half, "ci_high": agg["mean"] + half, "n": n}
