@@ -1,7 +1,8 @@
 """Queue entries and sentinel values of the customer-flow model (named, not positional).
 
-Queue entries are ``NamedTuple``s: ``heapq`` orders them as tuples (deadline, then the unique
-sequence number, so the customer is never compared), and they are as cheap to build as tuples.
+Queue entries are ``NamedTuple``s, as cheap to build as tuples. The model's queues are heaps of
+int keys ``deadline << SEQ_BITS | seq`` (the order of (deadline, then the unique sequence number),
+compared as ints) and look the entry up by its sequence number (``model.Office.entries``).
 """
 
 from __future__ import annotations

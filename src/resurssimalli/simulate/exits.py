@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import simpy
 
 EDGE1, EDGE2 = HAZARD_BANDS[1][1], HAZARD_BANDS[2][1]  # duration bands (months): 0-3, 3-12, 12+
+BAND2 = EDGE2 - EDGE1
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,11 @@ def build_exit_effect(outcomes: Any) -> ExitEffect:
 def cum_base(rate: tuple[float, float, float], a: float) -> float:
     """Cumulative base hazard at spell age ``a`` (months)."""
     r0, r1, r2 = rate
-    return r0 * min(a, EDGE1) + r1 * min(max(a - EDGE1, 0.0), EDGE2 - EDGE1) + r2 * max(a - EDGE2, 0.0)
+    # r0 * min(a, EDGE1) + r1 * min(max(a - EDGE1, 0), EDGE2 - EDGE1) + r2 * max(a - EDGE2, 0), with
+    # the values min and max would pick (no builtin calls: this runs for every exit scheduled)
+    x1, x2 = a - EDGE1, a - EDGE2
+    mid = 0.0 if 0.0 > x1 else x1
+    return r0 * (EDGE1 if EDGE1 < a else a) + r1 * (BAND2 if BAND2 < mid else mid) + r2 * (0.0 if 0.0 > x2 else x2)
 
 
 def inv_cum_base(rate: tuple[float, float, float], y: float) -> float:
@@ -81,13 +86,6 @@ def inv_cum_base(rate: tuple[float, float, float], y: float) -> float:
     if y <= h12:
         return EDGE1 + (y - h3) / r1 if r1 > 0 else math.inf
     return EDGE2 + (y - h12) / r2 if r2 > 0 else math.inf
-
-
-def exit_after(rate: tuple[float, float, float], age: float, remaining: float, mult: float) -> float:
-    """Spell age at exit for a customer of spell age ``age`` with ``remaining`` hazard to go."""
-    if mult <= 0:
-        return math.inf
-    return inv_cum_base(rate, cum_base(rate, age) + remaining / mult)
 
 
 class ExitClock:
@@ -104,34 +102,44 @@ class ExitClock:
 
     def start(self, c: Any) -> None:
         """At registration (the stock: at the run's start, its variate being the residual)."""
-        c.mark = self.env.now
+        now = c.mark = self.env.now
+        c.cmark = cum_base(c.rate, (now - c.reg) / DAYS_PER_MONTH)  # the base hazard to the mark
         c.hz = 0.0
         c.overdue = False
         c.mult = self.effect.multiplier(False, c.remote, c.minutes)
-        self._schedule(c)
+        self._schedule(c, now)
 
     def set_overdue(self, c: Any, overdue: bool) -> None:
         if c.gone or c.overdue == overdue:
             return
         now = self.env.now
-        c.hz += c.mult * (cum_base(c.rate, _age(c, now)) - cum_base(c.rate, _age(c, c.mark)))
-        c.mark = now
+        cum = cum_base(c.rate, (now - c.reg) / DAYS_PER_MONTH)
+        c.hz += c.mult * (cum - c.cmark)
+        c.mark, c.cmark = now, cum
         c.overdue = overdue
         c.mult = self.effect.multiplier(overdue, c.remote, c.minutes)
-        self._schedule(c)
+        self._schedule(c, now)
 
     def watch(self, c: Any, deadline_day: int, version: int | None = None) -> None:
         """From the day after ``deadline_day`` the customer is overdue if it is still waiting for its
         interview (``version`` None) or its conversation booked as ``version`` is still pending."""
-        t = deadline_day + 1.0
-        if t >= self.horizon:
-            return
         day = self.watched.get(deadline_day)
         if day is None:
-            day = self.watched[deadline_day] = []
-            ev = self.env.timeout(max(t - self.env.now, 0.0), deadline_day)
-            ev.callbacks.append(self._deadline_passed)
-        day.append((c, version))
+            day = self.watch_day(deadline_day)
+        if day is not None:
+            day.append((c, version))
+
+    def watch_day(self, deadline_day: int) -> list[tuple[Any, int | None]] | None:
+        """A new list of a deadline day's watches, with the SimPy event that fires them (None if the
+        day after the deadline is beyond the run). ``watched.get(day)`` first: the office's booking
+        appends to the day's list directly."""
+        t = deadline_day + 1.0
+        if t >= self.horizon:
+            return None
+        day = self.watched[deadline_day] = []
+        ev = self.env.timeout(max(t - self.env.now, 0.0), deadline_day)
+        ev.callbacks.append(self._deadline_passed)
+        return day
 
     def _deadline_passed(self, ev: Any) -> None:
         waiting = Interview.WAITING
@@ -139,9 +147,15 @@ class ExitClock:
             if not c.gone and (c.interview_day == waiting if version is None else c.version == version):
                 self.set_overdue(c, True)
 
-    def _schedule(self, c: Any) -> None:
-        now = self.env.now
-        age = exit_after(c.rate, _age(c, now), max(c.e - c.hz, 0.0), c.mult)
+    def _schedule(self, c: Any, now: float) -> None:
+        """The exit at the spell age where the accumulated hazard reaches the variate: from the mark
+        (now), the base hazard still to go is what is left of the variate over the multiplier."""
+        mult = c.mult
+        if mult <= 0:
+            age = math.inf
+        else:
+            left = c.e - c.hz
+            age = inv_cum_base(c.rate, c.cmark + (0.0 if 0.0 > left else left) / mult)
         c.exit = c.reg + age * DAYS_PER_MONTH
         c.xv += 1
         if c.exit < self.horizon:
@@ -154,6 +168,3 @@ class ExitClock:
         if c.xv == version and not c.gone:
             self.leave(c)
 
-
-def _age(c: Any, t: float) -> float:
-    return (t - c.reg) / DAYS_PER_MONTH

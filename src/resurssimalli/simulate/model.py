@@ -48,6 +48,10 @@ LONG_TERM_DAYS = LONG_TERM_MONTHS * DAYS_PER_MONTH
 WAITING = Interview.WAITING
 SOURCES = tuple(Source)  # by value 0, 1, 2
 _new = tuple.__new__  # a queue entry built in C: _new(ConversationEntry, fields), no Python-level __new__
+# The queues are heaps of plain ints, deadline << SEQ_BITS | seq (the order of (deadline, seq), which
+# ints compare much faster than tuples); Office.entries[seq] is the entry itself.
+SEQ_BITS = 32
+SEQ_MASK = (1 << SEQ_BITS) - 1
 
 
 class Customer:
@@ -80,6 +84,7 @@ class Customer:
         "rate",
         "hz",
         "mark",
+        "cmark",
         "mult",
         "overdue",
         "xv",
@@ -184,14 +189,16 @@ class Office:
         # a conversation due on day d must be held by conv_deadline[d] (d + the grace working days)
         self.shortest_meeting = min(min(p.meeting_minutes), p.interview_minutes)
         self.conv_deadline = [cal.add_working_days(d, p.grace_working_days) for d in range(len(cal.working))]
+        self.conv_deadline_a = np.array(self.conv_deadline, dtype=np.int64)
         self.kpi_month = cal.kpi_month.tolist()
         self.M = cal.months
         n = p.n_coaches
         self.fte = list(p.coach_fte)
         self.caseload = [0] * n
         self.indirect = [0.0] * n
-        self.conv: list[list[ConversationEntry]] = [[] for _ in range(n)]  # per coach, a heap
-        self.interviews: list[list[InterviewEntry]] = [[] for _ in p.pools]  # per pool, a heap
+        self.conv: list[list[int]] = [[] for _ in range(n)]  # per coach, a heap of keys
+        self.interviews: list[list[int]] = [[] for _ in p.pools]  # per pool, a heap of keys
+        self.entries: list[ConversationEntry | InterviewEntry | None] = [None]  # by seq (from 1)
         self.employer_queue = [deque() for _ in p.employer_teams]  # remaining minutes per request
         self.seq = 0
         self.active: dict[int, Customer] = {}
@@ -226,7 +233,7 @@ class Office:
         self.shut = (np.vstack([~opening, np.zeros((1, len(cal.working)), dtype=bool)]).T).tolist()
         on = p.exit_effect.on
         self.exits = ExitClock(env, p.exit_effect, float(cal.n_days), self.leave) if on else None
-        self.watch = self.exits.watch if on else None
+        self.watched = self.exits.watched if on else None
         # the meeting cadence's two steps (scenario.demand.next_step_days) and the current day's rows
         self.first_days, self.first_phase_days = p.first_phase_interval_days, p.first_phase_days
         self.multi_after = p.multi_sector_after_days
@@ -260,8 +267,9 @@ class Office:
                 self.log(self.env.now, c.id, "stock", f"{LINES[c.line]} coach {c.coach}")
         else:
             pool = self.p.pool_for[c.area][c.line]
-            self.seq += 1
-            heapq.heappush(self.interviews[pool], _new(InterviewEntry, (c.deadline, self.seq, c)))
+            self.seq = seq = self.seq + 1
+            self.entries.append(_new(InterviewEntry, (c.deadline, seq, c)))
+            heapq.heappush(self.interviews[pool], c.deadline << SEQ_BITS | seq)
             if self.events is not None:
                 self.log(c.reg, c.id, "arrival", LINES[c.line])
 
@@ -299,9 +307,15 @@ class Office:
         c.due_deadline = dl = self.conv_deadline[due]
         c.version = v = c.version + 1
         self.seq = seq = self.seq + 1
-        heapq.heappush(self.conv[c.coach], _new(ConversationEntry, (dl, seq, due, c, v)))
-        if self.watch is not None:
-            self.watch(c, dl, v)
+        self.entries.append(_new(ConversationEntry, (dl, seq, due, c, v)))
+        heapq.heappush(self.conv[c.coach], dl << SEQ_BITS | seq)
+        watched = self.watched  # the exit clock's watch (ExitClock.watch) without the call
+        if watched is not None:
+            day = watched.get(dl)
+            if day is None:
+                day = self.exits.watch_day(dl)
+            if day is not None:
+                day.append((c, v))
 
     def _switch(self, c: Customer, day: int) -> None:
         """The customer's coach changes to multi-sector support (the spell has passed the threshold)."""
@@ -326,7 +340,7 @@ class Office:
         left: dict[int, float] = {}
         for pool_id, pool in enumerate(p.pools):
             iq = self.interviews[pool_id]
-            held: list[InterviewEntry] = []  # at a site closed today: back in the queue after the pool's day
+            held: list[int] = []  # at a site closed today: back in the queue after the pool's day
             n = len(pool)
             start = d % n
             for j in range(n):
@@ -350,8 +364,8 @@ class Office:
     def _coach_day(
         self,
         coach: int,
-        iq: list[InterviewEntry],
-        held_iq: list[InterviewEntry],
+        iq: list[int],
+        held_iq: list[int],
         d: int,
         budget: float,
         used: float,
@@ -368,9 +382,10 @@ class Office:
         interview_minutes = self.p.interview_minutes
         meeting_minutes = self.p.meeting_minutes
         q = self.conv[coach]
-        held: list[ConversationEntry] = []
-        ch = _conv_head(q, d, held, shut)
-        ih = _interview_head(iq, held_iq, shut)
+        held: list[int] = []
+        entries = self.entries
+        ch = _conv_head(q, d, held, shut, entries)
+        ih = _interview_head(iq, held_iq, shut, entries)
         while used + shortest <= budget:
             if ch is not None and (ih is None or ch.deadline <= ih.deadline):
                 c = ch.customer
@@ -378,8 +393,8 @@ class Office:
                 if used + minutes > budget:
                     break
                 heapq.heappop(q)
-                self._conversation_held(c, d, minutes, travel, "conversation")
-                ch = _conv_head(q, d, held, shut)
+                self._held(c, d, minutes, travel, "conversation", True)
+                ch = _conv_head(q, d, held, shut, entries)
             elif ih is not None:
                 c = ih.customer
                 if used + interview_minutes > budget:
@@ -387,9 +402,9 @@ class Office:
                 heapq.heappop(iq)
                 c.interview_day = d
                 self._assign(c)
-                self._held(c, d, interview_minutes, travel, "interview")
+                self._held(c, d, interview_minutes, travel, "interview", False)
                 minutes = interview_minutes
-                ih = _interview_head(iq, held_iq, shut)
+                ih = _interview_head(iq, held_iq, shut, entries)
             else:
                 break
             used += minutes
@@ -408,9 +423,9 @@ class Office:
                 if duty[coach]:
                     continue
                 q = self.conv[coach]
-                held: list[ConversationEntry] = []
+                held: list[int] = []
                 while q:
-                    ch = _conv_head(q, d, held, shut)
+                    ch = _conv_head(q, d, held, shut, self.entries)
                     if ch is None or ch.deadline > d:
                         break
                     c = ch.customer
@@ -422,22 +437,9 @@ class Office:
                     left[sub] -= minutes
                     if k >= 0:
                         self.used[sub][k] += minutes
-                    self._conversation_held(c, d, minutes, travel, "conversation (cover)")
+                    self._held(c, d, minutes, travel, "conversation (cover)", True)
                 for e in held:
                     heapq.heappush(q, e)
-
-    def _conversation_held(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
-        """A booked conversation held on day ``d``: judged at its deadline, met, the next one booked."""
-        dl = c.due_deadline
-        k = self.kpi_month[dl] if dl < len(self.kpi_month) else self.M
-        if 0 <= k < self.M:
-            line, area = c.line, c.area
-            self.conv_due[0][k][line] += 1
-            self.conv_due[1][k][area] += 1
-            if d <= dl:
-                self.conv_on_time[0][k][line] += 1
-                self.conv_on_time[1][k][area] += 1
-        self._held(c, d, minutes, travel, what)
 
     def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
         """Count a due conversation at its deadline's month (held by it or not)."""
@@ -454,7 +456,7 @@ class Office:
         """Drop the exit clock (which calls back into the office): no reference cycle outlives the
         run, so its objects are freed at once even while the collector is paused (``runner``)."""
         self.exits = None
-        self.watch = None
+        self.watched = None
 
     def finish(self, n_days: int) -> None:
         """At the horizon end: conversations past their deadline and never held count as late."""
@@ -462,11 +464,23 @@ class Office:
             if c.coach >= 0 and c.due_deadline < n_days:
                 self._conversation_judged(c, held_on_time=False)
 
-    def _held(self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str) -> None:
+    def _held(
+        self, c: Customer, d: int, minutes: float, travel: list[float] | None, what: str, booked: bool
+    ) -> None:
         """A meeting held on day ``d`` (``serve_day`` has set the day's KPI rows) and the customer's
-        next conversation booked."""
-        self.meetings += 1
+        next conversation booked; a ``booked`` conversation (not the interview) is first judged at
+        its deadline's month (``_conversation_judged``, inlined: this runs for every meeting)."""
         line = c.line
+        if booked:
+            dl = c.due_deadline
+            k = self.kpi_month[dl] if dl < len(self.kpi_month) else self.M
+            if 0 <= k < self.M:
+                self.conv_due[0][k][line] += 1
+                self.conv_due[1][k][c.area] += 1
+                if d <= dl:
+                    self.conv_on_time[0][k][line] += 1
+                    self.conv_on_time[1][k][c.area] += 1
+        self.meetings += 1
         row = self.day_meetings
         if row is not None:
             row[line] += 1
@@ -528,9 +542,9 @@ class Office:
         fixed = self.fixed  # attributes that never change, by customer id
         muni, age = fixed.muni[ids], fixed.age[ids]
         line = np.array([c.line for c in act], dtype=np.int64)
-        coached = np.array([c.coach >= 0 for c in act], dtype=bool)
+        coached = np.array([c.coach for c in act], dtype=np.int64) >= 0
         due = np.array([c.due for c in act], dtype=np.int64)
-        overdue = coached & (np.array([c.due_deadline for c in act], dtype=np.int64) < day)
+        overdue = coached & (self.conv_deadline_a[due] < day)  # a coached customer's due_deadline
         long_term = day - fixed.reg[ids] > LONG_TERM_DAYS
         groups = (age == 0, age == 2, long_term, fixed.partially_able[ids], fixed.foreign[ids])
         self.stock_muni[k] = np.bincount(muni, minlength=nm)
@@ -542,9 +556,8 @@ class Office:
         # due conversations' minutes, summed in the customers' order as the office would (cumsum)
         minutes = np.asarray(self.p.meeting_minutes, dtype=float)[line[coached & (due < day)]]
         backlog = float(np.cumsum(minutes)[-1]) if len(minutes) else 0.0
-        waiting = int(
-            (~coached & (np.array([c.interview_day for c in act], dtype=np.int64) == WAITING)).sum()
-        )
+        # not yet interviewed = no coach yet (the stock has one from the start; an interview names one)
+        waiting = int((~coached).sum())
         self.interviews_waiting[k] = waiting
         employers = sum(sum(q) for q in self.employer_queue)
         self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
@@ -566,14 +579,14 @@ def _fixed_columns(cohorts: tuple[Cohort, ...]) -> _Fixed:
 
 
 def _conv_head(
-    q: list[ConversationEntry], d: int, held: list[ConversationEntry], shut: list[bool]
+    q: list[int], d: int, held: list[int], shut: list[bool], entries: list
 ) -> ConversationEntry | None:
     """The first live conversation of a coach's queue if it is due by day ``d`` (else None).
 
     Entries of customers who left or were rebooked are dropped; due conversations at a site closed
     today are moved to ``held`` (the caller pushes them back at the end of the day)."""
     while q:
-        e = q[0]
+        e = entries[q[0] & SEQ_MASK]
         c = e.customer
         if c.gone or c.version != e.version:  # ConversationEntry.stale, inlined: the hottest loop
             heapq.heappop(q)
@@ -586,14 +599,12 @@ def _conv_head(
     return None
 
 
-def _interview_head(
-    iq: list[InterviewEntry], held: list[InterviewEntry], shut: list[bool]
-) -> InterviewEntry | None:
+def _interview_head(iq: list[int], held: list[int], shut: list[bool], entries: list) -> InterviewEntry | None:
     """The first customer of an interview queue still waiting and not at a site closed today.
 
     Customers who left are dropped; those at a closed site are moved to ``held``."""
     while iq:
-        e = iq[0]
+        e = entries[iq[0] & SEQ_MASK]
         c = e.customer
         if c.gone or c.interview_day != WAITING:
             heapq.heappop(iq)
