@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ from hypothesis import settings
 # 200 ms default deadline fail a correct property).
 settings.register_profile("resurssimalli", deadline=None)
 settings.load_profile("resurssimalli")
+
+# The Ctrl-C tests send SIGINT to a CLI child process. A suite started in the background from a
+# script (`make test &`) ignores SIGINT, the children inherit that, and Python then installs no
+# KeyboardInterrupt handler: the interrupt would be lost. Give the children the interactive default.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 from resurssimalli.scenario import Scenario, load_scenario
 
