@@ -85,8 +85,14 @@ def executor(
     else:
         import multiprocessing as mp
 
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as ex:
+        ex = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"))
+        try:
             yield ex
+        finally:
+            # Every result has been taken here (or the caller is failing: pending tasks are
+            # dropped). The workers exit on their own; waiting for their interpreters' teardown
+            # cost the caller about a second on the 2-core machine.
+            ex.shutdown(wait=False, cancel_futures=True)
 
 
 def run_all(

@@ -8,6 +8,7 @@ them and never prints: progress goes to an optional callback, the results are re
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from resurssimalli.errors import InputError
+from resurssimalli.executors import executor
 from resurssimalli.experiment.compare import keyed, paired_comparison, plain
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
@@ -22,6 +24,7 @@ from resurssimalli.report.names import scenario_record
 from resurssimalli.runs import RunFolder, check_output_path
 from resurssimalli.scenario.load import Scenario, load_scenario
 from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
+from resurssimalli.simulate.runner import start_workers
 from resurssimalli.simulate.stats import summarise_periods
 
 
@@ -76,10 +79,12 @@ def _simulate_all(
     months: int | None,
     jobs: int,
     progress: ProgressFn | None,
+    pool: cf.Executor,
 ) -> tuple[SimulationResult, pd.DataFrame]:
     """The scenario and every compared one on the same plan: one pool over all tasks."""
     sims = simulate_many(
-        [scenario, *compare], alloc, replications=replications, months=months, jobs=jobs, progress=progress
+        [scenario, *compare], alloc, replications=replications, months=months, jobs=jobs, progress=progress,
+        pool=pool,
     )
     kpis = pd.concat([sims[s.name].kpis for s in (scenario, *compare)], ignore_index=True)
     return sims[scenario.name], kpis
@@ -150,10 +155,14 @@ def run_pipeline(
     check_output_path(out)
     total = 4 if what_if else 3
     tick(progress, "run", 0, total, f"optimise {scenario.name}")
-    plan = plan_for(scenario, pareto=pareto)
-    others = f" + {len(compare)} scenarios" if compare else ""
-    tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
-    sim, kpis = _simulate_all(scenario, plan.allocation, compare, replications, months, jobs or 1, progress)
+    with executor("processes", jobs or 1) as pool:
+        start_workers(pool, jobs or 1)  # the workers import the simulation while the plan is optimised
+        plan = plan_for(scenario, pareto=pareto)
+        others = f" + {len(compare)} scenarios" if compare else ""
+        tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
+        sim, kpis = _simulate_all(
+            scenario, plan.allocation, compare, replications, months, jobs or 1, progress, pool
+        )
     table = None
     if what_if:
         from resurssimalli.experiment.outcomes import what_if_table

@@ -72,8 +72,9 @@ def cum_base(rate: tuple[float, float, float], a: float) -> float:
     # r0 * min(a, EDGE1) + r1 * min(max(a - EDGE1, 0), EDGE2 - EDGE1) + r2 * max(a - EDGE2, 0), with
     # the values min and max would pick (no builtin calls: this runs for every exit scheduled)
     x1, x2 = a - EDGE1, a - EDGE2
-    mid = 0.0 if 0.0 > x1 else x1
-    return r0 * (EDGE1 if EDGE1 < a else a) + r1 * (BAND2 if BAND2 < mid else mid) + r2 * (0.0 if 0.0 > x2 else x2)
+    mid = 0.0 if x1 < 0.0 else x1
+    band1 = EDGE1 if a > EDGE1 else a
+    return r0 * band1 + r1 * (BAND2 if mid > BAND2 else mid) + r2 * (0.0 if x2 < 0.0 else x2)
 
 
 def inv_cum_base(rate: tuple[float, float, float], y: float) -> float:
@@ -155,7 +156,7 @@ class ExitClock:
             age = math.inf
         else:
             left = c.e - c.hz
-            age = inv_cum_base(c.rate, c.cmark + (0.0 if 0.0 > left else left) / mult)
+            age = inv_cum_base(c.rate, c.cmark + (0.0 if left < 0.0 else left) / mult)
         c.exit = c.reg + age * DAYS_PER_MONTH
         c.xv += 1
         if c.exit < self.horizon:
@@ -167,4 +168,3 @@ class ExitClock:
         c, version = ev.value
         if c.xv == version and not c.gone:
             self.leave(c)
-

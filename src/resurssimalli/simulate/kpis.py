@@ -160,7 +160,9 @@ def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.
     }
 
 
-def _counts(month: np.ndarray, group: np.ndarray, n_groups: int, M: int, where: np.ndarray | None = None) -> np.ndarray:
+def _counts(
+    month: np.ndarray, group: np.ndarray, n_groups: int, M: int, where: np.ndarray | None = None
+) -> np.ndarray:
     """[month, group] number of customers (``where`` true) by month 0..M-1 and group."""
     sel = (month >= 0) & (month < M)
     if where is not None:
@@ -215,7 +217,8 @@ def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
     groups = ("all", *p.municipalities)
     queues = queue_names(p)
     nq = len(queues)
-    on_q = _share(_counts(x["dl_month"], x["queue"], nq, M, x["on_time"]), _counts(x["dl_month"], x["queue"], nq, M))
+    judged_q = _counts(x["dl_month"], x["queue"], nq, M)
+    on_q = _share(_counts(x["dl_month"], x["queue"], nq, M, x["on_time"]), judged_q)
     judged = _with_all(_counts(x["dl_month"], muni, nm, M))
     on_time = _share(_with_all(_counts(x["dl_month"], muni, nm, M, x["on_time"])), judged)
     waits = _wait_stats(x, nm, M)
@@ -247,7 +250,8 @@ def _wait_stats(x: dict[str, np.ndarray], nm: int, M: int) -> tuple[np.ndarray, 
     month, muni, wait = month[sel], muni[sel], wait[sel]
     n = _with_all(_counts(month, muni, nm, M))
     # the waits are whole working days: their sums are exact in any order, as in ``w.mean()``
-    total = _with_all(np.bincount(month * nm + muni, weights=wait.astype(float), minlength=M * nm).reshape(M, nm))
+    total = np.bincount(month * nm + muni, weights=wait.astype(float), minlength=M * nm)
+    total = _with_all(total.reshape(M, nm))
     keys = np.concatenate([month * (nm + 1), month * (nm + 1) + 1 + muni])
     p90 = quantile_by(keys, np.concatenate([wait, wait]), M * (nm + 1), 0.9).reshape(M, nm + 1)
     return _share(total, n), p90

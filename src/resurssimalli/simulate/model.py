@@ -239,7 +239,7 @@ class Office:
         self.multi_after = p.multi_sector_after_days
         self.first_step = next_step_days(0.0, math.inf, p.first_phase_interval_days, 0.0)
         self.later_step = [next_step_days(math.inf, 0.0, 0.0, x) for x in p.later_interval_days]
-        self.day_meetings: list[int] | None = None  # meetings_line[k] of the day's KPI month (None: not recorded)
+        self.day_meetings: list[int] | None = None  # meetings_line[k] of the day (None: not recorded)
         self.day_work: list[float] = []
 
     # -- customers ------------------------------------------------------------------------------

@@ -69,7 +69,9 @@ def outcome_rows(p: SimParams, out: ReplicationOutput) -> list[tuple[int, str, s
     bounds = np.asarray(cal.month_start_days, dtype=float)
     b0, b1 = bounds[:-1, None], bounds[1:, None]  # [month, spell] tables below
     days = _group_sums(_overlap(start, end, b0, b1), muni, nm)
-    cost = _group_sums(municipal_cost(p.benefit, reg, start, end, b0, b1), muni, nm) if p.benefit is not None else None
+    cost = None
+    if p.benefit is not None:
+        cost = _group_sums(municipal_cost(p.benefit, reg, start, end, b0, b1), muni, nm)
     active = (reg < b1) & (exit_ > b1)
     spell = (b1 - reg) / DAYS_PER_MONTH
     past3 = _group_counts(active & (spell > 3.0), muni, nm)

@@ -115,6 +115,17 @@ def _task(args: tuple[SimParams, int, int, bool]) -> tuple[pd.DataFrame, pd.Data
     return run_params(*args)
 
 
+def _ready() -> None:
+    """A worker's first task: unpickling it imports this module, i.e. the whole simulation."""
+
+
+def start_workers(ex: cf.Executor, jobs: int) -> None:
+    """Start a process pool's workers now (they start on demand): each imports the simulation
+    while the caller goes on, e.g. optimising, before the replications are submitted."""
+    for _ in range(jobs):
+        ex.submit(_ready)
+
+
 def _warm_up_text(cal: SimCalendar) -> str:
     if cal.warm_up_days == 0:
         return "none: the run starts on the horizon start from the July 2023 stock (with elapsed spells)"
@@ -293,11 +304,13 @@ def simulate_many(
     months: int | None = None,
     event_log: bool = False,
     progress: ProgressFn | None = None,
+    pool: cf.Executor | None = None,
 ) -> dict[str, SimulationResult]:
     """Every scenario × replication on one pool, started once; results by scenario name.
 
     The first scenario's seed and replication count apply to all (common random numbers: the
-    same replication of every scenario draws from the same streams).
+    same replication of every scenario draws from the same streams). ``pool``: an executor the
+    caller started (:func:`start_workers`), used and left open; else one is started here.
     """
     if not isinstance(allocation, Allocation):
         raise InputError("simulate", "allocation", f"an Allocation, got {type(allocation).__name__}")
@@ -311,8 +324,11 @@ def simulate_many(
         for s, p in zip(scenarios, params, strict=True)
         for r in range(n)
     ]
-    with executor("processes", jobs) as ex:
-        results = _Pool(ex, jobs).run_many(args, progress)
+    if pool is not None:
+        results = _Pool(pool, jobs).run_many(args, progress)
+    else:
+        with executor("processes", jobs) as ex:
+            results = _Pool(ex, jobs).run_many(args, progress)
     return {
         s.name: _result(s, p, results[i * n : (i + 1) * n], seed, jobs, allocation)
         for i, (s, p) in enumerate(zip(scenarios, params, strict=True))
