@@ -402,22 +402,30 @@ def _cell_format(col: XlColumn, kpi: str | None) -> str | None:
     return FORMATS.get(col.kind)
 
 
-def _cells(sheet: Sheet) -> list[list[Any]]:
+def _cells(sheet: Sheet) -> list[tuple[Any, ...]]:
     """The sheet's data rows as cell values (text neutralised, months as datetimes, numbers as floats)."""
-    rows = []
-    for row in sheet.frame.itertuples(index=False):
-        values: list[Any] = []
-        for col, v in zip(sheet.columns, row, strict=True):
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                values.append(None)
-            elif col.kind == "text":
-                values.append(neutralise(str(v)))
-            elif col.kind == "month":
-                values.append(pd.Timestamp(v).to_pydatetime())
-            else:
-                values.append(float(v))
-        rows.append(values)
-    return rows
+    columns = [_column_cells(sheet.frame.iloc[:, j].tolist(), col.kind) for j, col in enumerate(sheet.columns)]
+    return list(zip(*columns, strict=True))
+
+
+def _column_cells(values: list[Any], kind: str) -> list[Any]:
+    """One column's cell values; a text column's few distinct values are neutralised once each."""
+    done: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append(None)
+        elif kind == "text":
+            key = str(v)
+            cell = done.get(key)
+            if cell is None:
+                cell = done[key] = neutralise(key)
+            out.append(cell)
+        elif kind == "month":
+            out.append(pd.Timestamp(v).to_pydatetime())
+        else:
+            out.append(float(v))
+    return out
 
 
 def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
@@ -430,12 +438,22 @@ def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
     ws.append([_safe(h) for h in heads])
     kpis = sheet.frame[sheet.kpi_column].tolist() if sheet.kpi_column else [None] * len(sheet.frame)
     by_kpi = {k: [_cell_format(col, k) for col in sheet.columns] for k in set(kpis)}
+    # A formatted cell per column and format, its value replaced row by row: a streamed row is
+    # written out when appended, so one cell object serves every row (no 10^5 cells, no format
+    # registered per cell). Text cells go in as values.
+    styled: dict[tuple[int, str], Any] = {}
     for values, kpi in zip(rows, kpis, strict=True):
         cells = []
-        for v, fmt in zip(values, by_kpi[kpi], strict=True):
-            cell = WriteOnlyCell(ws, value=_safe(v))
-            if fmt:
+        for j, (v, fmt) in enumerate(zip(values, by_kpi[kpi], strict=True)):
+            if not fmt:
+                cells.append(_safe(v))
+                continue
+            cell = styled.get((j, fmt))
+            if cell is None:  # made with its first value, as each cell was: the same styles.xml
+                cell = styled[(j, fmt)] = WriteOnlyCell(ws, value=_safe(v))
                 cell.number_format = fmt
+            else:
+                cell.value = _safe(v)
             cells.append(cell)
         ws.append(cells)
 
