@@ -219,6 +219,14 @@ class Office:
         na = len(p.areas)
         self.conv_due = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
         self.conv_on_time = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
+        # by deadline day (one more: beyond the calendar): the month's counter rows a conversation
+        # with that deadline is judged in (due by line, by area; on time by line, by area), or None
+        self.judged_rows = [
+            (self.conv_due[0][k], self.conv_due[1][k], self.conv_on_time[0][k], self.conv_on_time[1][k])
+            if 0 <= k < M
+            else None
+            for k in [*self.kpi_month, M]
+        ]
         self.backlog_minutes = np.zeros(M)
         self.interviews_waiting = np.zeros(M)
         self.employer_requests = 0
@@ -443,14 +451,13 @@ class Office:
 
     def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
         """Count a due conversation at its deadline's month (held by it or not)."""
-        dl = c.due_deadline
-        k = self.kpi_month[dl] if dl < len(self.kpi_month) else self.M
-        if 0 <= k < self.M:
-            self.conv_due[0][k][c.line] += 1
-            self.conv_due[1][k][c.area] += 1
+        rows = self.judged_rows[c.due_deadline]
+        if rows is not None:
+            rows[0][c.line] += 1
+            rows[1][c.area] += 1
             if held_on_time:
-                self.conv_on_time[0][k][c.line] += 1
-                self.conv_on_time[1][k][c.area] += 1
+                rows[2][c.line] += 1
+                rows[3][c.area] += 1
 
     def close(self) -> None:
         """Drop the exit clock (which calls back into the office): no reference cycle outlives the
@@ -472,14 +479,13 @@ class Office:
         its deadline's month (``_conversation_judged``, inlined: this runs for every meeting)."""
         line = c.line
         if booked:
-            dl = c.due_deadline
-            k = self.kpi_month[dl] if dl < len(self.kpi_month) else self.M
-            if 0 <= k < self.M:
-                self.conv_due[0][k][line] += 1
-                self.conv_due[1][k][c.area] += 1
-                if d <= dl:
-                    self.conv_on_time[0][k][line] += 1
-                    self.conv_on_time[1][k][c.area] += 1
+            rows = self.judged_rows[c.due_deadline]
+            if rows is not None:
+                rows[0][line] += 1
+                rows[1][c.area] += 1
+                if d <= c.due_deadline:
+                    rows[2][line] += 1
+                    rows[3][c.area] += 1
         self.meetings += 1
         row = self.day_meetings
         if row is not None:
@@ -629,20 +635,40 @@ def _enter(
         ev.callbacks.append(office.exit_event)
 
 
-def _arrivals(env: simpy.Environment, office: Office, cohort: Cohort, start_id: int, horizon: float):
-    p = office.p
-    cal = office.cal
-    deadline_wd = p.deadline_working_days
-    cols = Columns(cohort)
-    for i, t in enumerate(cols.reg):
-        if t >= horizon:
-            break
-        if t > env.now:
-            yield env.timeout(t - env.now)
-        area = p.muni_area[cols.muni[i]]
-        day = int(t)
-        c = Customer(start_id + i, cols, i, area, cal.add_working_days(day, deadline_wd))
-        _enter(env, office, c, None, horizon)
+class _Arrivals:
+    """A cohort's registrations in time order, as a chain of timeouts rather than a process: each
+    timeout registers its customer, then those due at the same time, and books the next one (the
+    delays a process would have yielded, ``t - now``, so the event times are the same)."""
+
+    def __init__(self, env: simpy.Environment, office: Office, cohort: Cohort, start_id: int, horizon: float):
+        self.env, self.office, self.start_id, self.horizon = env, office, start_id, horizon
+        self.cols = Columns(cohort)
+        self.deadline_wd = office.p.deadline_working_days
+        self.i = 0
+        self._advance()
+
+    def _register(self) -> None:
+        i, cols, office = self.i, self.cols, self.office
+        t = cols.reg[i]
+        deadline = office.cal.add_working_days(int(t), self.deadline_wd)
+        c = Customer(self.start_id + i, cols, i, office.p.muni_area[cols.muni[i]], deadline)
+        _enter(self.env, office, c, None, self.horizon)
+        self.i = i + 1
+
+    def _advance(self) -> None:
+        reg, env = self.cols.reg, self.env
+        while self.i < len(reg):
+            t = reg[self.i]
+            if t >= self.horizon:
+                return
+            if t > env.now:
+                env.timeout(t - env.now).callbacks.append(self._due)
+                return
+            self._register()
+
+    def _due(self, _ev: simpy.Event) -> None:
+        self._register()
+        self._advance()
 
 
 def _working_days(env: simpy.Environment, office: Office, n_days: int):
@@ -691,8 +717,8 @@ def simulate_replication(
     for i in range(len(stock)):
         c = Customer(i, cols, i, p.muni_area[cols.muni[i]], -1)
         _enter(env, office, c, cols.first_due[i], horizon)  # registered before the run: now = 0
-    env.process(_arrivals(env, office, arrivals, len(stock), horizon))
-    env.process(_arrivals(env, office, closures, len(stock) + len(arrivals), horizon))
+    _Arrivals(env, office, arrivals, len(stock), horizon)
+    _Arrivals(env, office, closures, len(stock) + len(arrivals), horizon)
     env.process(_working_days(env, office, cal.n_days))
     env.process(_month_ends(env, office))
     env.process(_employer_arrivals(env, office, emp_t, emp_m))
