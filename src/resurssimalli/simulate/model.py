@@ -203,6 +203,29 @@ class Office:
         self.seq = 0
         self.active: dict[int, Customer] = {}
         self.customers: list[Customer] = []
+        self._init_counters(p)
+        self.events: list[tuple[float, int, str, str]] | None = [] if event_log else None
+        self.team_for = p.team_for
+        self.indirect_line = p.indirect_minutes_per_duty_day
+        # face-to-face meetings at a site that is not open every working day wait for its days
+        opening = p.site_open if p.site_open is not None else np.zeros((0, len(cal.working)), dtype=bool)
+        self.restricted = [bool((row != cal.working).any()) for row in opening]
+        # per day, per site: closed today; one more False at the end, read by fsite = -1 (unbound)
+        self.shut = (np.vstack([~opening, np.zeros((1, len(cal.working)), dtype=bool)]).T).tolist()
+        on = p.exit_effect.on
+        self.exits = ExitClock(env, p.exit_effect, float(cal.n_days), self.leave) if on else None
+        self.watched = self.exits.watched if on else None
+        # the meeting cadence's two steps (scenario.demand.next_step_days) and the current day's rows
+        self.first_days, self.first_phase_days = p.first_phase_interval_days, p.first_phase_days
+        self.multi_after = p.multi_sector_after_days
+        self.first_step = next_step_days(0.0, math.inf, p.first_phase_interval_days, 0.0)
+        self.later_step = [next_step_days(math.inf, 0.0, 0.0, x) for x in p.later_interval_days]
+        self.day_meetings: list[int] | None = None  # meetings_line[k] of the day (None: not recorded)
+        self.day_work: list[float] = []
+
+    def _init_counters(self, p: SimParams) -> None:
+        """The KPI counters and month-end tables, zero."""
+        n = p.n_coaches
         M, nm, nl = self.M, len(p.municipalities), len(LINES)
         self.stock_muni = np.zeros((M, nm))
         self.stock_line = np.zeros((M, nl))
@@ -231,24 +254,6 @@ class Office:
         self.interviews_waiting = np.zeros(M)
         self.employer_requests = 0
         self.employer_unserved = 0
-        self.events: list[tuple[float, int, str, str]] | None = [] if event_log else None
-        self.team_for = p.team_for
-        self.indirect_line = p.indirect_minutes_per_duty_day
-        # face-to-face meetings at a site that is not open every working day wait for its days
-        opening = p.site_open if p.site_open is not None else np.zeros((0, len(cal.working)), dtype=bool)
-        self.restricted = [bool((row != cal.working).any()) for row in opening]
-        # per day, per site: closed today; one more False at the end, read by fsite = -1 (unbound)
-        self.shut = (np.vstack([~opening, np.zeros((1, len(cal.working)), dtype=bool)]).T).tolist()
-        on = p.exit_effect.on
-        self.exits = ExitClock(env, p.exit_effect, float(cal.n_days), self.leave) if on else None
-        self.watched = self.exits.watched if on else None
-        # the meeting cadence's two steps (scenario.demand.next_step_days) and the current day's rows
-        self.first_days, self.first_phase_days = p.first_phase_interval_days, p.first_phase_days
-        self.multi_after = p.multi_sector_after_days
-        self.first_step = next_step_days(0.0, math.inf, p.first_phase_interval_days, 0.0)
-        self.later_step = [next_step_days(math.inf, 0.0, 0.0, x) for x in p.later_interval_days]
-        self.day_meetings: list[int] | None = None  # meetings_line[k] of the day (None: not recorded)
-        self.day_work: list[float] = []
 
     # -- customers ------------------------------------------------------------------------------
     def log(self, t: float, cid: int, what: str, detail: str = "") -> None:
