@@ -154,6 +154,18 @@ def _print_status(res: Any, console: Console, max_iterations: int) -> None:
             f"minimum-hours model {cert.solver_status})",
             highlight=False,
         )
+        months = " ".join(sorted(set(" ".join(res.failing["months"].astype(str)).split())))
+        what = (
+            "only summer-leave months fail (all coaches' leave at once)"
+            if res.summer_leave_only
+            else "failing"
+        )
+        console.print(f"{what}: {months}", highlight=False, markup=False)
+    elif res.status == "at_risk":
+        console.print(
+            "[yellow]every month meets on its mean[/yellow]; some month's 95% CI still reaches past the "
+            "target at the replication cap (more replications decide it, not hours)"
+        )
     else:
         console.print(f"[yellow]targets still missed after {max_iterations} iterations[/yellow]")
 

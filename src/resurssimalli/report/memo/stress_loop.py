@@ -31,8 +31,17 @@ def _status(f: Facts) -> Para:
                 n=t.num(n, 0),
             )
         )
-    key = "stressloop_met" if status == "met" else "stressloop_max"
+    key = {"met": "stressloop_met", "at_risk": "stressloop_at_risk"}.get(status, "stressloop_max")
     return Para(t(key, n=t.num(n, 0)))
+
+
+def _summer(f: Facts) -> Para | None:
+    """Budget insufficient only for summer-leave months: said in plain words."""
+    info = dict(f.res.manifest.get("stress", {}) or {})
+    if not info.get("summer_leave_only"):
+        return None
+    months = ", ".join(f.t.month(str(m)) for m in info.get("failing_months", []))
+    return Para(f.t("stressloop_summer", months=months))
 
 
 def _moves(f: Facts) -> Table | None:
@@ -89,5 +98,6 @@ def stress_loop(f: Facts) -> Section | None:
     if f.res.table("stress_iterations.csv") is None or "stress" not in f.res.manifest:
         return None
     blocks: list[Block] = [Para(f.t("stressloop_text")), _status(f)]
+    blocks += [b for b in (_summer(f),) if b is not None]
     blocks += [b for b in (_moves(f), _queues(f), _months(f)) if b is not None]
     return Section("stress_loop", f.t("sec_stress_loop"), blocks)
