@@ -129,10 +129,14 @@ def test_months_that_fail_get_hours_straddling_ones_replications_and_summer_leav
     clear, unproven = _acts_of(_missed(), only_july)
     acts = _to_act(clear, unproven, reps_left=True)
     assert [a.months for a in acts] == [("2024-07",)] and acts[0].summer_only
-    # a straddling month outside the summer leave: replications first, then hours at the cap
+    # a summer-leave month failing clearly comes before a straddling month (hours cannot settle
+    # an interval; the loop doubles replications before any hours while one straddles)
     straddle = months[months["month"].isin(["2024-03", "2024-07"])]
     clear, unproven = _acts_of(_missed(), straddle)
-    assert _to_act(clear, unproven, reps_left=True) == []
+    assert [a.months for a in _to_act(clear, unproven, reps_left=False)] == [("2024-07",)]
+    # only a straddling month: nothing while replications can double, its months at the cap
+    clear, unproven = _acts_of(_missed(), months[months["month"] == "2024-03"])
+    assert not clear and _to_act(clear, unproven, reps_left=True) == []
     assert [a.months for a in _to_act(clear, unproven, reps_left=False)] == [("2024-03",)]
     # the year's interval (judge: horizon) decides over the months
     clear, unproven = _acts_of(_missed("horizon"), months)

@@ -154,7 +154,8 @@ def _print_status(res: Any, console: Console, max_iterations: int) -> None:
             f"minimum-hours model {cert.solver_status})",
             highlight=False,
         )
-        months = " ".join(sorted(set(" ".join(res.failing["months"].astype(str)).split())))
+        fails = res.failing[res.failing["verdict"] == "fails"]
+        months = " ".join(sorted(set(" ".join(fails["months"].astype(str)).split())))
         what = (
             "only summer-leave months fail (all coaches' leave at once)"
             if res.summer_leave_only

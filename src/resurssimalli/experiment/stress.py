@@ -106,6 +106,7 @@ FAILING_COLUMNS = [
     "hours_short",
     "months",
     "summer_leave",
+    "verdict",
 ]
 
 
@@ -151,12 +152,10 @@ class StressResult:
 
     @property
     def summer_leave_only(self) -> bool:
-        """The budget cannot hold only months of summer leave (every other month meets)."""
-        return (
-            self.status == "budget_insufficient"
-            and bool(len(self.failing))
-            and bool(self.failing["summer_leave"].all())
-        )
+        """The budget cannot hold only months of summer leave (others meet, or only their interval
+        straddles the target)."""
+        fails = self.failing[self.failing["verdict"] == "fails"]
+        return self.status == "budget_insufficient" and bool(len(fails)) and bool(fails["summer_leave"].all())
 
     def write(self, rf: Any, scenarios: Sequence[Scenario], replications: int) -> None:
         """The loop's run folder: the final plan, every iteration, KPIs, moves, queues, months."""
@@ -184,7 +183,9 @@ class StressResult:
             "replications": replications,
             "iterations": int(self.iterations["iteration"].max()),
             "summer_leave_only": self.summer_leave_only,
-            "failing_months": sorted(set(" ".join(self.failing["months"].astype(str)).split())),
+            "failing_months": sorted(
+                set(" ".join(self.failing.loc[self.failing["verdict"] == "fails", "months"]).split())
+            ),
         }
 
 
@@ -406,16 +407,15 @@ def _without_summer(acts: list[_Act]) -> list[_Act]:
 
 
 def _to_act(clear: list[_Act], unproven: list[_Act], reps_left: bool) -> list[_Act]:
-    """What gets hours this round. Months outside the summer leave first: clear misses there;
-    else, once replications are capped, unproven ones there. Summer-leave months (half the
-    coaches away at once) only when nothing else misses: clear ones, then unproven at the cap."""
-    for acts, ready in ((clear, True), (unproven, not reps_left)):
-        rest = _without_summer(acts)
-        if rest:
-            return rest if ready else []
-    if clear:
-        return clear
-    return [] if reps_left else unproven
+    """What gets hours this round: clear misses outside the summer leave; then clear misses in
+    summer-leave months (half the coaches away at once); then, once replications are capped,
+    unproven misses (outside the summer leave first)."""
+    rest = _without_summer(clear)
+    if rest or clear:
+        return rest or clear
+    if reps_left:
+        return []
+    return _without_summer(unproven) or unproven
 
 
 class _Pins:
@@ -483,7 +483,8 @@ class _Pins:
         when the demand model does not explain the miss, the secant step (first: the shortfall
         rule). At least the failing scenario's own workload there."""
         self.summer_asked |= act.summer_only
-        held = {p: float(hours_now.get(p, 0.0)) for p in pairs}
+        # from the plan's hours, or the floors where the budget could not give them
+        held = {p: max(float(hours_now.get(p, 0.0)), self.floor.get(p, 0.0)) for p in pairs}
         total = sum(held.values())
         step = self.steps.next_hours(key, total, bound, act.target, act.op, total)
         earlier = None if act.summer_only else self._earlier(key.rsplit("|", 1)[0] + f"|{act.kpi}", total)
@@ -571,11 +572,12 @@ def _moves(added: dict, productive_hours: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["area", "service_line", "extra_hours", "extra_htv"])
 
 
-def _failing(acts: list[_Act], plan: OptimizeResult) -> pd.DataFrame:
-    """Per miss left: the pairs the budget cannot give their minimum hours, with the months that
-    failed and whether they all are summer-leave months."""
+def _failing(clear: list[_Act], unproven: list[_Act], plan: OptimizeResult) -> pd.DataFrame:
+    """Per miss left (``verdict`` "fails", or "at_risk" where only the interval misses): the pairs
+    the budget cannot give their minimum hours, the months and whether they all are summer leave."""
     rows = [
-        (a.scenario, a.kpi, a.group, area, line, hours, " ".join(a.months or ("horizon",)), a.summer_only)
+        (a.scenario, a.kpi, a.group, area, line, hours, " ".join(a.months or ("horizon",)), a.summer_only, v)
+        for acts, v in ((clear, "fails"), (unproven, "at_risk"))
         for a in acts
         for area, lines in plan.summary["unserved"].items()
         for line, hours in lines.items()
@@ -632,10 +634,10 @@ def _end(missed, plan, base: Scenario, pins: _Pins, months: pd.DataFrame, cert) 
     if plan.summary["unserved_hours_total"] > tolerances.HOURS_NOISE:
         cert = minimum_hours_certificate(base, pins.extra())
         clear, unproven = _acts_of(missed, months)
-        acts = clear or unproven
-        summer_waits = all(a.summer_only for a in acts) and not pins.summer_asked
-        if cert.holds() and not summer_waits:  # summer-leave months get their own ask first
-            return "budget_insufficient", _failing(acts, plan), cert
+        if cert.holds() and not clear:  # the plan meets on its means: intervals alone miss
+            return "at_risk", _failing([], unproven, plan), cert
+        if cert.holds() and (pins.summer_asked or not all(a.summer_only for a in clear)):
+            return "budget_insufficient", _failing(clear, unproven, plan), cert
     return None, failing, cert
 
 
