@@ -147,15 +147,11 @@ def test_floors_never_fall_and_a_drained_queue_gets_back_what_it_had():
     """A queue's floor only rises; a queue that had more hours in an earlier round and fails after
     moves elsewhere gets those hours back (plus the shortfall step it needed even then), not a step
     sized on its collapse; a queue failing at its most hours gets the shortfall rule's step."""
-    from collections import defaultdict
-
     import pandas as pd
 
-    from resurssimalli.experiment.stress import _Act, _Pins, _Steps
+    from resurssimalli.experiment.stress import _Act, _Pins
 
-    pins = _Pins.__new__(_Pins)
-    pins.base_need, pins.floor, pins.first = pd.Series(dtype=float), {}, None
-    pins.seen, pins.steps, pins.summer_asked = defaultdict(list), _Steps(), False
+    pins = _Pins(pd.Series(dtype=float))
     act = _Act("s", "k", "all", ">=", 0.95, ("2024-02",), (), True)
     pairs = [("A", "x"), ("A", "y")]
     now = pd.Series({("A", "x"): 600.0, ("A", "y"): 400.0})
@@ -181,6 +177,12 @@ def test_floors_never_fall_and_a_drained_queue_gets_back_what_it_had():
     # D: its failing month has 1.2 × the load of the busiest month it held: 1.2 × its hours
     d = pd.Series({("D", "x"): 500.0})
     assert pins.raise_queue("s|queue:D|rest", [("D", "x")], d, 0.3, act, no_need, 1.2) == pytest.approx(100.0)
+    # two scenarios asking of one queue in one round: the larger ask, not one on top of the other
+    pins.start = dict(pins.floor)
+    e = pd.Series({("E", "x"): 1000.0})
+    pins.raise_queue("s|queue:E|rest", [("E", "x")], e, 0.3, act, no_need, 1.5)
+    pins.raise_queue("t|queue:E|rest", [("E", "x")], e, 0.3, act, no_need, 1.4)
+    assert pins.floor[("E", "x")] == pytest.approx(1500.0)
 
 
 def test_added_hours_hold_between_5_and_10_replications(scenario_dir):

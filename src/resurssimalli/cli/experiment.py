@@ -162,6 +162,9 @@ def _print_status(res: Any, console: Console, max_iterations: int) -> None:
             else "failing"
         )
         console.print(f"{what}: {months}", highlight=False, markup=False)
+        if res.summer_leave_only:
+            htv = res.summer_hours / cert.productive_hours_per_htv
+            console.print(f"those months alone ask {htv:,.1f} HTV more (the hours table shows the rest)")
     elif res.status == "at_risk":
         console.print(
             "[yellow]every month meets on its mean[/yellow]; some month's 95% CI still reaches past the "

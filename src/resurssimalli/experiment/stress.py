@@ -148,7 +148,9 @@ class StressResult:
     queues: pd.DataFrame  # iteration, scenario, kpi, queue, bound, hours_added: where each miss was located
     months: pd.DataFrame  # MONTH_COLUMNS + iteration: every month judged
     certificate: Certificate | None = None
-    added_hours: dict[tuple[str, str], float] = field(default_factory=dict)  # floors above the first plan
+    # floors above the first plan's hours for the months outside the summer leave (the moves)
+    added_hours: dict[tuple[str, str], float] = field(default_factory=dict)
+    summer_hours: float = 0.0  # what the summer-leave months asked on top (in the certificate)
 
     @property
     def summer_leave_only(self) -> bool:
@@ -183,6 +185,7 @@ class StressResult:
             "replications": replications,
             "iterations": int(self.iterations["iteration"].max()),
             "summer_leave_only": self.summer_leave_only,
+            "summer_leave_hours": self.summer_hours,
             "failing_months": sorted(
                 set(" ".join(self.failing.loc[self.failing["verdict"] == "fails", "months"]).split())
             ),
@@ -424,8 +427,8 @@ class _Pins:
     drained it), those hours back (plus the step it needed even then). A floor is never lowered,
     so a queue the simulation found failing never loses hours again."""
 
-    def __init__(self, base: Scenario) -> None:
-        self.base_need = workload(base).set_index(["area", "service_line"])["hours"]
+    def __init__(self, base_need: pd.Series) -> None:
+        self.base_need = base_need  # the base scenario's workload hours per (area, line)
         self.floor: dict[tuple[str, str], float] = {}
         self.first: pd.Series | None = None
         # scenario|queue|kpi -> every round's (hours, worst month's mean, op, target)
@@ -433,6 +436,8 @@ class _Pins:
         self.steps = _Steps()
         self.per_day: dict[str, pd.DataFrame] = {}
         self.summer_asked = False  # a summer-leave month has been given its own ask
+        self.before_summer: dict[tuple[str, str], float] | None = None  # the floors before it
+        self.start: dict[tuple[str, str], float] = {}  # the floors as the round began
 
     def load(self, scenario: Scenario, pairs, month: str) -> float:
         """The demand model's work a day for ``pairs`` in ``month`` ÷ the share of coaches on duty."""
@@ -448,10 +453,12 @@ class _Pins:
         out = {p: h - float(self.base_need.get(p, 0.0)) for p, h in sorted(self.floor.items())}
         return {p: h for p, h in out.items() if h > tolerances.HOURS_NOISE}
 
-    def added(self) -> dict[tuple[str, str], float]:
-        """The floors above the first plan's hours: what the loop moved to (or asked for) a pair."""
+    def added(self, summer: bool = False) -> dict[tuple[str, str], float]:
+        """The floors above the first plan's hours: what the loop moved to (or asked for) a pair —
+        for months outside the summer leave, or with ``summer`` the summer-leave months' ask too."""
         first = self.first if self.first is not None else pd.Series(dtype=float)
-        out = {p: h - float(first.get(p, 0.0)) for p, h in sorted(self.floor.items())}
+        floor = self.floor if summer or self.before_summer is None else self.before_summer
+        out = {p: h - float(first.get(p, 0.0)) for p, h in sorted(floor.items())}
         return {p: h for p, h in out.items() if h > tolerances.HOURS_NOISE}
 
     def remember(self, judged: pd.DataFrame, kpis: pd.DataFrame, months: pd.DataFrame, hours_now, scenarios):
@@ -482,9 +489,11 @@ class _Pins:
         ratio (the failing month's load over the busiest month it held, :mod:`.queue_demand`), or
         when the demand model does not explain the miss, the secant step (first: the shortfall
         rule). At least the failing scenario's own workload there."""
-        self.summer_asked |= act.summer_only
-        # from the plan's hours, or the floors where the budget could not give them
-        held = {p: max(float(hours_now.get(p, 0.0)), self.floor.get(p, 0.0)) for p in pairs}
+        if act.summer_only and not self.summer_asked:
+            self.summer_asked, self.before_summer = True, dict(self.floor)
+        # from the plan's hours, or the round's starting floors where the budget could not give
+        # them (not floors other scenarios raised this round: the largest ask wins, none compounds)
+        held = {p: max(float(hours_now.get(p, 0.0)), self.start.get(p, 0.0)) for p in pairs}
         total = sum(held.values())
         step = self.steps.next_hours(key, total, bound, act.target, act.op, total)
         earlier = None if act.summer_only else self._earlier(key.rsplit("|", 1)[0] + f"|{act.kpi}", total)
@@ -530,6 +539,7 @@ def _grow(pins: _Pins, acts: list[_Act], kpis: pd.DataFrame, scenarios, hours_no
     summary = summarise(kpis)
     needs: dict[str, pd.Series] = {}
     rows = []
+    pins.start = dict(pins.floor)
     for a in acts:
         scen = by_name[a.scenario]
         if scen.name not in needs:
@@ -679,9 +689,8 @@ def stress(
     _check_inputs(scenarios, targets)
     base = scenarios[0]
     seed = base.seed if seed is None else seed
-    cap = max_replications or min(
-        max(DECISION_REPLICATIONS, replications), base.config.simulation.max_replications
-    )
+    decide = max(DECISION_REPLICATIONS, replications)
+    cap = max_replications or min(decide, base.config.simulation.max_replications)
     reps = replications
     P = base.config.staff.productive_hours_per_htv
 
@@ -689,12 +698,13 @@ def stress(
         tasks = grid(scenarios, alloc, reps, seed, months)
         return run_grid(tasks, kind=kind, jobs=jobs, scheduler=scheduler, progress=progress)
 
-    pins = _Pins(base)
+    pins = _Pins(workload(base).set_index(["area", "service_line"])["hours"])
     history, month_rows, queue_rows = [], [], []
-    status, cert = "max_iterations", None
+    status, cert, pre = "max_iterations", None, None
     for it in range(1, max_iterations + 1):
         tick(progress, "stress", it - 1, max_iterations, f"iteration {it}")
         plan, kpis, judged, mv = _iterate(base, scenarios, targets, pins.extra(), it, run)
+        pre = pre if pins.summer_asked else (plan, kpis)  # the last plan before a summer-leave ask
         hours_now = _plan_hours(plan, P)
         pins.first = hours_now if pins.first is None else pins.first
         pins.remember(judged, kpis, mv, hours_now, scenarios)
@@ -714,6 +724,17 @@ def stress(
             break
         reps = min(2 * reps, cap) if more_reps else reps
     tick(progress, "stress", max_iterations, max_iterations, status.replace("_", " "))
+    tables = (history, queue_rows, month_rows)
+    return _result(status, tables, (plan, kpis), pre, pins, failing, cert, P)
+
+
+def _result(status: str, tables: tuple, last, pre, pins: _Pins, failing, cert, P: float) -> StressResult:
+    """The loop's result. When only summer-leave months are left failing, the plan (and its
+    KPIs) is the last one before their ask: the plan that holds the other months."""
+    history, queue_rows, month_rows = tables
+    fails = failing[failing["verdict"] == "fails"]
+    summer_only = status == "budget_insufficient" and len(fails) and bool(fails["summer_leave"].all())
+    plan, kpis = pre if summer_only and pins.summer_asked else last
     return StressResult(
         status,
         pd.concat(history, ignore_index=True)[ITERATION_COLUMNS],
@@ -726,4 +747,5 @@ def stress(
         pd.concat(month_rows, ignore_index=True),
         cert,
         pins.added(),
+        sum(pins.added(summer=True).values()) - sum(pins.added().values()),
     )

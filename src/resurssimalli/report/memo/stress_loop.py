@@ -41,7 +41,8 @@ def _summer(f: Facts) -> Para | None:
     if not info.get("summer_leave_only"):
         return None
     months = ", ".join(f.t.month(str(m)) for m in info.get("failing_months", []))
-    return Para(f.t("stressloop_summer", months=months))
+    htv = float(info.get("summer_leave_hours", 0.0)) / f.res.scenario.config.staff.productive_hours_per_htv
+    return Para(f.t("stressloop_summer", months=months, htv=f.t.num(htv, 1)))
 
 
 def _moves(f: Facts) -> Table | None:
