@@ -79,17 +79,17 @@ def test_planned_meetings_per_line_are_the_simulated_ones(baseline, ample):
 def test_the_plan_holds_its_meetings_but_for_the_summer_backlog(baseline, played):
     """The optimiser's plan: meetings within 12 % per line over the months the run can finish;
     the horizon's last month (July, half the coaches on summer leave) leaves its backlog to the
-    month after the run, and the two-coach integration team falls behind most (see notes)."""
+    month after the run."""
     _, meetings, _ = played
     plan = _planned_meetings(baseline)
     last = len(plan) - 1
     early = meetings.iloc[:last].sum() / plan.iloc[:last].sum()
-    # KNOWN GAP (issue 11 stays open for it): the two-coach integration team holds only ~86 % of
-    # its planned meetings on the calibrated baseline with the service effect (measured 0.856);
-    # the other lines meet the 12 % bound. The integration bound below records the gap, not a goal.
-    others = early.drop("integration")
-    assert others.between(0.88, 1.1).all(), early.round(3).to_dict()
-    assert 0.80 <= early["integration"] <= 1.1, early.round(3).to_dict()
+    # The integration team (1.0 + 0.39 FTE) is the tightest: measured 0.891 of its planned meetings
+    # (0.856 before the staffing became full-time posts + one part-timer with rosters of their own);
+    # its months dip (December 0.77, March 0.82, June 0.79). At 1.2 x the plan's staff it holds
+    # 0.946 and at 3 x all lines are within 10 % (test above): staff time, not the demand model's
+    # meetings (notes/s3-stress.md).
+    assert early.between(0.88, 1.1).all(), early.round(3).to_dict()
     year = meetings.sum() / plan.sum()
     assert year.between(0.82, 1.1).all(), year.round(3).to_dict()
 
