@@ -2,23 +2,25 @@
 
 Issue 16's figures: ``resurssimalli run scenarios/baseline.yaml --replications 30`` (optimise,
 baseline + the compared scenarios × 30 replications of a year, memo) wall time and peak memory;
-one replication-year of the baseline (median of 5) with its simulated events per second beside a
-bare SimPy timeout loop measured in the same process.
+one replication-year of the baseline (``bench_simulate.bench_one_year``: median of 7, wall and
+CPU) with its simulated events per second beside a bare SimPy timeout loop in the same process.
 
-The old code is another checkout with its own ``.venv`` (e.g. ``git worktree add OLD ec21e4c``
-plus an install); name it with ``RESURSSIMALLI_OLD=/path/to/old``. Without it only the current
-code is measured. The two are run in turn (old, new, old, new, ...) so that drift of a shared
-machine falls on both alike; quote the medians and the ratio.
+The old code is another checkout: with its own ``.venv`` (e.g. ``git worktree add OLD ec21e4c``
+plus an install) or just its sources (``git archive REV src | tar -x -C OLD``: run in this
+checkout's environment with ``PYTHONPATH=OLD/src``); name it with ``RESURSSIMALLI_OLD=/path/to/old``
+and/or ``RESURSSIMALLI_BEFORE=/path``. Without them only the current code is measured. They are
+run in turn (old, new, old, new, ...) so that drift of a shared machine falls on all alike; quote
+the medians and the ratios.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,46 +28,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 3
 REPLICATIONS = 30
-
-ONE_YEAR = r"""
-import json, statistics, time, simpy
-from resurssimalli.scenario import load_scenario
-from resurssimalli.optimize import optimize
-from resurssimalli.simulate import Allocation
-from resurssimalli.simulate.params import build_params
-from resurssimalli.simulate.runner import run_params
-s = load_scenario("scenarios/baseline.yaml")
-p = build_params(s, Allocation.from_result(optimize(s)), None)
-times, stats = [], None
-for r in range(6):
-    t0 = time.perf_counter(); stats = run_params(p, r, 1)[2]; times.append(time.perf_counter() - t0)
-sec = statistics.median(times[1:])
-def bare(n=200_000):
-    env = simpy.Environment()
-    def loop():
-        for _ in range(n):
-            yield env.timeout(1)
-    env.process(loop()); t0 = time.perf_counter(); env.run(); return n / (time.perf_counter() - t0)
-print(json.dumps({"seconds": sec, "events": stats["events"], "bare_events_per_s": bare()}))
-"""
-
-
-def _checkouts() -> dict[str, Path]:
-    out = {"new": ROOT}
-    old = os.environ.get("RESURSSIMALLI_OLD")
-    if old:
-        out["old"] = Path(old).resolve()
-    return out
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_simulate import _checkouts  # noqa: E402  (new, and RESURSSIMALLI_BEFORE / _OLD if named)
 
 
 def _run_once(checkout: Path, tmp: Path, i: int) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, largest process) of one `run` with 30 replications."""
+    """Wall seconds and peak RSS (MB, largest process) of one `run` with 30 replications (a
+    checkout without its own .venv runs in this one with PYTHONPATH=<checkout>/src)."""
     out = tmp / f"{checkout.name}-{i}"
-    exe = checkout / ".venv" / "bin" / "resurssimalli"
+    env = dict(os.environ)
+    exe = [str(checkout / ".venv" / "bin" / "resurssimalli")]
+    if not (checkout / ".venv").exists():
+        exe = [str(ROOT / ".venv" / "bin" / "python"), "-m", "resurssimalli.cli"]
+        env["PYTHONPATH"] = str(checkout / "src")
+    cwd = checkout if (checkout / "scenarios").is_dir() else ROOT
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    cmd = [str(exe), "run", "scenarios/baseline.yaml", "--replications", str(REPLICATIONS), "--out", str(out)]
-    subprocess.run(cmd, cwd=checkout, check=True, capture_output=True)
+    cmd = [*exe, "run", "scenarios/baseline.yaml", "--replications", str(REPLICATIONS), "--out", str(out)]
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
     wall = time.perf_counter() - t0
     peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     shutil.rmtree(out, ignore_errors=True)
@@ -88,31 +68,17 @@ def bench_run() -> None:
             f"run baseline --replications {REPLICATIONS} [{name}]: median {statistics.median(w):.1f} s "
             f"(min {min(w):.1f}, max {max(w):.1f}); peak RSS so far {peaks[name]:.0f} MB"
         )
-    if "old" in walls:
-        ratios = [o / n for o, n in zip(walls["old"], walls["new"], strict=True)]
-        print(f"  old / new, pair by pair: median {statistics.median(ratios):.2f}")
+    for name in walls:
+        if name != "new":
+            ratios = [o / n for o, n in zip(walls[name], walls["new"], strict=True)]
+            print(f"  {name} / new, pair by pair: median {statistics.median(ratios):.2f}")
 
 
 def bench_one_year() -> None:
-    res: dict[str, list[dict]] = {k: [] for k in _checkouts()}
-    for _ in range(2):
-        for name, path in _checkouts().items():
-            py = path / ".venv" / "bin" / "python"
-            cmd = [str(py), "-c", ONE_YEAR]
-            done = subprocess.run(cmd, cwd=path, check=True, capture_output=True, text=True)
-            res[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
-    for name, rows in res.items():
-        sec = statistics.median(r["seconds"] for r in rows)
-        ev = rows[-1]["events"]
-        bare = statistics.median(r["bare_events_per_s"] for r in rows)
-        print(
-            f"one replication-year [{name}]: median {sec:.3f} s, {ev:,} events, {ev / sec:,.0f} events/s "
-            f"(bare SimPy timeout loop, same process: {bare:,.0f} events/s)"
-        )
-    if "old" in res:
-        old = statistics.median(r["seconds"] for r in res["old"])
-        new = statistics.median(r["seconds"] for r in res["new"])
-        print(f"  old / new: {old / new:.2f}")
+    """One replication-year, old and new in turn (``bench_simulate.bench_one_year``)."""
+    import bench_simulate
+
+    bench_simulate.bench_one_year()
 
 
 def main() -> None:

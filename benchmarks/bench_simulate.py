@@ -2,16 +2,46 @@
 M/M/c verification mode against Ciw (a benchmark-only dependency) on the same queue.
 
 Targets (issue 4): one replication of one year < 1 s; 100 replications with --jobs 2 < 60 s;
-M/M/c at least as fast as Ciw.
+M/M/c at least as fast as Ciw. Issue 16: one replication-year against older code, side by side
+(:func:`bench_one_year`): name checkouts with ``RESURSSIMALLI_OLD=/path`` (and optionally
+``RESURSSIMALLI_BEFORE=/path``); a checkout with its own ``.venv`` runs in it, one without runs
+in this checkout's environment with ``PYTHONPATH=<checkout>/src`` (e.g. ``git archive REV src``).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+ONE_YEAR_ROUNDS = 3  # processes per checkout, run in turn (old, new, old, new, ...)
+ONE_YEAR = r"""
+import json, statistics, time, simpy
+from resurssimalli.scenario import load_scenario
+from resurssimalli.optimize import optimize
+from resurssimalli.simulate import Allocation
+from resurssimalli.simulate.params import build_params
+from resurssimalli.simulate.runner import run_params
+s = load_scenario("scenarios/baseline.yaml")
+p = build_params(s, Allocation.from_result(optimize(s)), None)
+wall, cpu, stats = [], [], None
+for r in range(8):
+    t0, c0 = time.perf_counter(), time.process_time()
+    stats = run_params(p, r, 1)[2]
+    wall.append(time.perf_counter() - t0); cpu.append(time.process_time() - c0)
+def bare(n=200_000):
+    env = simpy.Environment()
+    def loop():
+        for _ in range(n):
+            yield env.timeout(1)
+    env.process(loop()); t0 = time.perf_counter(); env.run(); return n / (time.perf_counter() - t0)
+print(json.dumps({"seconds": statistics.median(wall[1:]), "cpu": statistics.median(cpu[1:]),
+                  "events": stats["events"], "bare_events_per_s": bare()}))
+"""
 MMC = (4.25, 1.0, 5)  # λ, μ, c: load 0.85, Erlang C Wq = 0.873
 MMC_CUSTOMERS = 50_000
 
@@ -79,7 +109,55 @@ def bench_mmc() -> None:
     print(f"  Ciw time / ours: {ciw_t / ours_t:.2f} (target >= 1)")
 
 
+def _checkouts() -> dict[str, Path]:
+    out = {"new": ROOT}
+    for name, var in (("before", "RESURSSIMALLI_BEFORE"), ("old", "RESURSSIMALLI_OLD")):
+        if os.environ.get(var):
+            out[name] = Path(os.environ[var]).resolve()
+    return out
+
+
+def _one_year_in(checkout: Path) -> dict:
+    """``ONE_YEAR`` in a fresh process of ``checkout`` (its own .venv, else this one + PYTHONPATH)."""
+    env = dict(os.environ)
+    py = checkout / ".venv" / "bin" / "python"
+    if not py.exists():
+        py = ROOT / ".venv" / "bin" / "python"
+        env["PYTHONPATH"] = str(checkout / "src")
+    cwd = checkout if (checkout / "scenarios").is_dir() else ROOT  # its own scenario files if it has them
+    done = subprocess.run(
+        [str(py), "-c", ONE_YEAR], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_one_year() -> None:
+    """One baseline replication-year (``run_params``: simulation + KPI frames; median of 7 after a
+    warm-up, wall and CPU) per checkout, in turn; simulated events/s beside a bare SimPy timeout
+    loop measured in the same process; old / new ratios."""
+    res: dict[str, list[dict]] = {k: [] for k in _checkouts()}
+    load = os.getloadavg()[0]
+    for _ in range(ONE_YEAR_ROUNDS):
+        for name, path in _checkouts().items():
+            res[name].append(_one_year_in(path))
+    print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    fields = ("seconds", "cpu")
+    med = {k: {f: statistics.median(r[f] for r in rows) for f in fields} for k, rows in res.items()}
+    for name, rows in res.items():
+        ev, bare = rows[-1]["events"], statistics.median(r["bare_events_per_s"] for r in rows)
+        sec, cpu = med[name]["seconds"], med[name]["cpu"]
+        print(
+            f"one replication-year [{name}]: median {sec:.3f} s (CPU {cpu:.3f} s), {ev:,} events, "
+            f"{ev / sec:,.0f} events/s; bare SimPy timeout loop, same process: {bare:,.0f} events/s"
+        )
+    for name in res:
+        if name != "new":
+            w, c = (med[name][f] / med["new"][f] for f in ("seconds", "cpu"))
+            print(f"  {name} / new: wall {w:.2f}, CPU {c:.2f}")
+
+
 def main() -> None:
+    bench_one_year()
     bench_baseline()
     bench_mmc()
 
