@@ -11,6 +11,7 @@ of the baseline's customers and adds more: scenario differences pair up.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,48 +55,78 @@ def _rates(p: SimParams, muni: np.ndarray, line: np.ndarray) -> tuple[np.ndarray
     return r[..., 0], r[..., 1], r[..., 2]
 
 
+@functools.lru_cache(maxsize=8)
+def _elapsed_tables(hazard: bytes, dtype: str, shape: tuple[int, ...], max_months: float) -> list:
+    """Per municipality × line × long-term flag: (m, li, lt, lo, hi, grid, CDF) of the stock's
+    elapsed spell (density ∝ survival, below or above 12 months). The same for every replication
+    of a scenario, so computed once per hazard table (the key is its content: workers unpickle a
+    new SimParams for every replication)."""
+    h = np.frombuffer(hazard, dtype=dtype).reshape(shape)
+    grid = np.linspace(0.0, max_months, int(max_months * 50) + 1)
+    out = []
+    for m, li in np.ndindex(shape[:2]):
+        surv = np.exp(-cum_hazard(grid, tuple(h[m, li])))
+        for lt, lo, hi in ((False, 0.0, 12.0), (True, 12.0, max_months)):
+            g = grid[(grid >= lo) & (grid <= hi)]
+            s = surv[(grid >= lo) & (grid <= hi)]
+            cdf = np.concatenate([[0.0], np.cumsum((s[1:] + s[:-1]) / 2 * np.diff(g))])
+            out.append((m, li, lt, lo, hi, g, cdf))
+    return out
+
+
 def _elapsed(
     p: SimParams, muni: np.ndarray, line: np.ndarray, long_term: np.ndarray, u: np.ndarray
 ) -> np.ndarray:
     """Elapsed spell (months) of the stock: density ∝ survival, below or above 12 months."""
     out = np.empty(len(u))
-    grid = np.linspace(0.0, p.max_elapsed_months, int(p.max_elapsed_months * 50) + 1)
-    for m, li in np.ndindex(p.hazard.shape[:2]):
-        surv = np.exp(-cum_hazard(grid, tuple(p.hazard[m, li])))
-        for lt, lo, hi in ((False, 0.0, 12.0), (True, 12.0, p.max_elapsed_months)):
-            sel = (muni == m) & (line == li) & (long_term == lt)
-            if not sel.any():
-                continue
-            g = grid[(grid >= lo) & (grid <= hi)]
-            s = surv[(grid >= lo) & (grid <= hi)]
-            cdf = np.concatenate([[0.0], np.cumsum((s[1:] + s[:-1]) / 2 * np.diff(g))])
-            if cdf[-1] <= 0:
-                out[sel] = lo + u[sel] * (hi - lo)
-            else:
-                out[sel] = np.interp(u[sel] * cdf[-1], cdf, g)
+    hz = p.hazard
+    tables = _elapsed_tables(hz.tobytes(), hz.dtype.str, hz.shape, p.max_elapsed_months)
+    for m, li, lt, lo, hi, g, cdf in tables:
+        sel = (muni == m) & (line == li) & (long_term == lt)
+        if not sel.any():
+            continue
+        if cdf[-1] <= 0:
+            out[sel] = lo + u[sel] * (hi - lo)
+        else:
+            out[sel] = np.interp(u[sel] * cdf[-1], cdf, g)
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _dp_tables(dp_cum_by_muni: tuple) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per municipality: its demand points and their cumulative shares, as arrays (once a scenario)."""
+    return [(np.array(idx), np.array(cum)) for idx, cum in dp_cum_by_muni]
 
 
 def _pick_dp(p: SimParams, muni: np.ndarray, u: np.ndarray) -> np.ndarray:
     dp = np.empty(len(u), dtype=np.int64)
-    for m, (idx, cum) in enumerate(p.dp_cum_by_muni):
+    for m, (idx, cum) in enumerate(_dp_tables(p.dp_cum_by_muni)):
         sel = muni == m
-        k = np.minimum(np.searchsorted(np.array(cum), u[sel], side="right"), len(idx) - 1)
-        dp[sel] = np.array(idx)[k]
+        k = np.minimum(np.searchsorted(cum, u[sel], side="right"), len(idx) - 1)
+        dp[sel] = idx[k]
     return dp
+
+
+@functools.lru_cache(maxsize=8)
+def _access_tables(access_cum: tuple, access_site: tuple) -> list:
+    """Per demand point: (cumulative shares, one-way minutes, site indices or None) as arrays."""
+    return [
+        (np.array(cum), np.array(minutes), np.array(access_site[i], dtype=np.int64) if access_site else None)
+        for i, (cum, minutes) in enumerate(access_cum)
+    ]
 
 
 def _pick_site(p: SimParams, dp: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each customer's face-to-face site: one-way minutes and index in ``p.sites`` (-1: none)."""
     out = np.zeros(len(u))
     site = np.full(len(u), -1, dtype=np.int64)
-    for i, (cum, minutes) in enumerate(p.access_cum):
+    for i, (cum, minutes, sites) in enumerate(_access_tables(p.access_cum, p.access_site)):
         sel = dp == i
-        if sel.any() and minutes:
-            k = np.minimum(np.searchsorted(np.array(cum), u[sel], side="right"), len(minutes) - 1)
-            out[sel] = np.array(minutes)[k]
-            if p.access_site:
-                site[sel] = np.array(p.access_site[i], dtype=np.int64)[k]
+        if sel.any() and len(minutes):
+            k = np.minimum(np.searchsorted(cum, u[sel], side="right"), len(minutes) - 1)
+            out[sel] = minutes[k]
+            if sites is not None:
+                site[sel] = sites[k]
     return out, site
 
 

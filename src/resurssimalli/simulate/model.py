@@ -181,6 +181,9 @@ class Office:
     ) -> None:  # fmt: skip
         self.env = env
         self.fixed = _fixed_columns(cohorts)
+        # by customer id, kept as the customers change: the line, and whether a coach is named
+        self.line_of = np.concatenate([c.line for c in cohorts]).astype(np.int64)
+        self.coached_of = np.zeros(len(self.line_of), dtype=bool)
         self.p = p
         cal = p.calendar
         self.cal = cal
@@ -312,6 +315,7 @@ class Office:
                 if v < low or (v == low and k < best):
                     best, low = k, v
         c.coach = best
+        self.coached_of[c.id] = True
         load[best] += 1
         self.indirect[best] += self.indirect_line[c.line]
 
@@ -335,6 +339,7 @@ class Office:
         self.caseload[c.coach] -= 1
         self.indirect[c.coach] -= self.indirect_line[c.line]
         c.line = MULTI
+        self.line_of[c.id] = MULTI
         self._assign(c)
         if self.events is not None:
             self.log(day + SERVICE_TIME, c.id, "coach_change", f"multi_sector coach {c.coach}")
@@ -552,8 +557,7 @@ class Office:
         nm, nl = self.stock_muni.shape[1], self.stock_line.shape[1]
         fixed = self.fixed  # attributes that never change, by customer id
         muni, age = fixed.muni[ids], fixed.age[ids]
-        line = np.array([c.line for c in act], dtype=np.int64)
-        coached = np.array([c.coach for c in act], dtype=np.int64) >= 0
+        line, coached = self.line_of[ids], self.coached_of[ids]
         due = np.array([c.due for c in act], dtype=np.int64)
         overdue = coached & (self.conv_deadline_a[due] < day)  # a coached customer's due_deadline
         long_term = day - fixed.reg[ids] > LONG_TERM_DAYS
