@@ -18,10 +18,10 @@ meetings and offices are not bound.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from dataclasses import dataclass
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -285,7 +285,7 @@ class Office:
             pool = self.p.pool_for[c.area][c.line]
             self.seq = seq = self.seq + 1
             self.entries.append(_new(InterviewEntry, (c.deadline, seq, c)))
-            heapq.heappush(self.interviews[pool], c.deadline << SEQ_BITS | seq)
+            heappush(self.interviews[pool], c.deadline << SEQ_BITS | seq)
             if self.events is not None:
                 self.log(c.reg, c.id, "arrival", LINES[c.line])
 
@@ -325,7 +325,7 @@ class Office:
         c.version = v = c.version + 1
         self.seq = seq = self.seq + 1
         self.entries.append(_new(ConversationEntry, (dl, seq, due, c, v)))
-        heapq.heappush(self.conv[c.coach], dl << SEQ_BITS | seq)
+        heappush(self.conv[c.coach], dl << SEQ_BITS | seq)
         watched = self.watched  # the exit clock's watch (ExitClock.watch) without the call
         if watched is not None:
             day = watched.get(dl)
@@ -366,7 +366,8 @@ class Office:
                 if not duty[coach]:
                     continue
                 budget = self.fte[coach] * base
-                used = min(self.indirect[coach], budget)
+                indirect = self.indirect[coach]
+                used = budget if budget < indirect else indirect  # min(indirect, budget)
                 if rec:
                     self.day_work[self.coach_line_index[coach]] += used
                 used = self._coach_day(coach, iq, held, d, budget, used, travel, shut)
@@ -375,7 +376,7 @@ class Office:
                     self.available[coach][k] += budget
                     self.used[coach][k] += used
             for e in held:
-                heapq.heappush(iq, e)
+                heappush(iq, e)
         self._cover(d, duty, left, k if rec else -1, travel, shut)
         self._employers(d, base, duty, k, rec)
 
@@ -410,14 +411,14 @@ class Office:
                 minutes = meeting_minutes[c.line]
                 if used + minutes > budget:
                     break
-                heapq.heappop(q)
+                heappop(q)
                 self._held(c, d, minutes, travel, "conversation", True)
                 ch = _conv_head(q, d, held, shut, entries)
             elif ih is not None:
                 c = ih.customer
                 if used + interview_minutes > budget:
                     break
-                heapq.heappop(iq)
+                heappop(iq)
                 c.interview_day = d
                 self._assign(c)
                 self._held(c, d, interview_minutes, travel, "interview", False)
@@ -427,7 +428,7 @@ class Office:
                 break
             used += minutes
         for e in held:
-            heapq.heappush(q, e)
+            heappush(q, e)
         return used
 
     def _cover(
@@ -451,13 +452,13 @@ class Office:
                     sub = max(team, key=lambda x: (left.get(x, 0.0), -x))
                     if left.get(sub, 0.0) < minutes:
                         break
-                    heapq.heappop(q)
+                    heappop(q)
                     left[sub] -= minutes
                     if k >= 0:
                         self.used[sub][k] += minutes
                     self._held(c, d, minutes, travel, "conversation (cover)", True)
                 for e in held:
-                    heapq.heappush(q, e)
+                    heappush(q, e)
 
     def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
         """Count a due conversation at its deadline's month (held by it or not)."""
@@ -604,11 +605,11 @@ def _conv_head(
         e = entries[q[0] & SEQ_MASK]
         c = e.customer
         if c.gone or c.version != e.version:  # ConversationEntry.stale, inlined: the hottest loop
-            heapq.heappop(q)
+            heappop(q)
         elif e.due > d:
             return None
         elif shut[c.fsite]:
-            held.append(heapq.heappop(q))
+            held.append(heappop(q))
         else:
             return e
     return None
@@ -622,9 +623,9 @@ def _interview_head(iq: list[int], held: list[int], shut: list[bool], entries: l
         e = entries[iq[0] & SEQ_MASK]
         c = e.customer
         if c.gone or c.interview_day != WAITING:
-            heapq.heappop(iq)
+            heappop(iq)
         elif shut[c.fsite]:
-            held.append(heapq.heappop(iq))
+            held.append(heappop(iq))
         else:
             return e
     return None
