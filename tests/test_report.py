@@ -599,3 +599,23 @@ def test_kpi_figure_bands_are_t_intervals_month_by_month(run_dir: Path) -> None:
         want = [mean, low if math.isfinite(low) else mean, high if math.isfinite(high) else mean]
         got = bands[(sc, kpi)].loc[month].tolist()
         assert got == want or (math.isnan(mean) and all(math.isnan(v) for v in got))
+
+
+def test_workbook_written_in_a_pool_worker_is_the_same_file(run_dir: Path, tmp_path: Path) -> None:
+    """``run`` has its idle simulation workers write results.xlsx while it draws the memo."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+    import shutil
+    import zipfile
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    (copy / "results.xlsx").unlink()
+    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        written = write_report(copy, lang="fi", background=pool)
+    assert copy / "results.xlsx" in written
+    with zipfile.ZipFile(run_dir / "results.xlsx") as a, zipfile.ZipFile(copy / "results.xlsx") as b:
+        parts = [n for n in a.namelist() if n != "docProps/core.xml"]  # core.xml: the time written
+        assert parts == [n for n in b.namelist() if n != "docProps/core.xml"]
+        assert all(a.read(n) == b.read(n) for n in parts)
+    assert not list(copy.glob(".*.tmp"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,15 +91,27 @@ def _simulate_all(
     return sims[scenario.name], kpis
 
 
+def _spare_worker(pool: Executor) -> Executor | None:
+    """The simulation's process pool, idle now, for the report's workbook (its writer imported
+    there at once, while the run folder is written); None when the pool is this process."""
+    if not isinstance(pool, ProcessPoolExecutor):
+        return None
+    from resurssimalli.report.excel import workbook_ready
+
+    pool.submit(workbook_ready)
+    return pool
+
+
 def _write_run(
     scenario: Scenario, out: Path | None, plan: OptimizeResult, sim: SimulationResult,
     kpis: pd.DataFrame, compare: Sequence[Scenario], memo_lang: str | None = None,
-    what_if: pd.DataFrame | None = None,
+    what_if: pd.DataFrame | None = None, background: Executor | None = None,
 ) -> tuple[Path, pd.DataFrame, tuple[str, ...]]:
     """Write the run folder; every file once. Returns the folder, the KPI summary, memo file names.
 
     With ``memo_lang`` the memo, figures and workbook are written into the folder before it is
-    published, so a run folder is visible only when it is complete.
+    published, so a run folder is visible only when it is complete; with ``background`` (a
+    process pool) the workbook is written there while this process draws the memo.
     """
     summary = plain(summarise_periods(keyed(kpis)))  # the same table; a fraction of the memory
     memo_files: list[str] = []
@@ -109,7 +122,8 @@ def _write_run(
             given = {"kpis.parquet": kpis}  # as written below: the report does not read it back
 
             def memo(d: Path) -> None:
-                memo_files.extend(p.name for p in write_report(d, lang=memo_lang, given=given))
+                written = write_report(d, lang=memo_lang, given=given, background=background)
+                memo_files.extend(p.name for p in written)
 
             rf.on_complete(memo)
         plan.write(rf)
@@ -163,18 +177,20 @@ def run_pipeline(
         sim, kpis = _simulate_all(
             scenario, plan.allocation, compare, replications, months, jobs or 1, progress, pool
         )
-    table = None
-    if what_if:
-        from resurssimalli.experiment.outcomes import what_if_table
+        spare = _spare_worker(pool) if memo else None  # writes the workbook beside the memo
+        table = None
+        if what_if:
+            from resurssimalli.experiment.outcomes import what_if_table
 
-        tick(progress, "run", 2, total, "what if: " + ", ".join(p for _, p in what_if))
-        table = what_if_table(
-            scenario, plan.allocation, what_if, replications, months=months, jobs=jobs or 1, progress=progress
+            tick(progress, "run", 2, total, "what if: " + ", ".join(p for _, p in what_if))
+            table = what_if_table(
+                scenario, plan.allocation, what_if, replications,
+                months=months, jobs=jobs or 1, progress=progress,
+            )  # fmt: skip
+        tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
+        assert plan.optimised is not None
+        folder, summary, names = _write_run(
+            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare
         )
-    tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
-    assert plan.optimised is not None
-    folder, summary, names = _write_run(
-        scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table
-    )
     tick(progress, "run", total, total, "done")
     return RunOutcome(plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names), table)

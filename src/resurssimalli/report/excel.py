@@ -31,9 +31,10 @@ from resurssimalli.report.memo.appendix import PLAIN_KEYS, finnish_sources
 from resurssimalli.report.memo.facts import SHARE_KPIS, build_names
 from resurssimalli.report.memo.values import show_value
 from resurssimalli.report.names import Names, group_type
-from resurssimalli.report.results import RunResults
+from resurssimalli.report.results import RunResults, load_run
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED, Texts
+from resurssimalli.runs import atomic_write
 from resurssimalli.safety import neutralise
 from resurssimalli.simulate.stats import CONFIDENCE
 from resurssimalli.tquantile import t_quantile
@@ -404,7 +405,8 @@ def _cell_format(col: XlColumn, kpi: str | None) -> str | None:
 
 def _cells(sheet: Sheet) -> list[tuple[Any, ...]]:
     """The sheet's data rows as cell values (text neutralised, months as datetimes, numbers as floats)."""
-    columns = [_column_cells(sheet.frame.iloc[:, j].tolist(), col.kind) for j, col in enumerate(sheet.columns)]
+    frame = sheet.frame
+    columns = [_column_cells(frame.iloc[:, j].tolist(), col.kind) for j, col in enumerate(sheet.columns)]
     return list(zip(*columns, strict=True))
 
 
@@ -520,3 +522,21 @@ def write_results_workbook(res: RunResults, path: Path, t: Texts, *, suppression
     for s in [*sheets, dictionary(sheets, t)]:
         _write_sheet(book.create_sheet(t(f"xlsheet_{s.id}")), s, t)
     book.save(path)
+
+
+def write_workbook_file(
+    path: Path, lang: str, suppression: bool = True, res: RunResults | None = None
+) -> Path:
+    """``results.xlsx`` of the run folder ``path`` is in, in ``lang``, written atomically; the run is
+    read from the folder unless given (so that another process can write it: ``report.write``)."""
+    path = Path(path)
+    res = load_run(path.parent) if res is None else res
+    t = Texts(lang)
+    return atomic_write(
+        path, lambda tmp: write_results_workbook(res, tmp, t, suppression=suppression), replace=True
+    )
+
+
+def workbook_ready() -> bool:
+    """Nothing: submitted to a worker so that it imports this module before the workbook is asked."""
+    return True

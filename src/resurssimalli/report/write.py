@@ -7,18 +7,20 @@ Finnish when absent); another language goes to ``memo.<lang>.*`` and ``results.<
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import contextlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resurssimalli.progress import ProgressFn, tick
-from resurssimalli.report.excel import write_results_workbook
+from resurssimalli.report.excel import write_workbook_file
 from resurssimalli.report.figures import draw_all, figure_name
 from resurssimalli.report.memo import build_memo, render_html, render_markdown, render_pdf
-from resurssimalli.report.results import load_run
+from resurssimalli.report.results import RunResults, load_run
 from resurssimalli.report.texts import LANGS, Texts
 from resurssimalli.runs import atomic_write
 
@@ -71,6 +73,7 @@ def write_report(
     suppression: bool = True,
     progress: ProgressFn | None = None,
     given: Mapping[str, pd.DataFrame] | None = None,
+    background: cf.Executor | None = None,
 ) -> list[Path]:
     """Write the memo, figures and results workbook into an existing run folder; return the paths.
 
@@ -79,6 +82,8 @@ def write_report(
     ``figure_<key>_<lang>.png``. Every file is written atomically; bad input raises before any
     file is written. ``progress`` hears stage ``"memo"`` (read, figures, memo, [PDF,] workbook).
     ``given``: tables still in the caller's memory as written to the folder (:func:`load_run`).
+    ``background``: a process pool with an idle worker (``run`` passes its simulation pool):
+    the workbook is written there while this process draws the figures and writes the memo.
     """
     run_dir = Path(run_dir)
     lang = lang or run_language(run_dir)
@@ -87,9 +92,23 @@ def write_report(
     tick(progress, "memo", 0, total, "read the run")
     res = load_run(run_dir, given)
     files = report_files(run_dir, lang)
-    tick(progress, "memo", 1, total, "figures")
-    images = {figure_name(k, lang): png for k, png in draw_all(res, t).items()}
-    tick(progress, "memo", 2, total, "memo")
+    with workbook_writer(res, run_dir / files.xlsx, t, suppression, background) as workbook:
+        tick(progress, "memo", 1, total, "figures")
+        written = _memo_files(res, t, files, pdf, suppression, progress)
+        tick(progress, "memo", total - 1, total, "workbook")
+        written.append(workbook())
+    tick(progress, "memo", total, total, "done")
+    log.info("report written to %s", run_dir)
+    return written
+
+
+def _memo_files(
+    res: RunResults, t: Texts, files: ReportFiles, pdf: bool, suppression: bool, progress: ProgressFn | None
+) -> list[Path]:
+    """Figures, memo.md, memo.html and (``pdf``) memo.pdf of one language, written atomically."""
+    run_dir = res.path
+    images = {figure_name(k, t.lang): png for k, png in draw_all(res, t).items()}
+    tick(progress, "memo", 2, 5 if pdf else 4, "memo")
     figures = {name.removeprefix("figure_").rsplit("_", 1)[0]: name for name in images}
     memo = build_memo(res, t, figures, suppression=suppression)
     md = render_markdown(memo)
@@ -98,17 +117,28 @@ def write_report(
     written.append(_text(run_dir / files.md, md))
     written.append(_text(run_dir / files.html, html_text))
     if pdf:
-        tick(progress, "memo", 3, total, "PDF")
+        tick(progress, "memo", 3, 5, "PDF")
         pdf_file = run_dir / files.pdf
         written.append(atomic_write(pdf_file, lambda tmp: render_pdf(html_text, tmp, run_dir), replace=True))
-    tick(progress, "memo", total - 1, total, "workbook")
-    written.append(
-        atomic_write(
-            run_dir / files.xlsx,
-            lambda tmp: write_results_workbook(res, tmp, t, suppression=suppression),
-            replace=True,
-        )
-    )
-    tick(progress, "memo", total, total, "done")
-    log.info("report written to %s", run_dir)
     return written
+
+
+@contextlib.contextmanager
+def workbook_writer(
+    res: RunResults, path: Path, t: Texts, suppression: bool, background: cf.Executor | None
+) -> Iterator[Callable[[], Path]]:
+    """Write ``results.xlsx`` (atomically) while the block runs; the block calls the function it
+    is given to have the path once the file is in place.
+
+    With ``background`` a worker there reads the run folder and writes it meanwhile; it is
+    awaited even when the block fails, so no file appears after this returns. Otherwise it is
+    written here when asked for.
+    """
+    if background is None:
+        yield lambda: write_workbook_file(path, t.lang, suppression, res)
+        return
+    future = background.submit(write_workbook_file, path, t.lang, suppression)
+    try:
+        yield future.result
+    finally:
+        cf.wait([future])
