@@ -100,7 +100,7 @@ def _print_moves(res: Any, console: Console, names: Names) -> None:
         q = q.assign(
             kpi=[names.kpi(k) for k in q["kpi"]],
             bound=[kpi_text(k, b) for k, b in zip(q["kpi"], q["bound"], strict=True)],
-        ).rename(columns={"kpi": "KPI", "bound": "CI bound", "hours": "hours added"})
+        ).rename(columns={"kpi": "KPI", "bound": "missed at", "hours": "hours added"})
         title = f"Where the loop located the misses (iteration {int(q['iteration'].iloc[0])})"
         print_frame(console, q.drop(columns="iteration"), title, kinds={"hours added": "int"})
     m = missed_months(res.months, names)

@@ -97,6 +97,7 @@ MONTH_COLUMNS = [
 # ``max_replications`` says otherwise) before they get hours: whatever the start, the hours are
 # sized on means over the same replications (same seeds). An assumption of the loop, not data.
 DECISION_REPLICATIONS = 20
+MOVE_HOURS = 0.5  # a floor less than half an hour a year above the first plan's hours is no move
 FAILING_COLUMNS = [
     "scenario",
     "kpi",
@@ -459,7 +460,7 @@ class _Pins:
         first = self.first if self.first is not None else pd.Series(dtype=float)
         floor = self.floor if summer or self.before_summer is None else self.before_summer
         out = {p: h - float(first.get(p, 0.0)) for p, h in sorted(floor.items())}
-        return {p: h for p, h in out.items() if h > tolerances.HOURS_NOISE}
+        return {p: h for p, h in out.items() if h >= MOVE_HOURS}
 
     def remember(self, judged: pd.DataFrame, kpis: pd.DataFrame, months: pd.DataFrame, hours_now, scenarios):
         """Note every queue's hours and its worst month (on its means, outside the summer leave)."""
