@@ -139,8 +139,9 @@ def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.
     kpi_month = cal.kpi_month
 
     new = [c for c in out.customers if c.source != Source.STOCK]
-    muni = np.array([c.muni for c in new], dtype=np.int64)
-    reg = np.array([c.reg for c in new])
+    ids = np.array([c.id for c in new], dtype=np.int64)
+    fixed = out.fixed
+    muni, reg = fixed.muni[ids], fixed.reg[ids]
     reg_day = np.floor(reg).astype(np.int64) if len(new) else np.zeros(0, dtype=np.int64)
     exit_ = np.array([c.exit for c in new])
     deadline = np.array([c.deadline for c in new], dtype=np.int64)
@@ -155,9 +156,10 @@ def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.
     # still waiting at the horizon end: the wait so far enters the last month (right-censored)
     censored = ~held & (exit_ >= n_days) & (reg_day < n_days)
     wait = np.where(censored, cal.wd_upto[n_days - 1] - cal.wd_upto[np.clip(reg_day, 0, n_days - 1)], wait)
+    uncovered_share = np.asarray(p.uncovered_share, dtype=float)  # per demand point
     return {
         "muni": muni,
-        "queue": np.array([p.pool_for[p.muni_area[c.muni]][c.line0] for c in new], dtype=np.int64),
+        "queue": np.array(p.pool_for, dtype=np.int64)[np.asarray(p.muni_area)[muni], fixed.line[ids]],
         "dl_month": np.where(judged, dl_month, -1),
         "on_time": held & (iv <= deadline),
         "wait": wait,
@@ -166,7 +168,7 @@ def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.
         "pending": censored & (deadline >= n_days),  # deadline after the horizon: not judged on time yet
         "cohort_month": np.where(reg_day >= 0, kpi_month[np.clip(reg_day, 0, None)], -1),
         "past3": (exit_ - reg) > 3 * DAYS_PER_MONTH,
-        "uncovered": np.array([0.0 if c.remote else p.uncovered_share[c.dp] for c in new], dtype=float),
+        "uncovered": np.where(fixed.remote[ids], 0.0, uncovered_share[fixed.dp[ids]]),
     }
 
 

@@ -145,6 +145,26 @@ class Columns:
         self.first_due = cohort.first_due.tolist()
 
 
+@dataclass(frozen=True)
+class FixedColumns:
+    """Customers' attributes that never change, by customer id (the cohorts in registration-id
+    order: stock, arrivals, closures; an id's row whether or not it registered in the run)."""
+
+    muni: np.ndarray
+    age: np.ndarray
+    reg: np.ndarray
+    partially_able: np.ndarray
+    foreign: np.ndarray
+    dp: np.ndarray
+    remote: np.ndarray
+    line: np.ndarray  # the line at registration (Customer.line0)
+
+
+def _fixed_columns(cohorts: tuple[Cohort, ...]) -> FixedColumns:
+    fields = FixedColumns.__dataclass_fields__
+    return FixedColumns(*(np.concatenate([getattr(c, f) for c in cohorts]) for f in fields))
+
+
 @dataclass
 class ReplicationOutput:
     """Raw results of one replication; :mod:`resurssimalli.simulate.kpis` turns them into KPIs."""
@@ -170,6 +190,7 @@ class ReplicationOutput:
     employer_requests: int
     employer_unserved: int
     events: list[tuple[float, int, str, str]] | None
+    fixed: FixedColumns  # the customers' fixed attributes by id (Customer.id)
 
 
 class Office:
@@ -579,21 +600,6 @@ class Office:
         self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
 
 
-@dataclass(frozen=True)
-class _Fixed:
-    """Customers' attributes that never change, by customer id (the cohorts in registration-id order)."""
-
-    muni: np.ndarray
-    age: np.ndarray
-    reg: np.ndarray
-    partially_able: np.ndarray
-    foreign: np.ndarray
-
-
-def _fixed_columns(cohorts: tuple[Cohort, ...]) -> _Fixed:
-    return _Fixed(*(np.concatenate([getattr(c, f) for c in cohorts]) for f in _Fixed.__dataclass_fields__))
-
-
 def _conv_head(
     q: list[int], d: int, held: list[int], shut: list[bool], entries: list
 ) -> ConversationEntry | None:
@@ -757,4 +763,5 @@ def simulate_replication(
         employer_requests=office.employer_requests,
         employer_unserved=office.employer_unserved,
         events=office.events,
+        fixed=office.fixed,
     )

@@ -60,9 +60,9 @@ def outcome_rows(p: SimParams, out: ReplicationOutput) -> list[tuple[int, str, s
     """The outcome KPIs of one replication as (month_index, kpi, group, value) rows."""
     cal = p.calendar
     cs = out.customers
-    reg = np.array([c.reg for c in cs])
+    ids = np.array([c.id for c in cs], dtype=np.int64)
+    reg, muni = out.fixed.reg[ids], out.fixed.muni[ids]
     exit_ = np.array([c.exit for c in cs])
-    muni = np.array([c.muni for c in cs], dtype=np.int64)
     start = np.maximum(reg, 0.0)
     end = np.minimum(exit_, float(cal.n_days))
     nm = len(p.municipalities)
