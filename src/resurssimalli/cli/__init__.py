@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from resurssimalli.errors import InputError, ResurssimalliError
-from resurssimalli.scenario.load import Scenario, load_scenario, parse_set
+
+if TYPE_CHECKING:  # the scenario package (pandas, pydantic) is imported by the commands that load one:
+    from resurssimalli.scenario.load import Scenario  # `--help` and usage errors start in a third of the time
 
 app = typer.Typer(
     help="resurssimalli — staff and office planning for a Finnish employment area (TE2024).",
@@ -38,6 +40,8 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Run folder to create
 
 def load(path: Path, sets: list[str] | None = None) -> Scenario:
     """Load a scenario with ``--set`` overrides (shared by every command)."""
+    from resurssimalli.scenario.load import load_scenario, parse_set
+
     return load_scenario(path, parse_set(sets or []))
 
 
@@ -66,6 +70,8 @@ def check_run_options(
 @app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files")]) -> None:
     """Validate scenario files; print each one's name and hash."""
+    from resurssimalli.scenario.load import load_scenario
+
     failed = 0
     for p in scenarios:
         try:
