@@ -17,8 +17,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from resurssimalli.report.memo.facts import SHARE_KPIS
-from resurssimalli.report.names import Names
+from resurssimalli.report.names import SHARE_KPIS, Names
 from resurssimalli.report.texts import Texts
 from resurssimalli.scenario.customers import INDICATORS, customer_mix
 from resurssimalli.scenario.load import Scenario

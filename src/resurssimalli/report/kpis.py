@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from resurssimalli.report.memo.facts import SHARE_KPIS
+from resurssimalli.report.names import SHARE_KPIS
 from resurssimalli.report.texts import MISSING, Texts
 from resurssimalli.scenario.schema import KPI_NAMES
 

@@ -15,6 +15,13 @@ from resurssimalli.data.region import Region
 from resurssimalli.report.texts import Texts
 
 TOTAL = "total"
+# KPIs that are shares (shown as %); here, not in the memo package, so the console stays light
+SHARE_KPIS = (
+    "initial_interview_on_time_share",
+    "spells_past_3_months_share",
+    "staff_utilisation",
+    "conversations_on_time_share",
+)
 # the demand points' English qualifier and its Finnish form
 _POINT_QUALIFIERS = {"(centre)": "(keskusta)"}
 

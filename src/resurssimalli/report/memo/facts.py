@@ -14,16 +14,9 @@ from typing import Any
 import pandas as pd
 
 from resurssimalli.report import tables
-from resurssimalli.report.names import Names
+from resurssimalli.report.names import SHARE_KPIS, Names  # noqa: F401 - SHARE_KPIS re-exported
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.texts import Texts
-
-SHARE_KPIS = (
-    "initial_interview_on_time_share",
-    "spells_past_3_months_share",
-    "staff_utilisation",
-    "conversations_on_time_share",
-)
 
 
 @dataclass(frozen=True)
