@@ -27,7 +27,7 @@ from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.calendar import SimCalendar
 from resurssimalli.simulate.kpis import COLUMNS, customer_table, kpi_rows, rows_frame
-from resurssimalli.simulate.model import simulate_replication
+from resurssimalli.simulate.model import ReplicationOutput, simulate_replication
 from resurssimalli.simulate.outcome_kpis import outcome_rows
 from resurssimalli.simulate.params import SimParams, build_params
 from resurssimalli.simulate.staffing import unplaced_htv
@@ -76,23 +76,28 @@ def run_params(
         out = simulate_replication(p, replication, root_seed, event_log)
         seconds = time.perf_counter() - t0
         kpis = rows_frame(p, kpi_rows(p, out) + outcome_rows(p, out), replication)
-    events = None
-    if out.events is not None:
-        cal = p.calendar
-        events = pd.DataFrame(out.events, columns=["time_days", "customer", "event", "detail"])
-        events["date"] = [cal.date(int(t)) for t in events["time_days"]]
-        events.insert(0, "replication", replication)
-        events.insert(0, "scenario", p.scenario)
-        events = events[EVENT_COLUMNS]
-    stats = {
-        "replication": replication,
-        "seconds": seconds,
-        "customers": len(out.customers),
-        "meetings": out.meetings,
-        "employer_requests": out.employer_requests,
-        "events": 2 * len(out.customers) + out.meetings + out.employer_requests,
-    }
+        events = _events_frame(p, out, replication) if out.events is not None else None
+        stats = {
+            "replication": replication,
+            "seconds": seconds,
+            "customers": len(out.customers),
+            "meetings": out.meetings,
+            "employer_requests": out.employer_requests,
+            "events": 2 * len(out.customers) + out.meetings + out.employer_requests,
+        }
+        # freed now, by reference counting: alive when the collector is back, its first pass
+        # would walk every customer and queue entry of the run
+        del out
     return kpis, events, stats
+
+
+def _events_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.DataFrame:
+    cal = p.calendar
+    events = pd.DataFrame(out.events, columns=["time_days", "customer", "event", "detail"])
+    events["date"] = [cal.date(int(t)) for t in events["time_days"]]
+    events.insert(0, "replication", replication)
+    events.insert(0, "scenario", p.scenario)
+    return events[EVENT_COLUMNS]
 
 
 def run_replication(
