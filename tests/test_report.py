@@ -619,3 +619,28 @@ def test_workbook_written_in_a_pool_worker_is_the_same_file(run_dir: Path, tmp_p
         assert parts == [n for n in b.namelist() if n != "docProps/core.xml"]
         assert all(a.read(n) == b.read(n) for n in parts)
     assert not list(copy.glob(".*.tmp"))
+
+
+def test_paired_comparison_and_bands_when_no_group_is_whole() -> None:
+    """Every group missing a value: all one by one (the matrix of whole groups is empty)."""
+    import numpy as np
+
+    from resurssimalli.experiment.compare import t_intervals
+
+    k = pd.DataFrame(
+        {
+            "scenario": ["baseline"] * 4 + ["x"] * 4,
+            "replication": [0, 1, 0, 1] * 2,
+            "month": ["2023-08"] * 8,
+            "kpi": ["a", "a", "b", "b"] * 2,
+            "group": ["all"] * 8,
+            "value": [1.0, np.nan, 2.0, np.nan, 1.5, 2.5, np.nan, 3.0],
+        }
+    )
+    comp = paired_comparison(k)
+    assert comp[["kpi", "baseline_mean", "scenario_mean", "diff_mean", "n"]].values.tolist() == [
+        ["a", 1.0, 2.0, 0.5, 1],
+        ["b", 2.0, 3.0, pytest.approx(np.nan, nan_ok=True), 0],
+    ]
+    bands = t_intervals(k, ["scenario", "kpi", "month"])
+    assert bands["n"].tolist() == [1, 1, 2, 1] and bands["mean"].tolist() == [1.0, 2.0, 2.0, 3.0]

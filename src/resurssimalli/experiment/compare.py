@@ -82,7 +82,7 @@ def t_intervals(
     rows = rows.sort_values(keys, kind="stable")
     sizes, regular = regular_groups(rows, keys, [column])
     inside = np.repeat(regular, sizes.to_numpy())
-    x = rows[column].to_numpy(dtype=float)[inside].reshape(regular.sum(), -1)
+    x = rows[column].to_numpy(dtype=float)[inside].reshape(int(regular.sum()), int(sizes.max()))
     mean, half = row_intervals(x, confidence)
     values = (mean, mean - half, mean + half, sizes.to_numpy()[regular])
     out = pd.DataFrame(dict(zip(cols, values, strict=True)), index=sizes.index[regular])
@@ -112,7 +112,8 @@ def paired_comparison(
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     sizes, regular = regular_groups(pairs, keys, ["value_s", "value_b"])
     inside = np.repeat(regular, sizes.to_numpy())
-    s, b = (pairs[c].to_numpy()[inside].reshape(regular.sum(), -1) for c in ("value_s", "value_b"))
+    shape = (int(regular.sum()), int(sizes.max()))  # regular groups x replications (no row may be)
+    s, b = (pairs[c].to_numpy()[inside].reshape(shape) for c in ("value_s", "value_b"))
     mean, half = row_intervals(s - b, confidence)
     n = sizes.to_numpy()[regular]
     values = (b.mean(axis=1), s.mean(axis=1), mean, mean - half, mean + half, n)
