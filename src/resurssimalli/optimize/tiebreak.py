@@ -138,7 +138,7 @@ def _hold_access(m: pyo.ConcreteModel) -> None:
 
 
 def _hold(tb: pyo.Block, share, keys: set, level: float) -> None:
-    for k in keys:
+    for k in sorted(keys):  # rows in a fixed order: a set's order changes with PYTHONHASHSEED
         tb.level.add(share(k) >= level)
 
 
@@ -183,7 +183,7 @@ def leximin_shares(m: pyo.ConcreteModel, inp: OptimisationInput, session: Sessio
                 if not floor_done:  # the common floor holds for every (area, line); then the split goal
                     _hold(tb, share, free, level)
                     floor_done = _split_stage(m, tb, session) or True
-            for k in frozen:
+            for k in sorted(frozen):  # a fixed row order, whatever the process's hash seed
                 tb.rise[k].deactivate()
                 tb.level.add(share(k) >= level)
             free -= frozen
