@@ -148,9 +148,9 @@ def test_the_stress_loops_tables_at_80_columns(baseline) -> None:
     )
     iterations = pd.DataFrame(
         [(2, "baseline", "initial_interview_on_time_share", "all", ">=", 0.95, 0.931, 0.92, 0.94, 5, False,
-          32.66, 2762.25, 997.0, "")],
+          32.66, 2762.25, 997.0, "", "2024-07")],
         columns=["iteration", "scenario", "kpi", "group", "op", "target", "mean", "ci_low", "ci_high", "n",
-                 "meets", "htv_allocated", "extra_hours_total", "unserved_hours_total", "sites_open"],
+                 "meets", "htv_allocated", "extra_hours_total", "unserved_hours_total", "sites_open", "period"],
     )  # fmt: skip
     names = _names([baseline])
     c = _console()
@@ -161,6 +161,7 @@ def test_the_stress_loops_tables_at_80_columns(baseline) -> None:
     assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
     for area in areas:
         assert area not in text or area == names.area(area)  # display names only
+    assert "July" in text  # the month the iteration's verdict judged (every_month: the worst one)
     for want in ("2,479", "1,234", "87.1%", "February 2024", "93.4%", "integration team's interviews"):
         assert want.split()[0] in text, want
     assert f"{moves['extra_htv'].sum():,.2f}" in text  # the total HTV, whole

@@ -120,8 +120,17 @@ def _print_moves(res: Any, console: Console, names: Names) -> None:
         print_frame(console, shown, "Months missed clearly (last iteration)")
 
 
+def _judged(names: Names, period: object) -> str:
+    """The period a verdict judged: its month (every_month: the worst one), the worst month of each
+    replication, or the horizon's mean."""
+    p = "" if period is None else str(period)
+    if p in ("", "nan"):
+        return ""
+    return {"worst": "worst month", "horizon": "year"}.get(p) or names.t.month(p)
+
+
 def _iterations_frame(it: pd.DataFrame, names: Names, productive_hours: float) -> pd.DataFrame:
-    """Each iteration's verdict per scenario and target, in display names."""
+    """Each iteration's verdict per scenario and target, in display names, with the month judged."""
     rows = []
     for r in it.itertuples(index=False):
         op = "≥" if r.op == ">=" else "≤"
@@ -131,6 +140,7 @@ def _iterations_frame(it: pd.DataFrame, names: Names, productive_hours: float) -
                 int(r.iteration),
                 names.scenario(str(r.scenario)),
                 f"{names.kpi(r.kpi)}{group} {op} {kpi_text(r.kpi, r.target)}",
+                _judged(names, getattr(r, "period", "")),
                 kpi_text(r.kpi, r.mean),
                 f"{kpi_text(r.kpi, r.ci_low)} – {kpi_text(r.kpi, r.ci_high)}",
                 "yes" if bool(r.meets) else "no",
@@ -138,7 +148,7 @@ def _iterations_frame(it: pd.DataFrame, names: Names, productive_hours: float) -
                 float(r.unserved_hours_total),
             )
         )
-    cols = ["it.", "scenario", "target", "mean", "95% CI", "meets", "HTV added", "hours unserved"]
+    cols = ["it.", "scenario", "target", "judged", "mean", "95% CI", "meets", "HTV added", "hours unserved"]
     return pd.DataFrame(rows, columns=cols)
 
 
