@@ -61,6 +61,17 @@ def regular_groups(rows: pd.DataFrame, keys: list[str], columns: list[str]) -> t
     return sizes, (sizes.to_numpy() == sizes.max()) & (bad == 0)
 
 
+def regular_matrices(
+    rows: pd.DataFrame, keys: list[str], columns: list[str]
+) -> tuple[pd.Series, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """:func:`regular_groups` of ``rows`` (sorted by ``keys``), which rows belong to them, and per
+    column the regular groups' values as a matrix: groups × replications, in the rows' order."""
+    sizes, regular = regular_groups(rows, keys, columns)
+    inside = np.repeat(regular, sizes.to_numpy())
+    shape = (int(regular.sum()), int(sizes.max()))
+    return sizes, regular, inside, [rows[c].to_numpy(dtype=float)[inside].reshape(shape) for c in columns]
+
+
 def row_intervals(x: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Mean and Student-t half-width of each row of ``x`` (replications as columns), by the very
     numpy operations :func:`t_interval` applies to one group: the same numbers, all rows at once."""
@@ -80,9 +91,7 @@ def t_intervals(
     if rows.empty:
         return pd.DataFrame(columns=cols)
     rows = rows.sort_values(keys, kind="stable")
-    sizes, regular = regular_groups(rows, keys, [column])
-    inside = np.repeat(regular, sizes.to_numpy())
-    x = rows[column].to_numpy(dtype=float)[inside].reshape(int(regular.sum()), int(sizes.max()))
+    sizes, regular, inside, (x,) = regular_matrices(rows, keys, [column])
     mean, half = row_intervals(x, confidence)
     values = (mean, mean - half, mean + half, sizes.to_numpy()[regular])
     out = pd.DataFrame(dict(zip(cols, values, strict=True)), index=sizes.index[regular])
@@ -110,10 +119,7 @@ def paired_comparison(
     pairs = pairs.sort_values(keys, kind="stable")  # each group's rows together, in replication order
     if pairs.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
-    sizes, regular = regular_groups(pairs, keys, ["value_s", "value_b"])
-    inside = np.repeat(regular, sizes.to_numpy())
-    shape = (int(regular.sum()), int(sizes.max()))  # regular groups x replications (no row may be)
-    s, b = (pairs[c].to_numpy()[inside].reshape(shape) for c in ("value_s", "value_b"))
+    sizes, regular, inside, (s, b) = regular_matrices(pairs, keys, ["value_s", "value_b"])
     mean, half = row_intervals(s - b, confidence)
     n = sizes.to_numpy()[regular]
     values = (b.mean(axis=1), s.mean(axis=1), mean, mean - half, mean + half, n)

@@ -132,9 +132,13 @@ def parse_target(text: str) -> Target:
 
 def meets(op: str, value: float, low: float, high: float, mean: float) -> bool:
     """Judged on the confidence bound (the mean when there is no interval)."""
-    if op == ">=":
-        return (low if low == low else mean) >= value
-    return (high if high == high else mean) <= value
+    bound = _bound(op, low, high, mean)
+    return bound >= value if op == ">=" else bound <= value
+
+
+def _bound(op: str, low: float, high: float, mean: float) -> float:
+    """The confidence bound a target is judged on (the mean when there is no interval)."""
+    return (low if low == low else mean) if op == ">=" else (high if high == high else mean)
 
 
 @dataclass(frozen=True)
@@ -243,10 +247,6 @@ def month_verdicts(
                 + (t.group, _wrong(t.op, t.target, mean), _wrong(t.op, t.target, bound), summer)
             )
     return pd.DataFrame(rows, columns=MONTH_COLUMNS)
-
-
-def _bound(op: str, low: float, high: float, mean: float) -> float:
-    return (low if low == low else mean) if op == ">=" else (high if high == high else mean)
 
 
 def queue_pairs(queue: str, scenario: Scenario) -> list[tuple[str, str]]:
