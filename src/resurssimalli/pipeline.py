@@ -185,7 +185,7 @@ def run_pipeline(
             tick(progress, "run", 2, total, "what if: " + ", ".join(p for _, p in what_if))
             table = what_if_table(
                 scenario, plan.allocation, what_if, replications,
-                months=months, jobs=jobs or 1, progress=progress,
+                months=months, jobs=jobs or 1, progress=progress, pool=pool,
             )  # fmt: skip
         tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
         assert plan.optimised is not None

@@ -15,6 +15,7 @@ Positive changes mean more unemployment (days) or more cost (EUR) than the plan.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import replace
 
 import pandas as pd
@@ -168,6 +169,7 @@ def what_if_table(
     jobs: int = 1,
     progress: ProgressFn | None = None,
     bands: tuple[str, ...] = BANDS,
+    pool: Executor | None = None,
 ) -> pd.DataFrame:
     """:func:`what_it_buys` for the places' variants at low/central/high, with columns saying
     what changes where (``WHAT_IF_COLUMNS``); the run's replications and seeds."""
@@ -175,7 +177,7 @@ def what_if_table(
     reps = replications or scenario.config.simulation.replications
     table = what_it_buys(
         scenario, alloc, {k: v[2:] for k, v in variants.items()}, reps, seed, bands,
-        months=months, jobs=jobs, progress=progress,
+        months=months, jobs=jobs, progress=progress, pool=pool,
     )  # fmt: skip
     table["change"] = table["variant"].map({k: v[0] for k, v in variants.items()})
     table["place"] = table["variant"].map({k: v[1] for k, v in variants.items()})
@@ -199,21 +201,26 @@ def what_it_buys(
     months: int | None = None,
     jobs: int = 1,
     progress: ProgressFn | None = None,
+    pool: Executor | None = None,
 ) -> pd.DataFrame:
     """Paired yearly changes against the plan, per variant and effect size (``COLUMNS``).
-    ``progress`` hears stage ``"what-if"``: one step per simulated variant and effect size."""
+    ``progress`` hears stage ``"what-if"``: one step per simulated variant and effect size;
+    ``pool``: one executor for every simulation (else each starts its own)."""
     seed = scenario.seed if seed is None else seed
     parts = []
     total, done = len(bands) * (len(variants) + 1), 0
     for size in bands:
         tick(progress, "what-if", done, total, f"effect {size}: the plan")
         base = simulate(
-            _with_size(scenario, size), alloc, replications=replications, seed=seed, months=months, jobs=jobs
+            _with_size(scenario, size), alloc, replications=replications, seed=seed, months=months, jobs=jobs,
+            pool=pool,
         ).kpis
         done += 1
         for name, (s, a) in variants.items():
             tick(progress, "what-if", done, total, f"effect {size}: {name}")
-            var = simulate(_with_size(s, size), a, replications=replications, seed=seed, months=months, jobs=jobs).kpis
+            var = simulate(
+                _with_size(s, size), a, replications=replications, seed=seed, months=months, jobs=jobs, pool=pool
+            ).kpis
             parts.append(paired_change(base, var).assign(variant=name, effect_size=size))
             done += 1
     tick(progress, "what-if", total, total, "done")

@@ -275,6 +275,7 @@ def simulate(
     precision: float | None = None,
     event_log: bool = False,
     progress: ProgressFn | None = None,
+    pool: cf.Executor | None = None,
 ) -> SimulationResult:
     """Run replications of a scenario on an allocation (data: see :class:`Allocation`).
 
@@ -282,18 +283,19 @@ def simulate(
 
     ``precision`` (relative CI half-width, e.g. 0.02) picks the number of replications by the
     replication algorithm of Hoad et al. (2010), at most ``simulation.max_replications``;
-    otherwise ``replications`` (default ``simulation.replications``) are run.
+    otherwise ``replications`` (default ``simulation.replications``) are run. ``pool``: an executor
+    the caller started and keeps (:func:`start_workers`); else one is started here.
     """
     if precision is None:
         return simulate_many(
             [scenario], allocation, replications=replications, seed=seed, jobs=jobs, months=months,
-            event_log=event_log, progress=progress,
+            event_log=event_log, progress=progress, pool=pool,
         )[scenario.name]
     cfg = scenario.config.simulation
     seed = scenario.seed if seed is None else seed
     _check_options(jobs, replications, precision, seed)
     p = build_params(scenario, allocation, months)
-    with executor("processes", jobs) as ex:
+    with executor("processes", jobs) if pool is None else contextlib.nullcontext(pool) as ex:
         results = _hoad(_Pool(ex, jobs), p, seed, event_log or cfg.event_log, precision, cfg.max_replications)
     kp = pd.concat([r[0] for r in results], ignore_index=True)
     return _result(scenario, p, results, seed, jobs, allocation, precision, _precision_met(kp, precision)[1])
