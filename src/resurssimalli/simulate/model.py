@@ -22,6 +22,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from heapq import heappop, heappush
+from typing import cast
 
 import numpy as np
 import simpy
@@ -91,6 +92,12 @@ class Customer:
         "site",
         "fsite",
     )
+    # the exit clock's state (exits.ExitClock.start sets them when the service effect is on)
+    hz: float
+    mark: float
+    cmark: float
+    mult: float
+    overdue: bool
 
     def __init__(self, cid: int, cohort: Columns, i: int, area: int, deadline: int) -> None:
         self.id = cid
@@ -223,7 +230,8 @@ class Office:
         self.conv: list[list[int]] = [[] for _ in range(n)]  # per coach, a heap of keys
         self.interviews: list[list[int]] = [[] for _ in p.pools]  # per pool, a heap of keys
         self.entries: list[ConversationEntry | InterviewEntry | None] = [None]  # by seq (from 1)
-        self.employer_queue = [deque() for _ in p.employer_teams]  # remaining minutes per request
+        # remaining minutes per employer request, per team
+        self.employer_queue: list[deque[float]] = [deque() for _ in p.employer_teams]
         self.seq = 0
         self.active: dict[int, Customer] = {}
         self.customers: list[Customer] = []
@@ -238,7 +246,7 @@ class Office:
         self.shut = (np.vstack([~opening, np.zeros((1, len(cal.working)), dtype=bool)]).T).tolist()
         on = p.exit_effect.on
         self.exits = ExitClock(env, p.exit_effect, float(cal.n_days), self.leave) if on else None
-        self.watched = self.exits.watched if on else None
+        self.watched = self.exits.watched if self.exits is not None else None
         # the meeting cadence's two steps (scenario.demand.next_step_days) and the current day's rows
         self.first_days, self.first_phase_days = p.first_phase_interval_days, p.first_phase_days
         self.multi_after = p.multi_sector_after_days
@@ -322,7 +330,7 @@ class Office:
             self.log(self.env.now, c.id, "exit", "")
 
     def exit_event(self, ev: simpy.Event) -> None:
-        self.leave(ev.value)
+        self.leave(cast(Customer, ev.value))
 
     def _assign(self, c: Customer) -> None:
         """The least loaded coach of the customer's team (caseload + 1 per HTV; ties: lowest index)."""
@@ -347,11 +355,11 @@ class Office:
         self.seq = seq = self.seq + 1
         self.entries.append(_new(ConversationEntry, (dl, seq, due, c, v)))
         heappush(self.conv[c.coach], dl << SEQ_BITS | seq)
-        watched = self.watched  # the exit clock's watch (ExitClock.watch) without the call
-        if watched is not None:
+        watched, exits = self.watched, self.exits  # the exit clock's watch (ExitClock.watch) without the call
+        if watched is not None and exits is not None:
             day = watched.get(dl)
             if day is None:
-                day = self.exits.watch_day(dl)
+                day = exits.watch_day(dl)
             if day is not None:
                 day.append((c, v))
 
