@@ -27,7 +27,11 @@ from resurssimalli.scenario.demand import DAYS_PER_MONTH, HAZARD_BANDS
 from resurssimalli.simulate.entries import Interview
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import simpy
+
+    from resurssimalli.simulate.model import Customer
 
 EDGE1, EDGE2 = HAZARD_BANDS[1][1], HAZARD_BANDS[2][1]  # duration bands (months): 0-3, 3-12, 12+
 BAND2 = EDGE2 - EDGE1
@@ -92,16 +96,18 @@ def inv_cum_base(rate: tuple[float, float, float], y: float) -> float:
 class ExitClock:
     """Accumulates each customer's hazard against its Exp(1) variate and fires the exit."""
 
-    def __init__(self, env: simpy.Environment, effect: ExitEffect, horizon: float, leave: Any) -> None:
+    def __init__(
+        self, env: simpy.Environment, effect: ExitEffect, horizon: float, leave: Callable[[Customer], None]
+    ) -> None:
         self.env = env
         self.effect = effect
         self.horizon = horizon
         self.leave = leave
         # deadlines watched, by day: (customer, booking version or None for the interview); one
         # SimPy event per day fires them in the order they were watched
-        self.watched: dict[int, list[tuple[Any, int | None]]] = {}
+        self.watched: dict[int, list[tuple[Customer, int | None]]] = {}
 
-    def start(self, c: Any) -> None:
+    def start(self, c: Customer) -> None:
         """At registration (the stock: at the run's start, its variate being the residual)."""
         now = c.mark = self.env.now
         c.cmark = cum_base(c.rate, (now - c.reg) / DAYS_PER_MONTH)  # the base hazard to the mark
@@ -110,7 +116,7 @@ class ExitClock:
         c.mult = self.effect.multiplier(False, c.remote, c.minutes)
         self._schedule(c, now)
 
-    def set_overdue(self, c: Any, overdue: bool) -> None:
+    def set_overdue(self, c: Customer, overdue: bool) -> None:
         if c.gone or c.overdue == overdue:
             return
         now = self.env.now
@@ -121,7 +127,7 @@ class ExitClock:
         c.mult = self.effect.multiplier(overdue, c.remote, c.minutes)
         self._schedule(c, now)
 
-    def watch(self, c: Any, deadline_day: int, version: int | None = None) -> None:
+    def watch(self, c: Customer, deadline_day: int, version: int | None = None) -> None:
         """From the day after ``deadline_day`` the customer is overdue if it is still waiting for its
         interview (``version`` None) or its conversation booked as ``version`` is still pending."""
         day = self.watched.get(deadline_day)
@@ -130,7 +136,7 @@ class ExitClock:
         if day is not None:
             day.append((c, version))
 
-    def watch_day(self, deadline_day: int) -> list[tuple[Any, int | None]] | None:
+    def watch_day(self, deadline_day: int) -> list[tuple[Customer, int | None]] | None:
         """A new list of a deadline day's watches, with the SimPy event that fires them (None if the
         day after the deadline is beyond the run). ``watched.get(day)`` first: the office's booking
         appends to the day's list directly."""
@@ -148,7 +154,7 @@ class ExitClock:
             if not c.gone and (c.interview_day == waiting if version is None else c.version == version):
                 self.set_overdue(c, True)
 
-    def _schedule(self, c: Any, now: float) -> None:
+    def _schedule(self, c: Customer, now: float) -> None:
         """The exit at the spell age where the accumulated hazard reaches the variate: from the mark
         (now), the base hazard still to go is what is left of the variate over the multiplier."""
         mult = c.mult

@@ -22,7 +22,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from heapq import heappop, heappush
-from typing import cast
+from typing import Final, cast
 
 import numpy as np
 import simpy
@@ -37,7 +37,7 @@ from resurssimalli.simulate.draws import (
     draw_rosters,
     draw_stock,
 )
-from resurssimalli.simulate.entries import ConversationEntry, Interview, InterviewEntry, Source
+from resurssimalli.simulate.entries import Interview, Source
 from resurssimalli.simulate.exits import ExitClock
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.streams import child_generators, streams
@@ -46,9 +46,8 @@ MULTI = LINE_INDEX["multi_sector"]
 SWITCHING = frozenset(LINE_INDEX[x] for x in SWITCHING_LINES)
 SERVICE_TIME = 0.5  # the office works at midday: registrations of the morning are seen the same day
 LONG_TERM_DAYS = LONG_TERM_MONTHS * DAYS_PER_MONTH
-WAITING = Interview.WAITING
+WAITING: Final = int(Interview.WAITING)
 SOURCES = tuple(Source)  # by value 0, 1, 2
-_new = tuple.__new__  # a queue entry built in C: _new(ConversationEntry, fields), no Python-level __new__
 # The queues are heaps of plain ints, deadline << SEQ_BITS | seq (the order of (deadline, seq), which
 # ints compare much faster than tuples); Office.entries[seq] is the entry itself.
 SEQ_BITS = 32
@@ -92,6 +91,33 @@ class Customer:
         "site",
         "fsite",
     )
+    id: int
+    muni: int
+    area: int
+    line: int
+    line0: int
+    minutes: float
+    dp: int
+    remote: bool
+    reg: float
+    reg_day: int
+    exit: float
+    deadline: int
+    interview_day: int
+    coach: int
+    due: int
+    due_deadline: int
+    version: int
+    gone: bool
+    source: Source
+    age: int
+    foreign: bool
+    partially_able: bool
+    e: float
+    rate: tuple[float, float, float]
+    xv: int
+    site: int
+    fsite: int
     # the exit clock's state (exits.ExitClock.start sets them when the service effect is on)
     hz: float
     mark: float
@@ -128,28 +154,53 @@ class Customer:
         self.fsite = -1  # the site if its face-to-face meetings are bound by opening days (Office.register)
 
 
+class InterviewEntry:
+    """A new customer waiting in an interview pool's queue."""
+
+    __slots__ = ("deadline", "seq", "customer")
+
+    def __init__(self, deadline: int, seq: int, customer: Customer) -> None:
+        self.deadline = deadline  # day of the interview deadline (the queue's order)
+        self.seq = seq  # booking order: ties by deadline go first come, first served
+        self.customer = customer
+
+
+class ConversationEntry:
+    """A booked job-search conversation in a coach's queue; stale once the customer is rebooked
+    (``customer.version`` moved on) or left."""
+
+    __slots__ = ("deadline", "seq", "due", "customer", "version")
+
+    def __init__(self, deadline: int, seq: int, due: int, customer: Customer, version: int) -> None:
+        self.deadline = deadline  # the due day plus the grace working days (the queue's order)
+        self.seq = seq
+        self.due = due  # the day from which it may be held
+        self.customer = customer
+        self.version = version  # the customer's booking version when booked
+
+
 class Columns:
     """A cohort's columns as Python lists and numbers (customers are built one at a time from them)."""
 
     def __init__(self, cohort: Cohort) -> None:
         n = len(cohort)
-        self.muni = cohort.muni.tolist()
-        self.line = cohort.line.tolist()
-        self.minutes = cohort.minutes.tolist()
-        self.dp = cohort.dp.tolist()
-        self.remote = cohort.remote.tolist()
-        self.reg = cohort.reg.tolist()
-        self.exit = cohort.exit.tolist()
-        self.source = cohort.source.tolist()
-        self.age = cohort.age.tolist()
-        self.foreign = cohort.foreign.tolist()
-        self.partially_able = cohort.partially_able.tolist()
-        self.e = cohort.e.tolist() if cohort.e is not None else [0.0] * n
-        self.rate = (
+        self.muni: list[int] = cohort.muni.tolist()
+        self.line: list[int] = cohort.line.tolist()
+        self.minutes: list[float] = cohort.minutes.tolist()
+        self.dp: list[int] = cohort.dp.tolist()
+        self.remote: list[bool] = cohort.remote.tolist()
+        self.reg: list[float] = cohort.reg.tolist()
+        self.exit: list[float] = cohort.exit.tolist()
+        self.source: list[int] = cohort.source.tolist()
+        self.age: list[int] = cohort.age.tolist()
+        self.foreign: list[bool] = cohort.foreign.tolist()
+        self.partially_able: list[bool] = cohort.partially_able.tolist()
+        self.e: list[float] = cohort.e.tolist() if cohort.e is not None else [0.0] * n
+        self.rate: list[tuple[float, float, float]] = (
             [tuple(r) for r in cohort.rate.tolist()] if cohort.rate is not None else [(0.0, 0.0, 0.0)] * n
         )
-        self.site = cohort.site.tolist() if cohort.site is not None else [-1] * n
-        self.first_due = cohort.first_due.tolist()
+        self.site: list[int] = cohort.site.tolist() if cohort.site is not None else [-1] * n
+        self.first_due: list[int] = cohort.first_due.tolist()
 
 
 @dataclass(frozen=True)
@@ -215,13 +266,14 @@ class Office:
         self.p = p
         cal = p.calendar
         self.cal = cal
-        self.duty_by_day = on_duty.T.tolist()  # [day][coach]: plain lists and floats in the day loop
-        self.factor = factor.tolist()
+        # [day][coach]: plain lists and floats in the day loop
+        self.duty_by_day: list[list[bool]] = on_duty.T.tolist()
+        self.factor: list[float] = factor.tolist()
         # a conversation due on day d must be held by conv_deadline[d] (d + the grace working days)
         self.shortest_meeting = min(min(p.meeting_minutes), p.interview_minutes)
         self.conv_deadline = [cal.add_working_days(d, p.grace_working_days) for d in range(len(cal.working))]
         self.conv_deadline_a = np.array(self.conv_deadline, dtype=np.int64)
-        self.kpi_month = cal.kpi_month.tolist()
+        self.kpi_month: list[int] = cal.kpi_month.tolist()
         self.M = cal.months
         n = p.n_coaches
         self.fte = list(p.coach_fte)
@@ -241,9 +293,10 @@ class Office:
         self.indirect_line = p.indirect_minutes_per_duty_day
         # face-to-face meetings at a site that is not open every working day wait for its days
         opening = p.site_open if p.site_open is not None else np.zeros((0, len(cal.working)), dtype=bool)
-        self.restricted = [bool((row != cal.working).any()) for row in opening]
+        self.restricted: list[bool] = [bool((row != cal.working).any()) for row in opening]
         # per day, per site: closed today; one more False at the end, read by fsite = -1 (unbound)
-        self.shut = (np.vstack([~opening, np.zeros((1, len(cal.working)), dtype=bool)]).T).tolist()
+        shut = np.vstack([~opening, np.zeros((1, len(cal.working)), dtype=bool)]).T
+        self.shut: list[list[bool]] = shut.tolist()
         on = p.exit_effect.on
         self.exits = ExitClock(env, p.exit_effect, float(cal.n_days), self.leave) if on else None
         self.watched = self.exits.watched if self.exits is not None else None
@@ -313,7 +366,7 @@ class Office:
         else:
             pool = self.p.pool_for[c.area][c.line]
             self.seq = seq = self.seq + 1
-            self.entries.append(_new(InterviewEntry, (c.deadline, seq, c)))
+            self.entries.append(InterviewEntry(c.deadline, seq, c))
             heappush(self.interviews[pool], c.deadline << SEQ_BITS | seq)
             if self.events is not None:
                 self.log(c.reg, c.id, "arrival", LINES[c.line])
@@ -353,7 +406,7 @@ class Office:
         c.due_deadline = dl = self.conv_deadline[due]
         c.version = v = c.version + 1
         self.seq = seq = self.seq + 1
-        self.entries.append(_new(ConversationEntry, (dl, seq, due, c, v)))
+        self.entries.append(ConversationEntry(dl, seq, due, c, v))
         heappush(self.conv[c.coach], dl << SEQ_BITS | seq)
         watched, exits = self.watched, self.exits  # the exit clock's watch (ExitClock.watch) without the call
         if watched is not None and exits is not None:
@@ -616,7 +669,7 @@ def _conv_head(
     Entries of customers who left or were rebooked are dropped; due conversations at a site closed
     today are moved to ``held`` (the caller pushes them back at the end of the day)."""
     while q:
-        e = entries[q[0] & SEQ_MASK]
+        e = cast(ConversationEntry, entries[q[0] & SEQ_MASK])
         c = e.customer
         if c.gone or c.version != e.version:  # ConversationEntry.stale, inlined: the hottest loop
             heappop(q)
@@ -634,7 +687,7 @@ def _interview_head(iq: list[int], held: list[int], shut: list[bool], entries: l
 
     Customers who left are dropped; those at a closed site are moved to ``held``."""
     while iq:
-        e = entries[iq[0] & SEQ_MASK]
+        e = cast(InterviewEntry, entries[iq[0] & SEQ_MASK])
         c = e.customer
         if c.gone or c.interview_day != WAITING:
             heappop(iq)
