@@ -16,7 +16,8 @@ from resurssimalli.scenario import load_scenario
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
 from resurssimalli.simulate import Allocation, simulate
 from resurssimalli.simulate.draws import base_rates, draw_arrivals, draw_stock
-from resurssimalli.simulate.exits import ExitClock, build_exit_effect
+from resurssimalli.simulate.exit_effect import build_exit_effect
+from resurssimalli.simulate.exits import ExitClock
 from resurssimalli.simulate.model import simulate_replication
 from resurssimalli.simulate.outcome_kpis import municipal_cost
 from resurssimalli.simulate.params import build_params

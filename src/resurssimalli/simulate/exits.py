@@ -20,11 +20,11 @@ stands (the model without the effect, the same numbers).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, HAZARD_BANDS
 from resurssimalli.simulate.entries import Interview
+from resurssimalli.simulate.exit_effect import ExitEffect
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,39 +35,6 @@ if TYPE_CHECKING:
 
 EDGE1, EDGE2 = HAZARD_BANDS[1][1], HAZARD_BANDS[2][1]  # duration bands (months): 0-3, 3-12, 12+
 BAND2 = EDGE2 - EDGE1
-
-
-@dataclass(frozen=True)
-class ExitEffect:
-    """The service multiplier's parameters (resolved from the scenario's ``outcomes:``)."""
-
-    on: bool
-    overdue_mult: float  # hazard factor while an interview or conversation is overdue
-    travel_log_per_minute: float  # log hazard factor per minute of one-way trip beyond the reference
-    reference_minutes: float
-
-    def multiplier(self, overdue: bool, remote: bool, minutes: float) -> float:
-        m = self.overdue_mult if overdue else 1.0
-        if not remote:
-            m *= math.exp(self.travel_log_per_minute * (minutes - self.reference_minutes))
-        return m
-
-
-OFF = ExitEffect(False, 1.0, 0.0, 0.0)
-
-
-def build_exit_effect(outcomes: Any) -> ExitEffect:
-    """From a scenario's :class:`~resurssimalli.scenario.schema.Outcomes` (None: no effect)."""
-    if outcomes is None or not outcomes.service_effect:
-        return OFF
-    per10 = outcomes.effect("interview_on_time")
-    travel = outcomes.effect("travel_time")
-    return ExitEffect(
-        on=True,
-        overdue_mult=max(1.0 - 10.0 * per10, 0.0),
-        travel_log_per_minute=math.log(1.0 - travel) / 10.0,
-        reference_minutes=float(outcomes.travel_reference_minutes),
-    )
 
 
 def cum_base(rate: tuple[float, float, float], a: float) -> float:

@@ -30,7 +30,7 @@ from resurssimalli.scenario.schema import CUSTOMER_LINES, UNCOVERED_SITE, Benefi
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
-from resurssimalli.simulate.exits import OFF, ExitEffect, build_exit_effect
+from resurssimalli.simulate.exit_effect import OFF, ExitEffect, build_exit_effect
 from resurssimalli.simulate.openings import nearest_open_site, site_fields
 from resurssimalli.simulate.staffing import staffed_for_plan
 
