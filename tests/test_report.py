@@ -601,19 +601,27 @@ def test_kpi_figure_bands_are_t_intervals_month_by_month(run_dir: Path) -> None:
         assert got == want or (math.isnan(mean) and all(math.isnan(v) for v in got))
 
 
-def test_workbook_written_in_a_pool_worker_is_the_same_file(run_dir: Path, tmp_path: Path) -> None:
-    """``run`` has its idle simulation workers write results.xlsx while it draws the memo."""
+def test_workbook_and_figure_made_in_a_pool_worker_are_the_same_files(run_dir: Path, tmp_path: Path) -> None:
+    """``run`` has its idle simulation workers write results.xlsx and draw the KPI figure while it
+    draws the other figures and writes the memo: the same bytes as made in one process."""
     import concurrent.futures as cf
     import multiprocessing as mp
     import shutil
     import zipfile
 
+    from resurssimalli.report.figures import BACKGROUND, figure_name
+
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
     (copy / "results.xlsx").unlink()
+    for key in BACKGROUND:
+        (copy / figure_name(key, "fi")).unlink()
     with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
         written = write_report(copy, lang="fi", background=pool)
     assert copy / "results.xlsx" in written
+    for key in BACKGROUND:
+        name = figure_name(key, "fi")
+        assert copy / name in written and (copy / name).read_bytes() == (run_dir / name).read_bytes()
     with zipfile.ZipFile(run_dir / "results.xlsx") as a, zipfile.ZipFile(copy / "results.xlsx") as b:
         parts = [n for n in a.namelist() if n != "docProps/core.xml"]  # core.xml: the time written
         assert parts == [n for n in b.namelist() if n != "docProps/core.xml"]

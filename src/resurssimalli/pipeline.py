@@ -92,13 +92,16 @@ def _simulate_all(
 
 
 def _spare_worker(pool: Executor) -> Executor | None:
-    """The simulation's process pool, idle now, for the report's workbook (its writer imported
-    there at once, while the run folder is written); None when the pool is this process."""
+    """The simulation's process pool, idle now, for the report's workbook and heaviest figure
+    (the workbook writer and matplotlib imported there at once, while the run folder is
+    written); None when the pool is this process."""
     if not isinstance(pool, ProcessPoolExecutor):
         return None
     from resurssimalli.report.excel import workbook_ready
+    from resurssimalli.report.figures import figures_ready
 
     pool.submit(workbook_ready)
+    pool.submit(figures_ready)
     return pool
 
 

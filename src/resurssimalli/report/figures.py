@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import matplotlib
 
@@ -20,7 +21,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from resurssimalli.experiment.compare import t_intervals  # noqa: E402
 from resurssimalli.report import tables  # noqa: E402
 from resurssimalli.report.memo.facts import SHARE_KPIS, build_names  # noqa: E402
-from resurssimalli.report.results import RunResults  # noqa: E402
+from resurssimalli.report.results import RunResults, load_run  # noqa: E402
 from resurssimalli.report.texts import Texts  # noqa: E402
 
 KIND_STYLE = {
@@ -264,6 +265,7 @@ def pareto_front(res: RunResults, t: Texts) -> bytes | None:
 
 
 FIGURES = {"map": region_map, "htv": htv_bars, "kpis": kpi_bands, "pareto": pareto_front}
+BACKGROUND = ("kpis",)  # the figure a spare worker draws (about three quarters of the drawing time)
 CAPTIONS = {"map": "fig_map", "htv": "fig_htv", "kpis": "fig_kpis", "pareto": "fig_pareto"}
 
 
@@ -272,14 +274,26 @@ def figure_name(key: str, lang: str) -> str:
     return f"figure_{key}_{lang}.png"
 
 
-def draw_all(res: RunResults, t: Texts) -> dict[str, bytes]:
-    """Every figure the run's tables allow: key -> PNG bytes."""
+def draw_all(res: RunResults, t: Texts, keys: tuple[str, ...] = tuple(FIGURES)) -> dict[str, bytes]:
+    """Every figure of ``keys`` the run's tables allow: key -> PNG bytes."""
     out = {}
-    for key, draw in FIGURES.items():
-        png = draw(res, t)
+    for key in keys:
+        png = FIGURES[key](res, t)
         if png is not None:
             out[key] = png
     return out
 
 
-__all__ = ["draw_all", "figure_name", "CAPTIONS", "pd"]
+def draw_from_folder(run_dir: Path, lang: str, keys: tuple[str, ...]) -> dict[str, bytes]:
+    """The figures ``keys`` of a run folder, drawn from its files: a worker of ``run``'s process
+    pool draws the heaviest (:data:`BACKGROUND`) while the main process draws the others and
+    writes the memo. The same tables, so the same PNG bytes as drawn in the main process."""
+    return draw_all(load_run(run_dir), Texts(lang), keys)
+
+
+def figures_ready() -> bool:
+    """Nothing: submitted to a worker so that it imports matplotlib and this module beforehand."""
+    return True
+
+
+__all__ = ["draw_all", "draw_from_folder", "figure_name", "figures_ready", "BACKGROUND", "CAPTIONS", "pd"]

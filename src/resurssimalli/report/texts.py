@@ -27,7 +27,7 @@ NBSP = "\u00a0"
 def _table() -> dict[str, Any]:
     path = resources.files("resurssimalli.report") / "texts.yaml"
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built
     for key, entry in data.items():
         if not isinstance(entry, dict) or set(entry) != set(LANGS):
             raise InputError(str(path), key, f"a text for each of {list(LANGS)}")

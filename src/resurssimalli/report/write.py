@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.report.excel import write_workbook_file
-from resurssimalli.report.figures import draw_all, figure_name
+from resurssimalli.report.figures import BACKGROUND, FIGURES, draw_all, draw_from_folder, figure_name
 from resurssimalli.report.memo import build_memo, render_html, render_markdown, render_pdf
 from resurssimalli.report.results import RunResults, load_run
 from resurssimalli.report.texts import LANGS, Texts
@@ -82,8 +82,9 @@ def write_report(
     ``figure_<key>_<lang>.png``. Every file is written atomically; bad input raises before any
     file is written. ``progress`` hears stage ``"memo"`` (read, figures, memo, [PDF,] workbook).
     ``given``: tables still in the caller's memory as written to the folder (:func:`load_run`).
-    ``background``: a process pool with an idle worker (``run`` passes its simulation pool):
-    the workbook is written there while this process draws the figures and writes the memo.
+    ``background``: a process pool with idle workers (``run`` passes its simulation pool): the
+    workbook and the heaviest figure are made there while this process draws the other figures
+    and writes the memo.
     """
     run_dir = Path(run_dir)
     lang = lang or run_language(run_dir)
@@ -94,7 +95,7 @@ def write_report(
     files = report_files(run_dir, lang)
     with workbook_writer(res, run_dir / files.xlsx, t, suppression, background) as workbook:
         tick(progress, "memo", 1, total, "figures")
-        written = _memo_files(res, t, files, pdf, suppression, progress)
+        written = _memo_files(res, t, files, pdf, suppression, progress, background)
         tick(progress, "memo", total - 1, total, "workbook")
         written.append(workbook())
     tick(progress, "memo", total, total, "done")
@@ -102,12 +103,22 @@ def write_report(
     return written
 
 
+def _figures(res: RunResults, t: Texts, background: cf.Executor | None) -> dict[str, bytes]:
+    """Every figure by file name; with ``background`` the heaviest are drawn there meanwhile."""
+    later = background.submit(draw_from_folder, res.path, t.lang, BACKGROUND) if background else None
+    drawn = draw_all(res, t, tuple(k for k in FIGURES if later is None or k not in BACKGROUND))
+    if later is not None:
+        drawn |= later.result()
+    return {figure_name(k, t.lang): drawn[k] for k in FIGURES if k in drawn}
+
+
 def _memo_files(
-    res: RunResults, t: Texts, files: ReportFiles, pdf: bool, suppression: bool, progress: ProgressFn | None
-) -> list[Path]:
+    res: RunResults, t: Texts, files: ReportFiles, pdf: bool, suppression: bool, progress: ProgressFn | None,
+    background: cf.Executor | None = None,
+) -> list[Path]:  # fmt: skip
     """Figures, memo.md, memo.html and (``pdf``) memo.pdf of one language, written atomically."""
     run_dir = res.path
-    images = {figure_name(k, t.lang): png for k, png in draw_all(res, t).items()}
+    images = _figures(res, t, background)
     tick(progress, "memo", 2, 5 if pdf else 4, "memo")
     figures = {name.removeprefix("figure_").rsplit("_", 1)[0]: name for name in images}
     memo = build_memo(res, t, figures, suppression=suppression)
