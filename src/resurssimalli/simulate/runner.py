@@ -14,7 +14,7 @@ import gc
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,9 +155,10 @@ class _Pool:
         return self.run_many([(p, r, seed, event_log) for r in reps])
 
     def run_many(
-        self, args: list[tuple[SimParams, int, int, bool]], progress: ProgressFn | None = None
+        self, args: Iterable[tuple[SimParams, int, int, bool]], progress: ProgressFn | None = None
     ) -> list:
-        """``run_params(*a)`` for every argument tuple; results in the order given."""
+        """``run_params(*a)`` for every argument tuple, each submitted as it comes; results in
+        the order given."""
         futures = [self.ex.submit(_task, a) for a in args]
         for done, fut in enumerate(cf.as_completed(futures), start=1):
             fut.result()  # raise the first failure at once
@@ -325,12 +326,15 @@ def simulate_many(
     seed = first.seed if seed is None else seed
     n = replications if replications is not None else first.config.simulation.replications
     _check_options(jobs, n, None, seed)
-    params = [build_params(s, allocation, months) for s in scenarios]
-    args = [
-        (p, r, seed, event_log or s.config.simulation.event_log)
-        for s, p in zip(scenarios, params, strict=True)
-        for r in range(n)
-    ]
+    params: list[SimParams] = []
+
+    def tasks() -> Iterator[tuple[SimParams, int, int, bool]]:
+        """Each scenario's replications, submitted as soon as its parameters are built."""
+        for s in scenarios:
+            params.append(p := build_params(s, allocation, months))
+            yield from ((p, r, seed, event_log or s.config.simulation.event_log) for r in range(n))
+
+    args = tasks()
     if pool is not None:
         results = _Pool(pool, jobs).run_many(args, progress)
     else:
