@@ -4,15 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/baseline.yaml
+# the modules setup.py compiles with mypyc: an edit to one of them reinstalls (recompiles)
+COMPILED := $(shell grep -o '"src/resurssimalli/[a-z_/]*\.py"' setup.py | tr -d '"')
 
 .PHONY: run test bench lint install clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml setup.py $(COMPILED)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -c "from resurssimalli.simulate import native; print('simulation model:', native.implementation())"
 	touch $(STAMP)
 
 install: $(STAMP)

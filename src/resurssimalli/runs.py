@@ -98,7 +98,10 @@ REGION_KEYS = ("region.travel_times", "region.inputs_workbook", "demand.demand_p
 def build_manifest(
     scenario: Any, command: str, seed: int | None, started: dt.datetime, folder: Path, extra: dict[str, Any]
 ) -> dict[str, Any]:
-    """The manifest of a run: scenario (name, hash, resolved, overrides), versions, seed, commit, times."""
+    """The manifest of a run: scenario (name, hash, resolved, overrides), versions, seed, commit, times,
+    and which simulation model ran (compiled with mypyc or its Python sources)."""
+    from resurssimalli.simulate import native
+
     s = scenario
     m: dict[str, Any] = {
         "command": command,
@@ -108,6 +111,7 @@ def build_manifest(
         "seed": seed,
         "git_commit": git_commit(),
         "versions": versions(),
+        "simulation_model": native.implementation(),
     }
     if s is not None:
         m["scenario"] = {

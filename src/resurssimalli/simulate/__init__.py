@@ -8,6 +8,10 @@ Public API::
     with RunFolder.new(...) as rf: res.write(rf)
 """
 
+from resurssimalli.simulate import native
+
+native.choose()  # before anything imports the model: compiled (mypyc) or its Python sources
+
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.mmc import MMCResult, erlang_c_wait, simulate_mmc
 from resurssimalli.simulate.runner import (
