@@ -34,6 +34,11 @@ def _module(path: str) -> str:
     return path.removeprefix("src/").removesuffix(".py").replace("/", ".")
 
 
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def _warn(reason: str) -> None:
     print(
         f"resurssimalli: the simulation model is not compiled ({reason}); it runs as Python", file=sys.stderr
@@ -56,8 +61,10 @@ def _mypycify() -> tuple[list, dict]:
         # Only the compiled modules must type-check; the modules they import are read for their types.
         options = ["--follow-imports=silent", "--cache-dir", "build/mypy_cache"]
         extensions = mypycify([*options, *COMPILED], group_name=GROUP, opt_level="3")
-    except (Exception, SystemExit) as exc:  # mypyc exits on a type error
-        return [], {"compiled": False, "reason": f"mypyc failed: {exc}"}
+    except SystemExit as exc:  # mypyc exits on a type error, having printed it
+        return [], {"compiled": False, "reason": f"mypyc stopped ({_short(exc)}); pip install -v shows why"}
+    except Exception as exc:
+        return [], {"compiled": False, "reason": f"mypyc failed: {_short(exc)}"}
     return extensions, {"compiled": True, "mypyc": mypy_version, "modules": hashes}
 
 
@@ -97,7 +104,7 @@ class BuildExt(build_ext):
         try:
             super().run()
         except Exception as exc:  # CompileError, LinkError, a missing compiler
-            record = {"compiled": False, "reason": f"the C build failed: {exc}"}
+            record = {"compiled": False, "reason": f"the C build failed: {_short(exc)}"}
         else:
             record = BUILT
         _write_record(self, record, in_source)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,7 +16,7 @@ from resurssimalli.simulate import Allocation, simulate
 from resurssimalli.simulate.draws import base_rates, draw_arrivals, draw_stock
 from resurssimalli.simulate.exit_effect import build_exit_effect
 from resurssimalli.simulate.exits import ExitClock
-from resurssimalli.simulate.model import simulate_replication
+from resurssimalli.simulate.model import Columns, Customer, simulate_replication
 from resurssimalli.simulate.outcome_kpis import municipal_cost
 from resurssimalli.simulate.params import build_params
 from resurssimalli.simulate.streams import child_generators, streams
@@ -105,11 +103,14 @@ def test_interview_elasticity_in_a_controlled_experiment(baseline):
     idx = rng.integers(0, len(cohort), n)
     rate = base_rates(p, cohort.muni[idx], cohort.line[idx])
     e, u = rng.standard_exponential(n), rng.random(n)
-    h = [_monthly_hazard(baseline, rate, e, u < share) for share in (0.85, 0.95)]
+    cols = Columns(cohort)
+    h = [_monthly_hazard(baseline, cols, idx, rate, e, u < share) for share in (0.85, 0.95)]
     assert h[1] / h[0] - 1 == pytest.approx(0.031, abs=0.005)
 
 
-def _monthly_hazard(scenario, rate: np.ndarray, e: np.ndarray, on_time: np.ndarray) -> float:
+def _monthly_hazard(
+    scenario, cols: Columns, idx: np.ndarray, rate: np.ndarray, e: np.ndarray, on_time: np.ndarray
+) -> float:
     env = simpy.Environment()
     effect = build_exit_effect(scenario.config.outcomes)
     gone: list[float] = []
@@ -120,9 +121,8 @@ def _monthly_hazard(scenario, rate: np.ndarray, e: np.ndarray, on_time: np.ndarr
 
     clock = ExitClock(env, effect, DAYS_PER_MONTH, leave)
     for i in range(len(e)):  # remote customers: no travel effect, only timeliness differs
-        c = SimpleNamespace(
-            reg=0.0, e=float(e[i]), rate=tuple(rate[i]), remote=True, minutes=0.0, gone=False, xv=0
-        )
+        c = Customer(i, cols, int(idx[i]), 0, -1)  # a real Customer: the compiled clock takes no other
+        c.reg, c.e, c.rate, c.remote, c.minutes = 0.0, float(e[i]), tuple(map(float, rate[i])), True, 0.0
         clock.start(c)
         clock.set_overdue(c, not on_time[i])
     env.run(until=DAYS_PER_MONTH)
