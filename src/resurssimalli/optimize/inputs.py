@@ -20,6 +20,7 @@ from resurssimalli.data.region import Site
 from resurssimalli.errors import InputError
 from resurssimalli.optimize.workload import (
     CENTRAL_LINES,
+    customer_workload,
     visits_by_demand_point,
     workload,
     workload_by_municipality,
@@ -210,9 +211,10 @@ def _pairs(scenario: Scenario) -> Mapping[str, tuple[PairIn, ...]]:
 
 def _demand(scenario: Scenario, extra_hours: Mapping[tuple[str, str], float] | None) -> dict:
     """Workload hours by area and by municipality, and face-to-face visits by demand point."""
-    work = workload(scenario, extra_hours)
-    by_m = workload_by_municipality(scenario, extra_hours)
-    visits = visits_by_demand_point(scenario)
+    cust = customer_workload(scenario)  # the demand model's projection (about 0.5 s), once
+    by_m = workload_by_municipality(scenario, extra_hours, customers=cust)
+    work = workload(scenario, extra_hours, by_municipality=by_m)
+    visits = visits_by_demand_point(scenario, customers=cust)
     return {
         "workload_hours": _ro({(r.area, r.service_line): float(r.hours) for r in work.itertuples()}),
         "municipality_hours": _ro(

@@ -96,16 +96,21 @@ def customer_workload(scenario: Scenario) -> pd.DataFrame:
 
 
 def workload_by_municipality(
-    scenario: Scenario, extra_hours: Mapping[tuple[str, str], float] | None = None
+    scenario: Scenario,
+    extra_hours: Mapping[tuple[str, str], float] | None = None,
+    customers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Required staff hours a year: ``municipality, area, service_line, hours`` for all seven lines.
 
     ``area`` is the area whose staff does the work. ``extra_hours[(area, line)]`` adds hours
     (booked to the area's lead municipality); unknown areas or lines are an :class:`InputError`.
+    ``customers``: :func:`customer_workload` of the scenario if the caller has it already.
     """
     region = scenario.region
     cfg = scenario.config
-    cust = customer_workload(scenario)[["municipality", "area", "service_line", "hours"]]
+    cust = (customer_workload(scenario) if customers is None else customers)[
+        ["municipality", "area", "service_line", "hours"]
+    ]
     emp_hours = employer_hours_per_year(scenario)
     emp = pd.DataFrame(
         [(m, region.area_of(m), "employer_services", float(emp_hours[m])) for m in region.municipalities],
@@ -148,13 +153,19 @@ def workload_by_municipality(
     return out.groupby(["municipality", "area", "service_line"], as_index=False, sort=True)["hours"].sum()
 
 
-def workload(scenario: Scenario, extra_hours: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
+def workload(
+    scenario: Scenario,
+    extra_hours: Mapping[tuple[str, str], float] | None = None,
+    by_municipality: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Required staff hours a year by ``area, service_line`` (the optimiser's demand), with ``htv``.
 
     ``htv`` = hours / productive hours per HTV. Every area × line pair is present (zero if none).
+    ``by_municipality``: :func:`workload_by_municipality` with the same ``extra_hours`` if the
+    caller has it already.
     """
     region = scenario.region
-    by_m = workload_by_municipality(scenario, extra_hours)
+    by_m = workload_by_municipality(scenario, extra_hours) if by_municipality is None else by_municipality
     agg = by_m.groupby(["area", "service_line"])["hours"].sum()
     idx = pd.MultiIndex.from_product(
         [list(region.areas), list(SERVICE_LINES)], names=["area", "service_line"]
@@ -164,13 +175,13 @@ def workload(scenario: Scenario, extra_hours: Mapping[tuple[str, str], float] | 
     return out
 
 
-def visits_by_demand_point(scenario: Scenario) -> pd.Series:
+def visits_by_demand_point(scenario: Scenario, customers: pd.DataFrame | None = None) -> pd.Series:
     """Face-to-face visits a year by demand point.
 
     Municipality visits × the point's customer share; a plant closure that names a demand point
-    sends all its visits there.
+    sends all its visits there. ``customers``: :func:`customer_workload` if the caller has it.
     """
-    cust = customer_workload(scenario)
+    cust = customer_workload(scenario) if customers is None else customers
     pinned = cust["demand_point"].notna()
     by_m = cust[~pinned].groupby("municipality")["visits"].sum()
     by_p = cust[pinned].groupby("demand_point")["visits"].sum()
