@@ -32,6 +32,7 @@ from resurssimalli.report.memo.facts import SHARE_KPIS, build_names
 from resurssimalli.report.memo.values import show_value
 from resurssimalli.report.names import Names, group_type
 from resurssimalli.report.results import RunResults, load_run
+from resurssimalli.report.sheet_rows import SheetRows
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED, Texts
 from resurssimalli.runs import atomic_write
@@ -263,7 +264,14 @@ def _people_sheet(
             muni = t("col_total") if m == tables.TOTAL else n.municipality(m)
             flag = t("value_yes") if hidden else t("value_no")
             rows.append((muni, t.name(prefix, g), None if hidden else round(float(v)), flag, m, g))
-    columns = ["municipality", "population_group", "persons", "suppressed", "municipality_id", "population_group_id"]
+    columns = [
+        "municipality",
+        "population_group",
+        "persons",
+        "suppressed",
+        "municipality_id",
+        "population_group_id",
+    ]
     df = pd.DataFrame(rows, columns=columns)
     cols = [XlColumn("municipality"), XlColumn("population_group"), XlColumn("persons", "count", "none")]
     cols += [XlColumn("suppressed")]
@@ -307,8 +315,18 @@ def _stress_moves_sheet(res: RunResults, n: Names) -> Sheet | None:
         return None
     ids = ["area", "service_line"]
     df = _with_names(m, n, {"area": n.area, "service_line": n.line})
-    cols = [XlColumn("area"), XlColumn("service_line"), XlColumn("extra_hours", "decimal"), XlColumn("extra_htv", "htv")]
-    return Sheet("stress_moves", df[[c.key for c in cols] + [i + ID_SUFFIX for i in ids]], cols + _id_columns(ids), "stress_moves.csv")
+    cols = [
+        XlColumn("area"),
+        XlColumn("service_line"),
+        XlColumn("extra_hours", "decimal"),
+        XlColumn("extra_htv", "htv"),
+    ]
+    return Sheet(
+        "stress_moves",
+        df[[c.key for c in cols] + [i + ID_SUFFIX for i in ids]],
+        cols + _id_columns(ids),
+        "stress_moves.csv",
+    )
 
 
 def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
@@ -437,7 +455,8 @@ def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
     heads = [header(t, c) for c in sheet.columns]
     rows = _cells(sheet)
     _layout(ws, sheet, [heads, *rows[:199]], len(rows) + 1)
-    ws.append([_safe(h) for h in heads])
+    out = SheetRows(ws)  # as ws.append, the same XML, about ten times faster
+    out.append([_safe(h) for h in heads])
     kpis = sheet.frame[sheet.kpi_column].tolist() if sheet.kpi_column else [None] * len(sheet.frame)
     by_kpi = {k: [_cell_format(col, k) for col in sheet.columns] for k in set(kpis)}
     # A formatted cell per column and format, its value replaced row by row: a streamed row is
@@ -457,7 +476,8 @@ def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
             else:
                 cell.value = _safe(v)
             cells.append(cell)
-        ws.append(cells)
+        out.append(cells)
+    out.close()
 
 
 def _safe(v: Any) -> Any:

@@ -1,0 +1,82 @@
+"""``report.sheet_rows``: the rows of a streamed worksheet, the same XML as openpyxl's ``ws.append``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from resurssimalli.report.sheet_rows import SheetRows
+
+TEXTS = ["Kuukausi", " lead", "trail ", "a & b < c > d", "#N/A", "Äänekoski ö", "", "x\ny", "'=SUM(A1)"]
+NUMBERS = [0.0, -0.0, 3.0, 0.1 + 0.2, 1e-20, -1e20, 123456789.123456789, float("inf"), float("nan"), 7]
+DATES = [dt.datetime(2024, m, 1) for m in (1, 2, 12)]
+
+
+def _rows() -> list[list[Any]]:
+    """Rows of every kind of cell value the workbook holds, and a few it might."""
+    rows = []
+    for i in range(40):
+        rows.append(
+            [
+                TEXTS[i % len(TEXTS)],
+                NUMBERS[i % len(NUMBERS)],
+                None if i % 4 == 0 else NUMBERS[(i * 3) % len(NUMBERS)],
+                DATES[i % len(DATES)],
+                None if i % 5 == 0 else float(i) / 7,  # a formatted column, empty at times
+                DATES[(i + 1) % len(DATES)],  # a formatted date column
+                "=1+1" if i == 3 else TEXTS[(i * 5) % len(TEXTS)],  # a formula, as openpyxl writes it
+            ]
+        )
+    return rows
+
+
+def _book(path: Path, fast: bool) -> None:
+    book = Workbook(write_only=True)
+    for title in ("eka", "toka"):
+        ws = book.create_sheet(title)
+        out = SheetRows(ws) if fast else ws
+        out.append(["head", "ers", None, "x"])
+        styled: dict[tuple[int, str], Any] = {}
+        for row in _rows():
+            cells = list(row)
+            for j, fmt in ((2, "0.00"), (4, "0.0%" if title == "eka" else "#,##0"), (5, "yyyy-mm")):
+                cell = styled.get((j, fmt))
+                if cell is None:
+                    cell = styled[(j, fmt)] = WriteOnlyCell(ws, value=row[j])
+                    cell.number_format = fmt
+                else:
+                    cell.value = row[j]
+                cells[j] = cell
+            out.append(cells)
+        if fast:
+            out.close()
+    book.save(path)
+
+
+def test_rows_are_the_xml_openpyxl_writes_byte_for_byte(tmp_path: Path) -> None:
+    _book(tmp_path / "slow.xlsx", fast=False)
+    _book(tmp_path / "fast.xlsx", fast=True)
+    with zipfile.ZipFile(tmp_path / "slow.xlsx") as a, zipfile.ZipFile(tmp_path / "fast.xlsx") as b:
+        assert a.namelist() == b.namelist()
+        parts = [n for n in a.namelist() if n != "docProps/core.xml"]  # core.xml: the time of writing
+        sheet = a.read("xl/worksheets/sheet1.xml").decode()
+        assert sheet.count("<row ") == 41 and 't="inlineStr"' in sheet and 's="' in sheet
+        for name in parts:
+            assert a.read(name) == b.read(name), name
+
+
+def test_an_empty_sheet_gets_its_header_row(tmp_path: Path) -> None:
+    book = Workbook(write_only=True)
+    rows = SheetRows(book.create_sheet("only"))
+    rows.append(["a", 1.5])
+    rows.close()
+    book.save(tmp_path / "b.xlsx")
+    with zipfile.ZipFile(tmp_path / "b.xlsx") as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c>' in xml
+    assert '<c r="B1" t="n"><v>1.5</v></c></row></sheetData>' in xml
