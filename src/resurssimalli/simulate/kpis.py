@@ -46,10 +46,17 @@ import pandas as pd
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
 from resurssimalli.simulate.attributes import AGE_GROUPS, STOCK_GROUPS
 from resurssimalli.simulate.entries import Source
+from resurssimalli.simulate.kpi_table import (
+    COLUMNS,  # noqa: F401 (the KPI table's columns, imported from here)
+    KpiRows,
+    Part,
+    attribute_column,
+    row_sums,
+    rows_frame,
+    section,
+)
 from resurssimalli.simulate.model import ReplicationOutput
 from resurssimalli.simulate.params import EMPLOYER_LINE, LINES, SimParams
-
-COLUMNS = ["scenario", "replication", "month", "month_index", "kpi", "group", "value"]
 
 
 def customer_table(p: SimParams, out: ReplicationOutput) -> pd.DataFrame:
@@ -75,11 +82,6 @@ def customer_table(p: SimParams, out: ReplicationOutput) -> pd.DataFrame:
     )
 
 
-def _rows(rows: list, month: int, kpi: str, values: dict[str, float]) -> None:
-    for g, v in values.items():
-        rows.append((month, kpi, g, float(v)))
-
-
 def queue_names(p: SimParams) -> list[str]:
     """Group names of the initial-interview queues: ``queue:<area>`` (the area's coaches) or
     ``queue:integration`` (the integration team; ``queue:integration:<area>`` if several)."""
@@ -95,39 +97,16 @@ def queue_names(p: SimParams) -> list[str]:
     return names
 
 
+def kpi_rows(p: SimParams, out: ReplicationOutput) -> KpiRows:
+    """The KPIs of one replication: the new customers' rows for every month, then month by
+    month the staff and capacity rows."""
+    M = p.calendar.months
+    return _customer_rows(p, out) + section(_staff_parts(p, out) + _capacity_parts(p, out), M)
+
+
 def kpi_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.DataFrame:
     """The KPI table of one replication."""
     return rows_frame(p, kpi_rows(p, out), replication)
-
-
-def kpi_rows(p: SimParams, out: ReplicationOutput) -> list[tuple[int, str, str, float]]:
-    """The KPIs of one replication as (month_index, kpi, group, value) rows."""
-    rows: list[tuple[int, str, str, float]] = []
-    _customer_rows(rows, p, out)
-    for k in range(p.calendar.months):
-        _staff_rows(rows, p, out, k)
-        _capacity_rows(rows, p, out, k)
-    return rows
-
-
-def rows_frame(p: SimParams, rows: list[tuple[int, str, str, float]], replication: int) -> pd.DataFrame:
-    """(month_index, kpi, group, value) rows as a KPI table (``COLUMNS``)."""
-    month, kpi, group, value = zip(*rows, strict=True) if rows else ((), (), (), ())
-    month_index = np.array(month, dtype=np.int64)
-    n = len(month_index)
-    # built column by column: a frame from the row tuples plus three inserts took several times longer
-    return pd.DataFrame(
-        {
-            "scenario": [p.scenario] * n,
-            "replication": np.full(n, replication, dtype=np.int64),
-            "month": np.array(p.calendar.month_labels, dtype=object)[month_index],
-            "month_index": month_index,
-            "kpi": list(kpi),
-            "group": list(group),
-            "value": np.array(value, dtype=float),
-        },
-        columns=COLUMNS,
-    )
 
 
 def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.ndarray]:
@@ -138,14 +117,15 @@ def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.
     n_days = cal.n_days
     kpi_month = cal.kpi_month
 
-    new = [c for c in out.customers if c.source != Source.STOCK]
-    ids = np.array([c.id for c in new], dtype=np.int64)
+    stock = Source.STOCK  # a local: the enum's attribute lookup per customer cost more than the test
+    new = [c for c in out.customers if c.source != stock]
+    ids = attribute_column(new, "id", np.int64)
     fixed = out.fixed
     muni, reg = fixed.muni[ids], fixed.reg[ids]
-    reg_day = np.floor(reg).astype(np.int64) if len(new) else np.zeros(0, dtype=np.int64)
-    exit_ = np.array([c.exit for c in new])
-    deadline = np.array([c.deadline for c in new], dtype=np.int64)
-    iv = np.array([c.interview_day for c in new], dtype=np.int64)
+    reg_day = np.floor(reg).astype(np.int64)
+    exit_ = attribute_column(new, "exit", float)
+    deadline = attribute_column(new, "deadline", np.int64)
+    iv = attribute_column(new, "interview_day", np.int64)
 
     # on time: deadlines falling inside the horizon; exits before the deadline day ends are excluded
     held = iv >= 0
@@ -184,7 +164,7 @@ def _counts(
 
 def _with_all(by_muni: np.ndarray) -> np.ndarray:
     """[month, muni] counts or exact sums → [month, "all" + munis]."""
-    return np.column_stack([by_muni.sum(axis=1), by_muni])
+    return np.column_stack([row_sums(by_muni), by_muni])
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -220,14 +200,14 @@ def quantile_by(keys: np.ndarray, values: np.ndarray, n_keys: int, q: float) -> 
     return out
 
 
-def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
+def _customer_rows(p: SimParams, out: ReplicationOutput) -> KpiRows:
     """Initial interviews (on time, waits, censored, pending) and spells, by month of the new customers."""
     cal = p.calendar
     M, nm = cal.months, len(p.municipalities)
     x = _new_customer_columns(p, out)
     muni = x["muni"]
     groups = ("all", *p.municipalities)
-    queues = queue_names(p)
+    queues = tuple(queue_names(p))  # the interview queue a customer waits in (where a miss is fixed)
     nq = len(queues)
     judged_q = _counts(x["dl_month"], x["queue"], nq, M)
     on_q = _share(_counts(x["dl_month"], x["queue"], nq, M, x["on_time"]), judged_q)
@@ -237,22 +217,20 @@ def _customer_rows(rows: list, p: SimParams, out: ReplicationOutput) -> None:
     cohort = _with_all(_counts(x["cohort_month"], muni, nm, M))
     spells = _share(_with_all(_counts(x["cohort_month"], muni, nm, M, x["past3"])), cohort)
     uncovered = _sums_by_month_group(x["cohort_month"], muni, x["uncovered"], nm, M)
-    censored = _with_all(np.bincount(muni[x["censored"]], minlength=nm)[None, :])[0]
-    pending = _with_all(np.bincount(muni[x["pending"]], minlength=nm)[None, :])[0]
-    follow_ok = [cal.month_start_days[k + 1] + 3 * DAYS_PER_MONTH <= cal.n_days for k in range(M)]
-    for k in range(M):
-        for j, g in enumerate(queues):  # the interview queue a customer waits in (where a miss is fixed)
-            rows.append((k, "initial_interview_on_time_share", g, on_q[k, j]))
-        for j, g in enumerate(groups):
-            rows.append((k, "initial_interview_on_time_share", g, on_time[k, j]))
-            rows.append((k, "initial_interview_wait_days_mean", g, waits[0][k, j]))
-            rows.append((k, "initial_interview_wait_days_p90", g, waits[1][k, j]))
-            if k == M - 1:
-                rows.append((k, "initial_interview_waits_censored", g, float(censored[j])))
-                rows.append((k, "initial_interviews_pending", g, float(pending[j])))
-            rows.append((k, "registrations_uncovered_by_plan", g, uncovered[k, j]))
-            if follow_ok[k]:
-                rows.append((k, "spells_past_3_months_share", g, spells[k, j]))
+    censored = _with_all(np.bincount(muni[x["censored"]], minlength=nm)[None, :])
+    pending = _with_all(np.bincount(muni[x["pending"]], minlength=nm)[None, :])
+    last = np.arange(M) == M - 1  # the censored and pending counts: last month only
+    follow_ok = np.array([cal.month_start_days[k + 1] + 3 * DAYS_PER_MONTH <= cal.n_days for k in range(M)])
+    per_group = (
+        Part("initial_interview_on_time_share", groups, on_time),
+        Part("initial_interview_wait_days_mean", groups, waits[0]),
+        Part("initial_interview_wait_days_p90", groups, waits[1]),
+        Part("initial_interview_waits_censored", groups, np.repeat(censored, M, axis=0), last),
+        Part("initial_interviews_pending", groups, np.repeat(pending, M, axis=0), last),
+        Part("registrations_uncovered_by_plan", groups, uncovered),
+        Part("spells_past_3_months_share", groups, spells, follow_ok),
+    )
+    return section([Part("initial_interview_on_time_share", queues, on_q), per_group], M)
 
 
 def _wait_stats(x: dict[str, np.ndarray], nm: int, M: int) -> tuple[np.ndarray, np.ndarray]:
@@ -286,75 +264,58 @@ def _sums_by_month_group(month: np.ndarray, muni: np.ndarray, v: np.ndarray, nm:
     return out
 
 
-def _staff_rows(rows: list, p: SimParams, out: ReplicationOutput, k: int) -> None:
-    """Month-end backlogs, caseload, stock, travel and utilisation of month ``k``."""
+def _staff_parts(p: SimParams, out: ReplicationOutput) -> list[Part]:
+    """Month-end backlogs, caseload, stock and travel, and the month's staff utilisation."""
     munis = p.municipalities
-    _rows(
-        rows,
-        k,
-        "overdue_conversations",
-        {"all": out.overdue_line[k].sum(), **dict(zip(LINES, out.overdue_line[k], strict=True))},
-    )
-    line_htv = {
-        line: sum(f for f, cl in zip(p.coach_fte, p.coach_line, strict=True) if cl == line) for line in LINES
-    }
-    total_htv = sum(line_htv.values())
-    case = {"all": out.caseload_line[k].sum() / total_htv if total_htv else np.nan}
-    for i, line in enumerate(LINES):
-        case[line] = out.caseload_line[k, i] / line_htv[line] if line_htv[line] else np.nan
-    _rows(rows, k, "caseload_per_coach", case)
-    _rows(
-        rows,
-        k,
-        "stock",
-        {
-            "all": out.stock_muni[k].sum(),
-            **dict(zip(munis, out.stock_muni[k], strict=True)),
-            **dict(zip(LINES, out.stock_line[k], strict=True)),
-            **_group_stock(munis, out.stock_group[k]),
-        },
-    )
-    _rows(
-        rows,
-        k,
-        "customer_travel_minutes",
-        {"all": out.travel_muni[k].sum(), **dict(zip(munis, out.travel_muni[k], strict=True))},
-    )
-    util = {"all": _ratio(out.used[:, k].sum(), out.available[:, k].sum())}
-    lines_all = (*LINES, EMPLOYER_LINE)
-    cl = np.array(p.coach_line)
-    ca = np.array(p.coach_area)
-    for line in lines_all:
-        sel = cl == line
-        if sel.any():
-            util[line] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
+    M = p.calendar.months
+    fte = list(zip(p.coach_fte, p.coach_line, strict=True))
+    line_htv = [sum(f for f, cl in fte if cl == line) for line in LINES]
+    htv = np.array([sum(line_htv), *line_htv], dtype=float)  # "all" and lines
+    caseload = np.full((M, len(htv)), np.nan)
+    np.divide(_with_all(out.caseload_line), htv, out=caseload, where=htv != 0)
+    sg = out.stock_group  # [month, muni, group]
+    stock_groups = (*STOCK_GROUPS, *(f"{g}:{name}" for name in munis for g in STOCK_GROUPS))
+    stock = np.column_stack([_with_all(out.stock_muni), out.stock_line, sg.sum(axis=1), sg.reshape(M, -1)])
+    return [
+        Part("overdue_conversations", ("all", *LINES), _with_all(out.overdue_line)),
+        Part("caseload_per_coach", ("all", *LINES), caseload),
+        Part("stock", ("all", *munis, *LINES, *stock_groups), stock),
+        Part("customer_travel_minutes", ("all", *munis), _with_all(out.travel_muni)),
+        _utilisation(p, out),
+    ]
+
+
+def _utilisation(p: SimParams, out: ReplicationOutput) -> Part:
+    """Staff utilisation: all coaches, each line (employer services too) and each area that has coaches.
+
+    Each sum is :func:`row_sums` of a [month, coach] copy: ``used[sel, k].sum()``'s bits."""
+    cl, ca = np.array(p.coach_line), np.array(p.coach_area)
+    groups, sels = ["all"], [np.ones(len(cl), dtype=bool)]
+    for line in (*LINES, EMPLOYER_LINE):
+        if (cl == line).any():
+            groups.append(line)
+            sels.append(cl == line)
     for a, area in enumerate(p.areas):
-        sel = ca == a
-        if sel.any():
-            util[f"area:{area}"] = _ratio(out.used[sel, k].sum(), out.available[sel, k].sum())
-    _rows(rows, k, "staff_utilisation", util)
+        if (ca == a).any():
+            groups.append(f"area:{area}")
+            sels.append(ca == a)
+    used, available = out.used.T, out.available.T  # [month, coach]
+    util = [_share(row_sums(used[:, sel]), row_sums(available[:, sel])) for sel in sels]
+    return Part("staff_utilisation", tuple(groups), np.column_stack(util))
 
 
-def _capacity_rows(rows: list, p: SimParams, out: ReplicationOutput, k: int) -> None:
-    """Cadence, interview backlog and work demanded against on-duty time in month ``k``."""
-    conv = {"all": _ratio(out.conv_on_time_line[k].sum(), out.conv_due_line[k].sum())}
-    for i, line in enumerate(LINES):
-        conv[line] = _ratio(out.conv_on_time_line[k, i], out.conv_due_line[k, i])
-    for a, area in enumerate(p.areas):
-        conv[f"area:{area}"] = _ratio(out.conv_on_time_area[k, a], out.conv_due_area[k, a])
-    _rows(rows, k, "conversations_on_time_share", conv)
-    _rows(rows, k, "initial_interviews_waiting", {"all": out.interviews_waiting[k]})
-    demanded = out.used[:, k].sum() + out.backlog_minutes[k]
-    _rows(rows, k, "demand_to_capacity", {"all": _ratio(demanded, out.available[:, k].sum())})
-
-
-def _group_stock(munis: tuple[str, ...], sg: np.ndarray) -> dict[str, float]:
-    """The plan's groups area-wide (``under_30``) and per municipality (``under_30:Sastamala``)."""
-    out = dict(zip(STOCK_GROUPS, sg.sum(axis=0), strict=True))
-    for m, name in enumerate(munis):
-        out.update({f"{g}:{name}": v for g, v in zip(STOCK_GROUPS, sg[m], strict=True)})
-    return out
-
-
-def _ratio(a: float, b: float) -> float:
-    return float(a / b) if b > 0 else float("nan")
+def _capacity_parts(p: SimParams, out: ReplicationOutput) -> list[Part]:
+    """Cadence, interview backlog and work demanded against on-duty time, by month."""
+    conv = np.column_stack(
+        [
+            _share(row_sums(out.conv_on_time_line), row_sums(out.conv_due_line)),
+            _share(out.conv_on_time_line, out.conv_due_line),
+            _share(out.conv_on_time_area, out.conv_due_area),
+        ]
+    )
+    demanded = row_sums(out.used.T) + out.backlog_minutes
+    return [
+        Part("conversations_on_time_share", ("all", *LINES, *(f"area:{a}" for a in p.areas)), conv),
+        Part("initial_interviews_waiting", ("all",), out.interviews_waiting[:, None]),
+        Part("demand_to_capacity", ("all",), _share(demanded, row_sums(out.available.T))),
+    ]

@@ -20,13 +20,15 @@ import numpy as np
 import pandas as pd
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
-from resurssimalli.simulate.kpis import rows_frame
+from resurssimalli.simulate.kpi_table import KpiRows, Part, attribute_column, row_sums, rows_frame, section
 from resurssimalli.simulate.model import ReplicationOutput
 from resurssimalli.simulate.params import SimParams
 
 
 def _overlap(a0: np.ndarray, a1: np.ndarray, b0: float | np.ndarray, b1: float | np.ndarray) -> np.ndarray:
-    return np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0.0, None)
+    """Length of [a0, a1) ∩ [b0, b1), 0 if they do not meet (``np.clip(x, 0.0, None)`` is this
+    ``np.maximum``, without the wrapper's overhead)."""
+    return np.maximum(np.minimum(a1, b1) - np.maximum(a0, b0), 0.0)
 
 
 def municipal_cost(
@@ -56,52 +58,44 @@ def outcome_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.
     return rows_frame(p, outcome_rows(p, out), replication)
 
 
-def outcome_rows(p: SimParams, out: ReplicationOutput) -> list[tuple[int, str, str, float]]:
-    """The outcome KPIs of one replication as (month_index, kpi, group, value) rows."""
+def outcome_rows(p: SimParams, out: ReplicationOutput) -> KpiRows:
+    """The outcome KPIs of one replication: month by month, per group the KPIs in turn."""
     cal = p.calendar
     cs = out.customers
-    ids = np.array([c.id for c in cs], dtype=np.int64)
+    ids = attribute_column(cs, "id", np.int64)
     reg, muni = out.fixed.reg[ids], out.fixed.muni[ids]
-    exit_ = np.array([c.exit for c in cs])
+    exit_ = attribute_column(cs, "exit", float)
     start = np.maximum(reg, 0.0)
     end = np.minimum(exit_, float(cal.n_days))
     nm = len(p.municipalities)
     bounds = np.asarray(cal.month_start_days, dtype=float)
     b0, b1 = bounds[:-1, None], bounds[1:, None]  # [month, spell] tables below
-    days = _group_sums(_overlap(start, end, b0, b1), muni, nm)
-    cost = None
+    groups = ("all", *p.municipalities)
+    parts = [Part("unemployment_days", groups, _group_sums(_overlap(start, end, b0, b1), muni, nm))]
     if p.benefit is not None:
-        cost = _group_sums(municipal_cost(p.benefit, reg, start, end, b0, b1), muni, nm)
+        cost = municipal_cost(p.benefit, reg, start, end, b0, b1)
+        parts.append(Part("benefit_cost_municipal_eur", groups, _group_sums(cost, muni, nm)))
     active = (reg < b1) & (exit_ > b1)
     spell = (b1 - reg) / DAYS_PER_MONTH
-    past3 = _group_counts(active & (spell > 3.0), muni, nm)
-    past12 = _group_counts(active & (spell > 12.0), muni, nm)
-    rows: list[tuple[int, str, str, float]] = []
-    for k in range(cal.months):
-        for j, g in enumerate(("all", *p.municipalities)):
-            rows.append((k, "unemployment_days", g, days[k, j]))
-            if cost is not None:
-                rows.append((k, "benefit_cost_municipal_eur", g, cost[k, j]))
-            rows.append((k, "stock_past_3_months", g, past3[k, j]))
-            rows.append((k, "stock_past_12_months", g, past12[k, j]))
-    return rows
+    parts.append(Part("stock_past_3_months", groups, _group_counts(active & (spell > 3.0), muni, nm)))
+    parts.append(Part("stock_past_12_months", groups, _group_counts(active & (spell > 12.0), muni, nm)))
+    return section([tuple(parts)], cal.months)
 
 
 def _group_sums(v: np.ndarray, muni: np.ndarray, nm: int) -> np.ndarray:
     """[month, "all" + munis] sums of a [month, spell] table, each as ``v[k][muni == m].sum()``
-    would give it (the same values in the same order: numpy's pairwise sum, the same bits)."""
+    would give it (the same values in the same order, :func:`row_sums`: the same bits)."""
     order = np.argsort(muni, kind="stable")
-    by_muni = v[:, order]
     bounds = np.searchsorted(muni[order], np.arange(nm + 1))
-    out = np.zeros((v.shape[0], nm + 1))
-    for k in range(v.shape[0]):
-        out[k, 0] = v[k].sum()
-        for m in range(nm):
-            out[k, 1 + m] = by_muni[k, bounds[m] : bounds[m + 1]].sum()
+    out = np.empty((v.shape[0], nm + 1))
+    out[:, 0] = row_sums(v)
+    for m in range(nm):
+        out[:, 1 + m] = row_sums(v[:, order[bounds[m] : bounds[m + 1]]])
     return out
 
 
 def _group_counts(mask: np.ndarray, muni: np.ndarray, nm: int) -> np.ndarray:
     """[month, "all" + munis] counts of a [month, spell] boolean table, as floats."""
-    by_muni = np.stack([np.bincount(muni[row], minlength=nm) for row in mask]).reshape(len(mask), nm)
+    month, spell = np.nonzero(mask)
+    by_muni = np.bincount(month * nm + muni[spell], minlength=len(mask) * nm).reshape(len(mask), nm)
     return np.column_stack([by_muni.sum(axis=1), by_muni]).astype(float)
