@@ -40,15 +40,19 @@ def municipal_cost(
 
     The share steps up at each band's first benefit day: accumulated paid days at time t are
     ``(t - reg) × paid_days_per_week / 7``, so band day ``d`` is reached at ``reg + (d - 1) × 7 / w``.
+    A band adds to the spells that reach it before their end only (the later bands to few of
+    them); for the others it would add 0.0, which changes no bit.
     """
     w = benefit.paid_days_per_week / 7.0  # type: ignore[attr-defined]
     per_day = benefit.daily_amount_eur * benefit.recipient_share * w  # type: ignore[attr-defined]
-    cost = np.zeros(np.broadcast_shapes(np.shape(reg), np.shape(b0)))
+    reg, start, end = np.asarray(reg), np.asarray(start), np.asarray(end)
+    cost = np.zeros(np.broadcast_shapes(reg.shape, np.shape(b0)))
     prev = 0.0
     for first_day, share in benefit.municipal_share_bands:  # type: ignore[attr-defined]
         t_band = reg + (first_day - 1) / w
-        days = _overlap(np.maximum(start, t_band), end, b0, b1)
-        cost += (share - prev) * per_day * days
+        hit = np.flatnonzero(t_band < end)
+        days = _overlap(np.maximum(start[hit], t_band[hit]), end[hit], b0, b1)
+        cost[..., hit] += (share - prev) * per_day * days
         prev = share
     return cost
 
@@ -67,35 +71,37 @@ def outcome_rows(p: SimParams, out: ReplicationOutput) -> KpiRows:
     exit_ = attribute_column(cs, "exit", float)
     start = np.maximum(reg, 0.0)
     end = np.minimum(exit_, float(cal.n_days))
-    nm = len(p.municipalities)
-    bounds = np.asarray(cal.month_start_days, dtype=float)
-    b0, b1 = bounds[:-1, None], bounds[1:, None]  # [month, spell] tables below
+    order = np.argsort(muni, kind="stable")  # the spells by municipality: a slice each
+    bounds = np.searchsorted(muni[order], np.arange(len(p.municipalities) + 1))
+    edges = np.asarray(cal.month_start_days, dtype=float)
+    b0, b1 = edges[:-1, None], edges[1:, None]  # [month, spell] tables below
     groups = ("all", *p.municipalities)
-    parts = [Part("unemployment_days", groups, _group_sums(_overlap(start, end, b0, b1), muni, nm))]
+    parts = [Part("unemployment_days", groups, _group_sums(_overlap(start, end, b0, b1), order, bounds))]
     if p.benefit is not None:
         cost = municipal_cost(p.benefit, reg, start, end, b0, b1)
-        parts.append(Part("benefit_cost_municipal_eur", groups, _group_sums(cost, muni, nm)))
+        parts.append(Part("benefit_cost_municipal_eur", groups, _group_sums(cost, order, bounds)))
+    reg, exit_ = reg[order], exit_[order]  # counts need no order: by municipality
     active = (reg < b1) & (exit_ > b1)
     spell = (b1 - reg) / DAYS_PER_MONTH
-    parts.append(Part("stock_past_3_months", groups, _group_counts(active & (spell > 3.0), muni, nm)))
-    parts.append(Part("stock_past_12_months", groups, _group_counts(active & (spell > 12.0), muni, nm)))
+    parts.append(Part("stock_past_3_months", groups, _group_counts(active & (spell > 3.0), bounds)))
+    parts.append(Part("stock_past_12_months", groups, _group_counts(active & (spell > 12.0), bounds)))
     return section([tuple(parts)], cal.months)
 
 
-def _group_sums(v: np.ndarray, muni: np.ndarray, nm: int) -> np.ndarray:
+def _group_sums(v: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """[month, "all" + munis] sums of a [month, spell] table, each as ``v[k][muni == m].sum()``
-    would give it (the same values in the same order, :func:`row_sums`: the same bits)."""
-    order = np.argsort(muni, kind="stable")
-    bounds = np.searchsorted(muni[order], np.arange(nm + 1))
-    out = np.empty((v.shape[0], nm + 1))
+    would give it (the same values in the same order, :func:`row_sums`: the same bits); the
+    spells of municipality m are ``order[bounds[m]:bounds[m + 1]]``."""
+    by_muni = v[:, order]
+    out = np.empty((v.shape[0], len(bounds)))
     out[:, 0] = row_sums(v)
-    for m in range(nm):
-        out[:, 1 + m] = row_sums(v[:, order[bounds[m] : bounds[m + 1]]])
+    for m in range(len(bounds) - 1):
+        out[:, 1 + m] = row_sums(by_muni[:, bounds[m] : bounds[m + 1]])
     return out
 
 
-def _group_counts(mask: np.ndarray, muni: np.ndarray, nm: int) -> np.ndarray:
-    """[month, "all" + munis] counts of a [month, spell] boolean table, as floats."""
-    month, spell = np.nonzero(mask)
-    by_muni = np.bincount(month * nm + muni[spell], minlength=len(mask) * nm).reshape(len(mask), nm)
+def _group_counts(mask: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """[month, "all" + munis] counts of a [month, spell] boolean table whose spells are ordered
+    by municipality (m's are ``bounds[m]:bounds[m + 1]``), as floats."""
+    by_muni = np.column_stack([mask[:, a:b].sum(axis=1) for a, b in zip(bounds, bounds[1:])])  # noqa: B905
     return np.column_stack([by_muni.sum(axis=1), by_muni]).astype(float)
