@@ -61,3 +61,20 @@ def test_rows_frame_columns_as_pandas_makes_them_from_rows():
     )
     pd.testing.assert_frame_equal(got, want)
     assert list(got.dtypes) == list(want.dtypes)
+
+
+def test_sums_by_month_group_give_masked_sum_bits():
+    from resurssimalli.simulate.kpis import _sums_by_month_group
+
+    rng = np.random.default_rng(5)
+    n, nm, M = 3000, 4, 6
+    month = rng.integers(-1, M + 1, n)  # -1 and M: outside the KPI months
+    muni = rng.integers(0, nm, n)
+    v = np.where(rng.random(n) < 0.7, 0.0, rng.random(n) * 0.37)
+    v[(month == 2) & (muni == 1)] = 0.0  # a cell of zeros only
+    got = _sums_by_month_group(month, muni, v, nm, M)
+    for k in range(M):
+        assert got[k, 0] == v[month == k].sum()
+        for m in range(nm):
+            assert got[k, 1 + m] == v[(month == k) & (muni == m)].sum()
+    assert not _sums_by_month_group(month, muni, np.zeros(n), nm, M).any()

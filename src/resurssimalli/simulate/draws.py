@@ -81,15 +81,23 @@ def _elapsed(
     out = np.empty(len(u))
     hz = p.hazard
     tables = _elapsed_tables(hz.tobytes(), hz.dtype.str, hz.shape, p.max_elapsed_months)
-    for m, li, lt, lo, hi, g, cdf in tables:
-        sel = (muni == m) & (line == li) & (long_term == lt)
-        if not sel.any():
+    groups = _slices((muni * hz.shape[1] + line) * 2 + long_term, len(tables))  # the tables' order
+    for (*_, lo, hi, g, cdf), sel in zip(tables, groups, strict=True):
+        if len(sel) == 0:
             continue
         if cdf[-1] <= 0:
             out[sel] = lo + u[sel] * (hi - lo)
         else:
             out[sel] = np.interp(u[sel] * cdf[-1], cdf, g)
     return out
+
+
+def _slices(key: np.ndarray, n_keys: int) -> list[np.ndarray]:
+    """For each key 0..n_keys-1 the positions holding it, in order (``np.flatnonzero(key == k)``,
+    from one stable sort instead of a comparison over all positions per key)."""
+    order = np.argsort(key, kind="stable")
+    bounds = np.searchsorted(key[order], np.arange(n_keys + 1))
+    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 @functools.lru_cache(maxsize=8)
@@ -120,9 +128,9 @@ def _pick_site(p: SimParams, dp: np.ndarray, u: np.ndarray) -> tuple[np.ndarray,
     """Each customer's face-to-face site: one-way minutes and index in ``p.sites`` (-1: none)."""
     out = np.zeros(len(u))
     site = np.full(len(u), -1, dtype=np.int64)
-    for i, (cum, minutes, sites) in enumerate(_access_tables(p.access_cum, p.access_site)):
-        sel = dp == i
-        if sel.any() and len(minutes):
+    tables = _access_tables(p.access_cum, p.access_site)
+    for (cum, minutes, sites), sel in zip(tables, _slices(dp, len(tables)), strict=True):
+        if len(sel) and len(minutes):
             k = np.minimum(np.searchsorted(cum, u[sel], side="right"), len(minutes) - 1)
             out[sel] = minutes[k]
             if sites is not None:
@@ -222,22 +230,15 @@ def draw_arrivals(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Ge
         day = t.astype(np.int64)
         rate_line = p.inflow_per_day[m]
         lam = rate_line.sum() * p.seasonality[cal.cal_month[day] - 1]
-        keep = u[:, 0] * env < lam
+        keep = np.flatnonzero(u[:, 0] * env < lam)  # positions: one take per column, not a mask each
+        u = u[keep]
         if rate_line.sum() > 0:
             cum = np.cumsum(rate_line / rate_line.sum())
             line = np.minimum(np.searchsorted(cum, u[:, 1], side="right"), len(LINES) - 1)
         else:
-            line = np.zeros(n, dtype=np.int64)
-        parts.append(
-            {
-                "t": t[keep],
-                "u": u[keep],
-                "e": e[keep],
-                "a": a[keep],
-                "line": line[keep],
-                "muni": np.full(keep.sum(), m),
-            }
-        )
+            line = np.zeros(len(keep), dtype=np.int64)
+        muni = np.full(len(keep), m)
+        parts.append({"t": t[keep], "u": u, "e": e[keep], "a": a[keep], "line": line, "muni": muni})
     return _cohort(p, parts, Source.INFLOW)
 
 

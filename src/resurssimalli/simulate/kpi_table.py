@@ -123,8 +123,8 @@ def rows_frame(p: object, rows: KpiRows, replication: int) -> pd.DataFrame:
             "kpi": text["kpi"],
             "group": text["group"],
             "value": rows.values[lay.order],
-        },
-        columns=COLUMNS,
+        },  # in COLUMNS' order; not copied: the shared text columns are immutable (pandas copies on write)
+        copy=False,
     )
 
 

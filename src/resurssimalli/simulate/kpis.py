@@ -250,15 +250,18 @@ def _wait_stats(x: dict[str, np.ndarray], nm: int, M: int) -> tuple[np.ndarray, 
 def _sums_by_month_group(month: np.ndarray, muni: np.ndarray, v: np.ndarray, nm: int, M: int) -> np.ndarray:
     """[month, "all" + munis] ``v[mask].sum()``: each sum runs over the same values in the same
     order as the masked array would hold them (a stable sort), so numpy's pairwise sum gives the
-    same bits."""
+    same bits. A cell whose values are all zero sums to the 0.0 it starts with (every cell of a
+    plan that covers all visits): only the others are summed."""
     out = np.zeros((M, nm + 1))
     idx = np.flatnonzero((month >= 0) & (month < M))
+    if not v[idx].any():
+        return out
     for by_muni in (False, True):
         key = month[idx] * nm + muni[idx] if by_muni else month[idx]
         order = np.argsort(key, kind="stable")
         vals = v[idx[order]]
         bounds = np.searchsorted(key[order], np.arange((M * nm if by_muni else M) + 1))
-        for j in np.flatnonzero(np.diff(bounds)):
+        for j in np.unique(key[order][vals != 0]):
             cell = (j // nm, 1 + j % nm) if by_muni else (j, 0)
             out[cell] = vals[bounds[j] : bounds[j + 1]].sum()
     return out
