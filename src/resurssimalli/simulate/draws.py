@@ -49,12 +49,6 @@ class Cohort:
         return len(self.reg)
 
 
-def _rates(p: SimParams, muni: np.ndarray, line: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each customer's base exit hazards by band (municipality × line, calibrated)."""
-    r = p.hazard[muni, line]
-    return r[..., 0], r[..., 1], r[..., 2]
-
-
 @functools.lru_cache(maxsize=8)
 def _elapsed_tables(hazard: bytes, dtype: str, shape: tuple[int, ...], max_months: float) -> list:
     """Per municipality × line × long-term flag: (m, li, lt, lo, hi, grid, CDF) of the stock's
@@ -154,14 +148,15 @@ def _attributes(p: SimParams, muni: np.ndarray, line: np.ndarray, a: np.ndarray)
 
 
 def base_rates(p: SimParams, muni: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Each customer's base exit hazard per month in the bands 0-3, 3-12, 12+ ([customer, band])."""
-    return np.column_stack(_rates(p, muni, line)).reshape(len(line), 3)
+    """Each customer's base exit hazard per month in the bands 0-3, 3-12, 12+ ([customer, band]):
+    municipality × line, calibrated."""
+    return p.hazard[muni, line].reshape(len(line), 3)
 
 
-def _exit(
-    p: SimParams, reg: np.ndarray, elapsed: np.ndarray, muni: np.ndarray, line: np.ndarray, e: np.ndarray
-) -> np.ndarray:
-    r = _rates(p, muni, line)
+def _exit(reg: np.ndarray, elapsed: np.ndarray, rate: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Exit time: the spell at which the cumulative hazard (``rate``: :func:`base_rates`) has grown
+    by ``e`` beyond its value at ``elapsed``."""
+    r = rate[:, 0], rate[:, 1], rate[:, 2]
     spell = inv_cum_hazard(cum_hazard(elapsed, r) + e, r)
     return reg + (spell - elapsed) * DAYS_PER_MONTH
 
@@ -197,9 +192,10 @@ def draw_stock(
     phase = rng_schedule.random(len(line))
     first_phase = (-reg) < p.first_phase_days
     interval = np.where(first_phase, p.first_phase_interval_days, np.array(p.later_interval_days)[line])
+    rate = base_rates(p, muni, line)
     return Cohort(
         reg=reg,
-        exit=_exit(p, np.full(len(reg), start), elapsed, muni, line, e),
+        exit=_exit(np.full(len(reg), start), elapsed, rate, e),
         muni=muni,
         line=line,
         dp=dp,
@@ -210,7 +206,7 @@ def draw_stock(
         first_due=np.floor(start + phase * interval).astype(np.int64),
         source=np.full(len(line), Source.STOCK, dtype=np.int64),
         e=e,
-        rate=base_rates(p, muni, line),
+        rate=rate,
         site=site,
     )
 
@@ -287,9 +283,10 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: Source) ->
     dp = np.where(fixed >= 0, fixed, dp)
     order = np.argsort(t, kind="stable")
     minutes, site = _pick_site(p, dp, u[:, 4])
+    rate = base_rates(p, muni, line)
     cohort = Cohort(
         reg=t,
-        exit=_exit(p, t, np.zeros(len(t)), muni, line, e),
+        exit=_exit(t, np.zeros(len(t)), rate, e),
         muni=muni,
         line=line,
         dp=dp,
@@ -300,7 +297,7 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: Source) ->
         first_due=np.full(len(t), -1, dtype=np.int64),
         source=np.full(len(t), source, dtype=np.int64),
         e=e,
-        rate=base_rates(p, muni, line),
+        rate=rate,
         site=site,
     )
     return Cohort(*(getattr(cohort, f)[order] for f in cohort.__dataclass_fields__))
