@@ -585,7 +585,7 @@ def test_kpi_figure_bands_are_t_intervals_month_by_month(run_dir: Path) -> None:
 
     import numpy as np
 
-    from resurssimalli.report.figures import _monthly_bands
+    from resurssimalli.report.plots import _monthly_bands
     from resurssimalli.simulate.stats import t_interval
 
     k = pd.read_parquet(run_dir / "kpis.parquet")
@@ -602,24 +602,24 @@ def test_kpi_figure_bands_are_t_intervals_month_by_month(run_dir: Path) -> None:
 
 
 def test_workbook_and_figure_made_in_a_pool_worker_are_the_same_files(run_dir: Path, tmp_path: Path) -> None:
-    """``run`` has its idle simulation workers write results.xlsx and draw the KPI figure while it
-    draws the other figures and writes the memo: the same bytes as made in one process."""
+    """``run`` has its idle simulation workers write results.xlsx and draw the figures while it
+    writes the memo: the same bytes as made in one process."""
     import concurrent.futures as cf
     import multiprocessing as mp
     import shutil
     import zipfile
 
-    from resurssimalli.report.figures import BACKGROUND, figure_name
+    from resurssimalli.report.figures import FIGURES, figure_name
 
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
     (copy / "results.xlsx").unlink()
-    for key in BACKGROUND:
+    for key in FIGURES:
         (copy / figure_name(key, "fi")).unlink()
     with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
         written = write_report(copy, lang="fi", background=pool)
     assert copy / "results.xlsx" in written
-    for key in BACKGROUND:
+    for key in FIGURES:
         name = figure_name(key, "fi")
         assert copy / name in written and (copy / name).read_bytes() == (run_dir / name).read_bytes()
     with zipfile.ZipFile(run_dir / "results.xlsx") as a, zipfile.ZipFile(copy / "results.xlsx") as b:
@@ -652,3 +652,18 @@ def test_paired_comparison_and_bands_when_no_group_is_whole() -> None:
     ]
     bands = t_intervals(k, ["scenario", "kpi", "month"])
     assert bands["n"].tolist() == [1, 1, 2, 1] and bands["mean"].tolist() == [1.0, 2.0, 2.0, 3.0]
+
+
+def test_writing_the_memo_needs_no_matplotlib_where_workers_draw() -> None:
+    """``run``'s main process writes the memo while its workers draw: importing the writer, the memo
+    and the figures' names does not import matplotlib (half a second of the run's critical path)."""
+    code = (
+        "import sys\n"
+        "import resurssimalli.report.write, resurssimalli.report.figures, resurssimalli.report.memo\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
+        "from resurssimalli.report.figures import figures_ready\n"
+        "figures_ready()\n"
+        "assert 'matplotlib' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -558,5 +558,8 @@ def write_workbook_file(
 
 
 def workbook_ready() -> bool:
-    """Nothing: submitted to a worker so that it imports this module before the workbook is asked."""
-    return True
+    """Nothing: submitted to a worker so that it imports this module and the figures' (any worker
+    may be asked for a figure: ``report.write``) before they are asked."""
+    from resurssimalli.report.figures import figures_ready
+
+    return figures_ready()

@@ -229,9 +229,12 @@ def stress(res: RunResults) -> pd.DataFrame | None:
     if summary is None:
         return None
     scenarios = list(dict.fromkeys(summary["scenario"]))
+    targets = res.scenario.config.targets
+    wanted = summary["kpi"].isin({t.kpi for t in targets}) & summary["group"].isin({t.group for t in targets})
+    summary = summary[wanted]  # the targets' rows: a few hundred of the tens of thousands
     if "month" in summary.columns:
-        summary["month"] = [m if isinstance(m, str) else "" for m in summary["month"]]
-    return judge_targets(summary, {sc: res.scenario.config.targets for sc in scenarios})
+        summary = summary.assign(month=[m if isinstance(m, str) else "" for m in summary["month"]])
+    return judge_targets(summary, {sc: targets for sc in scenarios})
 
 
 def comparison_all(res: RunResults) -> pd.DataFrame | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.report.excel import write_workbook_file
-from resurssimalli.report.figures import BACKGROUND, FIGURES, draw_all, draw_from_folder, figure_name
+from resurssimalli.report.figures import FIGURES, WORKER_TASKS, draw_all, draw_from_folder, figure_name
 from resurssimalli.report.memo import build_memo, render_html, render_markdown, render_pdf
 from resurssimalli.report.results import RunResults, load_run
 from resurssimalli.report.texts import LANGS, Texts
@@ -83,8 +83,7 @@ def write_report(
     file is written. ``progress`` hears stage ``"memo"`` (read, figures, memo, [PDF,] workbook).
     ``given``: tables still in the caller's memory as written to the folder (:func:`load_run`).
     ``background``: a process pool with idle workers (``run`` passes its simulation pool): the
-    workbook and the heaviest figure are made there while this process draws the other figures
-    and writes the memo.
+    workbook and the figures are made there while this process writes the memo.
     """
     run_dir = Path(run_dir)
     lang = lang or run_language(run_dir)
@@ -103,25 +102,40 @@ def write_report(
     return written
 
 
-def _figures(res: RunResults, t: Texts, background: cf.Executor | None) -> dict[str, bytes]:
-    """Every figure by file name; with ``background`` the heaviest are drawn there meanwhile."""
-    later = background.submit(draw_from_folder, res.path, t.lang, BACKGROUND) if background else None
-    drawn = draw_all(res, t, tuple(k for k in FIGURES if later is None or k not in BACKGROUND))
-    if later is not None:
-        drawn |= later.result()
-    return {figure_name(k, t.lang): drawn[k] for k in FIGURES if k in drawn}
+def _drawing(res: RunResults, t: Texts, background: cf.Executor | None) -> Callable[[], dict[str, bytes]]:
+    """Start drawing the figures; the function returned gives them (key -> PNG) once drawn. With
+    ``background`` they are drawn there meanwhile (:data:`WORKER_TASKS`), else when asked for."""
+    if background is None:
+        return lambda: draw_all(res, t)
+    tasks = [background.submit(draw_from_folder, res.path, t.lang, keys) for keys in WORKER_TASKS]
+
+    def drawn() -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for task in tasks:
+            out |= task.result()
+        return {k: out[k] for k in FIGURES if k in out}
+
+    return drawn
 
 
 def _memo_files(
     res: RunResults, t: Texts, files: ReportFiles, pdf: bool, suppression: bool, progress: ProgressFn | None,
     background: cf.Executor | None = None,
 ) -> list[Path]:  # fmt: skip
-    """Figures, memo.md, memo.html and (``pdf``) memo.pdf of one language, written atomically."""
+    """Figures, memo.md, memo.html and (``pdf``) memo.pdf of one language, written atomically.
+
+    The memo is built while the figures are drawn, naming every figure; built again in the rare
+    run whose tables leave a figure out (no HTV table, no Pareto front)."""
     run_dir = res.path
-    images = _figures(res, t, background)
+    drawing = _drawing(res, t, background)
     tick(progress, "memo", 2, 5 if pdf else 4, "memo")
-    figures = {name.removeprefix("figure_").rsplit("_", 1)[0]: name for name in images}
-    memo = build_memo(res, t, figures, suppression=suppression)
+    every = {k: figure_name(k, t.lang) for k in FIGURES}
+    memo = build_memo(res, t, every, suppression=suppression)
+    drawn = drawing()
+    figures = {k: every[k] for k in drawn}
+    if figures != every:
+        memo = build_memo(res, t, figures, suppression=suppression)
+    images = {figures[k]: png for k, png in drawn.items()}
     md = render_markdown(memo)
     html_text = render_html(memo, images)
     written = [_bytes(run_dir / name, png) for name, png in images.items()]
