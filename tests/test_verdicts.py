@@ -99,3 +99,30 @@ def test_baseline_meets_on_average_but_fails_in_july(baseline):
     assert "2024-07" in j["failing_months"].split()
     assert j["period"] == "2024-07" and j["ci_high"] < 0.90
     assert np.isfinite(j["mean"]) and j["mean"] < j["horizon_mean"]
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_worst_month_rows_are_a_stable_sorts_first_rows(keyed):
+    """Each replication's worst month as a stable sort by the keys, the value (negated for a
+    higher-is-better KPI) and the month, then each group's first row would pick it: ties
+    between months go to the earliest, in any row order, with string or categorical keys."""
+    from resurssimalli.simulate.stats import KEYS, _first_worst
+
+    rng = np.random.default_rng(11)
+    n = 4000
+    k = pd.DataFrame(
+        {
+            "scenario": rng.choice(["b", "a"], n),
+            "kpi": rng.choice(["stock", "conversations_on_time_share"], n),
+            "group": rng.choice(["all", "x:1", "x"], n),
+            "replication": rng.integers(0, 7, n),
+            "month": rng.choice([f"2026-{m:02d}" for m in range(1, 13)], n),
+            "value": rng.integers(0, 4, n).astype(float),  # many ties
+        }
+    )
+    if keyed:
+        k = k.astype({c: "category" for c in ("scenario", "kpi", "group", "month")})
+    key = np.where(k["kpi"] == "conversations_on_time_share", k["value"], -k["value"])
+    by_sort = k.assign(_key=key).sort_values([*KEYS, "replication", "_key", "month"], kind="stable")
+    want = by_sort.groupby([*KEYS, "replication"], sort=True, observed=True).head(1).index
+    assert list(k.index[_first_worst(k, key)]) == list(want)

@@ -95,15 +95,41 @@ def worst_months(
     if k.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     up = k["kpi"].isin(HIGHER_IS_BETTER) if higher_is_better is None else pd.Series(higher_is_better, k.index)
-    k = k.assign(_key=np.where(up, k["value"], -k["value"]))
-    k = k.sort_values([*KEYS, "replication", "_key", "month"], kind="stable")
-    per_rep = k.groupby([*KEYS, "replication"], sort=True).head(1)
+    per_rep = k.iloc[_first_worst(k, np.where(up, k["value"], -k["value"]))]
     out = _ci_table(per_rep, KEYS, confidence)
     mode = per_rep.groupby([*KEYS, "month"]).size().reset_index(name="times")
     mode = mode.sort_values([*KEYS, "times", "month"], ascending=[True] * len(KEYS) + [False, True])
     out = out.merge(mode.groupby(KEYS).head(1)[[*KEYS, "month"]], on=KEYS, how="left")
     out["period"] = "worst"
     return out[SUMMARY_COLUMNS]
+
+
+def _first_worst(k: pd.DataFrame, key: np.ndarray) -> np.ndarray:
+    """Positions of each (scenario, kpi, group, replication) group's row with the lowest ``key``,
+    the earliest month on ties (the first row on full ties), in the groups' sorted order: what
+    a stable sort by those columns, ``key`` and month followed by each group's first row gives,
+    without sorting all rows (the minimum per group, then a sort of the few rows that reach it)."""
+    g = np.zeros(len(k), dtype=np.int64)  # the group's rank in sorted order, mixed radix
+    for col in (*KEYS, "replication"):
+        codes, n = _sorted_codes(k[col])
+        g = g * n + codes
+    ids, _ = pd.factorize(g)
+    low = pd.Series(key).groupby(ids).min().to_numpy()
+    cand = np.flatnonzero(key == low[ids])
+    month = _sorted_codes(k["month"])[0][cand]
+    cand = cand[np.lexsort((cand, month, g[cand]))]
+    first = np.ones(len(cand), dtype=bool)
+    first[1:] = g[cand][1:] != g[cand][:-1]
+    return cand[first]
+
+
+def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes that sort as the column sorts (a category's code, else the rank of its
+    value among the distinct values) and how many there can be."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy().astype(np.int64), max(len(col.cat.categories), 1)
+    codes, uniques = pd.factorize(col, sort=True)
+    return codes.astype(np.int64), max(len(uniques), 1)
 
 
 def summarise_periods(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
