@@ -21,9 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.filters import AutoFilter
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from resurssimalli.report import tables
 from resurssimalli.report.assumptions import assumptions_table, key_values
@@ -32,7 +29,6 @@ from resurssimalli.report.memo.facts import SHARE_KPIS, build_names
 from resurssimalli.report.memo.values import show_value
 from resurssimalli.report.names import Names, group_type
 from resurssimalli.report.results import RunResults, load_run
-from resurssimalli.report.sheet_rows import SheetRows
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED, Texts
 from resurssimalli.runs import atomic_write
@@ -450,34 +446,39 @@ def _column_cells(values: list[Any], kind: str) -> list[Any]:
 
 def _write_sheet(ws: Any, sheet: Sheet, t: Texts) -> None:
     """One data sheet, streamed (a write-only worksheet: layout first, then the rows in order)."""
-    from openpyxl.cell import WriteOnlyCell
+    from resurssimalli.report.sheet_rows import SheetRows
 
     heads = [header(t, c) for c in sheet.columns]
     rows = _cells(sheet)
     _layout(ws, sheet, [heads, *rows[:199]], len(rows) + 1)
-    out = SheetRows(ws)  # as ws.append, the same XML, about ten times faster
+    out = SheetRows(ws)  # as ws.append, the same XML, several times faster
     out.append([_safe(h) for h in heads])
     kpis = sheet.frame[sheet.kpi_column].tolist() if sheet.kpi_column else [None] * len(sheet.frame)
-    by_kpi = {k: [_cell_format(col, k) for col in sheet.columns] for k in set(kpis)}
-    # A formatted cell per column and format, its value replaced row by row: a streamed row is
-    # written out when appended, so one cell object serves every row (no 10^5 cells, no format
-    # registered per cell). Text cells go in as values.
-    styled: dict[tuple[int, str], Any] = {}
+    formats = {k: [_cell_format(col, k) for col in sheet.columns] for k in set(kpis)}
+    styles: dict[Any, list[Any]] = {}  # KPI -> the row's formatted cells (None: a plain cell)
+    made: dict[tuple[int, str], Any] = {}
     for values, kpi in zip(rows, kpis, strict=True):
-        cells = []
-        for j, (v, fmt) in enumerate(zip(values, by_kpi[kpi], strict=True)):
-            if not fmt:
-                cells.append(_safe(v))
-                continue
-            cell = styled.get((j, fmt))
-            if cell is None:  # made with its first value, as each cell was: the same styles.xml
-                cell = styled[(j, fmt)] = WriteOnlyCell(ws, value=_safe(v))
-                cell.number_format = fmt
-            else:
-                cell.value = _safe(v)
-            cells.append(cell)
-        out.append(cells)
+        style = styles.get(kpi)
+        if style is None:
+            style = styles[kpi] = _styles(ws, values, formats[kpi], made)
+        out.append(values, style)  # text was neutralised in _cells: no formula cell
     out.close()
+
+
+def _styles(ws: Any, values: tuple[Any, ...], formats: list[str | None], made: dict) -> list[Any]:
+    """A formatted cell per column and format, shared by every row (a streamed row is written
+    out when appended: no 10^5 cells, no format registered per cell); made with the first row's
+    value, as each cell once was, so that styles.xml stays the same."""
+    from openpyxl.cell import WriteOnlyCell
+
+    style = []
+    for j, (v, fmt) in enumerate(zip(values, formats, strict=True)):
+        cell = made.get((j, fmt)) if fmt else None
+        if fmt and cell is None:
+            cell = made[(j, fmt)] = WriteOnlyCell(ws, value=_safe(v))
+            cell.number_format = fmt
+        style.append(cell)
+    return style
 
 
 def _safe(v: Any) -> Any:
@@ -487,6 +488,10 @@ def _safe(v: Any) -> Any:
 
 def _layout(ws: Any, sheet: Sheet, first_rows: list[list[Any]], n_rows: int) -> None:
     """Column widths (from the first 200 rows), frozen header and the Excel Table with its filter."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.filters import AutoFilter
+    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
     n_cols = len(sheet.columns)
     for j in range(n_cols):
         width = max(len(str(r[j])) if r[j] is not None else 0 for r in first_rows)
@@ -558,8 +563,12 @@ def write_workbook_file(
 
 
 def workbook_ready() -> bool:
-    """Nothing: submitted to a worker so that it imports this module and the figures' (any worker
-    may be asked for a figure: ``report.write``) before they are asked."""
-    from resurssimalli.report.figures import figures_ready
+    """Nothing: submitted to a worker so that it imports openpyxl and matplotlib with the figures
+    before either is asked for (any worker may be asked for the workbook or a figure:
+    ``report.write``; this module imports openpyxl only where it writes)."""
+    import openpyxl.worksheet.table  # noqa: F401
 
-    return figures_ready()
+    import resurssimalli.report.plots  # noqa: F401
+    import resurssimalli.report.sheet_rows  # noqa: F401
+
+    return True

@@ -43,7 +43,6 @@ def draw_from_folder(run_dir: Path, lang: str, keys: tuple[str, ...]) -> dict[st
 def figures_ready() -> bool:
     """Nothing: submitted to a worker so that it imports matplotlib, the figures and the workbook
     writer beforehand (any worker may be asked for either: ``report.write``)."""
-    import resurssimalli.report.excel
-    import resurssimalli.report.plots  # noqa: F401
+    from resurssimalli.report.excel import workbook_ready
 
-    return True
+    return workbook_ready()
