@@ -151,7 +151,10 @@ def judge_targets(summary: pd.DataFrame, targets: Mapping[str, Sequence[Target]]
     skipped (the caller decides whether that is an error).
     """
     out = []
-    by_key = {k: g for k, g in summary.groupby(["scenario", "kpi", "group"], sort=False)}
+    kpis = {t.kpi for ts in targets.values() for t in ts}
+    groups = {t.group for ts in targets.values() for t in ts}
+    rows = summary[summary["kpi"].isin(kpis) & summary["group"].isin(groups)]  # not all 10^4 groups
+    by_key = {k: g for k, g in rows.groupby(["scenario", "kpi", "group"], sort=False)}
     for scenario, ts in targets.items():
         for t in ts:
             r = judge_target(scenario, t, by_key.get((scenario, t.kpi, t.group), summary.iloc[:0]))
