@@ -14,18 +14,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ExitEffect:
-    """The service multiplier's parameters (resolved from the scenario's ``outcomes:``)."""
+    """The service multiplier's parameters (resolved from the scenario's ``outcomes:``); the
+    multiplier itself is ``exits.ExitClock.multiplier``."""
 
     on: bool
     overdue_mult: float  # hazard factor while an interview or conversation is overdue
     travel_log_per_minute: float  # log hazard factor per minute of one-way trip beyond the reference
     reference_minutes: float
-
-    def multiplier(self, overdue: bool, remote: bool, minutes: float) -> float:
-        m = self.overdue_mult if overdue else 1.0
-        if not remote:
-            m *= math.exp(self.travel_log_per_minute * (minutes - self.reference_minutes))
-        return m
 
 
 OFF = ExitEffect(False, 1.0, 0.0, 0.0)

@@ -68,6 +68,10 @@ class ExitClock:
     ) -> None:
         self.env = env
         self.effect = effect
+        # the effect's parameters as the compiled clock's own floats (read for every multiplier)
+        self.overdue_mult: float = effect.overdue_mult
+        self.travel_log_per_minute: float = effect.travel_log_per_minute
+        self.reference_minutes: float = effect.reference_minutes
         self.horizon = horizon
         self.leave = leave
         # deadlines watched, by day: (customer, booking version or None for the interview); one
@@ -80,8 +84,16 @@ class ExitClock:
         c.cmark = cum_base(c.rate, (now - c.reg) / DAYS_PER_MONTH)  # the base hazard to the mark
         c.hz = 0.0
         c.overdue = False
-        c.mult = self.effect.multiplier(False, c.remote, c.minutes)
+        c.mult = self.multiplier(False, c.remote, c.minutes)
         self._schedule(c, now)
+
+    def multiplier(self, overdue: bool, remote: bool, minutes: float) -> float:
+        """The service multiplier of the hazard: the overdue factor while overdue, times the travel
+        factor of a face-to-face customer (see the module docstring)."""
+        m = self.overdue_mult if overdue else 1.0
+        if not remote:
+            m *= math.exp(self.travel_log_per_minute * (minutes - self.reference_minutes))
+        return m
 
     def set_overdue(self, c: Customer, overdue: bool) -> None:
         if c.gone or c.overdue == overdue:
@@ -91,7 +103,7 @@ class ExitClock:
         c.hz += c.mult * (cum - c.cmark)
         c.mark, c.cmark = now, cum
         c.overdue = overdue
-        c.mult = self.effect.multiplier(overdue, c.remote, c.minutes)
+        c.mult = self.multiplier(overdue, c.remote, c.minutes)
         self._schedule(c, now)
 
     def watch(self, c: Customer, deadline_day: int, version: int | None = None) -> None:
