@@ -272,6 +272,9 @@ class Office:
         # a conversation due on day d must be held by conv_deadline[d] (d + the grace working days)
         self.shortest_meeting = min(min(p.meeting_minutes), p.interview_minutes)
         self.conv_deadline = [cal.add_working_days(d, p.grace_working_days) for d in range(len(cal.working))]
+        # a customer registering on day d must be interviewed by interview_deadline[d]
+        wd = p.deadline_working_days
+        self.interview_deadline = [cal.add_working_days(d, wd) for d in range(len(cal.working))]
         self.conv_deadline_a = np.array(self.conv_deadline, dtype=np.int64)
         self.kpi_month: list[int] = cal.kpi_month.tolist()
         self.M = cal.months
@@ -720,14 +723,13 @@ class _Arrivals:
     def __init__(self, env: simpy.Environment, office: Office, cohort: Cohort, start_id: int, horizon: float):
         self.env, self.office, self.start_id, self.horizon = env, office, start_id, horizon
         self.cols = Columns(cohort)
-        self.deadline_wd = office.p.deadline_working_days
         self.i = 0
         self._advance()
 
     def _register(self) -> None:
         i, cols, office = self.i, self.cols, self.office
         t = cols.reg[i]
-        deadline = office.cal.add_working_days(int(t), self.deadline_wd)
+        deadline = office.interview_deadline[int(t)]
         c = Customer(self.start_id + i, cols, i, office.p.muni_area[cols.muni[i]], deadline)
         _enter(self.env, office, c, None, self.horizon)
         self.i = i + 1
