@@ -64,7 +64,8 @@ with contextlib.ExitStack() as stack:
     before, (me0, kids0) = rss_mb(), cpu()
     t0 = time.perf_counter()
     if "background" in inspect.signature(P._write_run).parameters:
-        kw["background"] = P._spare_worker(pool)
+        spare = inspect.signature(P._spare_worker).parameters  # older checkouts: (pool) only
+        kw["background"] = P._spare_worker(pool, 2) if "jobs" in spare else P._spare_worker(pool)
     P._write_run(s, sys.argv[2], plan.optimised, sim, kpis, others, "fi", **kw)
     wall = time.perf_counter() - t0
     me1, kids1 = cpu()

@@ -662,8 +662,8 @@ def test_writing_the_memo_needs_no_matplotlib_where_workers_draw() -> None:
         "import sys\n"
         "import resurssimalli.report.write, resurssimalli.report.figures, resurssimalli.report.memo\n"
         "assert 'matplotlib' not in sys.modules and 'openpyxl' not in sys.modules, 'imported'\n"
-        "from resurssimalli.report.figures import figures_ready\n"
-        "figures_ready()\n"
+        "from resurssimalli.report.write import workers_ready\n"
+        "workers_ready()\n"
         "assert 'matplotlib' in sys.modules and 'openpyxl' in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

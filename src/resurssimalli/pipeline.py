@@ -91,17 +91,16 @@ def _simulate_all(
     return sims[scenario.name], kpis
 
 
-def _spare_worker(pool: Executor) -> Executor | None:
-    """The simulation's process pool, idle now, for the report's workbook and heaviest figure
-    (the workbook writer and matplotlib imported there at once, while the run folder is
-    written); None when the pool is this process."""
+def _spare_worker(pool: Executor, jobs: int) -> Executor | None:
+    """The simulation's process pool, idle now, for the report's workbook and figures (each
+    worker imports their libraries at once, while the run folder is written); None when the
+    pool is this process."""
     if not isinstance(pool, ProcessPoolExecutor):
         return None
-    from resurssimalli.report.excel import workbook_ready
-    from resurssimalli.report.figures import figures_ready
+    from resurssimalli.report.write import workers_ready
 
-    pool.submit(workbook_ready)
-    pool.submit(figures_ready)
+    for _ in range(jobs):
+        pool.submit(workers_ready)
     return pool
 
 
@@ -180,7 +179,7 @@ def run_pipeline(
         sim, kpis = _simulate_all(
             scenario, plan.allocation, compare, replications, months, jobs or 1, progress, pool
         )
-        spare = _spare_worker(pool) if memo else None  # writes the workbook beside the memo
+        spare = _spare_worker(pool, jobs or 1) if memo else None  # writes the workbook beside the memo
         table = None
         if what_if:
             from resurssimalli.experiment.outcomes import what_if_table

@@ -560,15 +560,3 @@ def write_workbook_file(
     return atomic_write(
         path, lambda tmp: write_results_workbook(res, tmp, t, suppression=suppression), replace=True
     )
-
-
-def workbook_ready() -> bool:
-    """Nothing: submitted to a worker so that it imports openpyxl and matplotlib with the figures
-    before either is asked for (any worker may be asked for the workbook or a figure:
-    ``report.write``; this module imports openpyxl only where it writes)."""
-    import openpyxl.worksheet.table  # noqa: F401
-
-    import resurssimalli.report.plots  # noqa: F401
-    import resurssimalli.report.sheet_rows  # noqa: F401
-
-    return True

@@ -38,11 +38,3 @@ def draw_from_folder(run_dir: Path, lang: str, keys: tuple[str, ...]) -> dict[st
     """The figures ``keys`` of a run folder, drawn from its files (in a worker of ``run``'s process
     pool). The same tables, so the same PNG bytes as drawn in the main process."""
     return draw_all(load_run(run_dir), Texts(lang), keys)
-
-
-def figures_ready() -> bool:
-    """Nothing: submitted to a worker so that it imports matplotlib, the figures and the workbook
-    writer beforehand (any worker may be asked for either: ``report.write``)."""
-    from resurssimalli.report.excel import workbook_ready
-
-    return workbook_ready()

@@ -102,6 +102,18 @@ def write_report(
     return written
 
 
+def workers_ready() -> bool:
+    """Nothing: submitted to each worker of ``run``'s pool so that it imports what the report's
+    worker jobs need (openpyxl and matplotlib: any worker may get the workbook or a figure)
+    before they are asked for; this module itself imports neither."""
+    import openpyxl.worksheet.table  # noqa: F401
+
+    import resurssimalli.report.plots  # noqa: F401
+    import resurssimalli.report.sheet_rows  # noqa: F401
+
+    return True
+
+
 def _drawing(res: RunResults, t: Texts, background: cf.Executor | None) -> Callable[[], dict[str, bytes]]:
     """Start drawing the figures; the function returned gives them (key -> PNG) once drawn. With
     ``background`` they are drawn there meanwhile (:data:`WORKER_TASKS`), else when asked for."""

@@ -67,7 +67,6 @@ class ExitClock:
         self, env: simpy.Environment, effect: ExitEffect, horizon: float, leave: Callable[[Customer], None]
     ) -> None:
         self.env = env
-        self.effect = effect
         # the effect's parameters as the compiled clock's own floats (read for every multiplier)
         self.overdue_mult: float = effect.overdue_mult
         self.travel_log_per_minute: float = effect.travel_log_per_minute

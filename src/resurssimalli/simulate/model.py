@@ -674,7 +674,7 @@ def _conv_head(
     while q:
         e = cast(ConversationEntry, entries[q[0] & SEQ_MASK])
         c = e.customer
-        if c.gone or c.version != e.version:  # ConversationEntry.stale, inlined: the hottest loop
+        if c.gone or c.version != e.version:  # stale: the customer left or was booked again since
             heappop(q)
         elif e.due > d:
             return None
