@@ -230,8 +230,6 @@ def stress(res: RunResults) -> pd.DataFrame | None:
         return None
     scenarios = list(dict.fromkeys(summary["scenario"]))
     targets = res.scenario.config.targets
-    wanted = summary["kpi"].isin({t.kpi for t in targets}) & summary["group"].isin({t.group for t in targets})
-    summary = summary[wanted]  # the targets' rows: a few hundred of the tens of thousands
     if "month" in summary.columns:
         summary = summary.assign(month=[m if isinstance(m, str) else "" for m in summary["month"]])
     return judge_targets(summary, {sc: targets for sc in scenarios})
