@@ -20,9 +20,9 @@ from resurssimalli.data.region import Site
 from resurssimalli.errors import InputError
 from resurssimalli.optimize.workload import (
     CENTRAL_LINES,
+    area_workload,
     customer_workload,
     visits_by_demand_point,
-    workload,
     workload_by_municipality,
 )
 from resurssimalli.scenario.customers import central_cost_key
@@ -213,7 +213,7 @@ def _demand(scenario: Scenario, extra_hours: Mapping[tuple[str, str], float] | N
     """Workload hours by area and by municipality, and face-to-face visits by demand point."""
     cust = customer_workload(scenario)  # the demand model's projection (about 0.5 s), once
     by_m = workload_by_municipality(scenario, extra_hours, customers=cust)
-    work = workload(scenario, extra_hours, by_municipality=by_m)
+    work = area_workload(scenario, by_m)
     visits = visits_by_demand_point(scenario, customers=cust)
     return {
         "workload_hours": _ro({(r.area, r.service_line): float(r.hours) for r in work.itertuples()}),

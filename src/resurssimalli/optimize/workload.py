@@ -153,20 +153,18 @@ def workload_by_municipality(
     return out.groupby(["municipality", "area", "service_line"], as_index=False, sort=True)["hours"].sum()
 
 
-def workload(
-    scenario: Scenario,
-    extra_hours: Mapping[tuple[str, str], float] | None = None,
-    by_municipality: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+def workload(scenario: Scenario, extra_hours: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
     """Required staff hours a year by ``area, service_line`` (the optimiser's demand), with ``htv``.
 
     ``htv`` = hours / productive hours per HTV. Every area × line pair is present (zero if none).
-    ``by_municipality``: :func:`workload_by_municipality` with the same ``extra_hours`` if the
-    caller has it already.
     """
+    return area_workload(scenario, workload_by_municipality(scenario, extra_hours))
+
+
+def area_workload(scenario: Scenario, by_municipality: pd.DataFrame) -> pd.DataFrame:
+    """:func:`workload` from the :func:`workload_by_municipality` table the caller already has."""
     region = scenario.region
-    by_m = workload_by_municipality(scenario, extra_hours) if by_municipality is None else by_municipality
-    agg = by_m.groupby(["area", "service_line"])["hours"].sum()
+    agg = by_municipality.groupby(["area", "service_line"])["hours"].sum()
     idx = pd.MultiIndex.from_product(
         [list(region.areas), list(SERVICE_LINES)], names=["area", "service_line"]
     )
@@ -195,6 +193,7 @@ def visits_by_demand_point(scenario: Scenario, customers: pd.DataFrame | None = 
 
 
 __all__ = [
+    "area_workload",
     "CENTRAL_LINES",
     "CUSTOMER_COLUMNS",
     "CUSTOMER_LINES",
