@@ -13,8 +13,10 @@ import contextlib
 import gc
 import logging
 import math
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,10 +127,19 @@ def _ready() -> None:
 
 
 def start_workers(ex: cf.Executor, jobs: int) -> None:
-    """Start a process pool's workers now (they start on demand): each imports the simulation
-    while the caller goes on, e.g. optimising, before the replications are submitted."""
-    for _ in range(jobs):
-        ex.submit(_ready)
+    """Start a process pool's workers now (they start on demand) while the caller goes on, e.g.
+    optimising, before the replications are submitted. A worker's start waits for the fork
+    server's imports (:mod:`resurssimalli.executors`), so a thread waits for it, not the caller;
+    the caller's own next task waits for the pool as it would anyway."""
+    threading.Thread(target=_submit_ready, args=(ex, jobs), name="start-workers", daemon=True).start()
+
+
+def _submit_ready(ex: cf.Executor, jobs: int) -> None:
+    try:
+        for _ in range(jobs):
+            ex.submit(_ready)
+    except (RuntimeError, BrokenExecutor):  # the pool was shut down or broke first: the caller
+        pass  # hears of it from its own tasks
 
 
 def _warm_up_text(cal: SimCalendar) -> str:

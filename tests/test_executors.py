@@ -1,0 +1,35 @@
+"""The process pool's workers (resurssimalli.executors): how they start and what they share.
+
+Theory: a worker forked from the fork server starts with the server's imports (the simulation)
+already done, yet it is not a fork of the caller, so nothing the caller changed after importing
+reaches a task: a task's result depends on its arguments only, whatever the executor.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+
+import pytest
+
+import resurssimalli.simulate.runner as runner
+from pool_tasks import imported, probe
+from resurssimalli.executors import WORKER_MODULES, executor
+
+FORK_SERVER = "forkserver" in mp.get_all_start_methods()
+
+
+@pytest.mark.skipif(not FORK_SERVER, reason="no fork server on this platform: workers are spawned")
+def test_workers_start_with_the_simulation_imported():
+    # The task's module imports nothing of the project: in a spawned worker all would be missing.
+    names = (*WORKER_MODULES, "resurssimalli.simulate.model", "simpy")
+    with executor("processes", 2) as ex:
+        firsts = [ex.submit(imported, names) for _ in range(2)]
+        assert all(all(f.result().values()) for f in firsts)
+
+
+def test_workers_do_not_see_the_callers_later_state(monkeypatch):
+    monkeypatch.setattr(runner, "_caller_probe", True, raising=False)
+    with executor("processes", 2) as ex:
+        assert [
+            f.result() for f in [ex.submit(probe, runner.__name__, "_caller_probe") for _ in range(4)]
+        ] == [False] * 4
