@@ -12,9 +12,12 @@ COMPILED := $(shell grep -o '"src/resurssimalli/[a-z_/]*\.py"' setup.py | tr -d 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# compileall: the project's bytecode, as a non-editable install has it; every process of a run
+# (the command, the workers' fork server) would otherwise compile ~18,000 lines as it starts
 $(STAMP): $(BIN)/python pyproject.toml setup.py $(COMPILED)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m compileall -q src/resurssimalli
 	$(BIN)/python -c "from resurssimalli.simulate import native; print('simulation model:', native.implementation())"
 	touch $(STAMP)
 

@@ -112,6 +112,17 @@ def _context() -> Any:
     return ctx
 
 
+def start_workers_early(jobs: int | None = None) -> None:
+    """Start the process pools' fork server now, when a pool of more than one worker is coming:
+    its imports (about a CPU-second) then run beside the caller's own work (reading the
+    scenarios, optimising) instead of holding up the first worker. Nothing to do otherwise."""
+    import multiprocessing as mp
+    import multiprocessing.forkserver
+
+    if (jobs or default_jobs()) > 1 and _context() is mp.get_context("forkserver"):
+        multiprocessing.forkserver.ensure_running()
+
+
 def run_all(
     ex: cf.Executor,
     fn: Callable[[Any], Any],

@@ -170,7 +170,7 @@ def run(
     from resurssimalli.cli.optimize import print_result
     from resurssimalli.cli.progress import progress_bar
     from resurssimalli.cli.simulate import print_kpis, print_verdicts
-    from resurssimalli.executors import default_jobs
+    from resurssimalli.executors import default_jobs, start_workers_early
     from resurssimalli.pipeline import compared_scenarios, run_pipeline
     from resurssimalli.report.console import print_summary
     from resurssimalli.runs import default_run_path
@@ -178,6 +178,7 @@ def run(
     if lang not in ("fi", "en"):
         raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
     check_run_options(out, replications=replications, months=months, jobs=jobs)
+    start_workers_early(jobs)  # the workers' imports run while the scenarios are read and optimised
     s = load(scenario, set_)
     places = resolve_what_if(s, what_if or [])
     others = [] if no_compare else compared_scenarios(s, compare)
@@ -461,9 +462,10 @@ def simulate(
 ) -> None:
     """Replay customers day by day (SimPy) on an allocation: KPIs with confidence intervals."""
     from resurssimalli.cli.simulate import simulate_command
-    from resurssimalli.executors import default_jobs
+    from resurssimalli.executors import default_jobs, start_workers_early
 
     check_run_options(out, replications=replications, months=months, jobs=jobs)
+    start_workers_early(jobs)  # the workers' imports run while the scenario is read
     simulate_command(
         load(scenario, set_),
         out,
