@@ -629,6 +629,34 @@ def test_workbook_and_figure_made_in_a_pool_worker_are_the_same_files(run_dir: P
     assert not list(copy.glob(".*.tmp"))
 
 
+def test_a_report_job_is_handed_the_tables_it_reads(run_dir: Path) -> None:
+    """A pool worker makes the workbook and the figures from the tables handed to it (pickled),
+    not from the run folder read back: the workbook leaves out the KPI frame only when the
+    summary has the calendar months (its sheets unchanged); the KPI figure gets the area's rows."""
+    import pickle
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from resurssimalli.report.excel import workbook_sheets, workbook_tables
+    from resurssimalli.report.figures import tables_for
+    from resurssimalli.simulate.stats import summarise_periods
+
+    res = load_run(run_dir)
+    assert workbook_tables(res) == list(res.tables)  # a summary without months: they come from the KPIs
+    months = summarise_periods(res.tables["kpis.parquet"])
+    res = replace(res, tables=MappingProxyType({**res.tables, "summary.csv": months}))
+    given = pickle.loads(pickle.dumps(res.only(workbook_tables(res))))
+    assert list(given.tables) == [n for n in res.tables if n != "kpis.parquet"]
+    assert (given.path, dict(given.manifest), given.scenario.hash) == (res.path, dict(res.manifest), res.scenario.hash)
+    t = Texts("en")
+    for a, b in zip(workbook_sheets(res, t), workbook_sheets(given, t), strict=True):
+        assert a.id == b.id
+        pd.testing.assert_frame_equal(a.frame, b.frame)
+    kpis = pickle.loads(pickle.dumps(tables_for(res, ("kpis",)))).tables
+    assert list(kpis) == ["kpis.parquet"] and set(kpis["kpis.parquet"]["group"]) == {"all"}
+    assert len(kpis["kpis.parquet"]) == int((res.tables["kpis.parquet"]["group"] == "all").sum())
+
+
 def test_paired_comparison_and_bands_when_no_group_is_whole() -> None:
     """Every group missing a value: all one by one (the matrix of whole groups is empty)."""
     import numpy as np

@@ -28,7 +28,7 @@ from resurssimalli.report.memo.appendix import PLAIN_KEYS, finnish_sources
 from resurssimalli.report.memo.facts import SHARE_KPIS, build_names
 from resurssimalli.report.memo.values import show_value
 from resurssimalli.report.names import Names, group_type
-from resurssimalli.report.results import RunResults, load_run
+from resurssimalli.report.results import RunResults
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED, Texts
 from resurssimalli.runs import atomic_write
@@ -165,6 +165,9 @@ def _kpi_frame(df: pd.DataFrame, n: Names) -> pd.DataFrame:
     return _with_names(out, n, {"scenario": n.scenario, "kpi": n.kpi, "group": n.group})
 
 
+MONTH_PERIOD = r"\d{4}-\d{2}"  # a calendar month's row of summary.csv
+
+
 def _summary_parts(res: RunResults) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The summary's whole-horizon rows and its calendar-month rows (``period`` = ``YYYY-MM``)."""
     summary = res.table("summary.csv")
@@ -173,10 +176,20 @@ def _summary_parts(res: RunResults) -> tuple[pd.DataFrame | None, pd.DataFrame |
     if "period" not in summary.columns:
         return summary, monthly_kpis(res)
     period = summary["period"].astype(str)
-    months = summary[period.str.fullmatch(r"\d{4}-\d{2}")].copy()
+    months = summary[period.str.fullmatch(MONTH_PERIOD)].copy()
     months["month"] = pd.to_datetime(months["period"] + "-01")
     monthly = months[["month", "scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"]]
     return summary[period == "horizon"], (monthly if not monthly.empty else monthly_kpis(res))
+
+
+def workbook_tables(res: RunResults) -> list[str]:
+    """The result tables the workbook reads (:func:`_summary_parts`): every one the run has but
+    ``kpis.parquet`` (~50 MB pickled for 30 replications, for another process to write the
+    workbook) when the summary has the calendar months."""
+    summary = res.tables.get("summary.csv")
+    months = summary is not None and "period" in summary.columns
+    months = months and bool(summary["period"].astype(str).str.fullmatch(MONTH_PERIOD).any())
+    return [name for name in res.tables if not (months and name == "kpis.parquet")]
 
 
 def _kpi_sheets(res: RunResults, n: Names) -> list[Sheet]:
@@ -549,14 +562,10 @@ def write_results_workbook(res: RunResults, path: Path, t: Texts, *, suppression
     book.save(path)
 
 
-def write_workbook_file(
-    path: Path, lang: str, suppression: bool = True, res: RunResults | None = None
-) -> Path:
-    """``results.xlsx`` of the run folder ``path`` is in, in ``lang``, written atomically; the run is
-    read from the folder unless given (so that another process can write it: ``report.write``)."""
-    path = Path(path)
-    res = load_run(path.parent) if res is None else res
+def write_workbook_file(path: Path, lang: str, suppression: bool, res: RunResults) -> Path:
+    """``results.xlsx`` of the run ``res`` at ``path``, in ``lang``, written atomically (a module-level
+    function with picklable arguments: another process can write it, ``report.write``)."""
     t = Texts(lang)
     return atomic_write(
-        path, lambda tmp: write_results_workbook(res, tmp, t, suppression=suppression), replace=True
+        Path(path), lambda tmp: write_results_workbook(res, tmp, t, suppression=suppression), replace=True
     )

@@ -7,8 +7,8 @@ memo says it was not computed); a table that is present but breaks its contract 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -81,6 +81,30 @@ class RunResults:
         run's tables never change and ~10^5-row tables are not duplicated for every reader."""
         df = self.tables.get(name)
         return None if df is None else df.copy(deep=False)
+
+    def only(self, names: Iterable[str]) -> RunResults:
+        """The same run with only the tables ``names`` (of those it has): what a job in another
+        process reads, handed to it instead of the whole run (:mod:`resurssimalli.report.write`)."""
+        keep = set(names)
+        return replace(self, tables=MappingProxyType({k: v for k, v in self.tables.items() if k in keep}))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled for a worker process as plain dicts (a ``mappingproxy`` cannot be pickled):
+        ~0.03 s for a 30-replication run's KPI frame, against ~0.2 s for the worker to read it back."""
+        solver = None if self.solver is None else dict(self.solver)
+        fields = (self.path, dict(self.manifest), self.scenario, dict(self.tables), solver)
+        return _unpickled, (*fields, self.scenario_rebuilt, self.missing)
+
+
+def _unpickled(  # noqa: PLR0913 - RunResults' fields in order
+    path: Path, manifest: dict, scenario: Scenario, tables: dict, solver: dict | None, rebuilt: bool,
+    missing: tuple[str, ...],
+) -> RunResults:  # fmt: skip
+    """A :class:`RunResults` from its pickle (:meth:`RunResults.__reduce__`)."""
+    return RunResults(
+        path, MappingProxyType(manifest), scenario, MappingProxyType(tables),
+        None if solver is None else MappingProxyType(solver), rebuilt, missing,
+    )  # fmt: skip
 
 
 def read_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resurssimalli.progress import ProgressFn, tick
-from resurssimalli.report.excel import write_workbook_file
-from resurssimalli.report.figures import FIGURES, WORKER_TASKS, draw_all, draw_from_folder, figure_name
+from resurssimalli.report.excel import workbook_tables, write_workbook_file
+from resurssimalli.report.figures import FIGURES, WORKER_TASKS, draw_all, figure_name, tables_for
 from resurssimalli.report.memo import build_memo, render_html, render_markdown, render_pdf
 from resurssimalli.report.results import RunResults, load_run
 from resurssimalli.report.texts import LANGS, Texts
@@ -116,10 +116,11 @@ def workers_ready() -> bool:
 
 def _drawing(res: RunResults, t: Texts, background: cf.Executor | None) -> Callable[[], dict[str, bytes]]:
     """Start drawing the figures; the function returned gives them (key -> PNG) once drawn. With
-    ``background`` they are drawn there meanwhile (:data:`WORKER_TASKS`), else when asked for."""
+    ``background`` they are drawn there meanwhile (:data:`WORKER_TASKS`), each task handed the
+    tables it reads (cheaper to pickle than to read back and check again), else when asked for."""
     if background is None:
         return lambda: draw_all(res, t)
-    tasks = [background.submit(draw_from_folder, res.path, t.lang, keys) for keys in WORKER_TASKS]
+    tasks = [background.submit(draw_all, tables_for(res, keys), t, keys) for keys in WORKER_TASKS]
 
     def drawn() -> dict[str, bytes]:
         out: dict[str, bytes] = {}
@@ -167,14 +168,15 @@ def workbook_writer(
     """Write ``results.xlsx`` (atomically) while the block runs; the block calls the function it
     is given to have the path once the file is in place.
 
-    With ``background`` a worker there reads the run folder and writes it meanwhile; it is
+    With ``background`` a worker there writes it meanwhile, from the tables handed to it; it is
     awaited even when the block fails, so no file appears after this returns. Otherwise it is
     written here when asked for.
     """
     if background is None:
         yield lambda: write_workbook_file(path, t.lang, suppression, res)
         return
-    future = background.submit(write_workbook_file, path, t.lang, suppression)
+    given = res.only(workbook_tables(res))  # pickled to the worker: cheaper than reading the folder back
+    future = background.submit(write_workbook_file, path, t.lang, suppression, given)
     try:
         yield future.result
     finally:
