@@ -213,7 +213,7 @@ def kpi_bands(res: RunResults, t: Texts) -> bytes | None:
     if kpis is None or kpis.empty:
         return None
     kpis = kpis[kpis["group"] == "all"]
-    names_list = list(dict.fromkeys(kpis["kpi"]))
+    names_list = list(kpis["kpi"].unique())  # in order of appearance
     if not names_list:
         return None
     if "month" not in kpis.columns or not kpis["month"].astype(str).str.contains("-").all():
@@ -224,8 +224,9 @@ def kpi_bands(res: RunResults, t: Texts) -> bytes | None:
     nrow = math.ceil(len(names_list) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow + 0.8), squeeze=False)
     bands = _monthly_bands(kpis)
+    by_kpi = dict(iter(kpis.groupby("kpi", sort=False)))
     for ax, kpi in zip(axes.flat, names_list, strict=False):
-        _kpi_panel(ax, kpis[kpis["kpi"] == kpi], kpi, res, t, names, bands)
+        _kpi_panel(ax, by_kpi[kpi], kpi, res, t, names, bands)
     for ax in list(axes.flat)[len(names_list) :]:
         ax.set_visible(False)
     seen: dict[str, object] = {}
