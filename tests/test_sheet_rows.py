@@ -87,3 +87,31 @@ def test_an_empty_sheet_gets_its_header_row(tmp_path: Path) -> None:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
     assert '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c>' in xml
     assert '<c r="B1" t="n"><v>1.5</v></c></row></sheetData>' in xml
+
+
+def test_results_xlsx_has_openpyxls_parts_deflated_at_its_own_level(tmp_path: Path) -> None:
+    """``report.excel`` saves the workbook as openpyxl does but deflated at ``ZIP_LEVEL`` (faster
+    than zlib's default): every part the same bytes, each compressed at that level."""
+    import zlib
+
+    from resurssimalli.report.excel import ZIP_LEVEL, _save
+
+    def book() -> Workbook:
+        b = Workbook(write_only=True)
+        rows = SheetRows(b.create_sheet("s"))
+        for i in range(3000):
+            rows.append([f"row {i % 17}", i / 7, float(i)])
+        rows.close()
+        return b
+
+    book().save(tmp_path / "openpyxl.xlsx")
+    _save(book(), tmp_path / "ours.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(tmp_path / "openpyxl.xlsx") as a, zipfile.ZipFile(tmp_path / "ours.xlsx") as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(n) == b.read(n) for n in a.namelist() if n != "docProps/core.xml")
+        packer = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)  # raw deflate, as zipfile writes it
+        ours = b.getinfo(sheet)
+        assert ours.compress_type == zipfile.ZIP_DEFLATED
+        assert ours.compress_size == len(packer.compress(b.read(sheet)) + packer.flush())
+        assert ours.compress_size != a.getinfo(sheet).compress_size

@@ -84,8 +84,9 @@ class Sheet:
 
 
 def _names_column(values: pd.Series, lookup: Callable[[str], str]) -> list[str]:
-    names = {v: lookup(v) for v in values.astype(str).unique()}
-    return [names[str(v)] for v in values]
+    ids = values.astype(str).tolist()  # a list: iterating an Arrow-backed column is ~10x slower
+    names = {v: lookup(v) for v in dict.fromkeys(ids)}
+    return [names[v] for v in ids]
 
 
 def _with_names(df: pd.DataFrame, n: Names, name_cols: Mapping[str, Callable[[str], str]]) -> pd.DataFrame:
@@ -157,15 +158,14 @@ def _kpi_frame(df: pd.DataFrame, n: Names) -> pd.DataFrame:
     """Scenario, KPI and group as display names; group split into group type and group; ids kept."""
     region = n.region
     out = df.copy()
-    out.insert(
-        out.columns.get_loc("group"),
-        "group_type",
-        [n.t(f"gtype_{group_type(g, region)}") for g in out["group"]],
-    )
+    groups = out["group"].tolist()
+    kinds = {g: n.t(f"gtype_{group_type(g, region)}") for g in dict.fromkeys(groups)}  # each group once
+    out.insert(out.columns.get_loc("group"), "group_type", [kinds[g] for g in groups])
     return _with_names(out, n, {"scenario": n.scenario, "kpi": n.kpi, "group": n.group})
 
 
 MONTH_PERIOD = r"\d{4}-\d{2}"  # a calendar month's row of summary.csv
+ZIP_LEVEL = 3  # results.xlsx deflated at zlib level 3 of 9 (_save)
 
 
 def _summary_parts(res: RunResults) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
@@ -559,7 +559,21 @@ def write_results_workbook(res: RunResults, path: Path, t: Texts, *, suppression
     _readme(book.create_sheet(t("xlsheet_readme")), sheets, t, suppression)
     for s in [*sheets, dictionary(sheets, t)]:
         _write_sheet(book.create_sheet(t(f"xlsheet_{s.id}")), s, t)
-    book.save(path)
+    _save(book, path)
+
+
+def _save(book: Any, path: Path) -> None:
+    """``book.save(path)`` as openpyxl saves it, but deflated at level :data:`ZIP_LEVEL`: the same
+    parts, byte for byte, in a file ~13 % larger, ~0.07 CPU-s sooner (of ~0.6 s for a 30-replication
+    run's workbook: openpyxl deflates its ~12 MB of XML at zlib's default level, 6)."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL)
+    book.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+    ExcelWriter(book, archive).save()  # closes the archive
 
 
 def write_workbook_file(path: Path, lang: str, suppression: bool, res: RunResults) -> Path:
