@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import functools
 import gc
 import logging
 import math
@@ -191,7 +192,6 @@ class SimulationResult:
     scenario: Scenario
     params: SimParams
     kpis: pd.DataFrame
-    summary: pd.DataFrame
     replications: int
     seed: int
     jobs: int
@@ -201,6 +201,12 @@ class SimulationResult:
     events: pd.DataFrame | None = None
     allocation_source: str = ""
     unplaced_htv: float = 0.0  # budget HTV the fixed plan does not place (not simulated)
+
+    @functools.cached_property
+    def summary(self) -> pd.DataFrame:
+        """The KPIs over replications (:func:`~resurssimalli.simulate.stats.summarise`), worked out
+        when first asked for: ``run`` asks only for its own scenario's, not the compared ones'."""
+        return summarise(self.kpis)
 
     def manifest(self) -> dict[str, Any]:
         cal = self.params.calendar
@@ -263,7 +269,6 @@ def _result(
         scenario=scenario,
         params=p,
         kpis=kpis,
-        summary=summarise(kpis),
         replications=len(results),
         seed=seed,
         jobs=jobs,
