@@ -200,10 +200,11 @@ def access_by_point(res: RunResults) -> pd.DataFrame | None:
     return out.sort_values(["_o", "demand_point"]).drop(columns="_o").reset_index(drop=True)
 
 
-def access_summary(res: RunResults) -> AccessSummary | None:
-    """Customer-weighted share within the travel limit, mean trip, and the longest trip."""
+def access_summary(res: RunResults, by_point: pd.DataFrame | None = None) -> AccessSummary | None:
+    """Customer-weighted share within the travel limit, mean trip, and the longest trip;
+    ``by_point``: :func:`access_by_point` of the run when the caller has it already."""
     acc = res.table("access.csv")
-    by_point = access_by_point(res)
+    by_point = access_by_point(res) if by_point is None else by_point
     if acc is None or by_point is None or by_point.empty:
         return None
     w = by_point["customers"].fillna(0.0)
@@ -228,10 +229,10 @@ def stress(res: RunResults) -> pd.DataFrame | None:
     summary = res.table("summary.csv")
     if summary is None:
         return None
-    scenarios = list(dict.fromkeys(summary["scenario"]))
+    scenarios = list(summary["scenario"].unique())  # in order of appearance
     targets = res.scenario.config.targets
-    if "month" in summary.columns:
-        summary = summary.assign(month=[m if isinstance(m, str) else "" for m in summary["month"]])
+    if "month" in summary.columns:  # a list: iterating an Arrow-backed column is ~10x slower
+        summary = summary.assign(month=[m if isinstance(m, str) else "" for m in summary["month"].tolist()])
     return judge_targets(summary, {sc: targets for sc in scenarios})
 
 

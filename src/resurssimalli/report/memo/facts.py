@@ -63,6 +63,7 @@ def collect_facts(
     res: RunResults, t: Texts, figures: Mapping[str, str] | None = None, *, suppression: bool = True
 ) -> Facts:
     """Every derived table the memo needs, computed once."""
+    points = tables.access_by_point(res)
     return Facts(
         res=res,
         t=t,
@@ -72,8 +73,8 @@ def collect_facts(
         sites=tables.open_sites(res, t.lang),
         htv=tables.htv_by_area_line(res),
         costs=tables.cost_split(res),
-        access=tables.access_summary(res),
-        access_points=tables.access_by_point(res),
+        access=tables.access_summary(res, points),
+        access_points=points,
         stress=tables.stress(res),
         comparison=tables.comparison_all(res),
     )
