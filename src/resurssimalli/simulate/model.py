@@ -269,12 +269,10 @@ class Office:
         # [day][coach]: plain lists and floats in the day loop
         self.duty_by_day: list[list[bool]] = on_duty.T.tolist()
         self.factor: list[float] = factor.tolist()
-        # a conversation due on day d must be held by conv_deadline[d] (d + the grace working days)
         self.shortest_meeting = min(min(p.meeting_minutes), p.interview_minutes)
-        self.conv_deadline = [cal.add_working_days(d, p.grace_working_days) for d in range(len(cal.working))]
-        # a customer registering on day d must be interviewed by interview_deadline[d]
-        wd = p.deadline_working_days
-        self.interview_deadline = [cal.add_working_days(d, wd) for d in range(len(cal.working))]
+        # by day: the day a conversation due then must be held by, a registrant interviewed by
+        self.conv_deadline = list(p.conv_deadline)
+        self.interview_deadline = list(p.interview_deadline)
         self.conv_deadline_a = np.array(self.conv_deadline, dtype=np.int64)
         self.kpi_month: list[int] = cal.kpi_month.tolist()
         self.M = cal.months

@@ -96,7 +96,6 @@ class SimParams:
     hazard: np.ndarray  # [muni, line, band] monthly exit hazard, bands 0-3, 3-12, 12+ months (base)
     max_elapsed_months: float
     # service
-    deadline_working_days: int
     interview_minutes: float
     first_phase_days: float
     first_phase_interval_days: float
@@ -105,7 +104,10 @@ class SimParams:
     indirect_minutes_per_duty_day: tuple[float, ...]
     remote_share: float
     multi_sector_after_days: float
-    grace_working_days: int
+    # by day d of the calendar: the day a conversation due on d must be held by (d + the grace
+    # working days) and the day a customer registering on d must be interviewed by
+    conv_deadline: tuple[int, ...]
+    interview_deadline: tuple[int, ...]
     # staff
     coach_fte: tuple[float, ...]
     coach_line: tuple[str, ...]
@@ -308,7 +310,6 @@ def _service(scenario: Scenario) -> dict:
     svc = scenario.config.service
     return {
         "max_elapsed_months": float(scenario.config.simulation.max_elapsed_months),
-        "deadline_working_days": svc.initial_interview_deadline_working_days,
         "interview_minutes": svc.initial_interview_minutes,
         "first_phase_days": svc.first_phase_months * DAYS_PER_MONTH,
         "first_phase_interval_days": svc.first_phase_interval_weeks * 7.0,
@@ -316,7 +317,18 @@ def _service(scenario: Scenario) -> dict:
         "meeting_minutes": tuple(svc.meeting_minutes[line] for line in LINES),
         "remote_share": svc.remote_share,
         "multi_sector_after_days": svc.multi_sector_after_months * DAYS_PER_MONTH,
-        "grace_working_days": svc.conversation_grace_working_days,
+    }
+
+
+def _deadlines(scenario: Scenario, cal: SimCalendar) -> dict:
+    """The deadline day of each calendar day, worked out once per run, not per replication."""
+    svc = scenario.config.service
+    days = range(len(cal.working))
+    return {
+        "conv_deadline": tuple(cal.add_working_days(d, svc.conversation_grace_working_days) for d in days),
+        "interview_deadline": tuple(
+            cal.add_working_days(d, svc.initial_interview_deadline_working_days) for d in days
+        ),
     }
 
 
@@ -509,6 +521,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         **places,
         hazard=_ro(base_hazards(scenario, munis)),
         **_service(scenario),
+        **_deadlines(scenario, cal),
         **_staff(alloc, areas, scenario.config.staff.min_part_time_fte),
         **_staff_time(scenario, cal),
         **_employers(scenario, cal, munis, places["demand_points"]),
