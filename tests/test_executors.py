@@ -33,3 +33,24 @@ def test_workers_do_not_see_the_callers_later_state(monkeypatch):
         assert [
             f.result() for f in [ex.submit(probe, runner.__name__, "_caller_probe") for _ in range(4)]
         ] == [False] * 4
+
+
+class _DeadServerPool:
+    """A pool whose worker start fails as it does when its fork server died (Ctrl-C, killed)."""
+
+    def submit(self, fn, *args):
+        raise EOFError("unexpected EOF")
+
+
+def test_warm_up_thread_keeps_quiet_when_the_fork_server_died(monkeypatch):
+    """start_workers' thread leaves a failed worker start to the caller's own tasks: no
+    'Exception in thread start-workers' traceback on stderr."""
+    import threading
+
+    raised: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    runner.start_workers(_DeadServerPool(), 2)
+    for t in threading.enumerate():
+        if t.name == "start-workers":
+            t.join(timeout=30)
+    assert raised == []

@@ -147,3 +147,24 @@ def test_the_run_manifest_names_the_model(tmp_path, baseline):
     m = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert m["simulation_model"] == native.implementation()
     assert m["simulation_model"].startswith(("compiled (mypyc ", "interpreted ("))
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server")
+def test_the_fork_server_is_not_the_users_process(tmp_path):
+    """The workers' fork server has no parent process of its own, yet must not repeat the user's
+    warning that a source changed since the build (it printed it a second time, after the
+    command's own error message when a scenario failed validation)."""
+    script = (
+        "import multiprocessing as mp\n"
+        "from resurssimalli.simulate import native\n"
+        "ctx = mp.get_context('forkserver'); ctx.set_forkserver_preload(['fork_server_probe'])\n"
+        "p = ctx.Process(target=len, args=((),)); p.start(); p.join()\n"
+        "print(native.users_process(), p.exitcode)\n"
+    )
+    probe = tmp_path / "probe"
+    # The fork server imports its preload on its own sys.path: the probe's folder goes in by PYTHONPATH
+    path = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "RESURSSIMALLI_PROBE": str(probe), "PYTHONPATH": path}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True", "0"], done.stderr
+    assert probe.read_text() == "False"

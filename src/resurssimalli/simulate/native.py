@@ -5,8 +5,8 @@ The build (``setup.py``) compiles the event loop's modules together and records,
 ``resurssimalli.simulate`` before anything imports those modules, uses the compiled ones only if
 the record names them, every source still has its recorded hash and all of them import; else
 every one of them runs from its ``.py`` file (all or nothing), so a source edited since the build
-runs as edited. ``RESURSSIMALLI_INTERPRETED=1`` forces the sources. Spawned worker processes
-import this package too and so make the same choice. Both give the same results to the bit.
+runs as edited. ``RESURSSIMALLI_INTERPRETED=1`` forces the sources. The pools' fork server
+imports this package too, so its workers make the same choice. Both give the same results to the bit.
 """
 
 from __future__ import annotations
@@ -96,6 +96,21 @@ def _import_compiled(modules: list[str]) -> str:
     return ""
 
 
+def users_process() -> bool:
+    """Whether this is the process the user started: not a pool worker, nor the workers' fork
+    server importing its preload (:mod:`resurssimalli.executors`), which multiprocessing starts
+    as a fresh interpreter without a parent process of its own; the user hears a warning once."""
+    if multiprocessing.parent_process() is not None:
+        return False
+    server = sys.modules.get("multiprocessing.forkserver")
+    frame = sys._getframe() if server is not None else None
+    while frame is not None:
+        if frame.f_code is server.main.__code__:  # type: ignore[union-attr]
+            return False
+        frame = frame.f_back
+    return True
+
+
 def choose() -> str:
     """Make the choice once per process (before the modules are imported); returns the text."""
     global _implementation
@@ -107,7 +122,7 @@ def choose() -> str:
         else:
             sys.meta_path.insert(0, _Sources())
             _implementation = f"interpreted ({reason})"
-            if reason.endswith("since the build") and multiprocessing.parent_process() is None:
+            if reason.endswith("since the build") and users_process():
                 warnings.warn(
                     f"resurssimalli: {reason}; the Python sources run (reinstall to compile)", stacklevel=2
                 )

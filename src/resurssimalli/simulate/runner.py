@@ -17,7 +17,6 @@ import math
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,8 +138,8 @@ def _submit_ready(ex: cf.Executor, jobs: int) -> None:
     try:
         for _ in range(jobs):
             ex.submit(_ready)
-    except (RuntimeError, BrokenExecutor):  # the pool was shut down or broke first: the caller
-        pass  # hears of it from its own tasks
+    except Exception:  # noqa: BLE001 - the pool was shut down or broke first, or its fork server
+        pass  # died (EOFError, OSError, e.g. on Ctrl-C): the caller hears of it from its own tasks
 
 
 def _warm_up_text(cal: SimCalendar) -> str:
