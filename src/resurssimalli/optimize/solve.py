@@ -125,10 +125,9 @@ class Session:
             res = self._opt.solve(model, **kw)
             has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
             if has:
-                # skip validation: HiGHS returns values like -1e-16 for variables bounded at 0, which
-                # Pyomo would report as a domain warning although they are zero within tolerance
-                for var, value in res.solution_loader.get_vars().items():
-                    var.set_value(value, skip_validation=True)
+                # without validation: HiGHS returns values like -1e-16 for variables bounded at 0,
+                # which Pyomo would report as a domain warning although they are zero within tolerance
+                self._opt.load_plan()
             d: dict[Any, float] = dict(res.solution_loader.get_duals()) if duals and has else {}
         seconds = time.perf_counter() - t0
         status = STATUS.get(res.termination_condition, str(res.termination_condition.name))
