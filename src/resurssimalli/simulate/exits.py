@@ -20,7 +20,7 @@ stands (the model without the effect, the same numbers).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, HAZARD_BANDS
 from resurssimalli.simulate.entries import Interview
@@ -79,7 +79,7 @@ class ExitClock:
 
     def start(self, c: Customer) -> None:
         """At registration (the stock: at the run's start, its variate being the residual)."""
-        now = c.mark = self.env.now
+        now = c.mark = float(self.env.now)  # SimPy's time as a float: a typed subtraction below
         c.cmark = cum_base(c.rate, (now - c.reg) / DAYS_PER_MONTH)  # the base hazard to the mark
         c.hz = 0.0
         c.overdue = False
@@ -97,7 +97,7 @@ class ExitClock:
     def set_overdue(self, c: Customer, overdue: bool) -> None:
         if c.gone or c.overdue == overdue:
             return
-        now = self.env.now
+        now = float(self.env.now)
         cum = cum_base(c.rate, (now - c.reg) / DAYS_PER_MONTH)
         c.hz += c.mult * (cum - c.cmark)
         c.mark, c.cmark = now, cum
@@ -149,6 +149,6 @@ class ExitClock:
 
     def _exit_due(self, ev: Any) -> None:
         """An exit fires unless the customer left or its exit was rescheduled since."""
-        c, version = ev.value
+        c, version = cast("tuple[Customer, int]", ev.value)
         if c.xv == version and not c.gone:
             self.leave(c)

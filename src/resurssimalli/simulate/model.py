@@ -376,7 +376,7 @@ class Office:
                 self.log(c.reg, c.id, "arrival", LINES[c.line])
 
     def leave(self, c: Customer) -> None:
-        if c.coach >= 0 and c.due_deadline < self.env.now - SERVICE_TIME:
+        if c.coach >= 0 and c.due_deadline < float(self.env.now) - SERVICE_TIME:
             self._conversation_judged(c, held_on_time=False)  # left with a conversation overdue
         c.gone = True
         if c.coach >= 0:
@@ -713,7 +713,7 @@ def _enter(
     as one timeout (no process per customer)."""
     office.register(c, first_due)
     if office.exits is None and c.exit < horizon:  # else the exit clock fires the exit
-        ev = env.timeout(max(c.exit - env.now, 0.0), c)
+        ev = env.timeout(max(c.exit - float(env.now), 0.0), c)
         ev.callbacks.append(office.exit_event)
 
 
@@ -738,12 +738,13 @@ class _Arrivals:
 
     def _advance(self) -> None:
         reg, env = self.cols.reg, self.env
+        now = float(env.now)  # no event runs in this loop
         while self.i < len(reg):
             t = reg[self.i]
             if t >= self.horizon:
                 return
-            if t > env.now:
-                env.timeout(t - env.now).callbacks.append(self._due)
+            if t > now:
+                env.timeout(t - now).callbacks.append(self._due)
                 return
             self._register()
 
