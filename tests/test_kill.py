@@ -46,6 +46,8 @@ def _run_and_kill(tmp_path: Path, stage: str, sig: signal.Signals) -> tuple[Path
         os.kill(proc.pid, sig)
     _, err = proc.communicate(timeout=300)
     assert b"Traceback" not in err, err.decode()
+    if proc.returncode == 130:  # interrupted: the command says so
+        assert b"interrupted" in err, err.decode()
     return results, proc.returncode
 
 

@@ -537,4 +537,6 @@ def main() -> None:
             e.show()
             sys.exit(2)
         raise
+    if rc == 130:  # Ctrl-C: click turns the interrupt into this code without a word
+        err_console.print("interrupted")
     sys.exit(rc if isinstance(rc, int) else 0)
