@@ -48,6 +48,7 @@ def _bookkeeping(opt) -> dict:
         "active": list(opt._active_constraints.items()),
         "named": [(c, list(e)) for c, e in opt._named_expressions.items()],
         "mutable": sorted(c.name for c in opt._mutable_helpers),
+        "mutable_bounds": list(opt._mutable_bounds),
         "by_obj": [id(v) for v in opt._vars_referenced_by_obj],
         "obj_named": opt._obj_named_expressions,
         "obj": (opt._objective, opt._objective_expr, opt._objective_sense),
@@ -86,9 +87,11 @@ def _odd_model() -> pyo.ConcreteModel:
     m.x = pyo.Var(range(6), bounds=(0, 10))
     m.n = pyo.Var(domain=pyo.Integers, bounds=(-3, 3))
     m.p = pyo.Param(initialize=2.0, mutable=True)
+    m.w = pyo.Var(bounds=(0, m.p))  # a mutable bound
+    m.free = pyo.Var()
     m.x[5].fix(1.0)
     m.e = pyo.Expression(expr=m.x[0] + 2 * m.x[1])
-    m.ok = pyo.Constraint(expr=LinearExpression([m.x[3], MonomialTermExpression((2.0, m.x[4]))]) <= 4)
+    m.ok = pyo.Constraint(expr=LinearExpression([m.x[3], MonomialTermExpression((2.0, m.x[4])), m.w, m.free]) <= 4)
     m.twice = pyo.Constraint(expr=LinearExpression([MonomialTermExpression((0.5, m.x[2])), m.n, m.x[2]]) >= -1)
     m.zero = pyo.Constraint(expr=LinearExpression([MonomialTermExpression((-0.0, m.x[1]))]) <= 0)
     m.gone = pyo.Constraint(expr=(1, LinearExpression([MonomialTermExpression((2.0, m.x[0])),
@@ -115,6 +118,7 @@ def test_flat_handoff_matches_contrib_on_rows_and_objectives_of_every_kind():
     for opt in (stock, fast):  # a fixed variable's new value reaches the objective's offset
         opt.solve(m, load_solutions=False, solver_options={"output_flag": False})
     m.x[5].fix(3.0)
+    m.p = 1.5  # the mutable bound of w, the mutable row
     for opt in (stock, fast):
         opt.solve(m, load_solutions=False, solver_options={"output_flag": False})
     assert _lp(fast) == _lp(stock) and _lp(fast)["offset"] == 7.5

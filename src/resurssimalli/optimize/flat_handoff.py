@@ -40,6 +40,7 @@ from pyomo.core.expr.numvalue import is_constant, value
 from pyomo.core.kernel.objective import maximize, minimize
 
 NUMBER = (int, float)
+BOUND = (int, float, type(None))
 # a flat row: its distinct variables in order of first appearance, each free one's summed
 # coefficient (zeros kept: the variable is still referenced by the row), its numeric bounds
 # (None: none) and the terms of its fixed variables (moved to the bounds, as contrib does)
@@ -147,25 +148,73 @@ class FlatHighs(Highs):
         self._add_flat(batch)
 
     def _add_flat(self, batch: list[tuple[ConstraintData, FlatRow]]) -> None:
+        """contrib's bookkeeping for a run of flat rows (new variables registered first, in order of
+        first appearance, as contrib's per-row ``add_variables`` calls would), then the rows."""
         if not batch:
             return
-        new: dict[int, object] = {}
+        new: list[Any] = []
         known = self._referenced_variables
         for con, (variables, *_) in batch:
             if con in self._named_expressions:
                 raise ValueError(f"Constraint {con.name} has already been added")
-            for v in variables:
-                if id(v) not in known:
-                    new.setdefault(id(v), v)
-        if new:
-            self.add_variables(list(new.values()))
-        for con, (variables, *_) in batch:
             self._active_constraints[con] = con.expr
             self._named_expressions[con] = []
             self._vars_referenced_by_con[con] = variables
             for v in variables:
-                known[id(v)][0][con] = None
+                ref = known.get(id(v))
+                if ref is None:
+                    known[id(v)] = ref = [{}, {}, None]
+                    new.append(v)
+                ref[0][con] = None
+        if new:
+            self._register(new)
         self._add_rows(batch)
+
+    def add_variables(self, variables: list[Any]) -> None:
+        for v in variables:
+            if id(v) in self._referenced_variables:
+                raise ValueError(f"Variable {v.name} has already been added")
+            self._referenced_variables[id(v)] = [{}, {}, None]
+        self._register(variables)
+
+    def _register(self, variables: list[Any]) -> None:
+        """contrib's ``add_variables`` after the reference lists: each variable's state as contrib
+        records it (a domain's interval read once per domain), then its column."""
+        entries, intervals = self._vars, {}
+        for v in variables:
+            domain = v.domain
+            known = intervals.get(id(domain))
+            if known is None:  # the domain is kept with its interval: its id cannot be reused
+                known = intervals[id(domain)] = (domain, domain.get_interval())
+            entries[id(v)] = (v, v._lb, v._ub, v.fixed, known[1], v.value)
+        self._add_variables(variables)
+
+    def _add_variables(self, variables: list[Any]) -> None:
+        """contrib's ``_add_variables`` with its bounds worked out inline for a free variable with
+        numeric bounds (contrib's ``_process_domain_and_bounds`` for any other)."""
+        self._invalidate()
+        col, entries = self._pyomo_var_to_solver_var_map, self._vars
+        inf, kinds = highspy.kHighsInf, (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lbs, ubs, types = [], [], []
+        first = len(col)
+        for v in variables:
+            k = id(v)
+            _, lb, ub, fixed, (low, high, step), _ = entries[k]
+            if fixed or type(lb) not in BOUND or type(ub) not in BOUND or step not in (0, 1):
+                low, high, kind = self._process_domain_and_bounds(k)
+            else:
+                low = -inf if low is None else low
+                high = inf if high is None else high
+                low = low if lb is None else max(lb, low)
+                high = high if ub is None else min(ub, high)
+                kind = kinds[1] if step == 1 else kinds[0]
+            lbs.append(low)
+            ubs.append(high)
+            types.append(kind)
+            col[k] = first + len(types) - 1
+        highs = self._solver_model
+        highs.addVars(len(lbs), np.array(lbs, dtype=np.double), np.array(ubs, dtype=np.double))
+        highs.changeColsIntegrality(len(types), np.arange(first, first + len(types)), np.array(types))
 
     def _add_rows(self, batch: list[tuple[ConstraintData, FlatRow]]) -> None:
         """The rows into HiGHS, as contrib's ``_add_constraints`` would add them."""
