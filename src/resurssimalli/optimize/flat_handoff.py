@@ -70,7 +70,9 @@ def flat_row(con: ConstraintData) -> FlatRow | None:
     return list(order.values()), list(coefs.values()), lo, hi, held
 
 
-def _collect(expr: LinearExpression, coefs: dict[int, float], order: dict[int, Any], held: list | None = None) -> bool:
+def _collect(
+    expr: LinearExpression, coefs: dict[int, float], order: dict[int, Any], held: list | None = None
+) -> bool:
     """Add a flat linear expression's terms to ``coefs`` (by variable id, summed in term order, as
     contrib's standard repn sums them) and its new variables to ``order`` (by id); terms of fixed
     variables go to ``held`` (refused when it is None). False (and partly filled) when it is
@@ -225,7 +227,7 @@ class FlatHighs(Highs):
         lbs, ubs, starts, index, coef = [], [], [], [], []
         for con, (variables, coefs, lo, hi, held) in batch:
             starts.append(len(coef))
-            for v, c in zip(variables, coefs):
+            for v, c in zip(variables, coefs, strict=True):
                 if c:
                     index.append(col[id(v)])
                     coef.append(c)
@@ -253,7 +255,9 @@ class FlatHighs(Highs):
         inf = highspy.kHighsInf
         lower = -inf if lo is None else lo - constant
         upper = inf if hi is None else hi - constant
-        bounds = _MutableConstraintBounds(lower, upper, con, self._pyomo_con_to_solver_con_map, self._solver_model)
+        bounds = _MutableConstraintBounds(
+            lower, upper, con, self._pyomo_con_to_solver_con_map, self._solver_model
+        )
         self._mutable_helpers.setdefault(con, []).append(bounds)
         return value(lower), value(upper)
 
@@ -293,7 +297,9 @@ class FlatHighs(Highs):
             if c:
                 costs[col[k]] = c
         highs = self._solver_model
-        highs.changeObjectiveSense(highspy.ObjSense.kMinimize if sense == minimize else highspy.ObjSense.kMaximize)
+        highs.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if sense == minimize else highspy.ObjSense.kMaximize
+        )
         highs.changeColsCost(n, np.arange(n), costs)
         constant = _MutableObjectiveOffset(expr=offset, highs=highs)
         self._mutable_objective = _MutableObjective(highs, constant, [], [], col)

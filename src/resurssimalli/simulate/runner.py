@@ -123,7 +123,8 @@ def _task(args: tuple[SimParams, int, int, bool]) -> tuple[pd.DataFrame, pd.Data
 
 
 def _ready() -> None:
-    """A worker's first task: unpickling it imports this module, i.e. the whole simulation."""
+    """A worker's first task, which starts it: forked from the fork server, the simulation is
+    imported already; spawned (no fork server), unpickling this imports it."""
 
 
 def start_workers(ex: cf.Executor, jobs: int) -> None:
