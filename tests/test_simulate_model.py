@@ -84,7 +84,7 @@ def test_unlimited_staff_gives_no_waiting(baseline):
 
 
 def test_all_staff_absent_misses_every_deadline(scenario_dir, base_alloc):
-    s = _load(scenario_dir, "baseline.yaml", "staff.absence.july_share=1", "staff.absence.other_share=1")
+    s = _load(scenario_dir, "baseline.yaml", "staff.absence.other_share=1")
     df = run_replication(s, base_alloc, 0, SEED)
     on_time = _series(df, "initial_interview_on_time_share")
     assert on_time.notna().all() and (on_time == 0).all()

@@ -19,6 +19,7 @@ import pandas as pd
 from resurssimalli.optimize.workload import CENTRAL_LINES
 from resurssimalli.scenario.demand import project
 from resurssimalli.scenario.load import Scenario
+from resurssimalli.simulate.roster import window
 
 
 def pair_hours_a_day(scenario: Scenario) -> pd.DataFrame:
@@ -39,10 +40,14 @@ def pair_hours_a_day(scenario: Scenario) -> pd.DataFrame:
 
 
 def on_duty_share(scenario: Scenario, month: str, summer: frozenset[int]) -> float:
-    """The share of the coaches on duty in a month: ``1 − july_share`` in a summer-leave month
-    (every coach's block at once), ``1 − other_share`` otherwise."""
+    """The share of the people on duty in a month: in a summer-leave month (every person's block
+    at once) the month's working days less the block, then ``1 − other_share`` of the rest."""
     a = scenario.config.staff.absence
-    return 1.0 - (a.july_share if int(month[5:7]) in summer else a.other_share)
+    share = 1.0 - a.other_share
+    if int(month[5:7]) in summer:
+        days = len(window(int(month[:4]), "july"))
+        share *= max(0.0, 1.0 - a.summer_leave_days / days)
+    return share
 
 
 def load_ratio(failing: Sequence[float], held: Sequence[float]) -> float | None:

@@ -202,7 +202,7 @@ def summer_leave_months(scenario: Scenario) -> frozenset[int]:
     July when every coach's block falls in July (``staff.absence.summer_leave: july``), none when
     the blocks are staggered over the leave season."""
     a = scenario.config.staff.absence
-    return frozenset({7}) if a.summer_leave == "july" and a.july_share > a.other_share else frozenset()
+    return frozenset({7}) if a.summer_leave == "july" and a.summer_leave_days > 0 else frozenset()
 
 
 def _judge(

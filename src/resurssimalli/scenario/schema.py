@@ -153,21 +153,24 @@ class Demand(Frozen):
 class ReferenceAbsence(Frozen):
     """The absence the annual working hours already net out (their on-duty days)."""
 
-    july_share: Share = 0.5
+    summer_leave_days: Annotated[int, Field(ge=0, le=60)] = 20
     other_share: Share = 0.05
 
 
 class Absence(Frozen):
-    """Absence of the posts. A coach's on-duty day is worth the productive hours of an HTV spread
+    """Absence of the staff. A person's on-duty day is worth the productive hours of an HTV spread
     over the on-duty days of the ``reference`` pattern, so absence above the reference takes
-    on-duty hours away (and less gives them)."""
+    on-duty hours away (and less gives them); where the summer leave falls only moves them."""
 
-    july_share: Share
+    # working days of summer leave per person, in one block (KVTES: at least 20 leave days in the
+    # season 2.5.-30.9.)
+    summer_leave_days: Annotated[int, Field(ge=0, le=60)] = 20
     other_share: Share
     reference: ReferenceAbsence = ReferenceAbsence()
-    # july: each coach's summer-leave block falls in July; staggered: anywhere in the KVTES leave
-    # season 2.5.-30.9. (same length; other absence then applies in July too)
-    summer_leave: Literal["july", "staggered"] = "july"
+    # rota: the office's plan, blocks in June-August with every interview queue staffed every
+    # working day; july: everyone's block in July; staggered: a random start in 2.5.-30.9.
+    # (simulate.roster)
+    summer_leave: Literal["rota", "july", "staggered"] = "rota"
 
 
 class Shortage(Frozen):
@@ -201,7 +204,7 @@ class Staff(Frozen):
     # the split as a goal (deviation outside the band penalised per HTV) or as a hard band
     split_mode: Literal["goal", "hard"] = "goal"
     split_deviation_penalty_eur: NonNeg = 1.0
-    # HTV become posts: full-time coaches and one part-timer for a remainder at least this large
+    # HTV become people: full-time and one part-timer per area for a remainder at least this large
     min_part_time_fte: Share = 0.25
     absence: Absence
     shortages: list[Shortage] = Field(default_factory=list)

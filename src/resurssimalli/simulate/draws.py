@@ -19,7 +19,8 @@ import numpy as np
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, cum_hazard, inv_cum_hazard
 from resurssimalli.simulate.attributes import AGE_GROUPS
 from resurssimalli.simulate.entries import Source
-from resurssimalli.simulate.params import EMPLOYER_LINE, LINE_INDEX, LINES, SimParams
+from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
+from resurssimalli.simulate.roster import random_block, statuses
 from resurssimalli.simulate.streams import child_generators
 
 MULTI = LINE_INDEX["multi_sector"]
@@ -304,96 +305,40 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: Source) ->
 
 
 def draw_rosters(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """On-duty matrix [coach, day] (working, not absent) and the capacity factor per day (vacancies).
+    """Each person's status per day [person, day] (:mod:`resurssimalli.simulate.roster`) and the
+    capacity factor per day (vacancies).
 
-    Outside July each coach is absent on a working day with probability ``other_share``; in July
-    each coach takes one block of ``round(july_share × July's working days)`` consecutive working
-    days at a random start. With ``summer_leave = staggered`` the block starts anywhere in the
-    KVTES leave season 2.5.-30.9. (a block cut by the horizon end falls in the same weeks of the
-    year before: a steady yearly cycle) and other absence applies in July too. Shortages add sick leave
-    and leave ``vacancy_share`` of posts unfilled.
+    Summer leave is the plan's (``p.planned_leave``: the rota or the leave optimiser's) or, for
+    ``july`` and ``staggered``, a block at a random start; other absence is random on every
+    working day outside it, and a shortage adds sick leave and leaves ``vacancy_share`` of the
+    capacity unfilled. Each person draws from their own stream keyed by (area, ordinal), so a person
+    keeps their absences when another area grows or shrinks (common random numbers across plans).
     """
     cal = p.calendar
     n_days = len(cal.working)
-    staggered = p.summer_leave == "staggered"
-    p_abs = np.where((cal.cal_month == 7) & (not staggered), 0.0, p.other_share)
-    factor = np.ones(n_days)
+    extra, factor = np.zeros(n_days), np.ones(n_days)
     days = np.arange(n_days)
     for s in p.shortages:
         on = (days >= s.start_day) & (days < s.end_day)
-        p_abs = np.where(on, p_abs + s.extra_sick_leave_share, p_abs)
+        extra = np.where(on, extra + s.extra_sick_leave_share, extra)
         factor = np.where(on, factor * (1 - s.vacancy_share), factor)
-    p_abs = np.minimum(p_abs, 1.0)
-    root = int(rng.integers(2**63))  # one draw whatever the number of coaches
-    windows = _leave_windows(p, staggered)  # the same for every coach: found once
-    absent = np.zeros((p.n_coaches, n_days), dtype=bool)
-    for c, key in enumerate(coach_keys(p)):
-        absent[c] = _coach_absence(p, np.random.default_rng([root, *key]), p_abs, windows, staggered)
-    on_duty = cal.working[None, :] & ~absent
-    return on_duty, factor
+    root = int(rng.integers(2**63))  # one draw whatever the number of people
+    status = np.empty((p.n_people, n_days), dtype=np.int8)
+    for x, key in enumerate(person_keys(p)):
+        r = np.random.default_rng([root, *key])
+        u = r.random(n_days)
+        leave = np.zeros(n_days, dtype=bool)
+        if p.planned_leave is not None:
+            leave[: p.planned_leave.shape[1]] = p.planned_leave[x, :n_days]
+        elif p.summer_leave_days > 0:
+            leave[random_block(r, cal.sim_start, n_days, p.summer_leave, p.summer_leave_days)] = True
+        status[x] = statuses(cal.working, leave, u, p.other_share, extra)
+    return status, factor
 
 
-_LINE_KEYS = (*LINES, EMPLOYER_LINE)  # a coach's line as a number in its roster key
-
-
-def coach_keys(p: SimParams) -> list[tuple[int, int, int]]:
-    """Each coach's identity as (area, line, ordinal in its team): the key of its own roster
-    stream, so a coach keeps its absences when another team grows or shrinks (common random
-    numbers across plans, not only across scenarios)."""
-    seen: dict[tuple[int, str], int] = {}
-    keys = []
-    for area, line in zip(p.coach_area, p.coach_line, strict=True):
-        k = seen.get((area, line), 0)
-        seen[(area, line)] = k + 1
-        keys.append((int(area), _LINE_KEYS.index(line), k))
-    return keys
-
-
-def _leave_windows(p: SimParams, staggered: bool) -> list[tuple[np.ndarray, int]]:
-    """Per calendar year of the run: the days a summer-leave block may cover (July's working
-    days, or the KVTES season when staggered) and the block's length in working days."""
-    cal = p.calendar
-    n_days = len(cal.working)
-    days = np.arange(n_days)
-    season = _leave_season(cal, n_days) if staggered else None
-    out = []
-    for y in sorted({int(y) for y in range(cal.sim_start.year, cal.date(n_days - 1).year + 1)}):
-        year = cal.working & (days < n_days) & _year_mask(cal, y, n_days)
-        jul = np.flatnonzero(year & (cal.cal_month == 7))
-        b = int(round(p.july_share * len(jul)))
-        if len(jul) and b:
-            out.append((np.flatnonzero(year & season) if staggered else jul, b))
-    return out
-
-
-def _coach_absence(
-    p: SimParams, rng: np.random.Generator, p_abs: np.ndarray, windows: list, staggered: bool
-) -> np.ndarray:
-    """One coach's absent days: daily absence outside the leave block, and the summer-leave block."""
-    absent = rng.random(len(p.calendar.working)) < p_abs
-    for window, b in windows:
-        start = int(rng.integers(0, len(window) - b + 1))
-        block = window[start : start + b]
-        if staggered:  # a season cut by the horizon end: the same weeks of the year before
-            block = np.where(block >= p.calendar.n_days, block - 364, block)
-            block = block[block >= 0]
-        absent[block] = True
-    return absent
-
-
-def _leave_season(cal: object, n_days: int) -> np.ndarray:
-    """Days of the KVTES summer-leave season, 2 May - 30 September (KVTES IV 2 §)."""
-    m = cal.cal_month[:n_days]  # type: ignore[attr-defined]
-    first_of_may = np.array([cal.date(d).day == 1 for d in range(n_days)]) & (m == 5)  # type: ignore[attr-defined]
-    return ((m >= 5) & (m <= 9)) & ~first_of_may
-
-
-def _year_mask(cal: object, year: int, n_days: int) -> np.ndarray:
-    start = cal.sim_start  # type: ignore[attr-defined]
-    first = (np.datetime64(f"{year}-01-01") - np.datetime64(start)).astype(int)
-    last = (np.datetime64(f"{year + 1}-01-01") - np.datetime64(start)).astype(int)
-    d = np.arange(n_days)
-    return (d >= first) & (d < last)
+def person_keys(p: SimParams) -> list[tuple[int, int]]:
+    """Each person's identity as (area, ordinal in the area): the key of their own roster stream."""
+    return [(int(a), int(k)) for a, k in zip(p.person_area, p.person_ordinal, strict=True)]
 
 
 def draw_employer_requests(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

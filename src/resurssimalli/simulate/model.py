@@ -40,6 +40,7 @@ from resurssimalli.simulate.draws import (
 from resurssimalli.simulate.entries import Interview, Source
 from resurssimalli.simulate.exits import ExitClock
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
+from resurssimalli.simulate.roster import ON_DUTY
 from resurssimalli.simulate.streams import child_generators, streams
 
 # Final: the compiled model reads these as constants, not from the module's namespace per use.
@@ -55,6 +56,13 @@ SOURCES: Final = tuple(Source)  # by value 0, 1, 2
 # ints compare much faster than tuples); Office.entries[seq] is the entry itself.
 SEQ_BITS: Final = 32
 SEQ_MASK: Final = (1 << SEQ_BITS) - 1
+# a person's minutes by kind of work (ReplicationOutput.person_minutes' columns after on-duty)
+WORK_KINDS: Final = ("interview", "conversation", "cover", "indirect", "employer")
+INTERVIEW: Final = 0
+CONVERSATION: Final = 1
+COVER: Final = 2
+INDIRECT: Final = 3
+EMPLOYER: Final = 4
 
 
 class Customer:
@@ -237,8 +245,12 @@ class ReplicationOutput:
     caseload_line: np.ndarray  # [month, line] customers with a named coach
     overdue_line: np.ndarray  # [month, line] pending conversations past due + grace
     travel_muni: np.ndarray  # [month, muni] round-trip customer minutes
-    available: np.ndarray  # [coach, month] on-duty minutes
-    used: np.ndarray  # [coach, month] minutes of meetings, indirect work and employer requests
+    available: np.ndarray  # [slot, month] on-duty minutes (the person's, by their share of the line)
+    used: np.ndarray  # [slot, month] minutes worked: meetings, indirect work, employer requests
+    person_available: np.ndarray  # [person, month] scheduled on-duty minutes
+    person_used: np.ndarray  # [person, month] minutes worked
+    person_minutes: np.ndarray  # [person, kind] minutes over the horizon by WORK_KINDS
+    status: np.ndarray  # [person, day] roster status (simulate.roster.STATUS_NAMES)
     meetings: int
     meetings_line: np.ndarray  # [month, line] meetings held, by the customer's line at the meeting
     work_line: np.ndarray  # [month, line] staff minutes of meetings and indirect work, by customer line
@@ -258,7 +270,7 @@ class Office:
     """The employment area's staff, queues and counters during one replication."""
 
     def __init__(
-        self, env: simpy.Environment, p: SimParams, on_duty: np.ndarray, factor: np.ndarray, event_log: bool,
+        self, env: simpy.Environment, p: SimParams, status: np.ndarray, factor: np.ndarray, event_log: bool,
         cohorts: tuple[Cohort, ...],
     ) -> None:  # fmt: skip
         self.env = env
@@ -269,10 +281,10 @@ class Office:
         self.p = p
         cal = p.calendar
         self.cal = cal
-        # [day][coach]: plain lists and floats in the day loop
-        self.duty_by_day: list[list[bool]] = on_duty.T.tolist()
+        # [day][person]: plain lists and floats in the day loop
+        self.status = status
+        self.duty_by_day: list[list[bool]] = (status == ON_DUTY).T.tolist()
         self.factor: list[float] = factor.tolist()
-        self.shortest_meeting = min(min(p.meeting_minutes), p.interview_minutes)
         # by day: the day a conversation due then must be held by, a registrant interviewed by
         self.conv_deadline = list(p.conv_deadline)
         self.interview_deadline = list(p.interview_deadline)
@@ -280,10 +292,27 @@ class Office:
         self.kpi_month: list[int] = cal.kpi_month.tolist()
         self.M = cal.months
         n = p.n_coaches
-        self.fte = list(p.coach_fte)
+        self.fte = list(p.coach_fte)  # per slot: the person's share of the line
         self.caseload = [0] * n
-        self.indirect = [0.0] * n
-        self.conv: list[list[int]] = [[] for _ in range(n)]  # per coach, a heap of keys
+        self.indirect = [0.0] * n  # per slot: indirect minutes a duty day its customers need
+        self.slot_person: list[int] = list(p.coach_person)
+        self.slot_line: list[int] = [LINE_INDEX.get(x, -1) for x in p.coach_line]
+        self.person_fte: list[float] = list(p.person_fte)
+        self.person_slots: list[list[int]] = [list(x) for x in p.person_slots]
+        self.person_pools: list[list[int]] = [list(x) for x in p.person_pools]
+        self.person_employer: list[int] = [t for t, _ in p.person_employer]
+        self.employer_share: list[float] = [
+            f / p.person_fte[x] if p.person_fte[x] > 0 else 0.0 for x, (_, f) in enumerate(p.person_employer)
+        ]
+        self.pool_people: list[list[int]] = [list(x) for x in p.pool_people]
+        self.pool_cover: list[list[int]] = [list(x) for x in p.pool_cover]
+        self.slot_team: list[int] = [-1] * n
+        for t, team in enumerate(p.teams):
+            for slot in team:
+                self.slot_team[slot] = t
+        self.team_people: list[list[int]] = [sorted({p.coach_person[i] for i in team}) for team in p.teams]
+        self.carry: list[float] = [0.0] * p.n_people  # flexitime: minutes overrun, off the next duty day
+        self.conv: list[list[int]] = [[] for _ in range(p.n_people)]  # per person, a heap of keys
         self.interviews: list[list[int]] = [[] for _ in p.pools]  # per pool, a heap of keys
         self.entries: list[ConversationEntry | InterviewEntry | None] = [None]  # by seq (from 1)
         # remaining minutes per employer request, per team
@@ -322,12 +351,12 @@ class Office:
         self.caseload_line = np.zeros((M, nl))
         self.overdue_line = np.zeros((M, nl))
         self.travel = [[0.0] * nm for _ in range(M)]
-        self.available = [[0.0] * M for _ in range(n)]
-        self.used = [[0.0] * M for _ in range(n)]
+        self.available = [[0.0] * M for _ in range(p.n_people)]  # per person: scheduled minutes
+        self.used = [[0.0] * M for _ in range(p.n_people)]  # per person: minutes worked
+        self.kind = [[0.0] * len(WORK_KINDS) for _ in range(p.n_people)]  # per person: minutes by kind
         self.meetings = 0
         self.meetings_line = [[0] * nl for _ in range(M)]
         self.work_line = [[0.0] * nl for _ in range(M)]
-        self.coach_line_index = [LINE_INDEX.get(x, -1) for x in p.coach_line]
         na = len(p.areas)
         self.conv_due = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
         self.conv_on_time = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
@@ -411,7 +440,7 @@ class Office:
         c.version = v = c.version + 1
         self.seq = seq = self.seq + 1
         self.entries.append(ConversationEntry(dl, seq, due, c, v))
-        heappush(self.conv[c.coach], dl << SEQ_BITS | seq)
+        heappush(self.conv[self.slot_person[c.coach]], dl << SEQ_BITS | seq)
         watched, exits = self.watched, self.exits  # the exit clock's watch (ExitClock.watch) without the call
         if watched is not None and exits is not None:
             day = watched.get(dl)
@@ -432,120 +461,190 @@ class Office:
 
     # -- the working day ----------------------------------------------------------------------------
     def serve_day(self, d: int) -> None:
-        p = self.p
+        """Day ``d``: every person on duty works their day (:meth:`_person_day`) in an order that
+        rotates daily, then colleagues with time left hold absent people's due conversations."""
         k = self.kpi_month[d]
         rec = 0 <= k < self.M
-        base = p.minutes_per_duty_day * self.factor[d]
+        base = self.p.minutes_per_duty_day * self.factor[d]
         duty = self.duty_by_day[d]
         travel = self.travel[k] if rec else None
         self.day_meetings = self.meetings_line[k] if rec else None
         self.day_work = self.work_line[k] if rec else []
         shut = self.shut[d]
-        left: dict[int, float] = {}
-        for pool_id, pool in enumerate(p.pools):
-            iq = self.interviews[pool_id]
-            held: list[int] = []  # at a site closed today: back in the queue after the pool's day
-            n = len(pool)
-            start = d % n
-            for j in range(n):
-                coach = pool[(start + j) % n]
-                if not duty[coach]:
-                    continue
-                budget = self.fte[coach] * base
-                indirect = self.indirect[coach]
-                used = budget if budget < indirect else indirect  # min(indirect, budget)
-                if rec:
-                    j = self.coach_line_index[coach]
-                    self.day_work[j] = self.day_work[j] + used
-                used = self._coach_day(coach, iq, held, d, budget, used, travel, shut)
-                left[coach] = budget - used
-                if rec:
-                    self.available[coach][k] = self.available[coach][k] + budget
-                    self.used[coach][k] = self.used[coach][k] + used
-            for e in held:
-                heappush(iq, e)
+        pools = self._pools_today(duty)
+        held: list[list[int]] = [[] for _ in self.interviews]  # at a site closed today
+        n = len(duty)
+        left = [0.0] * n
+        for j in range(n):
+            x = (d + j) % n
+            if not duty[x]:
+                continue
+            budget = self.person_fte[x] * base
+            carry = self.carry[x]
+            avail = budget - carry
+            used = self._person_day(x, d, avail, pools[x], held, travel, shut, rec)
+            self.carry[x] = used - avail if used > avail else 0.0
+            left[x] = avail - used if avail > used else 0.0
+            if rec:  # flexitime: an overrun is booked on the day it is evened, so worked <= budget
+                worked = (carry if carry < budget else budget) + (avail - left[x] if avail > 0.0 else 0.0)
+                self.available[x][k] = self.available[x][k] + budget
+                self.used[x][k] = self.used[x][k] + worked
+        for i, entries in enumerate(held):
+            for e in entries:
+                heappush(self.interviews[i], e)
         self._cover(d, duty, left, k if rec else -1, travel, shut)
-        self._employers(d, base, duty, k, rec)
 
-    def _coach_day(
-        self,
-        coach: int,
-        iq: list[int],
-        held_iq: list[int],
-        d: int,
-        budget: float,
-        used: float,
-        travel: list[float] | None,
-        shut: list[bool],
-    ) -> float:
-        """One coach's meetings of day ``d``, earliest deadline first; returns the minutes used.
+    def _pools_today(self, duty: list[bool]) -> list[list[int]]:
+        """Each person's interview pools today: their own, and a pool with nobody on duty taken
+        by the first pool of its cover order that has someone (the continuity rule's cover)."""
+        out = self.person_pools
+        for i, members in enumerate(self.pool_people):
+            if any(duty[x] for x in members):
+                continue
+            for j in self.pool_cover[i]:
+                on = [x for x in self.pool_people[j] if duty[x]]
+                if on:
+                    if out is self.person_pools:
+                        out = [list(x) for x in out]
+                    for x in on:
+                        out[x].append(i)
+                    break
+        return out
+
+    def _person_day(
+        self, x: int, d: int, avail: float, pools: list[int], held: list[list[int]],
+        travel: list[float] | None, shut: list[bool], rec: bool,
+    ) -> float:  # fmt: skip
+        """One person's minutes of day ``d``; returns the minutes worked (may exceed ``avail`` by the
+        last meeting's overrun, which comes off their next duty day).
+
+        Work-conserving: the indirect work their customers need comes off the top (owed anyway),
+        then their share of the area's employer requests, then meetings — their own customers'
+        due conversations and their pools' initial interviews, earliest deadline first — while
+        any minute is left, then more employer requests; a person idles only when none waits."""
+        owed = 0.0
+        for slot in self.person_slots[x]:
+            owed += self.indirect[slot]
+        room = avail if avail > 0.0 else 0.0
+        used = owed if owed < room else room
+        kind = self.kind[x]
+        if rec and owed > 0.0:
+            kind[INDIRECT] = kind[INDIRECT] + used
+            for slot in self.person_slots[x]:
+                j = self.slot_line[slot]
+                if j >= 0:
+                    self.day_work[j] = self.day_work[j] + self.indirect[slot] * used / owed
+        team = self.person_employer[x]
+        if team >= 0 and used < avail:
+            quota = (avail - used) * self.employer_share[x]
+            used += self._employer_work(team, quota, kind, rec)
+        used = self._meetings(x, d, avail, used, pools, held, travel, shut, rec)
+        if team >= 0 and used < avail:
+            used += self._employer_work(team, avail - used, kind, rec)
+        return used
+
+    def _employer_work(self, team: int, minutes: float, kind: list[float], rec: bool) -> float:
+        """Up to ``minutes`` of the team's employer requests, first come first served; the minutes done."""
+        q = self.employer_queue[team]
+        left = minutes
+        while q and left > 0:
+            work = q[0] if q[0] < left else left
+            left -= work
+            if q[0] - work <= 1e-9:
+                q.popleft()
+            else:
+                q[0] -= work
+        done = minutes - left
+        if rec:
+            kind[EMPLOYER] = kind[EMPLOYER] + done
+        return done
+
+    def _meetings(
+        self, x: int, d: int, avail: float, used: float, pools: list[int], held_iq: list[list[int]],
+        travel: list[float] | None, shut: list[bool], rec: bool,
+    ) -> float:  # fmt: skip
+        """Person ``x``'s meetings of day ``d``, earliest deadline first, started while any minute
+        is left; returns the minutes used.
 
         The queues' heads are looked up again only after a pop from that queue: the meetings held
         book conversations due after today, which never become a due head today."""
-        shortest = self.shortest_meeting
-        if used + shortest > budget:  # no meeting fits: the heads need not be looked at
+        if used >= avail:
             return used
         interview_minutes = self.p.interview_minutes
         meeting_minutes = self.p.meeting_minutes
-        q = self.conv[coach]
+        q = self.conv[x]
         held: list[int] = []
         entries = self.entries
+        kind = self.kind[x]
         ch = _conv_head(q, d, held, shut, entries)
-        ih = _interview_head(iq, held_iq, shut, entries)
-        while used + shortest <= budget:
-            if ch is not None and (ih is None or ch.deadline <= ih.deadline):
+        heads = [_interview_head(self.interviews[i], held_iq[i], shut, entries) for i in pools]
+        while used < avail:
+            b = -1
+            for j in range(len(heads)):
+                h = heads[j]
+                if h is not None and (b < 0 or h.deadline < _deadline(heads[b])):
+                    b = j
+            if ch is not None and (b < 0 or ch.deadline <= _deadline(heads[b])):
                 c = ch.customer
                 minutes = meeting_minutes[c.line]
-                if used + minutes > budget:
-                    break
                 heappop(q)
                 self._held(c, d, minutes, travel, "conversation", True)
                 ch = _conv_head(q, d, held, shut, entries)
-            elif ih is not None:
+                k = CONVERSATION
+            elif b >= 0:
+                ih = cast(InterviewEntry, heads[b])
+                iq = self.interviews[pools[b]]
                 c = ih.customer
-                if used + interview_minutes > budget:
-                    break
                 heappop(iq)
                 c.interview_day = d
                 self._assign(c)
                 self._held(c, d, interview_minutes, travel, "interview", False)
                 minutes = interview_minutes
-                ih = _interview_head(iq, held_iq, shut, entries)
+                heads[b] = _interview_head(iq, held_iq[pools[b]], shut, entries)
+                k = INTERVIEW
             else:
                 break
             used += minutes
+            if rec:
+                kind[k] = kind[k] + minutes
         for e in held:
             heappush(q, e)
         return used
 
     def _cover(
-        self, d: int, duty: list[bool], left: dict[int, float], k: int, travel: list[float] | None,
+        self, d: int, duty: list[bool], left: list[float], k: int, travel: list[float] | None,
         shut: list[bool],
     ) -> None:  # fmt: skip
-        """Colleagues in the team hold an absent coach's conversations that reach their deadline today."""
+        """Colleagues in the team with time left hold an absent person's due conversations, earliest
+        deadline first (an overrun comes off the colleague's next duty day, as their own would)."""
         meeting_minutes = self.p.meeting_minutes
-        for team in self.p.teams:
-            for coach in team:
-                if duty[coach]:
-                    continue
-                q = self.conv[coach]
-                held: list[int] = []
-                while q:
-                    ch = _conv_head(q, d, held, shut, self.entries)
-                    if ch is None or ch.deadline > d:
-                        break
-                    c = ch.customer
-                    minutes = meeting_minutes[c.line]
-                    sub = max(team, key=lambda x: (left.get(x, 0.0), -x))
-                    if left.get(sub, 0.0) < minutes:
-                        break
-                    heappop(q)
-                    left[sub] -= minutes
-                    if k >= 0:
-                        self.used[sub][k] = self.used[sub][k] + minutes
-                    self._held(c, d, minutes, travel, "conversation (cover)", True)
-                for e in held:
-                    heappush(q, e)
+        for x in range(len(duty)):
+            if duty[x] or not self.conv[x]:
+                continue
+            q = self.conv[x]
+            held: list[int] = []
+            while q:
+                ch = _conv_head(q, d, held, shut, self.entries)
+                if ch is None:
+                    break
+                c = ch.customer
+                sub = -1
+                for y in self.team_people[self.slot_team[c.coach]]:
+                    if duty[y] and left[y] > 0.0 and (sub < 0 or left[y] > left[sub]):
+                        sub = y
+                if sub < 0:
+                    break
+                minutes = meeting_minutes[c.line]
+                heappop(q)
+                booked = minutes if minutes < left[sub] else left[sub]  # the rest: flexitime
+                self.carry[sub] = self.carry[sub] + minutes - booked
+                left[sub] = left[sub] - booked
+                if k >= 0:
+                    self.used[sub][k] = self.used[sub][k] + booked
+                    self.kind[sub][COVER] = self.kind[sub][COVER] + minutes
+                self._held(c, d, minutes, travel, "conversation (cover)", True)
+            for e in held:
+                heappush(q, e)
 
     def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
         """Count a due conversation at its deadline's month (held by it or not)."""
@@ -610,25 +709,6 @@ class Office:
         else:
             step = self.later_step[line]
         self._book(c, base + step if base + step > d else d + step)
-
-    def _employers(self, d: int, base: float, duty: list[bool], k: int, rec: bool) -> None:
-        for t, team in enumerate(self.p.employer_teams):
-            q = self.employer_queue[t]
-            for coach in team:
-                if not duty[coach]:
-                    continue
-                budget = self.fte[coach] * base
-                left = budget
-                while q and left > 0:
-                    work = min(q[0], left)
-                    left -= work
-                    if q[0] - work <= 1e-9:
-                        q.popleft()
-                    else:
-                        q[0] -= work
-                if rec:
-                    self.available[coach][k] = self.available[coach][k] + budget
-                    self.used[coach][k] = self.used[coach][k] + (budget - left)
 
     def employer_request(self, muni: int) -> None:
         team = self.p.employer_team_for[self.p.muni_area[muni]]
@@ -701,6 +781,10 @@ def _interview_head(iq: list[int], held: list[int], shut: list[bool], entries: l
         else:
             return e
     return None
+
+
+def _deadline(e: InterviewEntry | None) -> int:
+    return cast(InterviewEntry, e).deadline
 
 
 # -- processes ------------------------------------------------------------------------------------
@@ -779,6 +863,14 @@ def _employer_arrivals(env: simpy.Environment, office: Office, times: np.ndarray
         office.employer_request(m)
 
 
+def _by_slot(p: SimParams, per_person: list[list[float]]) -> np.ndarray:
+    """[slot, month]: each person's minutes split over their slots by share."""
+    a = np.array(per_person, dtype=float).reshape(p.n_people, -1)
+    person = np.asarray(p.coach_person, dtype=np.int64)
+    weight = np.asarray(p.coach_fte, dtype=float) / np.asarray(p.person_fte, dtype=float)[person]
+    return a[person] * weight[:, None]
+
+
 def simulate_replication(
     p: SimParams, replication: int, root_seed: int, event_log: bool = False
 ) -> ReplicationOutput:
@@ -788,11 +880,11 @@ def simulate_replication(
     stock = draw_stock(p, rs["stock"], rs["stock_schedule"], attr[0])
     arrivals = draw_arrivals(p, rs["arrivals"], attr[1])
     closures = draw_closures(p, rs["closures"], attr[2])
-    on_duty, factor = draw_rosters(p, rs["staff"])
+    status, factor = draw_rosters(p, rs["staff"])
     emp_t, emp_m = draw_employer_requests(p, rs["employers"])
 
     env = simpy.Environment()
-    office = Office(env, p, on_duty, factor, event_log or p.event_log, (stock, arrivals, closures))
+    office = Office(env, p, status, factor, event_log or p.event_log, (stock, arrivals, closures))
     horizon = float(p.calendar.n_days)
     cal = p.calendar
     cols = Columns(stock)
@@ -815,8 +907,12 @@ def simulate_replication(
         caseload_line=office.caseload_line,
         overdue_line=office.overdue_line,
         travel_muni=np.array(office.travel),
-        available=np.array(office.available),
-        used=np.array(office.used),
+        available=_by_slot(p, office.available),
+        used=_by_slot(p, office.used),
+        person_available=np.array(office.available),
+        person_used=np.array(office.used),
+        person_minutes=np.array(office.kind),
+        status=status,
         meetings=office.meetings,
         meetings_line=np.array(office.meetings_line, dtype=float),
         work_line=np.array(office.work_line, dtype=float),

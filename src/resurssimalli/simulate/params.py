@@ -3,14 +3,13 @@
 Everything the SimPy model needs is resolved here into plain numbers, tuples and read-only
 numpy arrays: the calendar, the starting stock and the inflow by municipality and service
 line, demand points and their sites (from the optimiser's access table), exit hazards, the
-service process, the coaches (individuals split from the allocation's HTV), absences and
-shortages, employer requests and plant closures.
+service process, the people (:mod:`.people`) and their organisation (:mod:`.teams`), absences
+(:mod:`.roster`) and shortages, employer requests and plant closures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,11 +31,13 @@ from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
 from resurssimalli.simulate.exit_effect import OFF, ExitEffect, build_exit_effect
 from resurssimalli.simulate.openings import nearest_open_site, site_fields
+from resurssimalli.simulate.people import EMPLOYER_LINE, MIN_PART_TIME_FTE, build_people
+from resurssimalli.simulate.roster import rota_days
 from resurssimalli.simulate.staffing import staffed_for_plan
+from resurssimalli.simulate.teams import staff_tables
 
 LINES = CUSTOMER_LINES
 LINE_INDEX = {line: i for i, line in enumerate(LINES)}
-EMPLOYER_LINE = "employer_services"
 # Candidate registrations per July-2023 job seeker and year; thinned to the scenario's inflow.
 # Scenario-independent, so that scenarios share their registrations (common random numbers).
 ENVELOPE_PER_STOCK_YEAR = 8.0
@@ -108,21 +109,32 @@ class SimParams:
     # working days) and the day a customer registering on d must be interviewed by
     conv_deadline: tuple[int, ...]
     interview_deadline: tuple[int, ...]
-    # staff
-    coach_fte: tuple[float, ...]
+    # staff (simulate.people): people, and their slots — one per (person, line), FTE = the share
+    person_fte: tuple[float, ...]
+    person_area: tuple[int, ...]
+    person_ordinal: tuple[int, ...]  # order within the area (the roster stream's key)
+    person_shares: tuple[tuple[tuple[str, float], ...], ...]
+    person_slots: tuple[tuple[int, ...], ...]  # slots of each person
+    person_pools: tuple[tuple[int, ...], ...]  # interview pools each person serves
+    person_employer: tuple[tuple[int, float], ...]  # (employer team, FTE share) or (-1, 0.0)
+    coach_fte: tuple[float, ...]  # per slot: the person's share of the line
     coach_line: tuple[str, ...]
     coach_area: tuple[int, ...]
-    teams: tuple[tuple[int, ...], ...]  # coaches of each customer team
+    coach_person: tuple[int, ...]
+    teams: tuple[tuple[int, ...], ...]  # slots of each customer team
     team_line: tuple[int, ...]
     team_for: tuple[tuple[int, ...], ...]  # [area][line] -> team
-    pools: tuple[tuple[int, ...], ...]  # coaches sharing an initial-interview queue
+    pools: tuple[tuple[int, ...], ...]  # slots sharing an initial-interview queue
+    pool_people: tuple[tuple[int, ...], ...]  # people serving each pool
+    pool_cover: tuple[tuple[int, ...], ...]  # per pool: the pools that cover it, in order
     pool_for: tuple[tuple[int, ...], ...]  # [area][line] -> pool
     employer_team_for: tuple[int, ...]  # [area] -> employer team index (-1: none anywhere)
-    employer_teams: tuple[tuple[int, ...], ...]
+    employer_teams: tuple[tuple[int, ...], ...]  # slots
     minutes_per_duty_day: float
-    july_share: float
     other_share: float
-    summer_leave: str  # "july" | "staggered" (blocks spread over 2.5.-30.9.)
+    summer_leave: str  # "rota" | "july" | "staggered" (simulate.roster)
+    summer_leave_days: int
+    planned_leave: np.ndarray | None  # [person, day] planned summer leave (rota or optimiser)
     shortages: tuple[Shortage, ...]
     # employers
     employer_requests_per_day: np.ndarray  # [muni]
@@ -139,7 +151,12 @@ class SimParams:
 
     @property
     def n_coaches(self) -> int:
+        """Slots: one per (person, line)."""
         return len(self.coach_fte)
+
+    @property
+    def n_people(self) -> int:
+        return len(self.person_fte)
 
     @property
     def months(self) -> int:
@@ -156,43 +173,6 @@ def _integerise(values: np.ndarray) -> np.ndarray:
     return floor
 
 
-MIN_PART_TIME_FTE = 0.25  # the default of staff.min_part_time_fte
-
-
-def team_ftes(htv: float, min_part_time: float = MIN_PART_TIME_FTE) -> list[float]:
-    """The people behind a team's HTV: full-time coaches and at most one part-timer.
-
-    ``floor(htv)`` full-time coaches; a remainder of at least ``min_part_time`` is one
-    part-time coach, a smaller one is shared out over the full-timers (a team of one holds it
-    all). So more HTV never splits the customers over more, smaller posts (which wasted each
-    part-timer's day-end minutes and made a bigger team serve worse). An assumption about how
-    HTV become posts; the plan gives HTV per area only.
-    """
-    full = math.floor(htv + 1e-9)
-    rest = htv - full
-    if full == 0:
-        return [htv]
-    if rest >= min_part_time:
-        return [1.0] * full + [rest]
-    return [1.0 + rest / full] * full
-
-
-def _coaches(
-    alloc: Allocation, areas: tuple[str, ...], min_part_time: float = MIN_PART_TIME_FTE
-) -> dict[tuple[int, str], list[float]]:
-    """Individual coaches' FTE per (area, service line) (:func:`team_ftes`)."""
-    htv = alloc.allocation.groupby(["area", "service_line"])["htv"].sum()
-    out: dict[tuple[int, str], list[float]] = {}
-    for (area, line), h in htv.items():
-        if line not in LINES and line != EMPLOYER_LINE:
-            continue  # centralised functions meet no customers
-        h = float(h)
-        if h <= 1e-6:
-            continue
-        out[(areas.index(area), str(line))] = team_ftes(h, min_part_time)
-    return out
-
-
 def base_hazards(scenario: Scenario, munis: tuple[str, ...]) -> np.ndarray:
     """Monthly exit hazard [muni, line, band]: the scenario's area hazard per band × the calibrated
     municipal factor (``demand.calibrated``) × the line's multiplier."""
@@ -200,11 +180,11 @@ def base_hazards(scenario: Scenario, munis: tuple[str, ...]) -> np.ndarray:
 
 
 def reference_duty_days(start: dt.date, ref: ReferenceAbsence) -> float:
-    """Expected on-duty days of a coach in the year from ``start`` under the reference absence."""
+    """Expected on-duty days of a person in the year from ``start`` under the reference absence:
+    the working days less the summer leave, less the other absence on the rest."""
     year_cal = build_calendar(start, 12)
-    work = year_cal.working[: year_cal.n_days]
-    july = year_cal.cal_month[: year_cal.n_days] == 7
-    return float((work & ~july).sum() * (1 - ref.other_share) + (work & july).sum() * (1 - ref.july_share))
+    work = float(year_cal.working[: year_cal.n_days].sum())
+    return (work - ref.summer_leave_days) * (1 - ref.other_share)
 
 
 def _nearest_open_minutes(region: Region, alloc: Allocation, point: str) -> float:
@@ -332,118 +312,28 @@ def _deadlines(scenario: Scenario, cal: SimCalendar) -> dict:
     }
 
 
-@dataclass
-class _Teams:
-    """Coaches (individuals) grouped into customer teams and employer teams, in build order."""
-
-    coach_fte: list[float]
-    coach_line: list[str]
-    coach_area: list[int]
-    team_keys: list[tuple[int, str]]  # (area, line) of each customer team
-    teams: list[tuple[int, ...]]
-    employer_teams: list[tuple[int, ...]]
-    employer_area: list[int]
-
-    def htv(self, team: tuple[int, ...]) -> float:
-        return sum(self.coach_fte[c] for c in team)
-
-
-def _teams(alloc: Allocation, areas: tuple[str, ...], min_part_time: float = MIN_PART_TIME_FTE) -> _Teams:
-    """The allocation's HTV as individual coaches, one team per (area, service line)."""
-    t = _Teams([], [], [], [], [], [], [])
-    for (a, line), ftes in sorted(_coaches(alloc, areas, min_part_time).items()):
-        ids = tuple(range(len(t.coach_fte), len(t.coach_fte) + len(ftes)))
-        t.coach_fte += ftes
-        t.coach_line += [line] * len(ftes)
-        t.coach_area += [a] * len(ftes)
-        if line == EMPLOYER_LINE:
-            t.employer_teams.append(ids)
-            t.employer_area.append(a)
-        else:
-            t.team_keys.append((a, line))
-            t.teams.append(ids)
-    if not t.teams:
-        raise InputError(alloc.source, "allocation.csv htv", "HTV for at least one customer service line")
-    return t
-
-
-def _team_routes(t: _Teams, n_areas: int) -> tuple[tuple[int, ...], ...]:
-    """[area][line] -> the customer team that serves it: its own, else the largest of the line, else
-    the largest of the area, else the largest of all."""
-    team_htv = [t.htv(team) for team in t.teams]
-
-    def route(a: int, line: str) -> int:
-        if (a, line) in t.team_keys:
-            return t.team_keys.index((a, line))
-        same = [i for i, k in enumerate(t.team_keys) if k[1] == line]
-        if same:  # e.g. integration-phase customers served centrally
-            return max(same, key=lambda i: (team_htv[i], -i))
-        local = [i for i, k in enumerate(t.team_keys) if k[0] == a]
-        cands = local or list(range(len(t.teams)))
-        return max(cands, key=lambda i: (team_htv[i], -i))
-
-    return tuple(tuple(route(a, line) for line in LINES) for a in range(n_areas))
-
-
-def _interview_pools(
-    t: _Teams, team_for: tuple[tuple[int, ...], ...], n_areas: int
-) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
-    """Initial-interview pools (the area's coaches; integration: the integration team that serves
-    them) and [area][line] -> pool."""
-    pools: list[tuple[int, ...]] = []
-    area_pool: dict[int, int] = {}
-    team_pool: dict[int, int] = {}
-    for a in range(n_areas):
-        members = tuple(
-            c
-            for team, (ta, line) in zip(t.teams, t.team_keys, strict=True)
-            if ta == a and line != "integration"
-            for c in team
-        )
-        if members:
-            area_pool[a] = len(pools)
-            pools.append(members)
-    for i, (_ta, line) in enumerate(t.team_keys):
-        if line == "integration":
-            team_pool[i] = len(pools)
-            pools.append(t.teams[i])
-
-    def pool_of(a: int, line: str) -> int:
-        team = team_for[a][LINE_INDEX[line]]
-        if team in team_pool:
-            return team_pool[team]
-        if a in area_pool:
-            return area_pool[a]
-        if t.team_keys[team][0] in area_pool:
-            return area_pool[t.team_keys[team][0]]
-        return next(iter(area_pool.values()), 0)
-
-    return tuple(pools), tuple(tuple(pool_of(a, line) for line in LINES) for a in range(n_areas))
-
-
-def _employer_routes(t: _Teams, n_areas: int) -> tuple[int, ...]:
-    """[area] -> the employer team: the area's own, else the largest (-1: none anywhere)."""
-    emp_htv = [t.htv(team) for team in t.employer_teams]
-    largest = max(range(len(t.employer_teams)), key=lambda i: emp_htv[i]) if t.employer_teams else -1
-    return tuple(t.employer_area.index(a) if a in t.employer_area else largest for a in range(n_areas))
+def _line_htv(alloc: Allocation, areas: tuple[str, ...]) -> dict[tuple[int, str], float]:
+    """HTV per (area index, line) of customer work and employer services (centralised functions
+    meet no customers)."""
+    htv = alloc.allocation.groupby(["area", "service_line"])["htv"].sum()
+    return {
+        (areas.index(a), str(line)): float(h)
+        for (a, line), h in htv.items()
+        if (line in LINES or line == EMPLOYER_LINE) and float(h) > 1e-6
+    }
 
 
 def _staff(alloc: Allocation, areas: tuple[str, ...], min_part_time: float = MIN_PART_TIME_FTE) -> dict:
-    """Coaches, customer teams, interview pools and employer teams, with their routing tables."""
-    t = _teams(alloc, areas, min_part_time)
-    team_for = _team_routes(t, len(areas))
-    pools, pool_for = _interview_pools(t, team_for, len(areas))
+    """People, their slots, customer teams, interview pools and employer teams (:mod:`.staffing`)."""
+    people = build_people(_line_htv(alloc, areas), (*LINES, EMPLOYER_LINE), min_part_time)
+    if not any(line in LINES for x in people for line in x.lines):
+        raise InputError(alloc.source, "allocation.csv htv", "HTV for at least one customer service line")
     return {
-        "coach_fte": tuple(t.coach_fte),
-        "coach_line": tuple(t.coach_line),
-        "coach_area": tuple(t.coach_area),
-        "teams": tuple(t.teams),
-        "team_line": tuple(LINE_INDEX[k[1]] for k in t.team_keys),
-        "team_for": team_for,
-        "pools": pools,
-        "pool_for": pool_for,
-        "employer_team_for": _employer_routes(t, len(areas)),
-        "employer_teams": tuple(t.employer_teams),
+        "person_fte": tuple(x.fte for x in people),
+        "person_area": tuple(x.area for x in people),
+        "person_ordinal": tuple(x.ordinal for x in people),
+        "person_shares": tuple(x.shares for x in people),
+        **staff_tables(people, len(areas)),
     }
 
 
@@ -461,9 +351,9 @@ def _staff_time(scenario: Scenario, cal: SimCalendar) -> dict:
     return {
         "indirect_minutes_per_duty_day": tuple(hours[line] * 60.0 / duty_days for line in LINES),
         "minutes_per_duty_day": staff.productive_hours_per_htv * 60.0 / duty_days,
-        "july_share": staff.absence.july_share,
         "other_share": staff.absence.other_share,
         "summer_leave": staff.absence.summer_leave,
+        "summer_leave_days": staff.absence.summer_leave_days,
         "shortages": tuple(
             Shortage(
                 (s.start - cal.sim_start).days,
@@ -474,6 +364,16 @@ def _staff_time(scenario: Scenario, cal: SimCalendar) -> dict:
             for s in staff.shortages
         ),
     }
+
+
+def _planned_leave(scenario: Scenario, cal: SimCalendar, staff: dict) -> np.ndarray | None:
+    """The office's summer-leave rota [person, day] (``summer_leave: rota``), else None: the
+    ``july`` and ``staggered`` blocks are drawn per replication (:mod:`.roster`)."""
+    absence = scenario.config.staff.absence
+    if absence.summer_leave != "rota":
+        return None
+    pools = tuple(tuple(x) for x in staff["pool_people"])
+    return rota_days(cal.sim_start, len(cal.working), pools, staff["person_area"], absence.summer_leave_days)
 
 
 def _employers(scenario: Scenario, cal: SimCalendar, munis: tuple[str, ...], dps: tuple[str, ...]) -> dict:
@@ -511,6 +411,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
     areas = tuple(sorted(region.areas))
     cal = _horizon(scenario, months)
     places = _places(region, alloc, munis)
+    staff = _staff(alloc, areas, cfg.staff.min_part_time_fte)
     return SimParams(
         scenario=scenario.name,
         calendar=cal,
@@ -522,8 +423,9 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         hazard=_ro(base_hazards(scenario, munis)),
         **_service(scenario),
         **_deadlines(scenario, cal),
-        **_staff(alloc, areas, scenario.config.staff.min_part_time_fte),
+        **staff,
         **_staff_time(scenario, cal),
+        planned_leave=_planned_leave(scenario, cal, staff),
         **_employers(scenario, cal, munis, places["demand_points"]),
         event_log=cfg.simulation.event_log,
         exit_effect=build_exit_effect(cfg.outcomes),
