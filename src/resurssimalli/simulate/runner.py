@@ -32,6 +32,7 @@ from resurssimalli.simulate.kpis import COLUMNS, customer_table, kpi_rows, rows_
 from resurssimalli.simulate.model import ReplicationOutput, simulate_replication
 from resurssimalli.simulate.outcome_kpis import outcome_rows
 from resurssimalli.simulate.params import SimParams, build_params
+from resurssimalli.simulate.staff_tables import posts_frame, roster_frame
 from resurssimalli.simulate.staffing import unplaced_htv
 from resurssimalli.simulate.stats import relative_half_width, summarise, summarise_periods
 
@@ -71,14 +72,16 @@ def _collector_paused():
 
 def run_params(
     p: SimParams, replication: int, root_seed: int, event_log: bool = False
-) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
-    """KPIs (and the event log if asked) of one replication of prepared parameters."""
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict, dict[str, pd.DataFrame]]:
+    """KPIs (and the event log if asked), run statistics and the staff's tables (``posts``,
+    ``roster``: :mod:`resurssimalli.simulate.staff_tables`) of one replication."""
     with _collector_paused():
         t0 = time.perf_counter()
         out = simulate_replication(p, replication, root_seed, event_log)
         seconds = time.perf_counter() - t0
         kpis = rows_frame(p, kpi_rows(p, out) + outcome_rows(p, out), replication)
         events = _events_frame(p, out, replication) if out.events is not None else None
+        staff = {"posts": posts_frame(p, out, replication), "roster": roster_frame(p, out, replication)}
         stats = {
             "replication": replication,
             "seconds": seconds,
@@ -90,7 +93,7 @@ def run_params(
         # freed now, by reference counting: alive when the collector is back, its first pass
         # would walk every customer and queue entry of the run
         del out
-    return kpis, events, stats
+    return kpis, events, stats, staff
 
 
 def _events_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.DataFrame:
@@ -118,7 +121,9 @@ def replication_customers(
     return p, customer_table(p, simulate_replication(p, replication, root_seed))
 
 
-def _task(args: tuple[SimParams, int, int, bool]) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+def _task(
+    args: tuple[SimParams, int, int, bool],
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict, dict[str, pd.DataFrame]]:
     return run_params(*args)
 
 
@@ -201,6 +206,9 @@ class SimulationResult:
     events: pd.DataFrame | None = None
     allocation_source: str = ""
     unplaced_htv: float = 0.0  # budget HTV the fixed plan does not place (not simulated)
+    # per replication: every person's minutes by kind of work, and their status day by day
+    posts: pd.DataFrame | None = None
+    roster: pd.DataFrame | None = None
 
     @functools.cached_property
     def summary(self) -> pd.DataFrame:
@@ -226,6 +234,7 @@ class SimulationResult:
             "warm_up": _warm_up_text(cal),
             "warm_up_days": cal.warm_up_days,
             "allocation": self.allocation_source,
+            "people": self.params.n_people,
             "coaches": self.params.n_coaches,
             "unplaced_htv": self.unplaced_htv,
             "event_log": self.events is not None,
@@ -240,6 +249,10 @@ class SimulationResult:
         """
         rf.write_parquet("kpis.parquet", self.kpis)
         rf.write_csv("summary.csv", summarise_periods(self.kpis))
+        if self.posts is not None:
+            rf.write_csv("posts.csv", self.posts)
+        if self.roster is not None:
+            rf.write_parquet("roster.parquet", self.roster)
         if self.events is not None:
             rf.write_parquet("events.parquet", self.events)
         rf.extra["simulation"] = self.manifest()
@@ -278,6 +291,8 @@ def _result(
         events=pd.concat(logged, ignore_index=True) if logged else None,
         allocation_source=allocation.source,
         unplaced_htv=unplaced_htv(scenario, allocation),
+        posts=pd.concat([r[3]["posts"] for r in results], ignore_index=True),
+        roster=pd.concat([r[3]["roster"] for r in results], ignore_index=True),
     )
 
 
