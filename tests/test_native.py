@@ -39,7 +39,7 @@ def tables(scenario_file: Path = ROOT / "scenarios" / "baseline.yaml") -> dict[s
 
     s = load_scenario(scenario_file)
     a = proportional_allocation(s)
-    kpis, events, _ = run_params(build_params(s, a, MONTHS), 1, 7, event_log=True)
+    kpis, events, *_ = run_params(build_params(s, a, MONTHS), 1, 7, event_log=True)
     _, customers = replication_customers(s, a, 1, 7, MONTHS)
     return {"kpis": kpis, "events": events, "customers": customers}
 
