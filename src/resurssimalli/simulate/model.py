@@ -1,19 +1,31 @@
-"""The SimPy model of one replication: customers, coaches and the working-day service office.
+"""The SimPy model of one replication: customers, the office's people and the working day.
 
 Design (a booking calendar, day-stepped): every customer is a SimPy process that registers and
 later exits (its exit time is fixed at registration by the exit hazard). A working-day process
-runs at midday of every working day: each on-duty coach's minutes (FTE × minutes per duty day ×
-vacancy factor, less the indirect work its caseload needs) go to the requests that are due,
-earliest deadline first — the customers' initial interviews from the interview queue of their
-area (integration-phase customers: the integration team's own queue) and the conversations due
-with the coach's own customers. An interview names the personal coach of the customer's
-service line (the least loaded in the team); each held meeting books the next one (every two
-weeks in the first phase, then by the line's interval). The coach changes to multi-sector
-support when a job-brokering or competence-development spell passes the threshold. Employer
-requests queue per area for the employer-service staff. Month-end processes take snapshots.
-A face-to-face meeting at a service point or pop-up is held only on the site's opening days
-(:mod:`resurssimalli.simulate.openings`); on other days it waits in its queue, while remote
-meetings and offices are not bound.
+runs at midday of every working day. The staff are people (:mod:`resurssimalli.simulate.people`),
+each with a share of one or more lines; each person on duty works a day of ``FTE × minutes per
+duty day × vacancy factor`` minutes (:meth:`Office._person_day`):
+
+1. the indirect work their customers need comes off the top (owed anyway);
+2. their share of the day goes to their area's employer requests, if any wait;
+3. meetings, earliest deadline first, from their own customers' due conversations and their
+   interview pools' queues (the area's new customers; integration-phase customers: the
+   integration team's queue) — a meeting is *started while any minute is left*: an overrun comes
+   off the person's next duty day (flexitime, *liukuma*), so no minute is lost to a meeting that
+   no longer fits, and a part-time person holds meetings as a full-time one does;
+4. minutes still left go to employer requests; a person idles only when no work they may serve
+   waits (work-conserving).
+
+After everyone's day, colleagues of the same team with time left hold absent people's due
+conversations. An interview pool with nobody on duty is served by its cover pool that day
+(:mod:`resurssimalli.simulate.teams`). An interview names the personal coach (OMA-valmentaja):
+the least loaded slot of the customer's team (caseload per FTE share); each held meeting books
+the next one (every two weeks in the first phase, then by the line's interval). The coach
+changes to multi-sector support when a job-brokering or competence-development spell passes the
+threshold. Month-end processes take snapshots. A face-to-face meeting at a service point or
+pop-up is held only on the site's opening days (:mod:`resurssimalli.simulate.openings`); on other
+days it waits in its queue, while remote meetings and offices are not bound. Who is on duty
+each day is the roster's (:mod:`resurssimalli.simulate.roster`).
 """
 
 from __future__ import annotations
