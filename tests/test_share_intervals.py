@@ -43,14 +43,27 @@ def test_summary_keeps_shares_inside_and_other_kpis_symmetric():
     rows = []
     for rep in range(10):
         for month in ("2024-06", "2024-07"):
-            rows.append(("s", "initial_interview_on_time_share", "Kihnio", rep, month, rng.choice([0.0, 0.0, 0.0, 0.2])))
-            rows.append(("s", "initial_interview_on_time_share", "all", rep, month, 0.99 + 0.01 * rng.random()))
+            rows.append(
+                (
+                    "s",
+                    "initial_interview_on_time_share",
+                    "Kihnio",
+                    rep,
+                    month,
+                    rng.choice([0.0, 0.0, 0.0, 0.2]),
+                )
+            )
+            rows.append(
+                ("s", "initial_interview_on_time_share", "all", rep, month, 0.99 + 0.01 * rng.random())
+            )
             rows.append(("s", "overdue_conversations", "all", rep, month, rng.normal(0.5, 2.0)))
     kpis = pd.DataFrame(rows, columns=["scenario", "kpi", "group", "replication", "month", "value"])
     out = summarise_periods(kpis)
     shares = out[out["kpi"].isin(list(PROPORTION_KPIS))]
     assert (shares["ci_low"] >= 0).all() and (shares["ci_high"] <= 1).all()
-    assert (shares["ci_low"] <= shares["mean"] + 1e-12).all() and (shares["ci_high"] >= shares["mean"] - 1e-12).all()
+    assert (shares["ci_low"] <= shares["mean"] + 1e-12).all() and (
+        shares["ci_high"] >= shares["mean"] - 1e-12
+    ).all()
     other = out[out["kpi"] == "overdue_conversations"]
     assert np.allclose(other["mean"] - other["ci_low"], other["ci_high"] - other["mean"])
     assert (other["ci_low"] < 0).any()  # not a share: the symmetric interval, not clipped

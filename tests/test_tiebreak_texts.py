@@ -42,7 +42,9 @@ TEXTS = {
 
 @pytest.mark.parametrize("where", list(TEXTS))
 def test_english_texts_quote_the_one_order(where):
-    assert _flat(TIEBREAK_ORDER["en"]) in _flat(TEXTS[where]()), f"{where} describes the tie-break order otherwise"
+    assert _flat(TIEBREAK_ORDER["en"]) in _flat(TEXTS[where]()), (
+        f"{where} describes the tie-break order otherwise"
+    )
 
 
 def test_finnish_assumption_quotes_the_one_order():
@@ -54,7 +56,11 @@ def test_finnish_assumption_quotes_the_one_order():
 def test_no_text_says_the_split_comes_first(where):
     """The old, false wording: the split decided before the shares are evened out, the value kept."""
     text = _flat(TEXTS[where]()).lower()
-    for false in ("before the served shares are evened out", "keeps that value", "the tie-break then evens out"):
+    for false in (
+        "before the served shares are evened out",
+        "keeps that value",
+        "the tie-break then evens out",
+    ):
         assert false not in text, f"{where}: {false!r}"
 
 
@@ -66,7 +72,9 @@ def test_the_code_raises_the_floor_before_the_split():
     from resurssimalli.scenario import load_scenario
 
     goal = optimize(load_scenario(ROOT / "scenarios" / "baseline.yaml")).summary
-    hard = optimize(load_scenario(ROOT / "scenarios" / "baseline.yaml", {"staff": {"split_mode": "hard"}})).summary
+    hard = optimize(
+        load_scenario(ROOT / "scenarios" / "baseline.yaml", {"staff": {"split_mode": "hard"}})
+    ).summary
     deviation = sum(g["deviation_htv"] for g in goal["split"].values())
     assert deviation > 0.01
     assert hard["total_cost_eur"] == pytest.approx(goal["total_cost_eur"], rel=1e-9)

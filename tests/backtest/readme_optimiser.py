@@ -16,9 +16,24 @@ from resurssimalli.report.texts import Texts
 from resurssimalli.scenario import load_scenario
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-LINES_EN = ["job_brokering", "competence_development", "multi_sector", "youth", "integration",
-            "employer_services", "centralised"]  # fmt: skip  (the README's column order)
-LINE_HEADERS = ["job brokering", "competence", "multi-sector", "youth", "integration", "employer", "centralised"]
+LINES_EN = [
+    "job_brokering",
+    "competence_development",
+    "multi_sector",
+    "youth",
+    "integration",
+    "employer_services",
+    "centralised",
+]  # fmt: skip  (the README's column order)
+LINE_HEADERS = [
+    "job brokering",
+    "competence",
+    "multi-sector",
+    "youth",
+    "integration",
+    "employer",
+    "centralised",
+]
 SHORT_BUDGETS = (26.0, 27.5)  # optimize/README's shadow-price example: a budget below the work
 
 
@@ -65,7 +80,9 @@ def cost_table(plan, names: Names) -> str:
     wide = wide.loc[wide.sum(axis=1).sort_values(ascending=False).index]
     wide["total"] = wide.sum(axis=1)
     wide.loc["total"] = wide.sum()
-    rows = [[names.municipality(m) if m != "total" else "total", *(eur(v) for v in r)] for m, r in wide.iterrows()]
+    rows = [
+        [names.municipality(m) if m != "total" else "total", *(eur(v) for v in r)] for m, r in wide.iterrows()
+    ]
     return md_table(["municipality", *COST_COLUMNS.values(), "total"], rows, right=set(range(1, 7)))
 
 
@@ -149,7 +166,9 @@ def _split_figures(scenario, s: dict, names: Names) -> dict[str, str]:
     split = s["split"]
     tol = scenario.config.staff.split_tolerance
     sens = split_sensitivity(scenario)
-    youth = sens[(sens.mapping == YOUTH_AS_WEAKER) & (sens.group == "weaker_position")].set_index("split_mode")
+    youth = sens[(sens.mapping == YOUTH_AS_WEAKER) & (sens.group == "weaker_position")].set_index(
+        "split_mode"
+    )
     hard = optimize(_scenario({"staff": {"split_mode": "hard"}})).summary
     return {
         "split_weaker_share": pct(split["weaker_position"]["share"]),
@@ -185,10 +204,12 @@ def _baseline_figures(scenario, plan, names: Names) -> dict[str, str]:
         "cost_staff_meur": f"{items['staff'] / 1e6:.2f}",
         "cost_premises_meur": f"{items['site_fixed'] / 1e6:.2f}",
         "cost_travel_meur": f"{(items['staff_travel'] + items['customer_travel']) / 1e6:.2f}",
-        "shortfalls": "No unserved hours" if s["unserved_hours_total"] < 0.5 else
-                      f"{eur(s['unserved_hours_total'])} unserved hours",  # fmt: skip
-        "uncovered": "no uncovered visits" if s["coverage"]["visits_uncovered"] < 0.5 else
-                     f"{eur(s['coverage']['visits_uncovered'])} uncovered visits",  # fmt: skip
+        "shortfalls": "No unserved hours"
+        if s["unserved_hours_total"] < 0.5
+        else f"{eur(s['unserved_hours_total'])} unserved hours",  # fmt: skip
+        "uncovered": "no uncovered visits"
+        if s["coverage"]["visits_uncovered"] < 0.5
+        else f"{eur(s['coverage']['visits_uncovered'])} uncovered visits",  # fmt: skip
         "integration_htv": f"{by_line.get('integration', 0.0):.2f}",
         "centralised_htv": f"{by_line.get('centralised', 0.0):.2f}",
         "service_point_shares": service_point_shares(plan, scenario),
@@ -210,7 +231,10 @@ def calibration_check() -> dict[str, str]:
     ``calibration_fit.csv``, which test_calibration_fit re-fits."""
     d = pd.read_csv(ROOT / "src" / "resurssimalli" / "data" / "calibration_fit.csv", comment="#")
     c = d[(d["check"] == "check_2022_2023") & (d["group"] == "change_total")]
-    return {"calibration_check_plan": f"{c['plan'].sum():+,.0f}", "calibration_check_model": f"{c['model'].sum():+,.0f}"}
+    return {
+        "calibration_check_plan": f"{c['plan'].sum():+,.0f}",
+        "calibration_check_model": f"{c['model'].sum():+,.0f}",
+    }
 
 
 def optimiser_figures() -> dict[str, str]:
@@ -224,4 +248,3 @@ def optimiser_figures() -> dict[str, str]:
     for total in SHORT_BUDGETS:
         out |= short_budget(total)
     return out
-

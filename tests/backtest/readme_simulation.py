@@ -101,7 +101,10 @@ def budget_figures(o: pd.DataFrame, total_htv: float) -> dict[str, str]:
     out = {}
     for total in BUDGETS:
         key, fewer = f"budget{total:g}", total_htv - total
-        for kpi, short, step in (("unemployment_days", "days", 10), ("benefit_cost_municipal_eur", "eur", 10)):
+        for kpi, short, step in (
+            ("unemployment_days", "days", 10),
+            ("benefit_cost_municipal_eur", "eur", 10),
+        ):
             r = _outcome(o, f"budget {total:g}", kpi)
             c, lo, hi = r["central"], r["low"]["mean"], r["high"]["mean"]
             out[f"{key}_{short}"] = _int(c["mean"])
@@ -130,7 +133,11 @@ def what_if_table(o: pd.DataFrame, names: Names) -> str:
     closed = f"close {CLOSED_SITE}"
     rows.append([f"{names.site(CLOSED_SITE)} closed (re-optimised)", _cell(_outcome(o, closed, "unemployment_days"), True),
                  _cell(_outcome(o, closed, "benefit_cost_municipal_eur"), False)])  # fmt: skip
-    header = ["variant", "person-days of unemployment a year (95 % CI; low–high band)", "municipalities' benefit share, € a year (95 % CI)"]
+    header = [
+        "variant",
+        "person-days of unemployment a year (95 % CI; low–high band)",
+        "municipalities' benefit share, € a year (95 % CI)",
+    ]
     return md_table(header, rows, right={1, 2})
 
 
@@ -203,8 +210,11 @@ def simulation_figures() -> dict[str, str]:
     v = pd.read_csv(VERDICTS, keep_default_na=False, na_values=[""])
     o = pd.read_csv(OUTCOMES)
     return (
-        {"simulation_date": STAMP.read_text(encoding="utf-8").strip(), "verdict_table": verdict_table(v, labels),
-         "what_if_table": what_if_table(o, names)}  # fmt: skip
+        {
+            "simulation_date": STAMP.read_text(encoding="utf-8").strip(),
+            "verdict_table": verdict_table(v, labels),
+            "what_if_table": what_if_table(o, names),
+        }  # fmt: skip
         | budget_figures(o, base.config.staff.total_htv)
         | backtest_figures(pd.read_csv(BACKTEST))
     )

@@ -24,7 +24,9 @@ from readme_simulation import regenerate_tables, simulation_figures  # noqa: E40
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--stored", action="store_true", help="simulation figures from the stored tables (no simulation)")
+    ap.add_argument(
+        "--stored", action="store_true", help="simulation figures from the stored tables (no simulation)"
+    )
     args = ap.parse_args(argv)
     if not args.stored:
         for path in regenerate_tables():

@@ -34,7 +34,9 @@ def _stale(figures: dict[str, str]) -> list[str]:
         for name, texts in spans(path.read_text(encoding="utf-8")).items():
             for text in texts:
                 if name in figures and text.strip("\n") != figures[name].strip("\n"):
-                    out.append(f"{path.name} fig:{name}: prints {text.strip()!r}, the code gives {figures[name]!r}")
+                    out.append(
+                        f"{path.name} fig:{name}: prints {text.strip()!r}, the code gives {figures[name]!r}"
+                    )
     return out
 
 
@@ -71,7 +73,9 @@ def test_stored_run_is_the_backtests_baseline():
     for r in base.itertuples():
         row = b.loc[(r.kpi, r.group)]
         assert r.horizon_mean == pytest.approx(row["mean"], rel=1e-6), r.kpi
-        assert (r.horizon_ci_low, r.horizon_ci_high) == pytest.approx((row["ci_low"], row["ci_high"]), rel=1e-6)
+        assert (r.horizon_ci_low, r.horizon_ci_high) == pytest.approx(
+            (row["ci_low"], row["ci_high"]), rel=1e-6
+        )
 
 
 def test_the_prose_around_the_outcomes_holds():
@@ -93,6 +97,9 @@ def test_the_prose_around_the_outcomes_holds():
 
 def test_fill_rewrites_only_the_spans():
     text = "a <!-- fig:x -->1<!-- /fig --> b\n<!-- fig:t -->\n| old |\n<!-- /fig -->\nc"
-    assert fill(text, {"x": "2", "t": "| new |"}) == "a <!-- fig:x -->2<!-- /fig --> b\n<!-- fig:t -->\n| new |\n<!-- /fig -->\nc"
+    assert (
+        fill(text, {"x": "2", "t": "| new |"})
+        == "a <!-- fig:x -->2<!-- /fig --> b\n<!-- fig:t -->\n| new |\n<!-- /fig -->\nc"
+    )
     with pytest.raises(KeyError, match="x"):
         fill(text, {"t": ""})
