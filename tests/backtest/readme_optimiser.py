@@ -155,7 +155,7 @@ def short_budget(total: float) -> dict[str, str]:
     shares = [v for d in s["served_share"].values() for v in d.values()]
     return {
         f"{key}_unserved": eur(s["unserved_hours_total"]),
-        f"{key}_short_share": pct(1.0 - min(shares)),
+        f"{key}_short_share": pct(1.0 - _one(dict(enumerate(shares)))),  # "every area and line" the same
         f"{key}_price": eur(_one(s["shadow_price_htv"])),
         f"{key}_range": f"{_signed(lo)} to {_signed(hi)}",
         f"{key}_whole_more": eur(s["htv_value"]["one_more_eur"]),
