@@ -586,7 +586,7 @@ def test_kpi_figure_bands_are_t_intervals_month_by_month(run_dir: Path) -> None:
     import numpy as np
 
     from resurssimalli.report.plots import _monthly_bands
-    from resurssimalli.simulate.stats import t_interval
+    from resurssimalli.simulate.stats import PROPORTION_KPIS, t_interval
 
     k = pd.read_parquet(run_dir / "kpis.parquet")
     k = k[k["group"] == "all"]
@@ -595,10 +595,10 @@ def test_kpi_figure_bands_are_t_intervals_month_by_month(run_dir: Path) -> None:
     k = k.assign(value=k["value"].where(~(first & (k["kpi"] == "caseload_per_coach")), np.nan))  # none finite
     bands = _monthly_bands(k)
     for (sc, kpi, month), g in k.groupby(["scenario", "kpi", "month"]):
-        mean, low, high, _ = t_interval(g["value"].to_numpy())
+        mean, low, high, _ = t_interval(g["value"].to_numpy(), proportion=kpi in PROPORTION_KPIS)
         want = [mean, low if math.isfinite(low) else mean, high if math.isfinite(high) else mean]
         got = bands[(sc, kpi)].loc[month].tolist()
-        assert got == want or (math.isnan(mean) and all(math.isnan(v) for v in got))
+        assert got == pytest.approx(want, rel=1e-12) or (math.isnan(mean) and all(math.isnan(v) for v in got))
 
 
 def test_workbook_and_figure_made_in_a_pool_worker_are_the_same_files(run_dir: Path, tmp_path: Path) -> None:

@@ -48,9 +48,10 @@ def test_at_risk_month_and_worst_month_judge():
     kpis = _kpis({"2024-06": [0.95, 0.96, 0.97], "2024-07": [0.85, 0.95, 0.90]})
     j = judge_targets(summarise_periods(kpis), {"s": [Target(kpi=ON_TIME, op=">=", value=0.90)]}).iloc[0]
     assert j["verdict"] == "at_risk" and j["at_risk_months"] == "2024-07" and j["failing_months"] == ""
-    # each replication's worst month: 0.85, 0.95, 0.90 (all July) -> the worst row
+    # each replication's worst month: 0.85, 0.95, 0.90 (all July) -> the worst row; its interval is
+    # a share's (logit: 0.69-0.97 with three replications), so the target sits below it
     w = judge_targets(
-        summarise_periods(kpis), {"s": [Target(kpi=ON_TIME, op=">=", value=0.70, judge="worst_month")]}
+        summarise_periods(kpis), {"s": [Target(kpi=ON_TIME, op=">=", value=0.65, judge="worst_month")]}
     ).iloc[0]
     assert w["verdict"] == "meets" and w["period"] == "worst 2024-07"
     assert w["mean"] == pytest.approx(0.90)

@@ -173,7 +173,7 @@ def run_pipeline(
     tick(progress, "run", 0, total, f"optimise {scenario.name}")
     with executor("processes", jobs or 1) as pool:
         start_workers(pool, jobs or 1)  # the workers import the simulation while the plan is optimised
-        plan = plan_for(scenario, pareto=pareto)
+        plan = plan_for(scenario, pareto=pareto, marginals=True)  # marginals: the memo's whole HTV
         others = f" + {len(compare)} scenarios" if compare else ""
         tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
         sim, kpis = _simulate_all(

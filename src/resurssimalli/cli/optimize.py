@@ -66,7 +66,11 @@ def _status_line(s: dict, names: Names) -> str:
     label = "proven optimal" if s["status"] == "optimal" else f"NOT proven optimal ({s['status']})"
     gap = _pct(s["gap"], 2) if s.get("gap") is not None else "unknown"
     weight = s["objective"] - s["total_cost_eur"] if s.get("objective") is not None else 0.0
-    extra = f" (objective {s['objective']:,.0f} incl. the split goal's weight)" if abs(weight) >= 0.5 else ""
+    extra = (
+        f" (the MIP's objective before the tie-break {s['objective']:,.0f}, incl. the split goal's weight)"
+        if abs(weight) >= 0.5
+        else ""
+    )
     items = s.get("cost_items") or {}
     social = sum(v for k, v in items.items() if cost_kind(k) == "social")
     budget = sum(v for k, v in items.items() if cost_kind(k) == "budget")

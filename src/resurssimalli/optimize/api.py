@@ -245,6 +245,8 @@ def _summary(inp: OptimisationInput, plan: _Plan, stage1: SolveOutcome | None, e
         "objective_name": inp.objective,
         "status": status,
         "proven_optimal": status == "optimal",
+        # the MIP's objective before the tie-break: the cost plus the split goal's weight on the MIP's
+        # own deviation (bound and gap refer to it); the tie-break holds total_cost_eur, not this
         "objective": out.objective,
         "bound": out.bound,
         "gap": out.gap,

@@ -300,10 +300,11 @@ def _split_rules(blk: pyo.Block, c: _Ctx) -> None:
     less a deviation ``split_dev_low`` / ``split_dev_high`` (HTV) that costs
     ``split_deviation_penalty_eur`` per HTV in the objective (``split_mode: goal``, the plan's
     "noin 40 %") or is held at 0 (``split_mode: hard``). The penalty is a planning weight, not a
-    cost (``total_cost`` leaves it out; ``objective_value`` adds it): the optimiser minimises
-    cost plus this weight, and the tie-break (:mod:`.tiebreak`) keeps that value, so the split
-    decides between plans of equal cost — where spare staff or a shortfall go among the groups —
-    before the served shares are evened out. The deviations are reported (``split``).
+    cost (``total_cost`` leaves it out; ``objective_value`` adds it): the MIP minimises cost plus
+    this weight. The tie-break (:mod:`.tiebreak`) then holds the cost only, not this weight: at
+    that cost the served shares of every area and line first rise together to a common floor,
+    then the split goal's deviation is made as small as that floor allows, then the other shares
+    rise leximin. The deviations are reported (``split``) after the tie-break.
     """
     inp = c.inp
     split_lines = {line for g in inp.split for line in g.lines}
@@ -382,7 +383,7 @@ def _cost_items(blk: pyo.Block, c: _Ctx) -> None:
     ``objective_value`` (the cost plus the split goal's weight, see :func:`_split_rules`).
 
     No tie-break rewards: where spare staff and shortfalls sit is settled afterwards, at this
-    objective, by :mod:`.tiebreak`.
+    plan's cost (``total_cost``, not this objective), by :mod:`.tiebreak`.
     """
     inp, sites = c.inp, c.sites
     visits = {p.id: p.visits for p in inp.points}

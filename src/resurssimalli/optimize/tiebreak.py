@@ -11,8 +11,12 @@ unserved hour costs the same penalty). Those choices are made here, lexicographi
    as possible, then the next, and so on (:func:`leximin_shares`). The (area, line) pairs that
    cannot rise are found from the duals (a positive dual means the row binds in every optimum)
    and held at their level. After the first round (the common floor: every area and line gets
-   at least this share) the split goal's deviation is made as small as the floor allows, so the
-   order among plans of equal cost is: an even floor, the 40/40/20 split, then the rest leximin.
+   at least this share) the split goal's deviation is made as small as the floor allows. In the
+   words of :data:`TIEBREAK_ORDER`: at that cost the served shares of every area and line first
+   rise together to a common floor, then the split goal's deviation is made as small as that
+   floor allows, then the other shares rise leximin. The cost is held, not the MIP's objective
+   (cost plus the split goal's weight): the baseline's split deviation can be larger after the
+   tie-break than in the MIP's plan.
 
 The leximin vector is unique, so spare staff and shortfalls land in the same places whatever
 tie the MIP solver happened to pick. The stated rule (``SHORTFALL_RULE``): every area and line
@@ -38,6 +42,21 @@ COST_TOLERANCE_REL = tolerances.COST_REL
 DUAL_EPS = tolerances.DUAL_EPS
 LEVEL_SLACK = tolerances.LEVEL_SLACK
 NOISE_REL = tolerances.NOISE_REL
+# The order among plans of the cost optimum, in one place: the docstrings, data/assumptions.csv
+# (staff.split_deviation_penalty_eur, English), report/assumptions_fi.csv (Finnish), both READMEs
+# and hence the memo's assumptions appendix quote it word for word (tests/test_tiebreak_texts.py).
+TIEBREAK_ORDER = {
+    "en": (
+        "at that cost the served shares of every area and line first rise together to a common floor, "
+        "then the split goal's deviation is made as small as that floor allows, then the other shares "
+        "rise leximin"
+    ),
+    "fi": (
+        "samalla kustannuksella kaikkien vastuualueiden ja palvelulinjojen palveltu osuus nousee ensin "
+        "yhdessä yhteiseen alarajaan, sitten jakotavoitteesta poiketaan niin vähän kuin tuo alaraja "
+        "sallii, ja lopuksi muut osuudet nousevat pienimmästä alkaen"
+    ),
+}
 SHORTFALL_RULE = (
     "equal served share: every area and service line gets the same share of its workload served "
     "as far as the cost optimum allows (leximin of served shares, cost first)"

@@ -33,7 +33,7 @@ from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED, Texts
 from resurssimalli.runs import atomic_write
 from resurssimalli.safety import neutralise
-from resurssimalli.simulate.stats import CONFIDENCE
+from resurssimalli.simulate.stats import CONFIDENCE, PROPORTION_KPIS, share_bounds
 from resurssimalli.tquantile import t_quantile
 
 # number formats by kind of value
@@ -228,7 +228,8 @@ def calendar_month(start: Any, month: int | str) -> pd.Timestamp:
 def monthly_kpis(res: RunResults) -> pd.DataFrame | None:
     """``month`` (calendar month), scenario, kpi, group, mean, ci_low, ci_high, n over replications.
 
-    The same 95 % Student-t interval as :func:`resurssimalli.simulate.stats.t_interval`, over the
+    The same 95 % interval as :func:`resurssimalli.simulate.stats.t_interval` (proportions by its
+    logit ``share_bounds``, inside [0, 1]), over the
     replications' finite values of each month (vectorised: a year of eight scenarios is ~10^4 cells).
     """
     kpis = res.table("kpis.parquet")
@@ -241,6 +242,8 @@ def monthly_kpis(res: RunResults) -> pd.DataFrame | None:
     with np.errstate(invalid="ignore", divide="ignore"):
         half = t_quantile((1 + CONFIDENCE) / 2, np.maximum(n - 1, 1)) * g["std"].to_numpy() / np.sqrt(n)
     half = np.where(n >= 2, half, np.nan)
+    share = g["kpi"].isin(list(PROPORTION_KPIS)).to_numpy()  # proportions: the interval inside [0, 1]
+    s_low, s_high = share_bounds(g["mean"].to_numpy(), half)
     start = res.scenario.config.horizon.start
     return pd.DataFrame(
         {
@@ -249,8 +252,8 @@ def monthly_kpis(res: RunResults) -> pd.DataFrame | None:
             "kpi": g["kpi"],
             "group": g["group"],
             "mean": g["mean"],
-            "ci_low": g["mean"] - half,
-            "ci_high": g["mean"] + half,
+            "ci_low": np.where(share, s_low, g["mean"] - half),
+            "ci_high": np.where(share, s_high, g["mean"] + half),
             "n": g["count"].astype(int),
         }
     )

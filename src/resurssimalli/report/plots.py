@@ -25,6 +25,7 @@ from resurssimalli.report import tables  # noqa: E402
 from resurssimalli.report.memo.facts import SHARE_KPIS, build_names  # noqa: E402
 from resurssimalli.report.results import RunResults  # noqa: E402
 from resurssimalli.report.texts import Texts  # noqa: E402
+from resurssimalli.simulate.stats import PROPORTION_KPIS, share_bounds  # noqa: E402
 
 KIND_STYLE = {
     "office": ("s", "#1f4e79", 120),
@@ -147,9 +148,13 @@ def htv_bars(res: RunResults, t: Texts) -> bytes | None:
 
 def _monthly_bands(kpis: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
     """(scenario, KPI) -> per month: mean over replications and its 95 % t interval (a single
-    replication: no band), all at once with :func:`t_interval`'s own arithmetic."""
+    replication: no band), all at once with :func:`t_interval`'s own arithmetic (a proportion's
+    by its logit ``share_bounds``, inside [0, 1])."""
     iv = t_intervals(kpis.assign(month=kpis["month"].astype(str)), ["scenario", "kpi", "month"])
     mean, low, high = (iv[c].to_numpy(dtype=float) for c in ("mean", "low", "high"))
+    share = iv.index.get_level_values("kpi").isin(list(PROPORTION_KPIS))  # proportions: inside [0, 1]
+    s_low, s_high = share_bounds(mean, (high - low) / 2)
+    low, high = np.where(share, s_low, low), np.where(share, s_high, high)
     low, high = (np.where(np.isfinite(v), v, mean) for v in (low, high))
     bands = pd.DataFrame({"mean": mean, "low": low, "high": high}, index=iv.index.get_level_values("month"))
     keys = [iv.index.get_level_values(c).astype(str) for c in ("scenario", "kpi")]

@@ -7,9 +7,7 @@ and small-cell suppression happen later (:mod:`.memo`, :mod:`.suppression`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -242,20 +240,6 @@ def comparison_all(res: RunResults) -> pd.DataFrame | None:
     if comp is None:
         return None
     return comp[comp["group"] == "all"].reset_index(drop=True)
-
-
-def marginal_htv(res: RunResults) -> pd.DataFrame | None:
-    """Shadow price of one more HTV (EUR/year) by area (``all`` when the run gives one number)."""
-    if res.solver is None:
-        return None
-    sp: Any = res.solver.get("shadow_price_htv")
-    if sp is None:
-        return None
-    if isinstance(sp, Mapping):
-        items = [(str(k), float(v)) for k, v in sp.items() if v is not None]
-    else:
-        items = [("all", float(sp))]
-    return pd.DataFrame(items, columns=["area", "eur_per_htv"]) if items else None
 
 
 def labour_market_cells(res: RunResults) -> tuple[pd.DataFrame, pd.Series]:

@@ -12,10 +12,38 @@ from resurssimalli.tquantile import t_quantile
 CONFIDENCE = 0.95
 
 
+# KPIs that are proportions (a count of a count, never outside [0, 1]): their interval is
+# :func:`share_bounds`' logit interval. Utilisation is not one (work over on-duty time).
+PROPORTION_KPIS = frozenset(
+    {"initial_interview_on_time_share", "conversations_on_time_share", "spells_past_3_months_share"}
+)
+
+
+def share_bounds(mean: np.ndarray | float, half: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """A proportion's interval inside [0, 1]: the Student-t interval taken to the logit scale.
+
+    The mean over replications keeps its standard error ``se = half / t``; on the logit scale that
+    is ``se / (p (1 − p))`` (delta method), and the interval ``logit(p) ± t·se/(p(1 − p))`` maps back
+    into (0, 1): near 0.5 it is the t interval, near 0 or 1 it narrows on the bounded side instead
+    of crossing it. A mean of exactly 0 or 1 (every replication the same) has the interval [p, p].
+    """
+    p = np.asarray(mean, dtype=float)
+    h = np.asarray(half, dtype=float)
+    inside = (p > 0.0) & (p < 1.0)
+    q = np.where(inside, p, 0.5)
+    width = h / (q * (1.0 - q))
+    centre = np.log(q / (1.0 - q))
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge width maps to 0 or 1, as it should
+        low = np.where(inside, 1.0 / (1.0 + np.exp(-(centre - width))), p)
+        high = np.where(inside, 1.0 / (1.0 + np.exp(-(centre + width))), p)
+    return np.where(np.isnan(h), np.nan, low), np.where(np.isnan(h), np.nan, high)
+
+
 def t_interval(
-    values: np.ndarray | list[float], confidence: float = CONFIDENCE
+    values: np.ndarray | list[float], confidence: float = CONFIDENCE, *, proportion: bool = False
 ) -> tuple[float, float, float, int]:
-    """(mean, low, high, n) of the finite values; the interval is NaN with fewer than two."""
+    """(mean, low, high, n) of the finite values; the interval is NaN with fewer than two.
+    ``proportion``: values in [0, 1], the interval by :func:`share_bounds` (inside [0, 1])."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     n = len(x)
@@ -25,6 +53,9 @@ def t_interval(
     if n < 2:
         return mean, math.nan, math.nan, n
     half = float(t_quantile((1 + confidence) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    if proportion:
+        low, high = share_bounds(mean, half)
+        return mean, float(low), float(high), n
     return mean, mean - half, mean + half, n
 
 
@@ -55,9 +86,13 @@ def _ci_table(values: pd.DataFrame, keys: list[str], confidence: float) -> pd.Da
     dof = np.maximum(n.to_numpy() - 1, 1)
     half = t_quantile((1 + confidence) / 2, dof) * agg["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
     half = np.where(n.to_numpy() >= 2, half, np.nan)
-    out = pd.DataFrame(
-        {"mean": agg["mean"], "ci_low": agg["mean"] - half, "ci_high": agg["mean"] + half, "n": n}
-    )
+    mean = agg["mean"].to_numpy()
+    low, high = mean - half, mean + half
+    if "kpi" in keys:  # proportions: the interval stays inside [0, 1]
+        share = agg.index.get_level_values("kpi").isin(list(PROPORTION_KPIS))
+        s_low, s_high = share_bounds(mean, half)
+        low, high = np.where(share, s_low, low), np.where(share, s_high, high)
+    out = pd.DataFrame({"mean": agg["mean"], "ci_low": low, "ci_high": high, "n": n}, index=agg.index)
     return out.reset_index()
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from resurssimalli.report import tables
+from resurssimalli.report.marginal import marginal_rows, marginal_texts
 from resurssimalli.report.memo.document import Block, Column, Figure, Para, Section, Table
 from resurssimalli.report.memo.facts import Facts, kpi_value, target_text
 from resurssimalli.report.suppression import hidden_within
@@ -271,11 +272,14 @@ def front(f: Facts) -> Section:
             *([Column(t("col_site_changes"))] if changes else []),
         )
         blocks += [Para(t("front_text")), Table("pareto", t("front_table"), cols, rows), *figure(f, "pareto")]
-    mv = tables.marginal_htv(f.res)
-    if mv is None:
+    solver = f.res.solver or {}
+    rows = marginal_rows(solver, t, n.area)
+    if not rows:
         blocks.append(not_computed(f, ["summary.json: shadow_price_htv"]))
     else:
-        rows = [[n.area(r.area), t.num(r.eur_per_htv, 0)] for r in mv.itertuples()]
-        cols = (Column(t("col_area")), Column(t("col_eur"), True))
-        blocks += [Para(t("marginal_text")), Table("marginal", t("marginal_table"), cols, rows)]
+        cols = (
+            Column(t("col_area")), Column(t("col_eur_before_salary"), True), Column(t("col_valid_htv"), True)
+        )
+        text, *whole = marginal_texts(solver, t, f.scenario.config.staff.cost_per_htv_eur)
+        blocks += [Para(text), Table("marginal", t("marginal_table"), cols, rows), *(Para(w) for w in whole)]
     return Section("front", t("sec_front"), blocks)
