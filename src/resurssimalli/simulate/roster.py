@@ -4,10 +4,11 @@ Summer leave (``staff.absence``): every person takes ``summer_leave_days`` worki
 at least 20 leave days between 2 May and 30 September) in one block, placed by
 ``summer_leave``:
 
-* ``rota`` (the default) — the office's plan: blocks inside June–August, placed person by person
-  so that every interview queue keeps someone on duty every working day (the continuity rule) and
-  as few of an area's people as possible are away at once (:func:`rota`). Deterministic: the same
-  plan every replication and every year.
+* ``rota`` (the default) — the office's plan: blocks inside the KVTES season, placed person by
+  person so that every interview queue keeps someone on duty every working day (the continuity
+  rule) and as few of an area's people as possible are away at once, nearest midsummer when that
+  is equal (:func:`rota`). Deterministic: the same plan every replication and every year. Staff
+  preferences for June–August are the leave planner's to weigh (``optimize.leave``).
 * ``july`` — everyone's block in July (the all-in-July roster), at a random start.
 * ``staggered`` — a block at a random start anywhere in the KVTES season 2.5.–30.9.
 * a plan from the leave optimiser, handed in as ``SimParams.planned_leave``.
@@ -27,7 +28,6 @@ import numpy as np
 
 ON_DUTY, SUMMER_LEAVE, OTHER_ABSENCE, SICK, OFF = 0, 1, 2, 3, 4
 STATUS_NAMES = ("on_duty", "summer_leave", "other_absence", "sick", "not_a_working_day")
-PREFERRED_MONTHS = (6, 7, 8)  # the rota's window: the school summer holiday, when staff want leave
 SEASON = ((5, 2), (9, 30))  # KVTES leave season 2.5.-30.9.
 
 
@@ -44,10 +44,8 @@ def window(year: int, mode: str) -> tuple[dt.date, ...]:
     """The working days a summer-leave block may cover in ``year`` under ``mode``."""
     if mode == "july":
         return working_dates(dt.date(year, 7, 1), dt.date(year, 7, 31))
-    if mode == "staggered":
-        (m0, d0), (m1, d1) = SEASON
-        return working_dates(dt.date(year, m0, d0), dt.date(year, m1, d1))
-    return working_dates(dt.date(year, PREFERRED_MONTHS[0], 1), dt.date(year, PREFERRED_MONTHS[-1], 31))
+    (m0, d0), (m1, d1) = SEASON  # rota and staggered: the KVTES season
+    return working_dates(dt.date(year, m0, d0), dt.date(year, m1, d1))
 
 
 def years_of(sim_start: dt.date, n_days: int) -> range:
@@ -97,7 +95,7 @@ def rota_days(
     sim_start: dt.date, n_days: int, pools: tuple[tuple[int, ...], ...], areas: tuple[int, ...], length: int
 ) -> np.ndarray:
     """The rota as a read-only bool array [person, day] over ``n_days`` days from ``sim_start``:
-    the same placement every year (each year's June-August working days)."""
+    the same placement every year (each year's season)."""
     out = np.zeros((len(areas), n_days), dtype=bool)
     for year in years_of(sim_start, n_days):
         win = window(year, "rota")
