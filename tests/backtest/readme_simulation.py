@@ -2,8 +2,9 @@
 minutes), stored beside this file, rendered by :func:`simulation_figures` (no simulation).
 
 * ``readme_verdicts.csv``: the baseline plan simulated for each scenario of ``baseline.yaml``'s
-  ``compare:`` list and ``summer_leave_staggered.yaml`` (10 replications, the scenario seed, common
-  random numbers), every target judged month by month (``simulate.verdicts.judge_kpis``);
+  ``compare:`` list, ``summer_leave_staggered.yaml`` and ``summer_leave_july.yaml`` (10
+  replications, the scenario seed, common random numbers), every target judged month by month
+  (``simulate.verdicts.judge_kpis``);
 * ``readme_outcomes.csv``: what a budget of 28 / 20 HTV (re-optimised) and one HTV more / fewer in
   each area or the Kyröskoski office closed do to unemployment days and the municipalities'
   benefit share (``experiment.outcomes.what_it_buys``, paired, low/central/high effect);
@@ -28,7 +29,8 @@ from resurssimalli.simulate import Allocation, simulate_many
 from resurssimalli.simulate.verdicts import judge_kpis
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-EXTRA = ROOT / "scenarios" / "summer_leave_staggered.yaml"  # the leave spread over the season, same plan
+# the same people and leave placed otherwise: at random in the season, all in July
+EXTRA = (ROOT / "scenarios" / "summer_leave_staggered.yaml", ROOT / "scenarios" / "summer_leave_july.yaml")
 REPLICATIONS = 10  # as the backtest (its baseline rows must equal expected_kpi_summary.csv)
 BUDGETS = (28.0, 20.0)
 CLOSED_SITE = "Kyroskoski_office"
@@ -47,8 +49,7 @@ TARGET_HEADERS = {
 def _scenarios():
     base = load_scenario(BASELINE)
     others = compared_scenarios(base)
-    if EXTRA.exists():
-        others.append(load_scenario(EXTRA))
+    others += [load_scenario(path) for path in EXTRA if path.exists()]
     return base, others
 
 
