@@ -18,6 +18,7 @@ import pandas as pd
 
 from resurssimalli.errors import InputError
 from resurssimalli.executors import executor
+from resurssimalli.experiment.outcomes import WhatIf
 from resurssimalli.experiment.compare import keyed, paired_comparison, plain
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
@@ -27,6 +28,7 @@ from resurssimalli.scenario.load import Scenario, load_scenario
 from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
 from resurssimalli.simulate.runner import start_workers
 from resurssimalli.simulate.stats import summarise_periods
+from resurssimalli.simulate.verdicts import with_worst_places
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class RunOutcome:
     folder: Path
     memo_files: tuple[Path, ...] = ()
     what_if: pd.DataFrame | None = None  # what_if.csv: the --what-if variants' paired changes
+    what_if_plans: pd.DataFrame | None = None  # what_if_plans.csv: their sites, cost and access
+    htv_value: pd.DataFrame | None = None  # htv_value.csv: one HTV more / fewer in every area
 
 
 def _simulate_all(
@@ -107,7 +111,8 @@ def _spare_worker(pool: Executor, jobs: int) -> Executor | None:
 def _write_run(
     scenario: Scenario, out: Path | None, plan: OptimizeResult, sim: SimulationResult,
     kpis: pd.DataFrame, compare: Sequence[Scenario], memo_lang: str | None = None,
-    what_if: pd.DataFrame | None = None, background: Executor | None = None,
+    what_if: WhatIf | None = None, background: Executor | None = None,
+    htv_value: pd.DataFrame | None = None,
 ) -> tuple[Path, pd.DataFrame, tuple[str, ...]]:
     """Write the run folder; every file once. Returns the folder, the KPI summary, memo file names.
 
@@ -116,6 +121,7 @@ def _write_run(
     process pool) the workbook is written there while this process draws the memo.
     """
     summary = plain(summarise_periods(keyed(kpis)))  # the same table; a fraction of the memory
+    summary = with_worst_places(summary, scenario.region.municipalities)  # where and when worst
     memo_files: list[str] = []
     with RunFolder.new(scenario.name, out, scenario=scenario, command="run") as rf:
         if memo_lang is not None:
@@ -134,7 +140,11 @@ def _write_run(
         if sim.events is not None:
             rf.write_parquet("events.parquet", sim.events)
         if what_if is not None:
-            rf.write_csv("what_if.csv", what_if)
+            rf.write_csv("what_if.csv", what_if.table)
+            rf.write_csv("what_if_plans.csv", what_if.plans)
+            rf.write_csv("what_if_verdicts.csv", what_if.verdicts)
+        if htv_value is not None:
+            rf.write_csv("htv_value.csv", htv_value)
         rf.extra["simulation"] = sim.manifest()
         rf.extra["lang"] = memo_lang or "fi"  # the run's language: memo.md and results.xlsx are in it
         if compare:
@@ -155,13 +165,17 @@ def run_pipeline(
     lang: str = "fi",
     memo: bool = True,
     what_if: Sequence[tuple[str, str]] = (),
+    htv_value: bool = True,
     progress: ProgressFn | None = None,
 ) -> RunOutcome:
     """Run every stage on ``scenario``; ``compare`` scenarios are simulated on the same plan.
 
     ``what_if``: places resolved by :func:`~resurssimalli.experiment.outcomes.resolve_place`;
     their variants (±1 HTV in an area, a site closed) are simulated at the low/central/high
-    effect size with the run's replications and seeds and written to ``what_if.csv``.
+    effect size with the run's replications and seeds and written to ``what_if.csv`` (what
+    changes: ``what_if_plans.csv``, ``what_if_verdicts.csv``). ``htv_value`` (with an
+    ``outcomes:`` section): one HTV more and fewer in every area at the scenario's own effect size,
+    paired with the plan's own simulation (``htv_value.csv``, the memo's financial effects).
     ``progress`` hears stage ``"run"`` steps (optimise, simulate, [what-if,] write with the memo,
     done). ``out`` (a new folder; required, so nothing is written into the current folder) is
     checked before any work; the folder appears only when complete.
@@ -180,19 +194,42 @@ def run_pipeline(
             scenario, plan.allocation, compare, replications, months, jobs or 1, progress, pool
         )
         spare = _spare_worker(pool, jobs or 1) if memo else None  # writes the workbook beside the memo
-        table = None
+        table = value = None
+        own = kpis[kpis["scenario"] == scenario.name]
         if what_if:
-            from resurssimalli.experiment.outcomes import what_if_table
+            from resurssimalli.experiment.outcomes import what_if_all
 
             tick(progress, "run", 2, total, "what if: " + ", ".join(p for _, p in what_if))
-            table = what_if_table(
-                scenario, plan.allocation, what_if, replications,
-                months=months, jobs=jobs or 1, progress=progress, pool=pool,
+            table = what_if_all(
+                scenario, plan.allocation, what_if, replications, costs=plan.optimised.costs if plan.optimised else None,
+                months=months, jobs=jobs or 1, progress=progress, pool=pool, base_kpis=own,
             )  # fmt: skip
+        if htv_value and scenario.config.outcomes is not None:
+            value = _htv_value(scenario, plan.allocation, own, replications, months, jobs or 1, progress, pool)
         tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
         assert plan.optimised is not None
         folder, summary, names = _write_run(
-            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare
+            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare, value
         )
     tick(progress, "run", total, total, "done")
-    return RunOutcome(plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names), table)
+    return RunOutcome(
+        plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names),
+        table.table if table is not None else None, table.plans if table is not None else None, value,
+    )  # fmt: skip
+
+
+def _htv_value(
+    scenario: Scenario, alloc: Allocation, own: pd.DataFrame, replications: int | None, months: int | None,
+    jobs: int, progress: ProgressFn | None, pool: cf.Executor,
+) -> pd.DataFrame:  # fmt: skip
+    """One HTV more and fewer in every area, at the scenario's own effect size only, paired with
+    the plan's simulation already made (8 simulations for four areas: the price of the memo's
+    financial effects)."""
+    from resurssimalli.experiment.outcomes import area_places, what_if_all
+
+    assert scenario.config.outcomes is not None
+    size = scenario.config.outcomes.effect_size
+    return what_if_all(
+        scenario, alloc, area_places(scenario), replications, months=months, jobs=jobs, progress=progress,
+        pool=pool, bands=(size,), base_kpis=own,
+    ).table  # fmt: skip

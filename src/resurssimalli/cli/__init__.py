@@ -115,9 +115,11 @@ def assumptions(scenario: ScenarioArg) -> None:
     console.print(df_table(assumptions_table(load(scenario)), "Assumptions and sources"))
 
 
-def resolve_what_if(s: Scenario, names: list[str], option: str = "--what-if") -> list[tuple[str, str]]:
-    """``--what-if`` (or ``option``) names as (kind, id), refused before any work when unknown,
-    when a site cannot close, or without an outcomes: section."""
+def resolve_what_if(
+    s: Scenario, names: list[str], option: str = "--what-if", lang: str = "fi"
+) -> list[tuple[str, str]]:
+    """``--what-if`` (or ``option``) names as (kind, id), refused before any work when unknown
+    (the known names listed in ``lang``), when a site cannot close, or without an outcomes: section."""
     from resurssimalli.experiment.outcomes import check_closable, resolve_place
 
     if names and s.config.outcomes is None:
@@ -125,9 +127,9 @@ def resolve_what_if(s: Scenario, names: list[str], option: str = "--what-if") ->
     places = []
     for name in names:
         try:
-            places.append(resolve_place(s, name))
+            places.append(resolve_place(s, name, lang))
             if places[-1][0] == "site" and option != "--area":
-                check_closable(s, places[-1][1])
+                check_closable(s, places[-1][1], lang)
         except (KeyError, ValueError) as e:
             raise InputError(option, option.lstrip("-").replace("-", "_"), str(e.args[0])) from None
     return places
@@ -180,7 +182,7 @@ def run(
     check_run_options(out, replications=replications, months=months, jobs=jobs)
     start_workers_early(jobs)  # the workers' imports run while the scenarios are read and optimised
     s = load(scenario, set_)
-    places = resolve_what_if(s, what_if or [])
+    places = resolve_what_if(s, what_if or [], lang=lang)
     others = [] if no_compare else compared_scenarios(s, compare)
     print_summary(s, console)
     with progress_bar(console, "run") as progress:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from resurssimalli.optimize import optimize
+from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate import Allocation, simulate
@@ -75,14 +76,27 @@ def _replace(scenario: Scenario, section: str, **values: object) -> Scenario:
 
 def close_site(scenario: Scenario, site: str) -> tuple[Scenario, Allocation]:
     """The scenario re-optimised with ``site`` forced closed (the staff and customers move)."""
+    s, result = closed_plan(scenario, site)
+    return s, Allocation.from_result(result, source=f"optimize({scenario.name}) without {site}")
+
+
+def closed_plan(scenario: Scenario, site: str, keep: Allocation | None = None) -> tuple[Scenario, OptimizeResult]:
+    """The scenario and its plan re-optimised with ``site`` closed. With ``keep`` (the plan) the
+    closure has no replacement: every other site stays as ``keep`` has it, and the presence and
+    office rules are lifted for this variant only (its customers go to the nearest open site)."""
     if site not in scenario.region.sites:
         raise ValueError(f"unknown site {site!r}; known: {sorted(scenario.region.sites)}")
     rules = scenario.config.sites
     closed = sorted({*rules.force_closed, site})
-    s = _replace(
-        scenario, "sites", force_closed=closed, force_open=[x for x in rules.force_open if x != site]
-    )
-    return s, Allocation.from_result(optimize(s), source=f"optimize({scenario.name}) without {site}")
+    forced = [x for x in rules.force_open if x != site]
+    s = scenario
+    if keep is not None:
+        now = set(keep.sites.loc[keep.sites["open"].astype(bool), "site"])
+        closed = sorted((set(scenario.region.sites) - now) | {site})
+        forced = sorted(now - {site})
+        s = _replace(s, "access", presence_required_in_every_municipality=False, office_required_in_every_area=False)
+    s = _replace(s, "sites", force_closed=closed, force_open=forced)
+    return s, optimize(s)
 
 
 def staffed(scenario: Scenario, alloc: Allocation, area: str, delta: float) -> tuple[Scenario, Allocation]:
@@ -109,22 +123,48 @@ def standard_variants(
     return out
 
 
-def resolve_place(scenario: Scenario, text: str) -> tuple[str, str]:
-    """``("area", id)`` or ``("site", id)`` for an area or site given by id or display name
-    (English or Finnish, any case); ``KeyError`` naming the known places when none matches."""
-    key = " ".join(text.split()).casefold()
+def place_key(text: str) -> str:
+    """A place name as typed, for matching: case, accents, extra spaces and a parenthesis at the
+    end left out (``Kihniön palvelupiste`` and ``kihnion palvelupiste (kunnan asiointipiste)``
+    match the same site)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(plain.casefold().replace("_", " ").split())
+
+
+def _short(name: str) -> str:
+    """A display name without its trailing parenthesis: ``Sastamala office (Vammala)`` → ``Sastamala office``."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", name)
+
+
+def place_names(scenario: Scenario, lang: str = "en") -> list[str]:
+    """The areas' and sites' display names in ``lang``: what a planner may type."""
+    region = scenario.region
+    return [a.name for a in region.areas.values()] + [x.label(lang) for x in region.sites.values()]
+
+
+def resolve_place(scenario: Scenario, text: str, lang: str = "en") -> tuple[str, str]:
+    """``("area", id)`` or ``("site", id)`` for an area or site given by id or display name, in
+    English or Finnish, in full or without the parenthesis, in any case and with or without
+    accents; ``KeyError`` naming the known places in ``lang`` when none matches."""
+    key = place_key(text)
     region = scenario.region
     for a_id, a in region.areas.items():
-        if key in {a_id.casefold(), a.name.casefold()}:
+        if key in {place_key(a_id), place_key(a.name)}:
             return "area", a_id
     for s_id, site in region.sites.items():
-        if key in {s_id.casefold(), site.name.casefold(), (site.name_fi or "").casefold()}:
+        names = [s_id, site.name, site.name_fi or site.name]
+        if key in {place_key(n) for n in names} | {place_key(_short(n)) for n in names}:
             return "site", s_id
-    known = [a.name for a in region.areas.values()] + [x.name for x in region.sites.values()]
-    raise KeyError(f"{text!r} is no area or site; known: {', '.join(known)}")
+    known = ", ".join(place_names(scenario, lang))
+    if lang == "fi":
+        raise KeyError(f"{text!r} ei ole vastuualue eikä toimipaikka; tunnetut: {known}")
+    raise KeyError(f"{text!r} is no area or site; known: {known}")
 
 
-def check_closable(scenario: Scenario, site: str) -> None:
+def check_closable(scenario: Scenario, site: str, lang: str = "en") -> None:
     """``ValueError`` naming the rule when every plan that keeps the hard rules opens ``site``
     (forced open, the only office or service point of its municipality, the only office of its
     area): closing it is then no plan at all."""
@@ -132,6 +172,12 @@ def check_closable(scenario: Scenario, site: str) -> None:
     from resurssimalli.optimize.model import necessarily_open
 
     if site in necessarily_open(build_input(scenario)):
+        if lang == "fi":
+            raise ValueError(
+                f"{scenario.region.sites[site].label('fi')} ei voi sulkea skenaarion ehdoilla "
+                "(sites.force_open, access.presence_required_in_every_municipality, "
+                "access.office_required_in_every_area): jokainen suunnitelma avaa sen"
+            )
         raise ValueError(
             f"{scenario.region.sites[site].name} cannot close under the scenario's hard rules "
             "(sites.force_open, access.presence_required_in_every_municipality, "
@@ -142,46 +188,116 @@ def check_closable(scenario: Scenario, site: str) -> None:
 WHAT_IF_COLUMNS = ["variant", "change", "place", *COLUMNS[1:]]
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One what-if: ``change`` (``plus_htv``, ``minus_htv``, ``close_site`` re-optimised,
+    ``close_site_only`` without replacement) at ``place``; ``plan`` is its
+    :func:`~resurssimalli.experiment.what_if.plan_row`, None when no plan keeps its rules
+    (then it is not simulated)."""
+
+    change: str
+    place: str
+    scenario: Scenario
+    allocation: Allocation | None
+    plan: Mapping | None
+
+
+def _closure(scenario: Scenario, alloc: Allocation, site: str, keep: bool) -> Variant:
+    from resurssimalli.errors import ResurssimalliError
+    from resurssimalli.experiment.what_if import plan_row
+
+    change = "close_site_only" if keep else "close_site"
+    try:
+        s, result = closed_plan(scenario, site, alloc if keep else None)
+    except ResurssimalliError:
+        return Variant(change, site, scenario, None, None)
+    if result.summary.get("status") not in ("optimal", "feasible", "time_limit"):
+        return Variant(change, site, s, None, None)
+    a = Allocation.from_result(result, source=f"optimize({scenario.name}) {change} {site}")
+    return Variant(change, site, s, a, plan_row(s, result.sites, result.access, result.costs))
+
+
 def what_if_variants(
-    scenario: Scenario, alloc: Allocation, places: Sequence[tuple[str, str]]
-) -> dict[str, tuple[str, str, Scenario, Allocation]]:
-    """For each resolved place: an area gets one HTV more and one fewer, a site is closed (the
-    plan re-optimised without it). Label -> (change, place id, scenario, allocation); change is
-    ``plus_htv``, ``minus_htv`` or ``close_site``."""
-    out: dict[str, tuple[str, str, Scenario, Allocation]] = {}
+    scenario: Scenario, alloc: Allocation, places: Sequence[tuple[str, str]], base: Mapping | None = None
+) -> dict[str, Variant]:
+    """For each resolved place: an area gets one HTV more and one fewer; a site is closed twice,
+    re-optimised (the plan may open another site instead) and without replacement. ``base``:
+    the plan's :func:`~resurssimalli.experiment.what_if.plan_row` (the ±HTV rows are made from it)."""
+    from resurssimalli.experiment.what_if import staff_row
+
+    out: dict[str, Variant] = {}
     for kind, place in dict.fromkeys(places):
         if kind == "area":
-            out[f"{place} +1 HTV"] = ("plus_htv", place, *staffed(scenario, alloc, place, 1.0))
-            out[f"{place} -1 HTV"] = ("minus_htv", place, *staffed(scenario, alloc, place, -1.0))
+            for change, delta in (("plus_htv", 1.0), ("minus_htv", -1.0)):
+                s, a = staffed(scenario, alloc, place, delta)
+                row = staff_row(base, scenario, delta) if base is not None else None
+                out[f"{place} {delta:+g} HTV"] = Variant(change, place, s, a, row)
         else:
-            out[f"close {place}"] = ("close_site", place, *close_site(scenario, place))
+            out[f"close {place}"] = _closure(scenario, alloc, place, keep=False)
+            out[f"close {place} only"] = _closure(scenario, alloc, place, keep=True)
     return out
 
 
-def what_if_table(
+@dataclass(frozen=True)
+class WhatIf:
+    """``table``: paired changes (``WHAT_IF_COLUMNS``, ``what_if.csv``); ``plans``: each variant's
+    sites, cost and access against the plan (``what_if_plans.csv``); ``verdicts``: each simulated
+    variant's targets judged at the scenario's effect size (``what_if_verdicts.csv``)."""
+
+    table: pd.DataFrame
+    plans: pd.DataFrame
+    verdicts: pd.DataFrame
+
+
+def what_if_all(
     scenario: Scenario,
     alloc: Allocation,
     places: Sequence[tuple[str, str]],
     replications: int | None = None,
     *,
+    costs: pd.DataFrame | None = None,
     seed: int | None = None,
     months: int | None = None,
     jobs: int = 1,
     progress: ProgressFn | None = None,
     bands: tuple[str, ...] = BANDS,
     pool: Executor | None = None,
-) -> pd.DataFrame:
-    """:func:`what_it_buys` for the places' variants at low/central/high, with columns saying
-    what changes where (``WHAT_IF_COLUMNS``); the run's replications and seeds."""
-    variants = what_if_variants(scenario, alloc, places)
+    base_kpis: pd.DataFrame | None = None,
+) -> WhatIf:
+    """:func:`what_it_buys` for the places' variants with what changes where; ``costs``: the
+    plan's cost table (for the cost changes); ``base_kpis``: the plan's KPIs already simulated
+    at the scenario's own effect size on these seeds (not simulated again)."""
+    from resurssimalli.experiment.what_if import changes_table, plan_row
+
+    base = plan_row(scenario, alloc.sites, alloc.access, costs)
+    variants = what_if_variants(scenario, alloc, places, base)
+    runnable = {k: (v.scenario, v.allocation) for k, v in variants.items() if v.allocation is not None}
     reps = replications or scenario.config.simulation.replications
+    judged: list[pd.DataFrame] = []
     table = what_it_buys(
-        scenario, alloc, {k: v[2:] for k, v in variants.items()}, reps, seed, bands,
-        months=months, jobs=jobs, progress=progress, pool=pool,
+        scenario, alloc, runnable, reps, seed, bands, months=months, jobs=jobs, progress=progress,
+        pool=pool, judged=judged, base_kpis=base_kpis,
     )  # fmt: skip
-    table["change"] = table["variant"].map({k: v[0] for k, v in variants.items()})
-    table["place"] = table["variant"].map({k: v[1] for k, v in variants.items()})
-    return table[WHAT_IF_COLUMNS]
+    table["change"] = table["variant"].map({k: v.change for k, v in variants.items()})
+    table["place"] = table["variant"].map({k: v.place for k, v in variants.items()})
+    plans = changes_table(base, {k: (v.change, v.place, v.plan) for k, v in variants.items()})
+    from resurssimalli.simulate.verdicts import VERDICT_COLUMNS
+
+    verdicts = pd.concat(judged, ignore_index=True) if judged else pd.DataFrame(columns=[*VERDICT_COLUMNS, "variant"])
+    return WhatIf(table[WHAT_IF_COLUMNS], plans, verdicts)
+
+
+def what_if_table(
+    scenario: Scenario, alloc: Allocation, places: Sequence[tuple[str, str]], replications: int | None = None,
+    **kw: object,
+) -> pd.DataFrame:  # fmt: skip
+    """The paired changes of :func:`what_if_all` alone (``WHAT_IF_COLUMNS``)."""
+    return what_if_all(scenario, alloc, places, replications, **kw).table  # type: ignore[arg-type]
+
+
+def area_places(scenario: Scenario) -> list[tuple[str, str]]:
+    """Every responsibility area as a what-if place: what one HTV more or fewer buys there."""
+    return [("area", a) for a in scenario.region.areas]
 
 
 def _with_size(scenario: Scenario, size: str) -> Scenario:
@@ -202,19 +318,29 @@ def what_it_buys(
     jobs: int = 1,
     progress: ProgressFn | None = None,
     pool: Executor | None = None,
+    judged: list[pd.DataFrame] | None = None,
+    base_kpis: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Paired yearly changes against the plan, per variant and effect size (``COLUMNS``).
     ``progress`` hears stage ``"what-if"``: one step per simulated variant and effect size;
-    ``pool``: one executor for every simulation (else each starts its own)."""
+    ``pool``: one executor for every simulation (else each starts its own). ``judged``: a list
+    that gets each variant's targets judged at the scenario's own effect size (a ``variant``
+    column added); ``base_kpis``: the plan's KPIs at that size on these seeds, reused."""
+    from resurssimalli.simulate.verdicts import judge_kpis
+
     seed = scenario.seed if seed is None else seed
+    own = scenario.config.outcomes.effect_size if scenario.config.outcomes is not None else None
     parts = []
     total, done = len(bands) * (len(variants) + 1), 0
     for size in bands:
         tick(progress, "what-if", done, total, f"effect {size}: the plan")
-        base = simulate(
-            _with_size(scenario, size), alloc, replications=replications, seed=seed, months=months, jobs=jobs,
-            pool=pool,
-        ).kpis
+        if base_kpis is not None and size == own:
+            base = base_kpis
+        else:
+            base = simulate(
+                _with_size(scenario, size), alloc, replications=replications, seed=seed, months=months,
+                jobs=jobs, pool=pool,
+            ).kpis  # fmt: skip
         done += 1
         for name, (s, a) in variants.items():
             tick(progress, "what-if", done, total, f"effect {size}: {name}")
@@ -222,6 +348,8 @@ def what_it_buys(
                 _with_size(s, size), a, replications=replications, seed=seed, months=months, jobs=jobs, pool=pool
             ).kpis
             parts.append(paired_change(base, var).assign(variant=name, effect_size=size))
+            if judged is not None and size == own:
+                judged.append(judge_kpis(var, [s], scenario.config.targets).assign(variant=name))
             done += 1
     tick(progress, "what-if", total, total, "done")
     return pd.concat(parts, ignore_index=True)[COLUMNS]

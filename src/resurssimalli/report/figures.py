@@ -15,15 +15,16 @@ from types import MappingProxyType
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.texts import Texts
 
-FIGURES = ("map", "htv", "kpis", "pareto")  # in the memo's order
-WORKER_TASKS = (("kpis",), ("map", "htv", "pareto"))  # the heaviest alone (about 60 % of the drawing)
+FIGURES = ("targets", "map", "htv", "kpis", "pareto")  # in the memo's order
+WORKER_TASKS = (("kpis",), ("targets", "map", "htv", "pareto"))  # the heaviest alone (about 60 % of the drawing)
 FIGURE_TABLES = {  # the result tables each figure reads (plots.py)
     "map": ("access.csv", "sites.csv"),
     "htv": ("allocation.csv",),
     "kpis": ("kpis.parquet",),
     "pareto": ("pareto.csv",),
+    "targets": ("kpis.parquet",),
 }
-CAPTIONS = {"map": "fig_map", "htv": "fig_htv", "kpis": "fig_kpis", "pareto": "fig_pareto"}
+CAPTIONS = {"map": "fig_map", "htv": "fig_htv", "kpis": "fig_kpis", "pareto": "fig_pareto", "targets": "fig_targets"}
 
 
 def figure_name(key: str, lang: str) -> str:

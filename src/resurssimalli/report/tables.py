@@ -14,7 +14,7 @@ import pandas as pd
 from resurssimalli.report.results import RunResults
 from resurssimalli.scenario.customers import INDICATORS, central_cost_key, customer_mix
 from resurssimalli.scenario.schema import SERVICE_LINES
-from resurssimalli.simulate.verdicts import judge_targets, verdict  # noqa: F401  (verdict: re-exported)
+from resurssimalli.simulate.verdicts import judge_local, judge_targets, verdict, worst_places  # noqa: F401  (verdict: re-exported)
 
 KIND_ORDER = {"office": 0, "service_point": 1, "popup": 2}
 TOTAL = "total"
@@ -220,18 +220,38 @@ def access_summary(res: RunResults, by_point: pd.DataFrame | None = None) -> Acc
     )
 
 
-def stress(res: RunResults) -> pd.DataFrame | None:
-    """Each scenario's KPI against each target, judged by month (:mod:`resurssimalli.simulate.verdicts`):
-    scenario, kpi, group, op, target, judge, verdict, the judged period's mean and CI, n, the failing
-    months and the horizon mean."""
+def _judged_summary(res: RunResults) -> tuple[pd.DataFrame, list[str]] | None:
     summary = res.table("summary.csv")
     if summary is None:
         return None
     scenarios = list(summary["scenario"].unique())  # in order of appearance
-    targets = res.scenario.config.targets
     if "month" in summary.columns:  # a list: iterating an Arrow-backed column is ~10x slower
         summary = summary.assign(month=[m if isinstance(m, str) else "" for m in summary["month"].tolist()])
+    return summary, scenarios
+
+
+def stress(res: RunResults) -> pd.DataFrame | None:
+    """Each scenario's KPI against each target, judged by month (:mod:`resurssimalli.simulate.verdicts`):
+    scenario, kpi, group, op, target, judge, verdict, the judged period's mean and CI, n, the failing
+    months and the horizon mean."""
+    got = _judged_summary(res)
+    if got is None:
+        return None
+    summary, scenarios = got
+    targets = res.scenario.config.targets
     return judge_targets(summary, {sc: targets for sc in scenarios})
+
+
+def local_stress(res: RunResults) -> pd.DataFrame | None:
+    """Per scenario and whole-area target, the municipality or area that does worst (its verdict,
+    month and value): :func:`~resurssimalli.simulate.verdicts.worst_places` of the local verdicts."""
+    got = _judged_summary(res)
+    if got is None:
+        return None
+    summary, scenarios = got
+    targets = res.scenario.config.targets
+    munis = res.scenario.region.municipalities
+    return worst_places(judge_local(summary, {sc: targets for sc in scenarios}, munis))
 
 
 def comparison_all(res: RunResults) -> pd.DataFrame | None:

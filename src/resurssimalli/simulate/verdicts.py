@@ -21,7 +21,7 @@ long KPI table of a sweep and returns one row per scenario × target with ``meet
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
@@ -171,4 +171,68 @@ def judge_kpis(
     return judge_targets(summarise_periods(kpis), wanted)
 
 
-__all__ = ["HIGHER_IS_BETTER", "judge_kpis", "judge_of", "judge_target", "judge_targets", "verdict"]
+# ---------------------------------------------------------------------------------------------
+# local verdicts: the whole area's targets judged in every municipality and responsibility area
+
+
+def is_local(group: str, municipalities: Collection[str]) -> bool:
+    """A place: a municipality id or a responsibility area (``area:<id>``)."""
+    return group.startswith("area:") or group in municipalities
+
+
+def local_targets(summary: pd.DataFrame, targets: Sequence[Target], municipalities: Collection[str]) -> list[Target]:
+    """Each whole-area target again for every municipality and area the summary has its KPI for."""
+    out = []
+    for t in targets:
+        if t.group != "all":
+            continue
+        groups = summary.loc[summary["kpi"] == t.kpi, "group"].astype(str).unique()
+        out += [t.model_copy(update={"group": g}) for g in groups if is_local(g, municipalities)]
+    return out
+
+
+def judge_local(
+    summary: pd.DataFrame, targets: Mapping[str, Sequence[Target]], municipalities: Collection[str]
+) -> pd.DataFrame:
+    """:func:`judge_targets` of every scenario's whole-area targets in each municipality and area."""
+    local = {s: local_targets(summary[summary["scenario"] == s], ts, municipalities) for s, ts in targets.items()}
+    return judge_targets(summary, local)
+
+
+def worst_places(local: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and target, the place that does worst: the worst verdict, then the worst judged
+    value (its month in ``period``). Rows of :func:`judge_local`, one per scenario × target."""
+    if local.empty:
+        return local
+    d = local.assign(
+        _rank=-local["verdict"].map(RANK), _bad=local["mean"].where(local["op"] == ">=", -local["mean"])
+    )
+    d = d.sort_values(["_rank", "_bad", "group"], kind="stable")
+    return d.groupby(["scenario", "kpi", "op", "target"], sort=False).head(1).drop(columns=["_rank", "_bad"])
+
+
+WORST_PLACE_COLUMNS = ["worst_place", "worst_place_month", "worst_place_mean"]
+
+
+def with_worst_places(summary: pd.DataFrame, municipalities: Collection[str]) -> pd.DataFrame:
+    """``summary.csv`` with the place and month that do worst beside each KPI's whole-area horizon
+    row (KPIs whose better direction is known: :data:`HIGHER_IS_BETTER` up, backlogs and
+    utilisation down), from the places' monthly means; empty elsewhere."""
+    out = summary.copy()
+    for c in WORST_PLACE_COLUMNS:
+        out[c] = pd.NA
+    months = summary[~summary["period"].isin(["horizon", "worst"]) & summary["mean"].notna()]
+    months = months[[is_local(str(g), municipalities) for g in months["group"]]]
+    for (scenario, kpi), g in months.groupby(["scenario", "kpi"], sort=False):
+        if kpi not in HIGHER_IS_BETTER and kpi not in BACKLOGS and kpi != "staff_utilisation":
+            continue
+        r = g.loc[g["mean"].idxmin() if kpi in HIGHER_IS_BETTER else g["mean"].idxmax()]
+        at = (out["scenario"] == scenario) & (out["kpi"] == kpi) & (out["group"] == "all") & (out["period"] == "horizon")
+        out.loc[at, WORST_PLACE_COLUMNS] = [r["group"], r["month"], r["mean"]]
+    return out
+
+
+__all__ = [
+    "HIGHER_IS_BETTER", "judge_kpis", "judge_local", "judge_of", "judge_target", "judge_targets", "verdict",
+    "with_worst_places", "worst_places",
+]  # fmt: skip

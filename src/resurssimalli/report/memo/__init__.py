@@ -35,13 +35,12 @@ from resurssimalli.report.memo.render import (
     render_markdown,
     render_pdf,
 )
-from resurssimalli.report.memo.summary import summary
+from resurssimalli.report.memo.proposal import PROPOSAL
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.texts import Texts
 
 SectionBuilder = Callable[[Facts], Section | None]
 
-# the memo's body (about 8 pages printed) and its appendices, in order
 def _outcomes(f: Facts) -> Section | None:
     from resurssimalli.report.outcomes_section import outcomes_section
 
@@ -54,9 +53,8 @@ def _stress_loop(f: Facts) -> Section | None:
     return stress_loop(f)
 
 
-BODY: list[SectionBuilder] = [
-    body.plan, body.costs, body.access, body.stress, _stress_loop, _outcomes, body.front,
-]  # fmt: skip
+# the decision proposal (two printed pages), then every other section as a lettered appendix
+BODY: list[SectionBuilder] = list(PROPOSAL)
 def _calibration(f: Facts) -> Section | None:
     from resurssimalli.report.calibration_appendix import calibration_section
 
@@ -64,6 +62,7 @@ def _calibration(f: Facts) -> Section | None:
 
 
 APPENDICES: list[SectionBuilder] = [
+    body.plan, body.costs, body.access, body.stress, _stress_loop, _outcomes, body.front,
     appendix.stress_details,
     appendix.comparison,
     appendix.customers,
@@ -91,21 +90,24 @@ def build_memo(
 ) -> Memo:
     """The memo as a document; ``figures`` maps figure key -> file name in the run folder."""
     f = collect_facts(res, t, figures, suppression=suppression)
+    appendices = _built(APPENDICES, f)
+    letters = {a.id: chr(ord("A") + i) for i, a in enumerate(appendices)}
+    f = dataclasses.replace(f, extra={**f.extra, "letters": letters})  # the proposal cites them
     s = res.scenario
     return Memo(
         lang=t.lang,
         title=t("title"),
-        subtitle=t("subtitle", scenario=f.names.scenario(s.name), description=s.config.describe(t.lang)),
+        subtitle=t("subtitle_htv", scenario=f.names.scenario(s.name), htv=t.num(s.config.staff.total_htv, 2)),
         byline=t(
             "for_board",
             version=res.manifest.get("versions", {}).get("resurssimalli", "?"),
             date=t.date(str(res.manifest.get("started_utc", ""))[:10] or None),
         ),
-        summary_title=t("sec_summary"),
-        summary=summary(f),
+        summary_title="",
+        summary=[],
         sections=_built(BODY, f),
         appendix_title=t("sec_appendices"),
-        appendices=_lettered(_built(APPENDICES, f), t("appendix_label")),
+        appendices=_lettered(appendices, t("appendix_label")),
     )
 
 

@@ -147,6 +147,7 @@ def provenance(f: Facts) -> Section:
     started = str(m.get("started_utc", ""))
     rows = [
         [t("prov_scenario"), f.names.scenario(str(sc.get("name", "")))],
+        [t("prov_description"), f.scenario.config.describe(t.lang)],
         [t("prov_file"), f"`{sc.get('file', '')}`"],
         [t("prov_hash"), f"`{sc.get('hash_sha256', '')}`"],
         [t("prov_chain"), " → ".join(f"`{Path(c).name}`" for c in sc.get("extends_chain", []))],

@@ -33,6 +33,8 @@ class Facts:
     access_points: pd.DataFrame | None
     stress: pd.DataFrame | None
     comparison: pd.DataFrame | None
+    local: pd.DataFrame | None = None  # per scenario and target, the place that does worst
+    htv_value: pd.DataFrame | None = None  # htv_value.csv: one HTV more / fewer in every area
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -77,6 +79,8 @@ def collect_facts(
         access_points=points,
         stress=tables.stress(res),
         comparison=tables.comparison_all(res),
+        local=tables.local_stress(res),
+        htv_value=res.table("htv_value.csv"),
     )
 
 
