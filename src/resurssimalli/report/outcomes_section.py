@@ -58,12 +58,10 @@ TEXTS = {
         "covered; the effect's size there is uncertain.",
     },
     "what_if_ask": {
-        "fi": "Mitä yksi henkilötyövuosi lisää tai vähemmän tietyllä vastuualueella tai toimipisteen "
-        "sulkeminen tuottaisi, saadaan tähän muistioon ajamalla esimerkiksi "
-        "`resurssimalli run {file} --what-if Ikaalinen --what-if \"Parkano office\"`.",
-        "en": "To see what one HTV more or fewer in an area, or closing a site, buys, run for example "
-        "`resurssimalli run {file} --what-if Ikaalinen --what-if \"Parkano office\"`; the answer "
-        "then appears here.",
+        "fi": "Toimipaikan sulkemisen vaikutus (uudelleen optimoituna ja ilman korvaavaa) saadaan tähän "
+        "muistioon ajamalla esimerkiksi `resurssimalli run {file} --what-if \"Kihniön palvelupiste\"`.",
+        "en": "To see what closing a site does (re-optimised and with no replacement), run for example "
+        "`resurssimalli run {file} --what-if \"Kihniö service point\"`; the answer then appears here.",
     },
     "what_if_text": {
         "fi": "Mitä muutos tuottaa: suunnitelmaan tehty muutos simuloitiin samoilla satunnaisluvuilla "
@@ -91,6 +89,25 @@ TEXTS = {
     "plus_htv": {"fi": "{place}: +1 HTV", "en": "{place}: +1 HTV"},
     "minus_htv": {"fi": "{place}: −1 HTV", "en": "{place}: −1 HTV"},
     "close_site": {"fi": "suljetaan {place}", "en": "close {place}"},
+    "close_site_only": {"fi": "suljetaan {place} ilman korvaavaa", "en": "close {place}, no replacement"},
+    "plans_text": {
+        "fi": "Mitä muutos muuttaa: sulkeminen optimoidaan uudelleen, joten suunnitelma voi avata toisen "
+        "toimipaikan tilalle; ”ilman korvaavaa” pitää muut toimipaikat ennallaan (kunnan läsnäolon ja "
+        "vastuualueen toimiston vaatimukset ohitetaan tässä muutoksessa). Kustannukset euroa vuodessa "
+        "suunnitelmaan verrattuna; tavoitteet arvioidaan kuten suunnitelman.",
+        "en": "What a change changes: a closure is re-optimised, so the plan may open another site "
+        "instead; “no replacement” keeps every other site as it is (the rules on a presence in every "
+        "municipality and an office in every area are lifted for that change). Costs in EUR a year "
+        "against the plan; targets judged as the plan's.",
+    },
+    "plans_table": {"fi": "Mitä muutokset muuttavat", "en": "What the changes change"},
+    "col_sites": {"fi": "Toimipaikat", "en": "Sites"},
+    "col_budget": {"fi": "Kuntien kustannus, muutos €", "en": "Municipal cost, change EUR"},
+    "col_travel": {"fi": "Asiakkaiden matkojen arvo, muutos €", "en": "Customers' travel, change EUR"},
+    "col_access": {"fi": "Matka-aika: rajan sisällä; keskim.; pisin", "en": "Trips: within limit; mean; longest"},
+    "col_targets": {"fi": "Tavoitteet", "en": "Targets"},
+    "infeasible": {"fi": "ei mahdollinen skenaarion ehdoilla", "en": "not possible under the scenario's rules"},
+    "all_met": {"fi": "kaikki täyttyvät", "en": "all met"},
     "size_low": {"fi": "matala", "en": "low"},
     "size_central": {"fi": "keskimmäinen", "en": "central"},
     "size_high": {"fi": "korkea", "en": "high"},
@@ -182,7 +199,7 @@ def variant_label(names: Names, change: str, place: str) -> str:
     spreadsheet would read a formula); ``size_<x>`` → the effect size's name."""
     if change.startswith("size_"):
         return _say(names.t, change)
-    shown = names.site(str(place)) if change == "close_site" else names.area(str(place))
+    shown = names.site(str(place)) if change.startswith("close_site") else names.area(str(place))
     return _say(names.t, str(change), place=shown)
 
 
@@ -219,6 +236,58 @@ def wrong_way(table: pd.DataFrame, names: Names) -> list[str]:
     return out
 
 
+def _targets_cell(names: Names, verdicts: pd.DataFrame | None, variant: str) -> str:
+    """``ei täyty: alkuhaastattelu … (heinäkuu 2024)`` for a variant's missed targets, else all met."""
+    t = names.t
+    if verdicts is None or verdicts.empty or "variant" not in verdicts.columns:
+        return MISSING
+    rows = verdicts[(verdicts["variant"] == variant) & (verdicts["verdict"] != "meets")]
+    if not (verdicts["variant"] == variant).any():
+        return MISSING
+    if rows.empty:
+        return _say(t, "all_met")
+    parts = []
+    for r in rows.itertuples():
+        month = str(r.period).removeprefix("worst ")
+        when = f" ({t.month(month)})" if r.judge != "horizon" else ""
+        parts.append(f"{names.kpi(str(r.kpi))} {t(f'verdict_{r.verdict}')}{when}")
+    return "; ".join(parts)
+
+
+def plans_rows(plans: pd.DataFrame, verdicts: pd.DataFrame | None, names: Names) -> list[list[str]]:
+    """One row per variant of ``what_if_plans.csv``: the sites it opens and closes, the change in
+    what the municipalities pay and in customers' travel, access, and its targets."""
+    t = names.t
+    rows = []
+    for r in plans[plans["variant"] != "plan"].itertuples():
+        label = variant_label(names, str(r.change), str(r.place))
+        if not bool(r.feasible) or str(r.feasible).lower() == "false":
+            rows.append([label, _say(t, "infeasible"), MISSING, MISSING, MISSING, MISSING])
+            continue
+        access = f"{t.pct(r.within_share, 1)}; {t.num(r.mean_minutes, 1)}; {t.num(r.max_minutes, 1)} min"
+        rows.append([
+            label, names.site_changes(r.sites_opened, r.sites_closed), _signed(t, r.budget_change_eur),
+            _signed(t, r.travel_value_change_eur), access, _targets_cell(names, verdicts, str(r.variant)),
+        ])  # fmt: skip
+    return rows
+
+
+def plans_head(t: Texts) -> list[str]:
+    return [_say(t, k) for k in ("variant", "col_sites", "col_budget", "col_travel", "col_access", "col_targets")]
+
+
+def _plans_blocks(res: RunResults, names: Names) -> list:
+    from resurssimalli.report.memo import Column, Para, Table
+
+    plans = res.table("what_if_plans.csv")
+    if plans is None or plans.empty:
+        return []
+    t = names.t
+    cols = tuple(Column(h, numeric=j in (2, 3)) for j, h in enumerate(plans_head(t)))
+    rows = plans_rows(plans, res.table("what_if_verdicts.csv"), names)
+    return [Para(_say(t, "plans_text")), Table("what_if_plans", _say(t, "plans_table"), cols, rows)]
+
+
 def what_if_blocks(res: RunResults, t: Texts) -> list:
     """The what-if table from ``what_if.csv``, or one sentence saying how to ask for it."""
     from resurssimalli.report.memo import Bullets, Column, Para, Table
@@ -236,6 +305,7 @@ def what_if_blocks(res: RunResults, t: Texts) -> list:
         Para(_say(t, "what_if_text", n=n)),
         Table("what_if", _say(t, "what_if_table"), cols, what_if_rows(table, names)),
         *([Bullets(cautions)] if cautions else []),
+        *_plans_blocks(res, names),
     ]
 
 
