@@ -157,3 +157,29 @@ def test_worst_places_pick_the_worst_verdict_then_value() -> None:
     assert set(local["group"]) == {"A", "B", "area:X"}
     worst = worst_places(local)
     assert len(worst) == 1 and worst["group"].iloc[0] == "A" and worst["period"].iloc[0] == "2024-02"
+
+
+def test_the_workbook_has_units_in_finnish_no_text_stand_ins_and_labelled_groups(run, baseline) -> None:
+    """results.xlsx (Finnish): no cell holds a dash for a missing value, the assumptions' units are
+    Finnish, and every KPI group is shown by its kind and display name (never ``queue:<id>``)."""
+    import openpyxl
+
+    from resurssimalli.report.texts import Texts
+
+    wb = openpyxl.load_workbook(run.folder / "results.xlsx", read_only=True)
+    stand_ins = [
+        (ws.title, v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
+        if isinstance(v, str) and v.strip().lstrip("'") in ("-", "–", "—")
+    ]  # fmt: skip
+    assert stand_ins == []
+    t = Texts("fi")
+    rows = list(wb[t("xlsheet_assumptions")].iter_rows(values_only=True))
+    unit = rows[0].index(t("xlcol_unit")) if t("xlcol_unit") in rows[0] else 2
+    units = {r[unit] for r in rows[1:] if r[unit]}
+    assert "kk" in units and "months" not in units and "date" not in units
+    kpis = list(wb[t("xlsheet_kpi_summary")].iter_rows(values_only=True))
+    head = kpis[0]
+    kind, group = head.index(t("xlcol_group_type")), head.index(t("xlcol_group"))
+    shown = {(r[kind], r[group]) for r in kpis[1:]}
+    assert not any(":" in str(g) and str(g).split(":")[0] in ("queue", "area") for _, g in shown)
+    assert (t("gtype_queue"), t("stressloop_queue_area", area="Hämeenkyrö")) in shown

@@ -285,7 +285,8 @@ def test_without_what_if_the_memo_says_how_to_ask(tmp_path, baseline):
     done = run_pipeline(baseline, tmp_path / "r", replications=2, months=1, jobs=1, pareto=None)
     memo = (done.folder / "memo.md").read_text(encoding="utf-8")
     assert "<!-- table: what_if -->" not in memo
-    assert "resurssimalli run scenarios/baseline.yaml --what-if Ikaalinen" in memo
+    assert '--what-if \\"Kihniön palvelupiste\\"' in memo or "--what-if \"Kihniön palvelupiste\"" in memo
+    assert "<!-- table: htv_value -->" in memo  # what one HTV buys per area: computed by default
 
 
 def test_outcomes_command_takes_names_and_refuses_a_site_as_area():
@@ -321,7 +322,8 @@ def test_a_what_if_row_against_the_evidence_is_flagged(baseline):
 
 def test_the_caseload_caution_is_one_line_naming_each_caseload(what_if_run, baseline):
     memo = (what_if_run.folder / "memo.md").read_text(encoding="utf-8")
-    lines = [ln for ln in memo.splitlines() if ln.startswith("- Varovaisuutta: asiakkaita valmentajaa kohden")]
+    section = memo.split("Mitä palvelu tuottaa")[-1]  # the outcomes appendix (the risks repeat it)
+    lines = [ln for ln in section.splitlines() if ln.startswith("- Varovaisuutta: asiakkaita valmentajaa kohden")]
     lo, hi = baseline.config.outcomes.caseload_studied
     k = what_if_run.kpis
     c = k[(k["scenario"] == baseline.name) & (k["kpi"] == "caseload_per_coach")].groupby("group")["value"].mean()
@@ -339,7 +341,7 @@ def test_one_htv_more_is_one_more_post_not_a_vacancy_everywhere(baseline):
 
     alloc = proportional_allocation(baseline)
     variants = what_if_variants(baseline, alloc, [("area", "Ikaalinen")])
-    for _, _, s, a in variants.values():
+    for s, a in ((v.scenario, v.allocation) for v in variants.values()):
         assert s.config.staff.total_htv == pytest.approx(a.allocation["htv"].sum())
         assert staffed_for_plan(s, a).config.staff.shortages == s.config.staff.shortages  # no vacancy added
     plus = change_htv(alloc, "Ikaalinen", 1.0)

@@ -25,6 +25,7 @@ from resurssimalli.report.memo.facts import build_names
 from resurssimalli.report.names import scenario_record
 from resurssimalli.report.results import load_run
 from resurssimalli.report.suppression import people_table
+from resurssimalli.report import tables
 from resurssimalli.report.tables import customer_cells, labour_market_cells, verdict
 from resurssimalli.report.texts import SUPPRESSED, Texts, parse_number, text_keys
 from resurssimalli.report.write import report_files, run_language
@@ -150,22 +151,19 @@ def test_memo_numbers_equal_the_run_tables(run_dir: Path, lang: str, baseline) -
         assert num(row[1], lang) == pytest.approx(shadow[area_names[row[0]]], abs=0.5)
 
 
-def test_summary_lines_carry_the_totals(run_dir: Path) -> None:
-    text = memo_text(run_dir, "en")
+def test_the_proposal_carries_the_totals(run_dir: Path) -> None:
+    """The financial effects say what the municipalities pay and what customers' travel is worth:
+    the numbers of costs.csv, in the opening two pages (before the appendices)."""
+    text = memo_text(run_dir, "en").split("# Appendices")[0]
     costs = pd.read_csv(run_dir / "costs.csv")
     budget = costs[(costs["cost_item"] != "customer_travel") & ~costs["cost_item"].str.contains("penalty")]
-    m = re.search(r"the municipalities pay ([\d,]+) EUR", text)
+    m = re.search(r"The municipalities pay ([\d,]+) EUR a year in total", text)
     assert m and parse_number(m.group(1), "en") == pytest.approx(budget["eur"].sum(), abs=0.5)
-    m = re.search(r"customers' travel time and car cost are worth ([\d,]+) EUR", text)
+    m = re.search(r"customers' travel time and car cost, ([\d,]+) EUR", text)
     social = costs.loc[costs["cost_item"] == "customer_travel", "eur"].sum()
     assert m and parse_number(m.group(1), "en") == pytest.approx(social, abs=0.5)
-    access = pd.read_csv(run_dir / "access.csv")
-    m = re.search(r"the longest trip is ([\d.]+) min", text)
-    assert m and float(m.group(1)) == pytest.approx(
-        access.loc[access["share"] > 0, "minutes"].max(), abs=0.05
-    )
-    summary_block = text.split("## The plan")[0]
-    assert len(re.findall(r"^\d\. ", summary_block, flags=re.M)) == 6
+    for heading in ("Proposed decision", "Grounds", "Financial effects", "Risks and uncertainty"):
+        assert f"## {heading}" in text
 
 
 def test_finnish_and_english_memos_carry_the_same_numbers(run_dir: Path) -> None:
@@ -190,7 +188,7 @@ def test_finnish_and_english_memos_carry_the_same_numbers(run_dir: Path) -> None
                 checked += 1
     assert checked > 100
     fi_text = memo_text(run_dir, "fi")
-    assert "Suositus" in fi_text and "toimipistettä" in fi_text and "Recommendation" not in fi_text
+    assert "Päätösehdotus" in fi_text and "toimipisteet" in fi_text and "Proposed decision" not in fi_text
 
 
 def test_every_figure_is_embedded_in_the_html(run_dir: Path) -> None:
@@ -199,7 +197,7 @@ def test_every_figure_is_embedded_in_the_html(run_dir: Path) -> None:
         md = (run_dir / files.md).read_text(encoding="utf-8")
         html = (run_dir / files.html).read_text(encoding="utf-8")
         referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-        assert set(referenced) == {f"figure_{k}_{lang}.png" for k in ("map", "htv", "kpis", "pareto")}
+        assert set(referenced) == {f"figure_{k}_{lang}.png" for k in ("targets", "map", "htv", "kpis", "pareto")}
         for f in referenced:
             assert (run_dir / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         srcs = re.findall(r'<img src="([^"]+)"[^>]*data-file="([^"]+)"', html)
@@ -532,13 +530,22 @@ def test_pareto_points_say_which_sites_change(run_dir: Path, baseline, lang: str
 
 
 @pytest.mark.parametrize("lang", ["fi", "en"])
-def test_the_summary_names_each_scenario_once_by_its_worst_verdict(run_dir: Path, lang: str) -> None:
+def test_the_grounds_name_each_failing_scenario_once(run_dir: Path, lang: str) -> None:
+    """The grounds' line on the compared scenarios names each one that misses or risks a target
+    once, with its worst target; none that meets every target."""
     memo = (run_dir / ("memo.md" if lang == run_language(run_dir) else f"memo.{lang}.md")).read_text(encoding="utf-8")
     t = Texts(lang)
-    line = next(ln for ln in memo.splitlines() if ln.startswith("6. "))
-    assert t("none") not in line  # no "at risk: none"
-    for name in (("Perusskenaario", "Taantuma") if lang == "fi" else ("Baseline", "Recession")):
-        assert line.count(name) == 1, line
+    res = load_run(run_dir)
+    st = tables.stress(res)
+    others = st[st["scenario"] != res.scenario.name]
+    missing = set(others.loc[others["verdict"] != "meets", "scenario"])
+    names = build_names(res, t)
+    lead = t("prop_others", n=others["scenario"].nunique(), scenarios="").split(":")[0]
+    if not missing:
+        return
+    line = next(ln for ln in memo.splitlines() if ln.startswith(lead))
+    for sc in others["scenario"].unique():
+        assert line.count(names.scenario(sc)) == (1 if sc in missing else 0), line
 
 
 def test_given_kpi_frame_is_read_as_the_folder_would_be(run_dir: Path) -> None:

@@ -74,6 +74,7 @@ class RunOutcome:
     what_if: pd.DataFrame | None = None  # what_if.csv: the --what-if variants' paired changes
     what_if_plans: pd.DataFrame | None = None  # what_if_plans.csv: their sites, cost and access
     htv_value: pd.DataFrame | None = None  # htv_value.csv: one HTV more / fewer in every area
+    what_if_verdicts: pd.DataFrame | None = None  # what_if_verdicts.csv: their targets judged
 
 
 def _simulate_all(
@@ -215,6 +216,7 @@ def run_pipeline(
     return RunOutcome(
         plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names),
         table.table if table is not None else None, table.plans if table is not None else None, value,
+        table.verdicts if table is not None else None,
     )  # fmt: skip
 
 

@@ -184,7 +184,10 @@ def run(
     s = load(scenario, set_)
     places = resolve_what_if(s, what_if or [], lang=lang)
     others = [] if no_compare else compared_scenarios(s, compare)
-    print_summary(s, console)
+    from resurssimalli.report.texts import Texts
+
+    t = Texts(lang)
+    print_summary(s, console, t)
     with progress_bar(console, "run") as progress:
         done = run_pipeline(
             s,
@@ -198,16 +201,16 @@ def run(
             what_if=places,
             progress=progress,
         )
-    print_result(done.plan, s, console)
-    print_kpis(done.simulation, console)
-    print_verdicts(done.summary, [s, *others], console)
+    print_result(done.plan, s, console, lang)
+    print_kpis(done.simulation, console, lang)
+    print_verdicts(done.summary, [s, *others], console, lang)
     if done.what_if is not None:
         from resurssimalli.cli.outcomes import print_what_if
 
-        print_what_if(done.what_if, s, console)
-    console.print(Text.assemble("run folder: ", (str(done.folder), "bold")))
+        print_what_if(done.what_if, s, console, lang, done.what_if_plans, done.what_if_verdicts)
+    console.print(Text.assemble(t("con_run_folder"), (str(done.folder), "bold")))
     for p in done.memo_files:
-        console.print(f"  wrote {p.name}", markup=False)
+        console.print(t("con_wrote", file=p.name), markup=False)
 
 
 @app.command()
@@ -323,13 +326,16 @@ def outcomes(
     ] = None,
     replications: Annotated[int, typer.Option("--replications", help="Paired replications")] = 10,
     band: Annotated[str, typer.Option("--band", help="Effect sizes, comma separated")] = "low,central,high",
+    lang: Annotated[str, typer.Option("--lang", help="Console language: fi (default) or en")] = "fi",
     set_: SetOpt = None,
 ) -> None:
     """What service buys: person-days of unemployment and the municipalities' benefit share a year."""
     from resurssimalli.cli.outcomes import outcomes_command
 
+    if lang not in ("fi", "en"):
+        raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
     s = load(scenario, set_)
-    places = resolve_what_if(s, [area], "--area") + (resolve_what_if(s, [site], "--site") if site else [])
+    places = resolve_what_if(s, [area], "--area", lang) + (resolve_what_if(s, [site], "--site", lang) if site else [])
     if places[0][0] != "area":
         known = ", ".join(a.name for a in s.region.areas.values())
         raise InputError("--area", "area", f"an area ({known}), got {area!r}")
@@ -338,7 +344,7 @@ def outcomes(
     bands = tuple(b.strip() for b in band.split(","))
     if not set(bands) <= {"low", "central", "high"}:
         raise InputError("--band", "band", f"low, central and/or high, got {band!r}")
-    outcomes_command(s, console, places=places, replications=replications, bands=bands)
+    outcomes_command(s, console, places=places, replications=replications, bands=bands, lang=lang)
 
 
 @app.command()

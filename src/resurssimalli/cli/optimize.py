@@ -41,106 +41,113 @@ def htv_frame(result: OptimizeResult, names: Names) -> pd.DataFrame:
     t.loc[TOTAL] = t.sum(axis=0)
     t.columns = [names.area(c) for c in t.columns]
     t.index = [names.line(i) for i in t.index]
-    return t.rename_axis("service line").reset_index()
+    return t.rename_axis(names.t("con_col_service_line")).reset_index()
 
 
 def sites_frame(result: OptimizeResult, names: Names) -> pd.DataFrame:
     """The open sites: display name, municipality, kind, HTV and workstations used of available."""
     s = result.sites[result.sites["open"].astype(bool)]
+    t = names.t
+    used = [
+        t("con_of", used=t.num(u, 0), all=t.num(w, 0)) for u, w in zip(s["workstations_used"], s["workstations"], strict=True)
+    ]
     return pd.DataFrame(
         {
-            "site": [names.site(x) for x in s["site"]],
-            "municipality": [names.municipality(m) for m in s["municipality"]],
-            "kind": [names.t.name("kind", k) for k in s["kind"]],
+            t("con_col_site"): [names.site(x) for x in s["site"]],
+            t("con_col_municipality"): [names.municipality(m) for m in s["municipality"]],
+            t("con_col_kind"): [t.name("kind", k) for k in s["kind"]],
             "HTV": s["htv"].astype(float).to_numpy(),
-            "workstations used": [f"{u:,.0f} of {w:,.0f}" for u, w in zip(s["workstations_used"], s["workstations"], strict=True)],
+            t("con_col_workstations"): used,
         }
     )
 
 
-def _pct(x: float, decimals: int = 0) -> str:
-    return f"{100.0 * x:.{decimals}f}%"
+def _pct(x: float, decimals: int = 0, t: Texts | None = None) -> str:
+    return t.pct(x, decimals) if t is not None else f"{100.0 * x:.{decimals}f}%"
 
 
 def _status_line(s: dict, names: Names) -> str:
-    label = "proven optimal" if s["status"] == "optimal" else f"NOT proven optimal ({s['status']})"
-    gap = _pct(s["gap"], 2) if s.get("gap") is not None else "unknown"
+    t = names.t
+    label = t("con_proven") if s["status"] == "optimal" else t("con_not_proven", status=s["status"])
+    gap = _pct(s["gap"], 2, t) if s.get("gap") is not None else t("con_unknown")
     weight = s["objective"] - s["total_cost_eur"] if s.get("objective") is not None else 0.0
-    extra = (
-        f" (the MIP's objective before the tie-break {s['objective']:,.0f}, incl. the split goal's weight)"
-        if abs(weight) >= 0.5
-        else ""
-    )
+    extra = t("con_objective_extra", objective=t.num(s["objective"], 0)) if abs(weight) >= 0.5 else ""
     items = s.get("cost_items") or {}
     social = sum(v for k, v in items.items() if cost_kind(k) == "social")
     budget = sum(v for k, v in items.items() if cost_kind(k) == "budget")
     cost = (
-        f"the municipalities pay {budget:,.0f} EUR/year, customers' travel is worth {social:,.0f} EUR/year"
+        t("con_cost_split", budget=t.num(budget, 0), social=t.num(social, 0))
         if items
-        else f"cost {s['total_cost_eur']:,.0f} EUR/year"
+        else t("con_cost_total", cost=t.num(s["total_cost_eur"], 0))
     )
-    objective = names.t.name("objective", s["objective_name"])
-    return (
-        f"{names.scenario(s['scenario'])} (objective: {objective}): {cost}{extra}; {label}, gap {gap}; "
-        f"{s.get('optimality_note', '')}; build {s['build_seconds']:.2f} s, solve {s['solve_seconds']:.2f} s"
-    )
+    return t(
+        "con_status_line", scenario=names.scenario(s["scenario"]), objective=t.name("objective", s["objective_name"]),
+        cost=cost, extra=extra, label=label, gap=gap, note=s.get("optimality_note", ""),
+        build=t.num(s["build_seconds"], 2), solve=t.num(s["solve_seconds"], 2),
+    )  # fmt: skip
 
 
 def _shortfall_lines(s: dict, names: Names) -> list[str]:
+    t = names.t
     out = []
     if s["unserved"]:
-        out.append(f"shortfalls placed by the rule: {s.get('shortfall_rule', '')}")
+        out.append(t("con_shortfall_rule", rule=s.get("shortfall_rule", "")))
     for area, lines in s["unserved"].items():
         for line, hours in lines.items():
             if hours >= 0.5:  # whole hours; the summary keeps the exact figures
-                out.append(f"shortfall {names.area(area)} / {names.line(line)}: {hours:,.0f} hours a year unserved")
+                out.append(t("con_shortfall_hours", area=names.area(area), line=names.line(line), hours=t.num(hours, 0)))
     for point, u in s.get("coverage", {}).get("uncovered", {}).items():
-        out.append(f"shortfall {names.point(point)}: {u['visits']:,.0f} visits a year unserved — {u['why']}")
+        out.append(t("con_shortfall_visits", point=names.point(point), visits=t.num(u["visits"], 0), why=u["why"]))
     return out
 
 
 def _value_lines(s: dict, names: Names) -> list[str]:
     """The marginal value of one more HTV with its valid range, and whole HTV by re-solving."""
+    t = names.t
     out = []
     ranges = s.get("shadow_price_htv_valid_for_extra_htv", {})
+
+    def signed(x: float | None, inf: str) -> str:
+        return inf if x is None else ("+" if x >= 0 else "") + t.num(x, 2)
+
     for area, price in s.get("shadow_price_htv", {}).items():
         lo, hi = ranges.get(area, [None, None])
-        span = f"{'-∞' if lo is None else f'{lo:+,.2f}'} to {'+∞' if hi is None else f'{hi:+,.2f}'} HTV"
-        out.append(
-            f"{names.area(area)}: one more HTV saves {price:,.0f} EUR/year (before its salary) "
-            f"while the change stays within {span}"
-        )
+        span = t("con_span", low=signed(lo, "-∞"), high=signed(hi, "+∞"))
+        out.append(t("con_shadow", area=names.area(area), price=t.num(price, 0), span=span))
     value = s.get("htv_value")
     if value:
         more, fewer = value.get("one_more_eur"), value.get("one_fewer_eur")
-        fmt = lambda x: "not proven" if x is None else f"{x:,.0f} EUR/year"  # noqa: E731
-        out.append(f"a whole HTV (re-solved, before salary): one more saves {fmt(more)}, one fewer costs {fmt(fewer)}")
+        fmt = lambda x: t("con_not_proven_value") if x is None else t("con_eur_year", eur=t.num(x, 0))  # noqa: E731
+        out.append(t("con_whole_htv", more=fmt(more), fewer=fmt(fewer)))
     return out
 
 
 def _split_line(split: dict, names: Names) -> str:
+    t = names.t
     parts = [
-        f"{names.t.name('split', g)} {_pct(v['share'])} (plan {_pct(v['target'])}"
-        + (f", {v['deviation_htv']:,.2f} HTV outside the band)" if v["deviation_htv"] > 1e-6 else ")")
+        t("con_split_part", group=t.name("split", g), share=_pct(v["share"], 0, t), target=_pct(v["target"], 0, t),
+          outside=t("con_split_outside", htv=t.num(v["deviation_htv"], 2)) if v["deviation_htv"] > 1e-6 else "")
         for g, v in split.items()
-    ]
-    return "customer-facing split: " + "; ".join(parts)
+    ]  # fmt: skip
+    return t("con_split_line", parts="; ".join(parts))
 
 
-def print_result(result: OptimizeResult, scenario: Scenario, console: Console) -> None:
+def print_result(result: OptimizeResult, scenario: Scenario, console: Console, lang: str = "en") -> None:
     """The plan for planners at the console's width: display names, no cut word or number."""
     s = result.summary
-    names = Names(scenario.region, Texts("en"), {scenario.name: scenario_record(scenario)})
+    t = Texts(lang)
+    names = Names(scenario.region, t, {scenario.name: scenario_record(scenario)})
     console.print(Text(_status_line(s, names)), highlight=False)
     console.print(
-        f"HTV: required by the workload {s['htv_required']:,.2f}, allocated {s['htv_allocated']:,.2f} "
-        f"of {s['htv_total']:,.2f}; longest trip {s['longest_trip_minutes']:,.1f} min",
-        highlight=False,
-    )
-    print_frame(console, htv_frame(result, names), "HTV by service line and area", kinds={"service line": "text"} | _htv_kinds(result, names))
+        t("con_htv_line", required=t.num(s["htv_required"], 2), allocated=t.num(s["htv_allocated"], 2),
+          total=t.num(s["htv_total"], 2), longest=t.num(s["longest_trip_minutes"], 1)),
+        highlight=False, markup=False,
+    )  # fmt: skip
+    kinds = {t("con_col_service_line"): "text"} | _htv_kinds(result, names)
+    print_frame(console, htv_frame(result, names), t("con_htv_title"), kinds=kinds, lang=lang)
     if s.get("split"):
         console.print(Text(_split_line(s["split"], names)), highlight=False)
-    print_frame(console, sites_frame(result, names), "Open sites", kinds={"HTV": "htv"})
+    print_frame(console, sites_frame(result, names), t("con_sites_title"), kinds={"HTV": "htv"}, lang=lang)
     for line in _shortfall_lines(s, names) + _value_lines(s, names):  # Text: names from input files are not markup
         console.print(Text(line), highlight=False)
 

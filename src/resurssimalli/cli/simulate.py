@@ -11,31 +11,47 @@ from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.pipeline import plan_for
-from resurssimalli.report.console import judged_frame, kpi_summary_frame, print_frame
+from resurssimalli.report.console import (
+    JUDGED_COLUMNS,
+    judged_frame,
+    kpi_summary_frame,
+    print_frame,
+    worst_place_frame,
+)
 from resurssimalli.report.names import Names, scenario_record
 from resurssimalli.report.texts import Texts
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate.runner import SimulationResult, simulate
 from resurssimalli.simulate.stats import summarise_periods
-from resurssimalli.simulate.verdicts import judge_targets
+from resurssimalli.simulate.verdicts import judge_local, judge_targets, worst_places
 
 
-def print_kpis(res: SimulationResult, console: Console) -> None:
+def print_kpis(res: SimulationResult, console: Console, lang: str = "en") -> None:
     """The whole area's KPIs: display names, shares in %, mean and 95 % CI over the replications."""
-    names = Names(res.scenario.region, Texts("en"), {res.scenario.name: scenario_record(res.scenario)})
-    title = f"{names.scenario(res.scenario.name)}: {res.replications} replications, 95% t confidence intervals"
-    print_frame(console, kpi_summary_frame(res.summary, names.t), title, kinds={"n": "int"})
+    t = Texts(lang)
+    names = Names(res.scenario.region, t, {res.scenario.name: scenario_record(res.scenario)})
+    title = t("con_kpis_title", scenario=names.scenario(res.scenario.name), n=res.replications)
+    print_frame(console, kpi_summary_frame(res.summary, t), title, kinds={t("con_n"): "int"}, lang=lang)
 
 
-def print_verdicts(summary: pd.DataFrame, scenarios: Sequence[Scenario], console: Console) -> None:
-    """Each scenario's targets judged month by month, the failing months named in words."""
-    judged = judge_targets(summary, {s.name: s.config.targets for s in scenarios})
+def print_verdicts(summary: pd.DataFrame, scenarios: Sequence[Scenario], console: Console, lang: str = "en") -> None:
+    """Each scenario's targets judged month by month, the failing months named in words; then,
+    per target, the municipality or area that does worst and its month."""
+    targets = {s.name: s.config.targets for s in scenarios}
+    judged = judge_targets(summary, targets)
     if judged.empty:
         return
-    names = Names(scenarios[0].region, Texts("en"), {s.name: scenario_record(s) for s in scenarios})
-    title = "Targets, judged month by month (95% CI over replications)"
-    print_frame(console, judged_frame(judged, names), title, kinds={"target": "text", "verdict": "text"})
+    t = Texts(lang)
+    names = Names(scenarios[0].region, t, {s.name: scenario_record(s) for s in scenarios})
+    cols = JUDGED_COLUMNS(t)
+    kinds = {cols[1]: "text", cols[3]: "text"}
+    print_frame(console, judged_frame(judged, names), t("con_targets_title"), kinds=kinds, lang=lang)
+    worst = worst_places(judge_local(summary, targets, scenarios[0].region.municipalities))
+    if not worst.empty:
+        frame = worst_place_frame(worst, names)
+        kinds = {c: "text" for c in frame.columns}
+        print_frame(console, frame, t("con_worst_place_title"), kinds=kinds, lang=lang)
 
 
 def print_unplaced(res: SimulationResult, console: Console) -> None:

@@ -34,12 +34,21 @@ _NUMBER = re.compile(r"^[-−+]?[\d,.]+(%| pp)?( – [-−+]?[\d,.]+(%| pp)?)?$|
 BORDER = 3  # "│ " + " " around each cell; one more for the table's right edge
 
 
-def cell(value: object, kind: str | None = None) -> str:
+def localise(text: str, lang: str) -> str:
+    """An English-formatted number (``1,234.5``, ``-3.0%``) in ``lang``: Finnish has a decimal comma,
+    a no-break space between thousands and before ``%``, and a minus sign."""
+    if lang != "fi":
+        return text
+    out = text.replace(",", "\u00a0").replace(".", ",").replace("%", "\u00a0%")
+    return re.sub(r"(?<![\w])-(?=\d)", "−", out)
+
+
+def cell(value: object, kind: str | None = None, lang: str = "en") -> str:
     """A value as the console shows it: thousands separators, shares as %, yes/no, never a repr."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return ("kyllä" if value else "ei") if lang == "fi" else ("yes" if value else "no")
     if kind == "share" and isinstance(value, int | float):
         return f"{100.0 * float(value):.1f}%"
     if isinstance(value, int | float):
@@ -140,6 +149,7 @@ def fit_tables(
     kinds: Mapping[str, str] | None = None,
     short: Mapping[str, str] | None = None,
     width: int = 80,
+    lang: str = "en",
 ) -> list[RenderableType]:
     """``df`` as rich tables that fit ``width`` columns without cutting any word or number.
 
@@ -158,6 +168,8 @@ def fit_tables(
         and (pd.api.types.is_numeric_dtype(df[c]) or all(_NUMBER.match(r[j]) for r in body))
         for j, c in enumerate(cols)
     ]
+    if lang != "en":
+        body = [[localise(c, lang) if numeric[j] else c for j, c in enumerate(r)] for r in body]
     heads, widths, legend = _fit_widths(cols, body, numeric, width, short)
     natural = [max([len(h), *(len(r[j]) for r in body)]) for j, h in enumerate(heads)]
     parts = _chunks(widths, width)
@@ -203,10 +215,12 @@ LINE_SHORT = {
 }
 
 
-def kpi_text(kpi: str, x: float) -> str:
-    """A KPI value: shares as %, the rest with one decimal and thousands separators."""
+def kpi_text(kpi: str, x: float, t: Texts | None = None) -> str:
+    """A KPI value: shares as %, the rest with one decimal and thousands separators (in ``t``'s language)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
+    if t is not None:
+        return t.pct(x, 1) if kpi in SHARE_KPIS else t.num(x, 1)
     return f"{100 * x:.1f}%" if kpi in SHARE_KPIS else f"{x:,.1f}"
 
 
@@ -218,13 +232,13 @@ def kpi_summary_frame(summary: pd.DataFrame, t: Texts) -> pd.DataFrame:
     rows = [
         (
             t.name("kpi", r.kpi),
-            kpi_text(r.kpi, r.mean),
-            f"{kpi_text(r.kpi, r.ci_low)} – {kpi_text(r.kpi, r.ci_high)}",
+            kpi_text(r.kpi, r.mean, t),
+            f"{kpi_text(r.kpi, r.ci_low, t)} – {kpi_text(r.kpi, r.ci_high, t)}",
             r.n,
         )
         for r in s.itertuples(index=False)
     ]
-    return pd.DataFrame(rows, columns=["KPI (whole area)", "mean", "95% CI", "n"])
+    return pd.DataFrame(rows, columns=[t("con_kpi_whole_area"), t("con_mean"), t("con_ci"), t("con_n")])
 
 
 def verdict_frame(verdicts: pd.DataFrame, names: Names) -> pd.DataFrame:
@@ -250,6 +264,7 @@ def judged_frame(judged: pd.DataFrame, names: Names) -> pd.DataFrame:
     rows), one row per scenario and target: display names, the year mean and the verdict in words."""
     from resurssimalli.report.memo.facts import verdict_text
 
+    t = names.t
     rows = []
     for r in judged.itertuples(index=False):
         op = "≥" if r.op == ">=" else "≤"
@@ -257,12 +272,34 @@ def judged_frame(judged: pd.DataFrame, names: Names) -> pd.DataFrame:
         rows.append(
             (
                 names.scenario(str(r.scenario)),
-                f"{names.kpi(r.kpi)}{group} {op} {kpi_text(r.kpi, r.target)}",
-                kpi_text(r.kpi, r.horizon_mean),
-                verdict_text(names.t, r),
+                f"{names.kpi(r.kpi)}{group} {op} {kpi_text(r.kpi, r.target, t)}",
+                kpi_text(r.kpi, r.horizon_mean, t),
+                verdict_text(t, r),
             )
         )
-    return pd.DataFrame(rows, columns=["scenario", "target", "year mean", "verdict"])
+    return pd.DataFrame(rows, columns=JUDGED_COLUMNS(t))
+
+
+def JUDGED_COLUMNS(t: Texts) -> list[str]:  # noqa: N802 - the judged frame's headers in t's language
+    return [t("con_scenario"), t("con_col_target"), t("con_col_year_mean"), t("con_col_verdict")]
+
+
+def worst_place_frame(worst: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """Per scenario and target, the municipality or area that does worst: its verdict, month and value."""
+    from resurssimalli.report.memo.facts import verdict_text
+
+    t = names.t
+    rows = [
+        (
+            names.scenario(str(r.scenario)),
+            f"{names.kpi(r.kpi)} {'≥' if r.op == '>=' else '≤'} {kpi_text(r.kpi, r.target, t)}",
+            names.group(str(r.group)),
+            verdict_text(t, r) if r.judge != "horizon" else f"{kpi_text(r.kpi, r.mean, t)} {t(f'verdict_{r.verdict}')}",
+        )
+        for r in worst.itertuples(index=False)
+    ]
+    cols = [t("con_scenario"), t("con_col_target"), t("con_col_place"), t("con_col_verdict")]
+    return pd.DataFrame(rows, columns=cols)
 
 
 SHORT = {
@@ -278,17 +315,20 @@ SHORT = {
 }
 
 
-def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
-    """The scenario summary as tables: municipalities, unemployed by area and group, staff."""
+def baseline_tables(scenario: Scenario, t: Texts | None = None) -> dict[str, pd.DataFrame]:
+    """The scenario summary as tables: municipalities, unemployed by area and group, staff
+    (headers in ``t``'s language, English by default)."""
+    t = t or Texts("en")
     region = scenario.region
     lm = region.labour_market
     period = scenario.config.demand.stock_period
+    names = Names(region, t)
     munis = pd.DataFrame(
         [
             (
                 m.name,
                 region.areas[m.area].name,
-                "yes" if m.lead else "",
+                t("con_yes") if m.lead else "",
                 m.population_2023,
                 lm.value("workforce", "2023", m.id),
                 lm.value("unemployed", period, m.id),
@@ -296,69 +336,75 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
             for m in region.municipalities.values()
         ],
         columns=[
-            "municipality",
-            "area (vastuualue)",
-            "lead",
-            "population 2023",
-            "workforce 2023",
-            f"unemployed {period}",
+            t("con_col_municipality"),
+            t("con_col_area"),
+            t("con_col_lead"),
+            t("con_col_population", year=2023),
+            t("con_col_workforce", year=2023),
+            t("con_col_unemployed", period=period),
         ],
     )
+    short = {k: t(f"con_group_{k}") for k in INDICATORS} | (
+        {k: SHORT[k] for k in SHORT if k not in INDICATORS} if t.lang == "en"
+        else {k: names.line(k) for k in SHORT if k not in INDICATORS}
+    )  # fmt: skip
+    area_col = t("con_col_area").split(" (")[0]
     wide = lm.wide(period)[list(INDICATORS)]
-    wide["area"] = [region.areas[region.area_of(m)].name for m in wide.index]
-    by_area = wide.groupby("area", sort=False).sum(min_count=1)
-    by_area.loc["total"] = by_area.sum()
-    by_area = by_area.reset_index().rename(columns=SHORT)
+    wide[area_col] = [region.areas[region.area_of(m)].name for m in wide.index]
+    by_area = wide.groupby(area_col, sort=False).sum(min_count=1)
+    by_area.loc[t("con_total")] = by_area.sum()
+    by_area = by_area.reset_index().rename(columns=short)
     mix = customer_mix(scenario)
-    mix["area"] = [region.areas[a].name if a in region.areas else a for a in mix["area"]]
+    mix[area_col] = [region.areas[a].name if a in region.areas else a for a in mix["area"]]
     lines = (
-        mix.pivot_table(index="area", columns="service_line", values="stock", aggfunc="sum", sort=False)
+        mix.pivot_table(index=area_col, columns="service_line", values="stock", aggfunc="sum", sort=False)
         .reset_index()
-        .rename(columns=SHORT)
+        .rename(columns=short)
     )
     staff = scenario.config.staff
     staff_df = pd.DataFrame(
         [
-            ("HTV transferring", f"{staff.total_htv:,.2f}"),
-            ("productive hours per HTV", f"{staff.productive_hours_per_htv:,.0f}"),
-            ("annual cost per HTV (EUR)", f"{staff.cost_per_htv_eur:,.0f}"),
+            (t("con_htv_transferring"), localise(f"{staff.total_htv:,.2f}", t.lang)),
+            (t("con_productive_hours"), localise(f"{staff.productive_hours_per_htv:,.0f}", t.lang)),
+            (t("con_cost_per_htv"), localise(f"{staff.cost_per_htv_eur:,.0f}", t.lang)),
             *[
-                (f"split: {k.replace('_', ' ')}", f"{100 * v:.0f}%")
+                (t("con_split", group=t.name("split", k) if t.lang == "fi" else k.replace("_", " ")),
+                 localise(f"{100 * v:.0f}%", t.lang))
                 for k, v in staff.customer_facing_split.items()
             ],
         ],
-        columns=["item", "value"],
-    )
+        columns=[t("con_col_item"), t("con_col_value")],
+    )  # fmt: skip
     return {"municipalities": munis, "unemployed_by_area": by_area, "stock_by_line": lines, "staff": staff_df}
 
 
-def print_summary(scenario: Scenario, console: Console | None = None) -> None:
-    """The region and scenario at a glance (display names, thousands separators, % for shares)."""
+def print_summary(scenario: Scenario, console: Console | None = None, t: Texts | None = None) -> None:
+    """The region and scenario at a glance (display names, thousands separators, % for shares),
+    in ``t``'s language (English by default)."""
     console = console or Console()
-    t = baseline_tables(scenario)
+    t = t or Texts("en")
+    tabs = baseline_tables(scenario, t)
     region = scenario.region
     lead = region.municipalities[region.lead_municipality].name
     console.print(
         Text.assemble(
             (region.name, "bold"),
-            " — scenario ",
-            (scenario.config.display_name("en"), "bold"),
-            f" ({scenario.name}): {scenario.config.description}",
+            f" — {t('con_scenario')} ",
+            (scenario.config.display_name(t.lang), "bold"),
+            f" ({scenario.name}): {scenario.config.describe(t.lang)}",
         )
     )
-    console.print(
-        f"lead municipality: {lead}; {len(region.municipalities)} municipalities in "
-        f"{len(region.areas)} areas; {scenario.config.staff.total_htv:,.2f} HTV",
-        highlight=False,
-    )
-    ints = {c: "int" for c in t["municipalities"].columns}
-    print_frame(console, t["municipalities"], "Municipalities", kinds=ints)
+    line = t("con_lead_line", lead=lead, n_munis=len(region.municipalities), n_areas=len(region.areas),
+             htv=localise(f"{scenario.config.staff.total_htv:,.2f}", t.lang))  # fmt: skip
+    console.print(line, highlight=False, markup=False)
+    ints = {c: "int" for c in tabs["municipalities"].columns}
+    print_frame(console, tabs["municipalities"], t("con_municipalities"), kinds=ints, lang=t.lang)
     period = scenario.config.demand.stock_period
-    print_frame(
-        console, t["unemployed_by_area"], f"Unemployed {period} by area and group", kinds={"area": "text"}
-    )
-    print_frame(console, t["stock_by_line"], "Customers by service need (segmented; assumption)")
-    print_frame(console, t["staff"], "Staff")
+    area_col = t("con_col_area").split(" (")[0]
+    print_frame(console, tabs["unemployed_by_area"], t("con_unemployed_by_area", period=period),
+                kinds={area_col: "text"}, lang=t.lang)  # fmt: skip
+    print_frame(console, tabs["stock_by_line"], t("con_customers_by_need"), lang=t.lang)
+    print_frame(console, tabs["staff"], t("con_staff"), lang=t.lang)
 
 
 def assumptions_frame(scenario: Scenario) -> pd.DataFrame:

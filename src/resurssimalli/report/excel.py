@@ -376,6 +376,8 @@ def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
         fi = finnish_sources()
         a["source"] = [fi.get(k, s) for k, s in zip(a["key"], a["source"], strict=True)]
         a["status"] = [t.name("status", s) for s in a["status"]]
+    units = t("units")  # in the workbook's language; a dimensionless value has no unit (an empty cell)
+    a["unit"] = [None if str(u) in ("-", "") else units.get(str(u), str(u)) for u in a["unit"]]
     cols = [XlColumn(c) for c in ("key", "value", "unit", "status", "source", "set_in")]
     out.append(Sheet("assumptions", a[[c.key for c in cols]], cols, "data/assumptions.csv"))
     return out

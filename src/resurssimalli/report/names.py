@@ -41,12 +41,15 @@ CUSTOMER_GROUPS = ("under_30", "over_50", "long_term", "partially_able", "foreig
 
 
 def group_type(group: str, region: Region) -> str:
-    """What a KPI group id names: ``all``, ``municipality``, ``area``, ``line`` or
-    ``customer_group`` (the plan's groups, area-wide or ``<group>:<municipality>``)."""
+    """What a KPI group id names: ``all``, ``municipality``, ``area``, ``queue`` (an interview
+    queue: ``queue:<area>`` or ``queue:integration``), ``line`` or ``customer_group`` (the plan's
+    groups, area-wide or ``<group>:<municipality>``)."""
     if group == "all":
         return "all"
     if group.startswith("area:"):
         return "area"
+    if group.startswith("queue:"):
+        return "queue"
     if group in region.municipalities:
         return "municipality"
     if group.split(":", 1)[0] in CUSTOMER_GROUPS:
@@ -105,6 +108,11 @@ class Names:
             return self.t("group_all")
         if kind == "area":
             return self.area(g.removeprefix("area:"))
+        if kind == "queue":
+            q = g.removeprefix("queue:")
+            if q in self.region.areas:
+                return self.t("stressloop_queue_area", area=self.area(q))
+            return self.t("stressloop_queue_integration") if q == "integration" else q
         if kind == "municipality":
             return self.municipality(g)
         if kind == "customer_group":

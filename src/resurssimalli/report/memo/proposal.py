@@ -92,6 +92,8 @@ def decision(f: Facts) -> Section:
     """Päätösehdotus: the staff per area, the sites, and the follow-up of what fails."""
     t = f.t
     htv = f.htv.loc[tables.TOTAL, tables.TOTAL] if f.htv is not None else f.scenario.config.staff.total_htv
+    if f.sites is None or f.htv is None:  # no plan in this run: nothing to decide on
+        return Section("decision", t("sec_decision"), [Para(t("line_no_plan"))])
     items = [
         t("prop_decide_staff", htv=t.num(htv, 2), areas=_areas_htv(f), a=ref(f, "plan")),
         t("prop_decide_sites", sites=_sites_by_kind(f)),
