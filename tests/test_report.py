@@ -197,7 +197,7 @@ def test_every_figure_is_embedded_in_the_html(run_dir: Path) -> None:
         md = (run_dir / files.md).read_text(encoding="utf-8")
         html = (run_dir / files.html).read_text(encoding="utf-8")
         referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-        assert set(referenced) == {f"figure_{k}_{lang}.png" for k in ("targets", "map", "htv", "kpis", "pareto")}
+        assert set(referenced) == {f"figure_{k}_{lang}.png" for k in ("targets", "map", "htv", "pareto")}
         for f in referenced:
             assert (run_dir / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         srcs = re.findall(r'<img src="([^"]+)"[^>]*data-file="([^"]+)"', html)

@@ -287,7 +287,7 @@ def pareto_front(res: RunResults, t: Texts) -> bytes | None:
     fig.tight_layout()
     if lines:  # room under the x label for the notes (inches -> figure fraction)
         fig.subplots_adjust(bottom=(0.13 * len(lines) + 0.65) / height)
-        fig.text(0.02, 0.02 / height, "\n".join(lines), fontsize=6.5, va="bottom", ha="left")
+        fig.text(0.02, 0.02 / height, "\n".join(lines), fontsize=7.5, va="bottom", ha="left")
     return _png(fig)
 
 
@@ -310,7 +310,7 @@ def target_kpis(res: RunResults, t: Texts) -> bytes | None:
     names = build_names(res, t)
     ncol = 2 if len(shown) > 1 else 1
     nrow = math.ceil(len(shown) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(7.0, 2.0 * nrow + 0.6), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(7.0, 1.3 * nrow + 0.45), squeeze=False)
     bands = _monthly_bands(kpis)
     base = res.scenario.name
     for ax, kpi in zip(axes.flat, shown, strict=False):
@@ -340,7 +340,7 @@ def target_kpis(res: RunResults, t: Texts) -> bytes | None:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(lab, h)
     fig.legend(list(seen.values()), list(seen.keys()), loc="lower center", ncol=len(seen), fontsize=FONT, frameon=False)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.08, 1, 1), h_pad=0.3)
     return _png(fig, tight=False)
 
 

@@ -249,7 +249,7 @@ def stress(f: Facts) -> Section:
         blocks.append(Para(t("stress_no_targets")))
     else:
         blocks.append(_verdict_table(f))
-    return Section("stress", t("sec_stress"), [*blocks, *figure(f, "kpis")])
+    return Section("stress", t("sec_stress"), blocks)  # the target KPIs' figure is in the grounds
 
 
 def front(f: Facts) -> Section:

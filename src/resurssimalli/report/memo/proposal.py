@@ -68,6 +68,11 @@ def _missed(f: Facts) -> list[Any]:
     return sorted(missed.itertuples(), key=lambda r: -RANK[r.verdict])
 
 
+def _when(f: Facts, r: Any) -> str:
+    """The month a target was judged in, or the whole run for a target judged over the horizon."""
+    return f.t.month(_month(f, r)) if r.judge != "horizon" else f.t("choice_horizon")
+
+
 def _areas_htv(f: Facts) -> str:
     htv = f.htv
     if htv is None:
@@ -100,7 +105,7 @@ def decision(f: Facts) -> Section:
     ]
     missed = _missed(f)
     if missed:
-        named = "; ".join(f"{f.names.kpi(r.kpi)} ({_worst_value(f, r)})" for r in missed)
+        named = "; ".join(f"{f.names.kpi(r.kpi)}: {_when(f, r)} {kpi_value(t, r.kpi, r.mean)}" for r in missed)
         items.append(t("prop_decide_follow", targets=named))
     else:
         items.append(t("prop_decide_monitor"))
@@ -139,9 +144,9 @@ def _what_fails(f: Facts) -> list[Block]:
 
 def _why(f: Facts) -> list[Block]:
     """The month's work against its on-duty time, in the worst month of the first missed target."""
-    missed = _missed(f)
+    missed = [r for r in _missed(f) if r.kpi != "demand_to_capacity" and r.judge != "horizon"]
     summary = f.res.table("summary.csv")
-    if not missed or summary is None or missed[0].judge == "horizon":
+    if not missed or summary is None:  # the ratio itself missing its target says why by itself
         return []
     month = _month(f, missed[0])
     d = summary[(summary["scenario"] == f.scenario.name) & (summary["kpi"] == "demand_to_capacity")
@@ -151,7 +156,7 @@ def _why(f: Facts) -> list[Block]:
         return []
     ratio, mean = float(in_month["mean"].iloc[0]), float(year["mean"].iloc[0])
     key = "prop_why_over" if ratio > 1.0 else "prop_why_under"
-    return [Para(f.t(key, month=f.t.month(month), ratio=f.t.num(ratio, 2), mean=f.t.num(mean, 2)))]
+    return [Para(f.t(key, month=f.t.month(month), ratio=f.t.num(ratio, 2), mean=f.t.num(mean, 2), a=ref(f, "stress")))]
 
 
 def _others(f: Facts) -> list[Block]:
@@ -166,7 +171,7 @@ def _others(f: Facts) -> list[Block]:
     parts = []
     for sc, g in rows.groupby("scenario", sort=False):
         r = sorted(g.itertuples(), key=lambda x: -RANK[x.verdict])[0]
-        where = f.t.month(_month(f, r)) if r.judge != "horizon" else f.t("choice_horizon")
+        where = _when(f, r)
         parts.append(f"{f.names.scenario(str(sc))} ({f.names.kpi(r.kpi)} {f.t(f'verdict_{r.verdict}')}, "
                      f"{where} {kpi_value(f.t, r.kpi, r.mean)})")  # fmt: skip
     return [Para(f.t("prop_others", n=st["scenario"].nunique() - 1, scenarios="; ".join(parts)))]
@@ -236,9 +241,32 @@ def _value_table(f: Facts) -> list[Block]:
     return [Para(text), Table("htv_value", t("prop_value_table"), cols, rows)]
 
 
+def _what_if_text(f: Facts) -> list[Block]:
+    """The site what-ifs in one line each: the sites that open and close, the change in what the
+    municipalities pay and in customers' travel (``what_if_plans.csv``; the table is in an appendix)."""
+    from resurssimalli.report.outcomes_section import _signed, variant_label
+
+    plans = f.res.table("what_if_plans.csv")
+    if plans is None or plans.empty:
+        return []
+    t = f.t
+    items = []
+    for r in plans[plans["change"].astype(str).str.startswith("close_site")].itertuples():
+        label = variant_label(f.names, str(r.change), str(r.place))
+        if str(r.feasible).lower() in ("false", "0"):
+            items.append(f"{label}: {t('prop_whatif_infeasible')}")
+            continue
+        items.append(t("prop_whatif_item", label=label, sites=f.names.site_changes(r.sites_opened, r.sites_closed),
+                       budget=_signed(t, r.budget_change_eur), travel=_signed(t, r.travel_value_change_eur)))  # fmt: skip
+    if not items:
+        return []
+    return [Para(t("prop_whatif_head", a=ref(f, "outcomes"))), Bullets(items)]
+
+
 def finances(f: Facts) -> Section:
-    """Talousvaikutukset: what the municipalities pay, what one HTV more or fewer buys per area."""
-    return Section("finances", f.t("sec_finances"), [_cost_text(f), *_value_table(f)])
+    """Talousvaikutukset: what the municipalities pay, what one HTV more or fewer buys per area,
+    and what a site closure asked for with ``--what-if`` changes."""
+    return Section("finances", f.t("sec_finances"), [_cost_text(f), *_value_table(f), *_what_if_text(f)])
 
 
 def _assumption_items(f: Facts) -> list[str]:
