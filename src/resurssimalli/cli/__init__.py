@@ -188,7 +188,7 @@ def run(
 
     t = Texts(lang)
     print_summary(s, console, t)
-    with progress_bar(console, "run") as progress:
+    with progress_bar(console, "run", lang) as progress:
         done = run_pipeline(
             s,
             out if out is not None else default_run_path(s.name),

@@ -57,7 +57,7 @@ def outcomes_command(
 
     plan = optimize(s)
     alloc = Allocation.from_result(plan, source=f"optimize({s.name})")
-    with progress_bar(console, "outcomes") as progress:
+    with progress_bar(console, "outcomes", lang) as progress:
         got = what_if_all(s, alloc, places, replications, costs=plan.costs, bands=bands, progress=progress)
     print_what_if(got.table, s, console, lang, got.plans, got.verdicts)
     summary = simulate(s, alloc, replications=replications).summary
