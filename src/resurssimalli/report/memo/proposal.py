@@ -200,7 +200,7 @@ def grounds(f: Facts) -> Section:
     """Perustelut: what fails, where and when, why, what the plan does; the target KPIs' figure."""
     file = f.figure("targets")
     fig = [Figure("targets", file, f.t("fig_targets"))] if file else []
-    blocks = [*_what_fails(f), *_why(f), *_others(f), *_remedy(f), *fig]
+    blocks = [*fig, *_what_fails(f), *_why(f), *_others(f), *_remedy(f)]  # the figure first: text flows around a page
     return Section("grounds", f.t("sec_grounds"), blocks)
 
 
@@ -289,7 +289,13 @@ def risks(f: Facts) -> Section:
     items = [t("prop_confidence", n=n, months=months, a=ref(f, "stress")), *_assumption_items(f)]
     items += _cautions(f.res, t)
     if f.htv_value is not None and not f.htv_value.empty:
-        items += wrong_way(f.htv_value, f.names)
+        from resurssimalli.report.outcomes_section import variant_label
+
+        v = f.htv_value
+        against = [r for r in v[(v["group"] == "all")].itertuples() if wrong_way(v[v["variant"] == r.variant], f.names)]
+        labels = list(dict.fromkeys(variant_label(f.names, str(r.change), str(r.place)) for r in against))
+        if labels:
+            items.append(t("prop_wrong_way", rows=", ".join(labels)))
     return Section("risks", t("sec_risks"), [Para(t("prop_risks_head")), Bullets(items)])
 
 
