@@ -80,7 +80,9 @@ def _model_ids(s) -> set[str]:  # noqa: ANN001
 def test_no_english_id_in_the_finnish_memo(run, baseline) -> None:
     md = (run.folder / "memo.md").read_text(encoding="utf-8")
     prose = re.sub(r"`[^`]*`", " ", md)  # code spans are keys and commands a planner types
-    found = sorted(i for i in _model_ids(baseline) if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", prose, re.I))
+    found = sorted(
+        i for i in _model_ids(baseline) if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", prose, re.I)
+    )
     assert found == []
 
 
@@ -110,7 +112,11 @@ def test_closing_kihnios_service_point_names_the_site_that_opens_instead(run, ba
         md = (run.folder / file).read_text(encoding="utf-8")
         names = Names(baseline.region, Texts(lang))
         block = md.split("<!-- table: what_if_plans -->")[1].split("\n\n")[1]
-        rows = [ln for ln in block.splitlines() if ln.startswith("|") and names.site("Kihnio_point") in ln.split("|")[1]]
+        rows = [
+            ln
+            for ln in block.splitlines()
+            if ln.startswith("|") and names.site("Kihnio_point") in ln.split("|")[1]
+        ]
         row = next(ln for ln in rows if "ilman" not in ln and "no replacement" not in ln)
         for site in opened:
             assert names.site(site) in row
@@ -134,9 +140,16 @@ def test_local_verdicts_name_the_worst_place_and_month(run, baseline) -> None:
     worst; the same place as a search of the places' monthly rows gives."""
     s = pd.read_csv(run.folder / "summary.csv")
     kpi = "initial_interview_on_time_share"
-    row = s[(s["scenario"] == baseline.name) & (s["kpi"] == kpi) & (s["group"] == "all") & (s["period"] == "horizon")]
+    row = s[
+        (s["scenario"] == baseline.name)
+        & (s["kpi"] == kpi)
+        & (s["group"] == "all")
+        & (s["period"] == "horizon")
+    ]
     months = s[(s["scenario"] == baseline.name) & (s["kpi"] == kpi) & ~s["period"].isin(["horizon", "worst"])]
-    local = months[months["group"].isin(list(baseline.region.municipalities)) | months["group"].str.startswith("area:")]
+    local = months[
+        months["group"].isin(list(baseline.region.municipalities)) | months["group"].str.startswith("area:")
+    ]
     worst = local.loc[local["mean"].idxmin()]
     assert row["worst_place"].iloc[0] == worst["group"] and row["worst_place_month"].iloc[0] == worst["month"]
 
@@ -146,9 +159,26 @@ def test_worst_places_pick_the_worst_verdict_then_value() -> None:
     from resurssimalli.simulate.verdicts import judge_local, worst_places
 
     rows = []
-    for group, means in (("all", (0.95, 0.93)), ("A", (0.96, 0.60)), ("B", (0.91, 0.92)), ("area:X", (0.97, 0.95))):
+    for group, means in (
+        ("all", (0.95, 0.93)),
+        ("A", (0.96, 0.60)),
+        ("B", (0.91, 0.92)),
+        ("area:X", (0.97, 0.95)),
+    ):
         for month, mean in zip(("2024-01", "2024-02"), means, strict=True):
-            rows.append(("s", "initial_interview_on_time_share", group, month, month, mean, mean - 0.01, mean + 0.01, 5))
+            rows.append(
+                (
+                    "s",
+                    "initial_interview_on_time_share",
+                    group,
+                    month,
+                    month,
+                    mean,
+                    mean - 0.01,
+                    mean + 0.01,
+                    5,
+                )
+            )
         rows.append(("s", "initial_interview_on_time_share", group, "horizon", "", sum(means) / 2, 0, 1, 5))
     cols = ["scenario", "kpi", "group", "period", "month", "mean", "ci_low", "ci_high", "n"]
     summary = pd.DataFrame(rows, columns=cols)

@@ -20,12 +20,11 @@ import pytest
 from resurssimalli.errors import InputError
 from resurssimalli.experiment.compare import paired_comparison
 from resurssimalli.optimize import optimize
-from resurssimalli.report import write_report
+from resurssimalli.report import tables, write_report
 from resurssimalli.report.memo.facts import build_names
 from resurssimalli.report.names import scenario_record
 from resurssimalli.report.results import load_run
 from resurssimalli.report.suppression import people_table
-from resurssimalli.report import tables
 from resurssimalli.report.tables import customer_cells, labour_market_cells, verdict
 from resurssimalli.report.texts import SUPPRESSED, Texts, parse_number, text_keys
 from resurssimalli.report.write import report_files, run_language

@@ -18,8 +18,8 @@ import pandas as pd
 
 from resurssimalli.errors import InputError
 from resurssimalli.executors import executor
-from resurssimalli.experiment.outcomes import WhatIf
 from resurssimalli.experiment.compare import keyed, paired_comparison, plain
+from resurssimalli.experiment.outcomes import WhatIf
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.report.names import scenario_record
@@ -202,11 +202,14 @@ def run_pipeline(
 
             tick(progress, "run", 2, total, "what if: " + ", ".join(p for _, p in what_if))
             table = what_if_all(
-                scenario, plan.allocation, what_if, replications, costs=plan.optimised.costs if plan.optimised else None,
+                scenario, plan.allocation, what_if, replications,
+                costs=plan.optimised.costs if plan.optimised else None,
                 months=months, jobs=jobs or 1, progress=progress, pool=pool, base_kpis=own,
             )  # fmt: skip
         if htv_value and scenario.config.outcomes is not None:
-            value = _htv_value(scenario, plan.allocation, own, replications, months, jobs or 1, progress, pool)
+            value = _htv_value(
+                scenario, plan.allocation, own, replications, months, jobs or 1, progress, pool
+            )
         tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
         assert plan.optimised is not None
         folder, summary, names = _write_run(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
-
 from rich.text import Text
 
 from resurssimalli.report.console import print_frame
@@ -19,7 +18,13 @@ def print_what_if(
     and the low–high band (+ = more unemployment / cost); with ``plans`` (``what_if_plans.csv``)
     what each change changes: the sites opened and closed, the cost, access and the targets."""
     from resurssimalli.report.names import Names
-    from resurssimalli.report.outcomes_section import plans_head, plans_rows, what_if_head, what_if_rows, wrong_way
+    from resurssimalli.report.outcomes_section import (
+        plans_head,
+        plans_rows,
+        what_if_head,
+        what_if_rows,
+        wrong_way,
+    )
     from resurssimalli.report.texts import Texts
 
     t = Texts(lang)

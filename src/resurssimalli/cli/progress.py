@@ -19,7 +19,6 @@ from rich.progress import (
 
 from resurssimalli.progress import ProgressFn, Step
 
-
 # The stages' progress messages (English, from the model packages) as a Finnish console shows them:
 # a leading word or phrase and its Finnish form; the rest of a message (names, counts) is kept.
 FINNISH = {

@@ -14,9 +14,9 @@ Positive changes mean more unemployment (days) or more cost (EUR) than the plan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-import re
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -80,7 +80,9 @@ def close_site(scenario: Scenario, site: str) -> tuple[Scenario, Allocation]:
     return s, Allocation.from_result(result, source=f"optimize({scenario.name}) without {site}")
 
 
-def closed_plan(scenario: Scenario, site: str, keep: Allocation | None = None) -> tuple[Scenario, OptimizeResult]:
+def closed_plan(
+    scenario: Scenario, site: str, keep: Allocation | None = None
+) -> tuple[Scenario, OptimizeResult]:
     """The scenario and its plan re-optimised with ``site`` closed. With ``keep`` (the plan) the
     closure has no replacement: every other site stays as ``keep`` has it, and the presence and
     office rules are lifted for this variant only (its customers go to the nearest open site)."""
@@ -94,7 +96,8 @@ def closed_plan(scenario: Scenario, site: str, keep: Allocation | None = None) -
         now = set(keep.sites.loc[keep.sites["open"].astype(bool), "site"])
         closed = sorted((set(scenario.region.sites) - now) | {site})
         forced = sorted(now - {site})
-        s = _replace(s, "access", presence_required_in_every_municipality=False, office_required_in_every_area=False)
+        lifted = {"presence_required_in_every_municipality": False, "office_required_in_every_area": False}
+        s = _replace(s, "access", **lifted)
     s = _replace(s, "sites", force_closed=closed, force_open=forced)
     return s, optimize(s)
 
@@ -135,7 +138,7 @@ def place_key(text: str) -> str:
 
 
 def _short(name: str) -> str:
-    """A display name without its trailing parenthesis: ``Sastamala office (Vammala)`` → ``Sastamala office``."""
+    """A display name without its trailing parenthesis (``Sastamala office (Vammala)``)."""
     return re.sub(r"\s*\([^()]*\)\s*$", "", name)
 
 
@@ -283,7 +286,8 @@ def what_if_all(
     plans = changes_table(base, {k: (v.change, v.place, v.plan) for k, v in variants.items()})
     from resurssimalli.simulate.verdicts import VERDICT_COLUMNS
 
-    verdicts = pd.concat(judged, ignore_index=True) if judged else pd.DataFrame(columns=[*VERDICT_COLUMNS, "variant"])
+    empty = pd.DataFrame(columns=[*VERDICT_COLUMNS, "variant"])
+    verdicts = pd.concat(judged, ignore_index=True) if judged else empty
     return WhatIf(table[WHAT_IF_COLUMNS], plans, verdicts)
 
 

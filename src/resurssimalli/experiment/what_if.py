@@ -69,7 +69,9 @@ def access_totals(scenario: Scenario, access: pd.DataFrame) -> tuple[float, floa
     return within, float((w * acc["minutes"]).sum() / total), float(acc["minutes"].max())
 
 
-def plan_row(scenario: Scenario, sites: pd.DataFrame, access: pd.DataFrame, costs: pd.DataFrame | None) -> dict:
+def plan_row(
+    scenario: Scenario, sites: pd.DataFrame, access: pd.DataFrame, costs: pd.DataFrame | None
+) -> dict:
     """A plan's sites, cost and access as a :data:`PLAN_COLUMNS` row (without the changes)."""
     budget, travel = cost_totals(costs)
     within, mean, longest = access_totals(scenario, access)
@@ -79,9 +81,7 @@ def plan_row(scenario: Scenario, sites: pd.DataFrame, access: pd.DataFrame, cost
     }  # fmt: skip
 
 
-def changes_table(
-    base: Mapping, variants: Mapping[str, tuple[str, str, Mapping | None]]
-) -> pd.DataFrame:
+def changes_table(base: Mapping, variants: Mapping[str, tuple[str, str, Mapping | None]]) -> pd.DataFrame:
     """``base``: :func:`plan_row` of the plan; ``variants``: name -> (change, place, plan row, or
     None when no plan keeps the variant's rules). One :data:`PLAN_COLUMNS` row each, the plan first."""
     rows = []

@@ -180,7 +180,9 @@ def is_local(group: str, municipalities: Collection[str]) -> bool:
     return group.startswith("area:") or group in municipalities
 
 
-def local_targets(summary: pd.DataFrame, targets: Sequence[Target], municipalities: Collection[str]) -> list[Target]:
+def local_targets(
+    summary: pd.DataFrame, targets: Sequence[Target], municipalities: Collection[str]
+) -> list[Target]:
     """Each whole-area target again for every municipality and area the summary has its KPI for."""
     out = []
     for t in targets:
@@ -195,7 +197,9 @@ def judge_local(
     summary: pd.DataFrame, targets: Mapping[str, Sequence[Target]], municipalities: Collection[str]
 ) -> pd.DataFrame:
     """:func:`judge_targets` of every scenario's whole-area targets in each municipality and area."""
-    local = {s: local_targets(summary[summary["scenario"] == s], ts, municipalities) for s, ts in targets.items()}
+    local = {
+        s: local_targets(summary[summary["scenario"] == s], ts, municipalities) for s, ts in targets.items()
+    }
     return judge_targets(summary, local)
 
 
@@ -227,7 +231,8 @@ def with_worst_places(summary: pd.DataFrame, municipalities: Collection[str]) ->
         if kpi not in HIGHER_IS_BETTER and kpi not in BACKLOGS and kpi != "staff_utilisation":
             continue
         r = g.loc[g["mean"].idxmin() if kpi in HIGHER_IS_BETTER else g["mean"].idxmax()]
-        at = (out["scenario"] == scenario) & (out["kpi"] == kpi) & (out["group"] == "all") & (out["period"] == "horizon")
+        at = (out["scenario"] == scenario) & (out["kpi"] == kpi)
+        at &= (out["group"] == "all") & (out["period"] == "horizon")
         out.loc[at, WORST_PLACE_COLUMNS] = [r["group"], r["month"], r["mean"]]
     return out
 

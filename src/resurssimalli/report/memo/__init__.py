@@ -27,6 +27,7 @@ from resurssimalli.report.memo.facts import (  # noqa: F401 - re-exported
     kpi_value,
     verdict_text,
 )
+from resurssimalli.report.memo.proposal import PROPOSAL
 from resurssimalli.report.memo.render import (
     figure_fetcher,
     inline_html,
@@ -35,7 +36,6 @@ from resurssimalli.report.memo.render import (
     render_markdown,
     render_pdf,
 )
-from resurssimalli.report.memo.proposal import PROPOSAL
 from resurssimalli.report.results import RunResults
 from resurssimalli.report.texts import Texts
 

@@ -55,8 +55,12 @@ def _worst_value(f: Facts, r: Any) -> str:
     t = f.t
     if r.judge == "horizon":
         return kpi_value(t, r.kpi, r.mean)
-    return t("prop_value_in", month=t.month(_month(f, r)), value=kpi_value(t, r.kpi, r.mean),
-             ci=kpi_ci(t, r.kpi, r.ci_low, r.ci_high))  # fmt: skip
+    return t(
+        "prop_value_in",
+        month=t.month(_month(f, r)),
+        value=kpi_value(t, r.kpi, r.mean),
+        ci=kpi_ci(t, r.kpi, r.ci_low, r.ci_high),
+    )
 
 
 def _missed(f: Facts) -> list[Any]:
@@ -105,7 +109,9 @@ def decision(f: Facts) -> Section:
     ]
     missed = _missed(f)
     if missed:
-        named = "; ".join(f"{f.names.kpi(r.kpi)}: {_when(f, r)} {kpi_value(t, r.kpi, r.mean)}" for r in missed)
+        named = "; ".join(
+            f"{f.names.kpi(r.kpi)}: {_when(f, r)} {kpi_value(t, r.kpi, r.mean)}" for r in missed
+        )
         items.append(t("prop_decide_follow", targets=named))
     else:
         items.append(t("prop_decide_monitor"))
@@ -121,8 +127,12 @@ def _local_text(f: Facts, r: Any) -> str | None:
     if hit.empty:
         return None
     w = next(hit.itertuples())
-    return f.t("prop_worst_place", place=f.names.group(str(w.group)), verdict=f.t(f"verdict_{w.verdict}"),
-               value=_worst_value(f, w))  # fmt: skip
+    return f.t(
+        "prop_worst_place",
+        place=f.names.group(str(w.group)),
+        verdict=f.t(f"verdict_{w.verdict}"),
+        value=_worst_value(f, w),
+    )
 
 
 def _what_fails(f: Facts) -> list[Block]:
@@ -135,8 +145,14 @@ def _what_fails(f: Facts) -> list[Block]:
     out = []
     for r in missed:
         months = str((r.failing_months if r.verdict == "fails" else r.at_risk_months) or "").split()
-        text = t("prop_fails", target=_target_name(f, r), verdict=t(f"verdict_{r.verdict}"),
-                 n=len(months), worst=_worst_value(f, r), year=kpi_value(t, r.kpi, r.horizon_mean))  # fmt: skip
+        text = t(
+            "prop_fails",
+            target=_target_name(f, r),
+            verdict=t(f"verdict_{r.verdict}"),
+            n=len(months),
+            worst=_worst_value(f, r),
+            year=kpi_value(t, r.kpi, r.horizon_mean),
+        )
         local = _local_text(f, r)
         out.append(text + (" " + local if local else ""))
     return [Para(t("prop_fails_head", scenario=f.names.scenario(f.scenario.name))), Bullets(out)]
@@ -149,14 +165,27 @@ def _why(f: Facts) -> list[Block]:
     if not missed or summary is None:  # the ratio itself missing its target says why by itself
         return []
     month = _month(f, missed[0])
-    d = summary[(summary["scenario"] == f.scenario.name) & (summary["kpi"] == "demand_to_capacity")
-                & (summary["group"] == "all")]  # fmt: skip
+    d = summary[
+        (summary["scenario"] == f.scenario.name)
+        & (summary["kpi"] == "demand_to_capacity")
+        & (summary["group"] == "all")
+    ]
     in_month, year = d[d["period"] == month], d[d["period"] == "horizon"]
     if in_month.empty or year.empty:
         return []
     ratio, mean = float(in_month["mean"].iloc[0]), float(year["mean"].iloc[0])
     key = "prop_why_over" if ratio > 1.0 else "prop_why_under"
-    return [Para(f.t(key, month=f.t.month(month), ratio=f.t.num(ratio, 2), mean=f.t.num(mean, 2), a=ref(f, "stress")))]
+    return [
+        Para(
+            f.t(
+                key,
+                month=f.t.month(month),
+                ratio=f.t.num(ratio, 2),
+                mean=f.t.num(mean, 2),
+                a=ref(f, "stress"),
+            )
+        )
+    ]
 
 
 def _others(f: Facts) -> list[Block]:
@@ -172,27 +201,48 @@ def _others(f: Facts) -> list[Block]:
     for sc, g in rows.groupby("scenario", sort=False):
         r = sorted(g.itertuples(), key=lambda x: -RANK[x.verdict])[0]
         where = _when(f, r)
-        parts.append(f"{f.names.scenario(str(sc))} ({f.names.kpi(r.kpi)} {f.t(f'verdict_{r.verdict}')}, "
-                     f"{where} {kpi_value(f.t, r.kpi, r.mean)})")  # fmt: skip
+        parts.append(
+            f"{f.names.scenario(str(sc))} ({f.names.kpi(r.kpi)} {f.t(f'verdict_{r.verdict}')}, "
+            f"{where} {kpi_value(f.t, r.kpi, r.mean)})"
+        )
     return [Para(f.t("prop_others", n=st["scenario"].nunique() - 1, scenarios="; ".join(parts)))]
 
 
 def _remedy(f: Facts) -> list[Block]:
     """What the plan does, and the compared scenario that lifts the worst month most (if any)."""
     t = f.t
-    out = [t("prop_plan_does", htv=t.num(f.scenario.config.staff.total_htv, 2), a=ref(f, "plan", "costs", "access"))]
+    out = [
+        t(
+            "prop_plan_does",
+            htv=t.num(f.scenario.config.staff.total_htv, 2),
+            a=ref(f, "plan", "costs", "access"),
+        )
+    ]
     missed = [r for r in _missed(f) if r.judge != "horizon"]
     st = f.stress
     if missed and st is not None:
         r = missed[0]
-        same = st[(st["kpi"] == r.kpi) & (st["op"] == r.op) & (st["target"] == r.target)
-                  & (st["scenario"] != f.scenario.name)]  # fmt: skip
-        better = same[(same["mean"] > r.ci_high) if r.op == ">=" else (same["mean"] < r.ci_low)]  # beyond its CI
+        same = st[
+            (st["kpi"] == r.kpi)
+            & (st["op"] == r.op)
+            & (st["target"] == r.target)
+            & (st["scenario"] != f.scenario.name)
+        ]
+        better = same[
+            (same["mean"] > r.ci_high) if r.op == ">=" else (same["mean"] < r.ci_low)
+        ]  # beyond its CI
         if not better.empty:
             idx = better["mean"].idxmax() if r.op == ">=" else better["mean"].idxmin()
             b = next(better.loc[[idx]].itertuples())
-            out.append(t("prop_best_alternative", scenario=f.names.scenario(str(b.scenario)),
-                         kpi=f.names.kpi(r.kpi), value=_worst_value(f, b), base=kpi_value(t, r.kpi, r.mean)))  # fmt: skip
+            out.append(
+                t(
+                    "prop_best_alternative",
+                    scenario=f.names.scenario(str(b.scenario)),
+                    kpi=f.names.kpi(r.kpi),
+                    value=_worst_value(f, b),
+                    base=kpi_value(t, r.kpi, r.mean),
+                )
+            )
     return [Para(" ".join(out))]
 
 
@@ -200,7 +250,13 @@ def grounds(f: Facts) -> Section:
     """Perustelut: what fails, where and when, why, what the plan does; the target KPIs' figure."""
     file = f.figure("targets")
     fig = [Figure("targets", file, f.t("fig_targets"))] if file else []
-    blocks = [*fig, *_what_fails(f), *_why(f), *_others(f), *_remedy(f)]  # the figure first: text flows around a page
+    blocks = [
+        *fig,
+        *_what_fails(f),
+        *_why(f),
+        *_others(f),
+        *_remedy(f),
+    ]  # the figure first: text flows around a page
     return Section("grounds", f.t("sec_grounds"), blocks)
 
 
@@ -209,9 +265,18 @@ def _cost_text(f: Facts) -> Para:
     if c is None:
         return Para(t("line_no_cost"))
     total = c.budget.loc[tables.TOTAL]
-    items = ", ".join(f"{t.name('cost', str(k))} {t.num(v, 0)}" for k, v in total.items() if k != tables.TOTAL)
-    return Para(t("prop_costs", budget=t.num(total[tables.TOTAL], 0), items=items, a=ref(f, "costs"),
-                  social=t.num(c.social.get(tables.TOTAL, 0.0), 0)))  # fmt: skip
+    items = ", ".join(
+        f"{t.name('cost', str(k))} {t.num(v, 0)}" for k, v in total.items() if k != tables.TOTAL
+    )
+    return Para(
+        t(
+            "prop_costs",
+            budget=t.num(total[tables.TOTAL], 0),
+            items=items,
+            a=ref(f, "costs"),
+            social=t.num(c.social.get(tables.TOTAL, 0.0), 0),
+        )
+    )
 
 
 def _buys_cell(f: Facts, r: Any | None) -> str:
@@ -230,12 +295,23 @@ def _value_table(f: Facts) -> list[Block]:
     cells = {(r.place, r.change, r.kpi): r for r in whole.itertuples()}
     rows = []
     for area in dict.fromkeys(whole["place"]):
-        rows.append([f.names.area(str(area)), *[
-            _buys_cell(f, cells.get((area, change, kpi)))
-            for change in ("minus_htv", "plus_htv") for kpi in ("unemployment_days", "benefit_cost_municipal_eur")
-        ]])  # fmt: skip
-    cols = (Column(t("col_area")), *[Column(t(k), True) for k in
-            ("prop_col_minus_days", "prop_col_minus_eur", "prop_col_plus_days", "prop_col_plus_eur")])  # fmt: skip
+        rows.append(
+            [
+                f.names.area(str(area)),
+                *[
+                    _buys_cell(f, cells.get((area, change, kpi)))
+                    for change in ("minus_htv", "plus_htv")
+                    for kpi in ("unemployment_days", "benefit_cost_municipal_eur")
+                ],
+            ]
+        )
+    cols = (
+        Column(t("col_area")),
+        *[
+            Column(t(k), True)
+            for k in ("prop_col_minus_days", "prop_col_minus_eur", "prop_col_plus_days", "prop_col_plus_eur")
+        ],
+    )
     n = int(whole["n"].max()) if not whole.empty else 0
     text = t("prop_value_text", cost=t.num(f.scenario.config.staff.cost_per_htv_eur, 0), n=n)
     return [Para(text), Table("htv_value", t("prop_value_table"), cols, rows)]
@@ -256,8 +332,15 @@ def _what_if_text(f: Facts) -> list[Block]:
         if str(r.feasible).lower() in ("false", "0"):
             items.append(f"{label}: {t('prop_whatif_infeasible')}")
             continue
-        items.append(t("prop_whatif_item", label=label, sites=f.names.site_changes(r.sites_opened, r.sites_closed),
-                       budget=_signed(t, r.budget_change_eur), travel=_signed(t, r.travel_value_change_eur)))  # fmt: skip
+        items.append(
+            t(
+                "prop_whatif_item",
+                label=label,
+                sites=f.names.site_changes(r.sites_opened, r.sites_closed),
+                budget=_signed(t, r.budget_change_eur),
+                travel=_signed(t, r.travel_value_change_eur),
+            )
+        )
     if not items:
         return []
     return [Para(t("prop_whatif_head", a=ref(f, "outcomes"))), Bullets(items)]
@@ -275,7 +358,10 @@ def _assumption_items(f: Facts) -> list[str]:
 
     values = key_values(f.scenario, list(KEY_ASSUMPTIONS))
     a = ref(f, "outcomes")
-    return [f.t(f"prop_key_{k.replace('.', '_')}", value=show_value(f.names, values[k]), a=a) for k in KEY_ASSUMPTIONS]
+    return [
+        f.t(f"prop_key_{k.replace('.', '_')}", value=show_value(f.names, values[k]), a=a)
+        for k in KEY_ASSUMPTIONS
+    ]
 
 
 def risks(f: Facts) -> Section:
@@ -292,7 +378,11 @@ def risks(f: Facts) -> Section:
         from resurssimalli.report.outcomes_section import variant_label
 
         v = f.htv_value
-        against = [r for r in v[(v["group"] == "all")].itertuples() if wrong_way(v[v["variant"] == r.variant], f.names)]
+        against = [
+            r
+            for r in v[(v["group"] == "all")].itertuples()
+            if wrong_way(v[v["variant"] == r.variant], f.names)
+        ]
         labels = list(dict.fromkeys(variant_label(f.names, str(r.change), str(r.place)) for r in against))
         if labels:
             items.append(t("prop_wrong_way", rows=", ".join(labels)))
