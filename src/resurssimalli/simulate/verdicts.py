@@ -211,8 +211,11 @@ def worst_places(local: pd.DataFrame) -> pd.DataFrame:
     d = local.assign(
         _rank=-local["verdict"].map(RANK), _bad=local["mean"].where(local["op"] == ">=", -local["mean"])
     )
+    first = {k: i for i, k in enumerate(dict.fromkeys(zip(local["scenario"], local["kpi"], strict=True)))}
     d = d.sort_values(["_rank", "_bad", "group"], kind="stable")
-    return d.groupby(["scenario", "kpi", "op", "target"], sort=False).head(1).drop(columns=["_rank", "_bad"])
+    out = d.groupby(["scenario", "kpi", "op", "target"], sort=False).head(1)
+    out = out.assign(_o=[first[k] for k in zip(out["scenario"], out["kpi"], strict=True)])
+    return out.sort_values("_o", kind="stable").drop(columns=["_rank", "_bad", "_o"])  # the targets' order
 
 
 WORST_PLACE_COLUMNS = ["worst_place", "worst_place_month", "worst_place_mean"]
