@@ -173,6 +173,23 @@ class Absence(Frozen):
     summer_leave: Literal["rota", "july", "staggered"] = "rota"
 
 
+class LeavePlan(Frozen):
+    """The summer-leave plan (``resurssimalli roster``, :mod:`resurssimalli.optimize.leave`): each
+    person's ``days`` of leave in the KVTES season 2.5.-30.9. in whole weeks, in blocks of at least
+    ``min_block_weeks``; preferences as penalties; substitutes (sijaiset) in hours at a cost, with
+    a cap a week over the whole area; every week's capacity at least its work × (1 + margin)."""
+
+    days: Annotated[int, Field(ge=0, le=38)] = 20
+    min_block_weeks: Annotated[int, Field(ge=1, le=8)] = 2
+    july_wish_share: Share = 0.5
+    july_wish_penalty_eur: NonNeg = 100.0
+    outside_summer_penalty_eur: NonNeg = 200.0
+    capacity_margin: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    continuity_on_duty: Annotated[int, Field(ge=0, le=10)] = 1
+    substitute_eur_per_hour: NonNeg = 40.0
+    substitute_hours_per_week: NonNeg = 150.0
+
+
 class Shortage(Frozen):
     """Staff shortage for a period: vacant posts and extra sick leave."""
 
@@ -208,6 +225,7 @@ class Staff(Frozen):
     min_part_time_fte: Share = 0.25
     absence: Absence
     shortages: list[Shortage] = Field(default_factory=list)
+    leave: LeavePlan = LeavePlan()
 
     @field_validator("customer_facing_split")
     @classmethod
