@@ -7,13 +7,14 @@ begins), ``sub[t, w]`` substitute hours of team (area) ``t``, and two elastic sl
 hours of work the team's capacity and the substitutes cannot cover. The rules
 (:data:`.leave_rules.LEAVE_RULES`, read as a table of contents in :func:`build_leave_model`):
 
-* ``leave_length`` — every person takes the whole leave (``staff.leave.days`` in whole weeks)
-  within the season; ``block_start``/``block_min`` — in blocks of at least
-  ``staff.leave.min_block_weeks`` weeks;
+* ``leave_taken`` — every person takes the whole leave (``staff.absence.summer_leave_days`` in whole weeks)
+  within the season in blocks of at least ``staff.leave.min_block_weeks`` weeks (by construction
+  of the leave patterns);
 * ``continuity`` — every interview queue has ``staff.leave.continuity_on_duty`` of its own people
   on duty every week (substitutes are hours, not named people on a queue);
 * ``cover`` — the team's on-duty capacity plus substitutes cover the week's work × (1 +
-  ``staff.leave.capacity_margin``); ``substitute_cap`` — at most
+  ``staff.leave.capacity_margin``), or as much as the team has with nobody on leave if that is
+  less (:func:`cover_target`); ``substitute_cap`` — at most
   ``staff.leave.substitute_hours_per_week`` substitute hours a week over the whole area.
 
 Solved lexicographically (no penalty weights to tune): first the fewest continuity gaps, then,
@@ -24,7 +25,7 @@ per leave week outside June-August,
 uncovered hour left after the first two stages is named by week and team: what cannot be
 covered, never just "infeasible".
 
-Alike people (same area, FTE, shares and wish) are interchangeable, so the model counts how many
+Alike people (same area, FTE, interview queues and wish) are interchangeable, so the model counts how many
 of each group take each leave pattern (every placement of the weeks in blocks long enough:
 :func:`leave_patterns`) instead of one binary per person and week — no symmetric copies of a
 roster for the solver to wade through; the patterns are then handed out in id order.
@@ -42,7 +43,7 @@ import pyomo.environ as pyo
 
 from resurssimalli import tolerances
 from resurssimalli.errors import InputError
-from resurssimalli.optimize.leave_input import SUMMER_MONTHS, WISHED_MONTH, YEAR_SHIFT_DAYS, LeaveInput
+from resurssimalli.optimize.leave_input import SUMMER_MONTHS, WISHED_MONTH, LeaveInput
 from resurssimalli.optimize.leave_rules import LEAVE_RULES
 from resurssimalli.optimize.solve import Session
 
@@ -86,13 +87,14 @@ def leave_patterns(n_weeks: int, leave_weeks: int, min_block: int) -> tuple[tupl
 
 
 def alike_groups(inp: LeaveInput) -> tuple[tuple[int, ...], ...]:
-    """People who are interchangeable for the plan (same area, FTE, shares and July wish), each
-    group in id order; the model counts how many of a group take each leave pattern."""
+    """People who are interchangeable for the plan (same area, FTE, interview queues and July wish), each
+    group in the area's order; the model counts how many of a group take each leave pattern."""
     groups: dict[tuple, list[int]] = {}
     for p, person in enumerate(inp.people):
-        key = (person.area, round(person.fte, 9), tuple(person.shares), inp.wants_july[p])
+        queues = tuple(q for q, queue in enumerate(inp.queues) if p in queue.members)
+        key = (person.area, round(person.fte, 9), queues, inp.wants_july[p])
         groups.setdefault(key, []).append(p)
-    return tuple(tuple(sorted(g, key=lambda p: inp.people[p].id)) for _k, g in sorted(groups.items()))
+    return tuple(tuple(sorted(g, key=lambda p: inp.people[p].ordinal)) for _k, g in sorted(groups.items()))
 
 
 def _variables(m: pyo.ConcreteModel, inp: LeaveInput) -> None:
@@ -126,11 +128,19 @@ def _service_rules(m: pyo.ConcreteModel, inp: LeaveInput) -> None:
         gs = [g for g in m.G if inp.team_of(m.groups[g][0]) == t]
         cap = {g: float(inp.week_capacity[m.groups[g][0], w]) for g in gs}
         on_duty = sum(cap[g] * (len(m.groups[g]) - m.away[g, w]) for g in gs)
-        return on_duty + m.sub[t, w] + m.short[t, w] >= (1 + inp.margin) * float(inp.work[t, w])
+        return on_duty + m.sub[t, w] + m.short[t, w] >= cover_target(inp, t, w)
 
     _add(m, "continuity", m.Q * m.W, continuity)
     _add(m, "cover", m.T * m.W, cover)
     _add(m, "substitute_cap", m.W, lambda m, w: sum(m.sub[t, w] for t in m.T) <= inp.substitute_cap)
+
+
+def cover_target(inp: LeaveInput, t: int, w: int) -> float:
+    """Hours team ``t`` must have in week ``w``: its work × (1 + margin), or all its people's
+    on-duty hours if that is less (leave never asks for more than the week would have without it;
+    substitutes are for leave, not for a week that is short anyway)."""
+    full = float(sum(inp.week_capacity[p, w] for p in range(len(inp.people)) if inp.team_of(p) == t))
+    return min((1 + inp.margin) * float(inp.work[t, w]), full)
 
 
 def preference_penalty(inp: LeaveInput, p: int, w: int) -> float:
@@ -183,6 +193,39 @@ class LeavePlan:
     @property
     def substitute_cost_eur(self) -> float:
         return self.substitute_hours * self.input.substitute_eur_per_hour
+
+    def summary(self) -> dict[str, Any]:
+        """The plan in numbers (``roster.json``): status, substitutes, preferences, leave by month."""
+        inp = self.input
+        months = np.array([w.month for w in inp.weeks])
+        wishers = [p for p in range(len(inp.people)) if inp.wants_july[p]]
+        july = months == WISHED_MONTH
+        return {
+            "status": "covered" if not self.problems else "not_covered",
+            "solver_status": self.status,
+            "problems": list(self.problems),
+            "season_year": inp.season_year,
+            "weeks": len(inp.weeks),
+            "people": len(inp.people),
+            "leave_weeks_each": inp.leave_weeks,
+            "min_block_weeks": inp.min_block_weeks,
+            "capacity_margin": inp.margin,
+            "substitute_hours": self.substitute_hours,
+            "substitute_cost_eur": self.substitute_cost_eur,
+            "substitute_hours_by_month": {
+                int(m): float(self.sub[:, months == m].sum()) for m in sorted(set(months))
+            },
+            "people_on_leave_by_month": {
+                int(m): int(self.leave[:, months == m].sum()) for m in sorted(set(months))
+            },  # person-weeks
+            "most_on_leave_in_a_week": int(self.leave.sum(axis=0).max()) if self.leave.size else 0,
+            "leave_weeks_outside_june_august": int(self.leave[:, ~np.isin(months, SUMMER_MONTHS)].sum()),
+            "july_wishes": len(wishers),
+            "july_wishes_met": sum(1 for p in wishers if self.leave[p, july].any()),
+            "preference_penalty_eur": float(
+                sum(preference_penalty(inp, p, w) for p, w in zip(*np.nonzero(self.leave), strict=True))
+            ),
+        }
 
 
 def _values(var: pyo.Var, n: int, k: int) -> np.ndarray:
@@ -282,19 +325,39 @@ def people_table(plan: LeavePlan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["person", "area", "fte", "wants_july", "leave_weeks", "leave_blocks"])
 
 
-def leave_days(plan: LeavePlan, sim_start: dt.date, n_days: int) -> np.ndarray:
-    """[person, day of the run] True on the calendar days of each person's leave weeks (Monday to
-    Sunday); a week outside the run falls in the same week a year before or after (the cycle the
-    work was read on), or nowhere if the run is too short to hold it. Read-only."""
-    out = np.zeros((len(plan.input.people), n_days), dtype=bool)
-    for w, wk in enumerate(plan.input.weeks):
-        d0 = (wk.monday - sim_start).days
-        while d0 >= n_days and d0 - YEAR_SHIFT_DAYS + 7 > 0:
-            d0 -= YEAR_SHIFT_DAYS
-        while d0 + 7 <= 0 and d0 + YEAR_SHIFT_DAYS < n_days:
-            d0 += YEAR_SHIFT_DAYS
-        lo, hi = max(d0, 0), min(d0 + 7, n_days)
-        if hi > lo:
-            out[plan.leave[:, w], lo:hi] = True
-    out.setflags(write=False)
-    return out
+LEAVE_COLUMNS = ["area", "ordinal", "person", "week_start", "working_days", "substitute_days"]
+
+
+def _covered_days(plan: LeavePlan, t: int, w: int, away: list[int]) -> dict[int, int]:
+    """Team ``t``'s substitute hours in week ``w`` as whole days of its people on leave, one day
+    at a time round the people in their order (each day worth the person's FTE × an on-duty
+    day's hours), while at least half the next day's hours are left."""
+    inp, hours = plan.input, float(plan.sub[t, w])
+    days = dict.fromkeys(away, 0)
+    while True:
+        free = [p for p in away if days[p] < inp.weeks[w].working_days]
+        p = min(free, key=lambda p: (days[p], inp.people[p].ordinal), default=None)
+        if p is None:
+            return days
+        day = inp.people[p].fte * inp.hours_per_duty_day
+        if hours < day / 2 or day <= 0:
+            return days
+        days[p] += 1
+        hours -= day
+
+
+def leave_rows(plan: LeavePlan) -> pd.DataFrame:
+    """The plan as the simulation plays it: one row per person and leave week, with the working
+    days of it a substitute covers (``substitute_days``: the substitute takes the absent person's
+    customers and queue that day). A team's substitute hours in a week become whole days of its
+    people on leave (:func:`_covered_days`); hours in a week nobody of the team is away cannot be
+    played this way (the plan buys none: :func:`cover_target`)."""
+    inp, rows = plan.input, []
+    for t, _team in enumerate(inp.teams):
+        for w, wk in enumerate(inp.weeks):
+            away = [p for p in range(len(inp.people)) if inp.team_of(p) == t and plan.leave[p, w]]
+            for p, covered in _covered_days(plan, t, w, away).items():
+                person = inp.people[p]
+                rows.append((person.area, person.ordinal, person.id, wk.monday, wk.working_days, covered))
+    out = pd.DataFrame(rows, columns=LEAVE_COLUMNS)
+    return out.sort_values(["area", "ordinal", "week_start"], ignore_index=True)

@@ -3,7 +3,8 @@
 * **Weeks.** The Monday-to-Friday weeks of the KVTES leave season 2.5.-30.9. (KVTES IV 2 §) whose
   working days all fall in it, of the season year with the most season days in the horizon. A
   week's working days are Monday-Friday less Finnish public holidays (``holidays.Finland``).
-  Leave is planned in whole weeks: ``staff.leave.days`` leave days are ``ceil(days / 5)`` weeks.
+  Leave is planned in whole weeks: ``staff.absence.summer_leave_days`` leave days are
+  ``ceil(days / 5)`` weeks (a public holiday in a leave week is not a leave day, KVTES).
 * **People and teams.** The plan's people (``id, area, fte, shares``: the simulation's people);
   a team is an area's people. The interview queues of the continuity rule are those the
   simulation plays: an area's people with a share of a customer line other than integration, and
@@ -28,7 +29,6 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import holidays
 import numpy as np
@@ -48,17 +48,19 @@ YEAR_SHIFT_DAYS = 364  # 52 weeks: the same weekday a year before or after
 WORK_LINES = (*CUSTOMER_LINES, "employer_services")
 
 
-class PersonLike(Protocol):
-    """A person of the plan (the simulation's :class:`Person`): an id, area, FTE and line shares."""
+@dataclass(frozen=True)
+class LeavePerson:
+    """A person of the plan (the simulation's people, :mod:`resurssimalli.simulate.people`): their
+    area's name, order within it, FTE and (service line, FTE) shares."""
+
+    area: str
+    ordinal: int
+    fte: float
+    shares: tuple[tuple[str, float], ...]
 
     @property
-    def id(self) -> str: ...
-    @property
-    def area(self) -> str: ...
-    @property
-    def fte(self) -> float: ...
-    @property
-    def shares(self) -> tuple[tuple[str, float], ...]: ...
+    def id(self) -> str:
+        return f"{self.area} {self.ordinal + 1}"
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,13 @@ class Queue:
 class LeaveInput:
     season_year: int
     weeks: tuple[Week, ...]
-    people: tuple[PersonLike, ...]
+    people: tuple[LeavePerson, ...]
     wants_july: tuple[bool, ...]
     teams: tuple[str, ...]  # areas with people, sorted
     queues: tuple[Queue, ...]
     work: np.ndarray  # [team, week] hours
     week_capacity: np.ndarray  # [person, week] hours on duty
+    hours_per_duty_day: float  # an on-duty day of one FTE
     leave_weeks: int
     min_block_weeks: int
     margin: float
@@ -165,12 +168,12 @@ def _work(scenario: Scenario, teams: Sequence[str], weeks: Sequence[Week]) -> np
     return out
 
 
-def _interviews(p: PersonLike) -> bool:
+def _interviews(p: LeavePerson) -> bool:
     """Whether ``p`` takes initial interviews in its area's queue (a customer line but integration)."""
     return any(ln in CUSTOMER_LINES and ln != "integration" and s > 0 for ln, s in p.shares)
 
 
-def _queues(people: Sequence[PersonLike], teams: Sequence[str]) -> tuple[Queue, ...]:
+def _queues(people: Sequence[LeavePerson], teams: Sequence[str]) -> tuple[Queue, ...]:
     """The interview queues the simulation plays (see the module docstring)."""
     out = []
     for area in teams:
@@ -183,17 +186,17 @@ def _queues(people: Sequence[PersonLike], teams: Sequence[str]) -> tuple[Queue, 
     return tuple(out)
 
 
-def _wants_july(people: Sequence[PersonLike], share: float) -> tuple[bool, ...]:
-    """In each area, the first ``round(share × people)`` people (by id) wish for July."""
+def _wants_july(people: Sequence[LeavePerson], share: float) -> tuple[bool, ...]:
+    """In each area, the first ``round(share × people)`` people (in the area's order) wish for July."""
     out = [False] * len(people)
     for area in sorted({p.area for p in people}):
-        idx = sorted((i for i, p in enumerate(people) if p.area == area), key=lambda i: people[i].id)
+        idx = sorted((i for i, p in enumerate(people) if p.area == area), key=lambda i: people[i].ordinal)
         for i in idx[: int(round(share * len(idx)))]:
             out[i] = True
     return tuple(out)
 
 
-def leave_input(scenario: Scenario, people: Sequence[PersonLike]) -> LeaveInput:
+def leave_input(scenario: Scenario, people: Sequence[LeavePerson]) -> LeaveInput:
     """The leave planner's input for ``scenario`` and the plan's ``people``."""
     cfg = scenario.config
     lv, h = cfg.staff.leave, cfg.horizon
@@ -206,13 +209,15 @@ def leave_input(scenario: Scenario, people: Sequence[PersonLike]) -> LeaveInput:
     year_days = [h.start + dt.timedelta(days=k) for k in range(int(DAYS_PER_YEAR))]
     working = sum(1 for d in year_days if d.weekday() < 5 and d not in fi)
     other = cfg.staff.absence.other_share
-    per_day = cfg.staff.productive_hours_per_htv / max((working - lv.days) * (1 - other), 1.0)
+    leave_days = cfg.staff.absence.summer_leave_days
+    per_day = cfg.staff.productive_hours_per_htv / max((working - leave_days) * (1 - other), 1.0)
     wd = np.array([w.working_days for w in weeks], dtype=float)
     cap = np.array([p.fte for p in people])[:, None] * (wd * per_day * (1 - other))[None, :]
     return LeaveInput(
         season_year=year, weeks=weeks, people=people, wants_july=_wants_july(people, lv.july_wish_share),
         teams=teams, queues=_queues(people, teams), work=_work(scenario, teams, weeks), week_capacity=cap,
-        leave_weeks=math.ceil(lv.days / DAYS_PER_LEAVE_WEEK), min_block_weeks=lv.min_block_weeks,
+        hours_per_duty_day=per_day,
+        leave_weeks=math.ceil(leave_days / DAYS_PER_LEAVE_WEEK), min_block_weeks=lv.min_block_weeks,
         margin=lv.capacity_margin, continuity=lv.continuity_on_duty,
         substitute_eur_per_hour=lv.substitute_eur_per_hour, substitute_cap=lv.substitute_hours_per_week,
         outside_summer_penalty=lv.outside_summer_penalty_eur, july_wish_penalty=lv.july_wish_penalty_eur,

@@ -38,7 +38,12 @@ def _cap_label(inp: LeaveInput, w: int) -> str:
 LEAVE_RULES: dict[str, RuleSpec] = {
     r.name: r
     for r in (
-        RuleSpec("leave_taken", "leave", _taken_label, "staff.leave.days, staff.leave.min_block_weeks"),
+        RuleSpec(
+            "leave_taken",
+            "leave",
+            _taken_label,
+            "staff.absence.summer_leave_days, staff.leave.min_block_weeks",
+        ),
         RuleSpec("continuity", "leave", _continuity_label, "staff.leave.continuity_on_duty"),
         RuleSpec(
             "cover",
