@@ -288,7 +288,8 @@ def plan_leave(inp: LeaveInput) -> LeavePlan:
 
 
 def roster_table(plan: LeavePlan) -> pd.DataFrame:
-    """Week × team: people on leave, substitute hours, capacity (on duty + substitutes) and work."""
+    """Week × team: people on leave, substitute hours, capacity (on duty + substitutes) and work,
+    hours the plan cannot cover and people missing from the team's interview queues' cover."""
     inp, rows = plan.input, []
     for t, team in enumerate(inp.teams):
         members = [p for p in range(len(inp.people)) if inp.team_of(p) == t]
@@ -297,16 +298,18 @@ def roster_table(plan: LeavePlan) -> pd.DataFrame:
             duty = float(sum(inp.week_capacity[p, w] for p in members if not plan.leave[p, w]))
             cap = duty + float(plan.sub[t, w])
             work = float(inp.work[t, w])
+            gaps = sum(float(plan.gap[q, w]) for q, queue in enumerate(inp.queues) if queue.area == team)
             rows.append((wk.monday, wk.monday.isocalendar()[1], wk.month, team, len(members), len(on_leave),
                          float(sum(inp.people[p].fte for p in on_leave)), float(plan.sub[t, w]),
                          duty, cap, work, cap / work if work > 0 else float("nan"),
-                         float(plan.short[t, w])))  # fmt: skip
+                         float(plan.short[t, w]), round(gaps)))  # fmt: skip
     return pd.DataFrame(rows, columns=ROSTER_COLUMNS)
 
 
 ROSTER_COLUMNS = [
     "week_start", "iso_week", "month", "area", "people", "people_on_leave", "htv_on_leave",
     "substitute_hours", "on_duty_hours", "capacity_hours", "work_hours", "capacity_to_work", "short_hours",
+    "queues_uncovered",
 ]  # fmt: skip
 
 

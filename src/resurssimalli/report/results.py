@@ -40,6 +40,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "stress_months.csv": ("scenario", "kpi", "month", "mean", "ci_low", "ci_high", "clearly_missed", "iteration"),
     "stress_certificate.csv": ("area", "service_line", "min_hours", "min_htv"),
     "what_if.csv": ("variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
+    "roster.csv": ("week_start", "iso_week", "month", "area", "people", "people_on_leave", "substitute_hours",
+                   "on_duty_hours", "capacity_hours", "work_hours", "short_hours", "queues_uncovered"),
 }
 NUMERIC: dict[str, tuple[str, ...]] = {
     "allocation.csv": ("htv",),
@@ -51,6 +53,8 @@ NUMERIC: dict[str, tuple[str, ...]] = {
     "summary.csv": ("mean", "ci_low", "ci_high", "n"),
     "comparison.csv": ("baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high", "n"),
     "what_if.csv": ("mean", "ci_low", "ci_high", "n"),
+    "roster.csv": ("iso_week", "month", "people", "people_on_leave", "substitute_hours", "on_duty_hours",
+                   "capacity_hours", "work_hours", "short_hours", "queues_uncovered"),
     "stress_moves.csv": ("extra_hours", "extra_htv"),
     "stress_queues.csv": ("iteration", "bound", "hours_added"),
     "stress_months.csv": ("mean", "ci_low", "ci_high", "iteration"),

@@ -54,8 +54,14 @@ def _stress_loop(f: Facts) -> Section | None:
     return stress_loop(f)
 
 
+def _leave(f: Facts) -> Section | None:
+    from resurssimalli.report.memo.leave import leave_section
+
+    return leave_section(f)
+
+
 BODY: list[SectionBuilder] = [
-    body.plan, body.costs, body.access, body.stress, _stress_loop, _outcomes, body.front,
+    body.plan, body.costs, body.access, body.stress, _leave, _stress_loop, _outcomes, body.front,
 ]  # fmt: skip
 def _calibration(f: Facts) -> Section | None:
     from resurssimalli.report.calibration_appendix import calibration_section
