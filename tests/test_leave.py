@@ -12,25 +12,27 @@ import pandas as pd
 import pytest
 
 from resurssimalli.errors import InputError
+from resurssimalli.optimize import optimize
 from resurssimalli.optimize.leave import cover_target, leave_rows, plan_leave, roster_table
 from resurssimalli.optimize.leave_input import SEASON_END, SEASON_START, LeavePerson, Queue
 from resurssimalli.pipeline import plan_roster
 from resurssimalli.scenario import load_scenario, parse_set
+from resurssimalli.simulate import Allocation
 from resurssimalli.simulate.kpis import kpi_frame
 from resurssimalli.simulate.model import simulate_replication
 from resurssimalli.simulate.params import build_params
 from resurssimalli.simulate.planned_leave import planned_days
-from test_simulate_support import proportional_allocation
 
 SEED = 7
 SHARES = ("initial_interview_on_time_share", "conversations_on_time_share")
-NOISE = 0.02  # a month's share on two replications: paired, the same seeds
+NOISE = 0.03  # a month's share on two replications, paired on the same seeds (10 replications of the
+# baseline put May-June conversations on time 0.6-0.8 points below the all-in-July roster's, Aug 0.5)
 
 
 @pytest.fixture(scope="module")
 def planned(scenario_dir):
     s = load_scenario(scenario_dir / "baseline.yaml", parse_set(["staff.absence.summer_leave=planned"]))
-    alloc = proportional_allocation(s)
+    alloc = Allocation.from_result(optimize(s))  # the baseline's plan
     roster = plan_roster(s, alloc)
     return s, alloc.with_leave(leave_rows(roster)), roster
 
@@ -53,7 +55,7 @@ def test_everyone_takes_the_full_leave_within_the_season(planned):
     for t, team in enumerate(inp.teams):
         rows = table[table["area"] == team].reset_index(drop=True)
         need = np.array([cover_target(inp, t, w) for w in range(len(inp.weeks))])
-        assert (rows["capacity_hours"].to_numpy() >= need - 1e-6).all()
+        assert (rows["capacity_hours"].to_numpy() >= need * (1 - 1e-6)).all()  # HiGHS feasibility room
     assert roster.substitute_hours <= s.config.staff.leave.substitute_hours_per_week * len(inp.weeks)
 
 
@@ -68,9 +70,11 @@ def test_the_planned_roster_is_never_worse_than_all_in_july(planned, scenario_di
     and July is far better."""
     s, alloc, _roster = planned
     july_roster = load_scenario(scenario_dir / "summer_leave_july.yaml")
-    diff = sum(_monthly(s, alloc, r) - _monthly(july_roster, alloc, r) for r in (0, 1)) / 2
+    plan = sum(_monthly(s, alloc, r) for r in (0, 1)) / 2
+    diff = plan - sum(_monthly(july_roster, alloc, r) for r in (0, 1)) / 2
     assert diff.min() >= -NOISE, diff[diff < -NOISE]
     assert diff[("conversations_on_time_share", 11)] > 0.3  # July 2024
+    assert plan.min() >= 0.9  # every month at the targets
 
 
 def test_the_simulation_plays_the_planned_weeks(planned):
@@ -110,7 +114,7 @@ def test_the_same_roster_and_results_with_any_number_of_workers(planned, scenari
     from resurssimalli.simulate import simulate
 
     s, alloc, roster = planned
-    again = plan_roster(s, proportional_allocation(s))
+    again = plan_roster(s, dataclasses.replace(alloc, leave=None))
     assert (again.leave == roster.leave).all() and np.allclose(again.sub, roster.sub)
     one = simulate(s, alloc, replications=2, months=1, jobs=1).kpis
     two = simulate(s, alloc, replications=2, months=1, jobs=2).kpis
@@ -123,7 +127,7 @@ def test_a_bad_leave_plan_row_is_named(planned):
     bad.loc[0, "week_start"] = "2024-06-04"  # a Tuesday
     with pytest.raises(InputError, match="row 1"):
         planned_days(bad, {(a, k): 0 for a, k in zip(bad["area"], bad["ordinal"], strict=True)}, dt.date(2023, 8, 1),
-                     np.ones(400, dtype=bool))  # fmt: skip
+                     np.ones(400, dtype=bool), 366)  # fmt: skip
 
 
 def test_a_planned_scenario_without_a_plan_is_refused(planned):

@@ -38,13 +38,13 @@ from resurssimalli.optimize.workload import CENTRAL_LINES
 from resurssimalli.scenario.demand import DAYS_PER_YEAR, add_months, daily_hours, employer_hours_per_year
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
+from resurssimalli.simulate.planned_leave import in_run_year
 
 SEASON_START = (5, 2)  # KVTES IV 2 §: the leave season is 2.5.-30.9.
 SEASON_END = (9, 30)
 SUMMER_MONTHS = (6, 7, 8)  # leave weeks outside these carry the preference penalty
 WISHED_MONTH = 7
 DAYS_PER_LEAVE_WEEK = 5
-YEAR_SHIFT_DAYS = 364  # 52 weeks: the same weekday a year before or after
 WORK_LINES = (*CUSTOMER_LINES, "employer_services")
 
 
@@ -119,15 +119,6 @@ def _season_year(start: dt.date, end: dt.date) -> int:
     return max(range(start.year, end.year + 1), key=lambda y: (days(y), -y))
 
 
-def _in_horizon(day: int, n_days: int) -> int:
-    """``day`` moved by whole 52-week years into [0, n_days), or -1 if it cannot be."""
-    while day >= n_days and day - YEAR_SHIFT_DAYS >= 0:
-        day -= YEAR_SHIFT_DAYS
-    while day < 0 and day + YEAR_SHIFT_DAYS < n_days:
-        day += YEAR_SHIFT_DAYS
-    return day if 0 <= day < n_days else -1
-
-
 def season_weeks(start: dt.date, months: int) -> tuple[int, tuple[Week, ...]]:
     """The season year and its whole Monday-Friday weeks for a horizon from ``start``."""
     end = add_months(start, months)
@@ -139,7 +130,7 @@ def season_weeks(start: dt.date, months: int) -> tuple[int, tuple[Week, ...]]:
     weeks = []
     while monday + dt.timedelta(days=4) <= last:
         wd = sum(1 for k in range(5) if (monday + dt.timedelta(k)) not in fi)
-        days = tuple(_in_horizon((monday - start).days + k, n_days) for k in range(7))
+        days = tuple(in_run_year((monday - start).days + k, n_days) for k in range(7))
         if min(days) < 0:
             raise InputError("horizon.months", "horizon", f"a horizon that holds the week of {monday} or "
                              "the same week a year before or after (at least 12 months)")  # fmt: skip

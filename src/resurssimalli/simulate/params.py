@@ -374,7 +374,7 @@ def _optimised_leave(alloc: Allocation, cal: SimCalendar, staff: dict, areas: tu
                          "a leave plan with the allocation (resurssimalli roster / run, leave_plan.csv)")  # fmt: skip
     keys = zip(staff["person_area"], staff["person_ordinal"], strict=True)
     people = {(areas[a], k): x for x, (a, k) in enumerate(keys)}
-    return planned_days(alloc.leave, people, cal.sim_start, np.asarray(cal.working))
+    return planned_days(alloc.leave, people, cal.sim_start, np.asarray(cal.working), cal.n_days)
 
 
 def _planned_leave(

@@ -20,12 +20,13 @@ from resurssimalli.errors import InputError
 YEAR_SHIFT_DAYS = 364  # 52 weeks: the same weekday a year before or after
 
 
-def _shifted(day: int, n_days: int) -> int:
-    while day >= n_days and day - YEAR_SHIFT_DAYS + 7 > 0:
+def in_run_year(day: int, n_days: int) -> int:
+    """``day`` moved by whole 52-week years into [0, n_days), or -1 if it cannot be."""
+    while day >= n_days and day - YEAR_SHIFT_DAYS >= 0:
         day -= YEAR_SHIFT_DAYS
-    while day + 7 <= 0 and day + YEAR_SHIFT_DAYS < n_days:
+    while day < 0 and day + YEAR_SHIFT_DAYS < n_days:
         day += YEAR_SHIFT_DAYS
-    return day
+    return day if 0 <= day < n_days else -1
 
 
 def _row(r: object, i: int) -> tuple[int, dt.date, int]:
@@ -44,20 +45,21 @@ def _row(r: object, i: int) -> tuple[int, dt.date, int]:
 
 
 def planned_days(
-    leave: pd.DataFrame, people: dict[tuple[str, int], int], sim_start: dt.date, working: np.ndarray
+    leave: pd.DataFrame, people: dict[tuple[str, int], int], sim_start: dt.date, working: np.ndarray,
+    n_days: int,
 ) -> np.ndarray:
-    """[person, day] summer leave from the plan's rows; ``people`` maps (area, ordinal) to the
+    """[person, day of the calendar] summer leave from the plan's rows over the ``n_days``
+    simulated days (``working`` runs on beyond them); ``people`` maps (area, ordinal) to the
     person's index. A row naming a person the plan's people do not have is an error."""
-    n_days = len(working)
-    out = np.zeros((len(people), n_days), dtype=bool)
+    out = np.zeros((len(people), len(working)), dtype=bool)
     for i, r in enumerate(leave.itertuples(index=False)):
         ordinal, monday, covered_days = _row(r, i)
         x = people.get((str(r.area), ordinal))
         if x is None:
             raise InputError("leave_plan.csv", f"row {i + 1}.area/ordinal",
                              f"a person of the plan, got {r.area} {ordinal + 1}")  # fmt: skip
-        d0 = _shifted((monday - sim_start).days, n_days)
-        days = [d for d in range(d0, d0 + 7) if 0 <= d < n_days]
+        first = (monday - sim_start).days
+        days = [d for d in (in_run_year(first + k, n_days) for k in range(7)) if d >= 0]
         covered = [d for d in days if working[d]][:covered_days]
         out[x, [d for d in days if d not in covered]] = True
     out.setflags(write=False)

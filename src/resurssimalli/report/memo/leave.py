@@ -53,7 +53,8 @@ def leave_section(f: Facts) -> Section | None:
     cols = (Column(t("xlcol_month")), Column(t("leave_col_weeks"), True), Column(t("leave_col_most"), True),
             Column(t("leave_col_sub"), True), Column(t("leave_col_lowest"), True))  # fmt: skip
     names = t("month_names")
-    rows = [[names[int(k) - 1], t.num(r.leave, 0), t.num(r.most, 0), t.num(r.substitutes, 0), t.num(r.lowest, 2)]
+    counts = ("leave", "most", "substitutes")
+    rows = [[names[int(k) - 1], *(t.num(r[c], 0) for c in counts), t.num(r.lowest, 2)]
             for k, r in m.iterrows()]  # fmt: skip
     blocks.append(Table("leave", t("leave_table"), cols, rows))
     problems = _problems(f, roster)
