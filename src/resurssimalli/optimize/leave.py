@@ -18,7 +18,8 @@ hours of work the team's capacity and the substitutes cannot cover. The rules
   ``staff.leave.substitute_hours_per_week`` substitute hours a week over the whole area.
 
 Solved lexicographically (no penalty weights to tune): first the fewest continuity gaps, then,
-holding them, the fewest uncovered hours, then, holding both, the least substitute cost plus the
+holding them, the smallest share of any week's work left uncovered (spread, not piled on a few
+weeks), then the fewest uncovered hours, then, holding both, the least substitute cost plus the
 preference penalties (within :data:`LEAVE_GAP` of the optimum; ``outside_summer_penalty_eur``
 per leave week outside June-August,
 ``july_wish_penalty_eur`` per leave week outside July of a person wishing for July). A gap or an
@@ -104,6 +105,7 @@ def _variables(m: pyo.ConcreteModel, inp: LeaveInput) -> None:
     m.sub = pyo.Var(m.T, m.W, domain=pyo.NonNegativeReals)
     m.gap = pyo.Var(m.Q, m.W, domain=pyo.NonNegativeReals)
     m.short = pyo.Var(m.T, m.W, domain=pyo.NonNegativeReals)
+    m.worst = pyo.Var(domain=pyo.NonNegativeReals)  # the largest share of a week's target left short
     covers: dict[int, list[int]] = {w: [] for w in range(len(inp.weeks))}
     for k, pat in enumerate(m.patterns):
         for w in pat:
@@ -133,6 +135,7 @@ def _service_rules(m: pyo.ConcreteModel, inp: LeaveInput) -> None:
     _add(m, "continuity", m.Q * m.W, continuity)
     _add(m, "cover", m.T * m.W, cover)
     _add(m, "substitute_cap", m.W, lambda m, w: sum(m.sub[t, w] for t in m.T) <= inp.substitute_cap)
+    _add(m, "short_share", m.T * m.W, lambda m, t, w: m.short[t, w] <= m.worst * cover_target(inp, t, w))
 
 
 def cover_target(inp: LeaveInput, t: int, w: int) -> float:
@@ -279,7 +282,8 @@ def plan_leave(inp: LeaveInput) -> LeavePlan:
     m = build_leave_model(inp)
     session = Session()
     _stage(session, m, "gaps", m.gaps, None)
-    _stage(session, m, "shortfall", m.shortfall, m.gaps)
+    _stage(session, m, "worst", m.worst, m.gaps)
+    _stage(session, m, "shortfall", m.shortfall, m.worst)
     status = _stage(session, m, "cost", m.substitute_cost + m.preferences, m.shortfall)
     n_w, n_t, n_q = len(inp.weeks), len(inp.teams), len(inp.queues)
     leave = _assign(m, inp)

@@ -52,6 +52,8 @@ LEAVE_RULES: dict[str, RuleSpec] = {
             "staff.leave.capacity_margin, staff.leave.substitute_hours_per_week",
         ),
         RuleSpec("substitute_cap", "leave", _cap_label, "staff.leave.substitute_hours_per_week"),
+        RuleSpec("short_share", "leave", lambda inp, k: f"{inp.weeks[k[1]].label}: {inp.teams[k[0]]}'s hours "
+                 "short at most the worst week's share", "-", hard=False),  # fmt: skip
         RuleSpec("stage_hold", "leave", lambda inp, k: f"stage {k}'s optimum is held", "-", hard=False),
     )
 }
