@@ -134,3 +134,17 @@ def test_a_planned_scenario_without_a_plan_is_refused(planned):
     s, alloc, _roster = planned
     with pytest.raises(InputError, match="summer_leave"):
         build_params(s, dataclasses.replace(alloc, leave=None))
+
+
+def test_the_roster_command_writes_the_plan(tmp_path, scenario_dir):
+    from typer.testing import CliRunner
+
+    from resurssimalli.cli import app
+
+    out = tmp_path / "roster"
+    res = CliRunner().invoke(app, ["roster", str(scenario_dir / "baseline.yaml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Summer-leave plan 2024" in res.output and "cannot be covered" not in res.output
+    roster = pd.read_csv(out / "roster.csv")
+    assert set(roster["area"]) == {"Hameenkyro", "Ikaalinen", "Parkano-Kihnio", "Sastamala-Punkalaidun"}
+    assert (out / "roster.png").stat().st_size > 0 and (out / "leave_plan.csv").exists()
