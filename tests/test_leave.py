@@ -26,7 +26,7 @@ from resurssimalli.simulate.planned_leave import planned_days
 SEED = 7
 SHARES = ("initial_interview_on_time_share", "conversations_on_time_share")
 NOISE = 0.03  # a month's share on two replications, paired on the same seeds (10 replications of the
-# baseline put May-June conversations on time 0.6-0.8 points below the all-in-July roster's, Aug 0.5)
+# baseline put conversations on time 1.2-1.8 points below the all-in-July roster's in Aug-Sep 2023)
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +148,17 @@ def test_the_roster_command_writes_the_plan(tmp_path, scenario_dir):
     roster = pd.read_csv(out / "roster.csv")
     assert set(roster["area"]) == {"Hameenkyro", "Ikaalinen", "Parkano-Kihnio", "Sastamala-Punkalaidun"}
     assert (out / "roster.png").stat().st_size > 0 and (out / "leave_plan.csv").exists()
+
+
+def test_a_horizon_under_a_year_reads_its_mean_day_where_it_holds_no_season_day():
+    from resurssimalli.optimize.leave_input import season_weeks
+
+    year, weeks = season_weeks(dt.date(2023, 8, 1), 12)
+    assert (
+        year == 2024 and sum(w.outside_horizon for w in weeks) == 0
+    )  # every day read, 52 weeks back if needed
+    year, weeks = season_weeks(dt.date(2023, 8, 1), 3)  # August-October 2023
+    assert year == 2023
+    before = [w.outside_horizon for w in weeks if w.monday + dt.timedelta(6) < dt.date(2023, 8, 1)]
+    after = [w.outside_horizon for w in weeks if w.monday >= dt.date(2023, 8, 1)]
+    assert before and set(before) == {7} and after and set(after) == {0}

@@ -209,6 +209,7 @@ class LeavePlan:
             "problems": list(self.problems),
             "season_year": inp.season_year,
             "weeks": len(inp.weeks),
+            "days_read_from_the_mean_day": sum(w.outside_horizon for w in inp.weeks),  # horizon under a year
             "people": len(inp.people),
             "leave_weeks_each": inp.leave_weeks,
             "min_block_weeks": inp.min_block_weeks,

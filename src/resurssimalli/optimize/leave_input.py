@@ -13,8 +13,9 @@
 * **Work.** The demand model's expected hours a day (:func:`~resurssimalli.scenario.demand.
   daily_hours`: inflow with its seasonality, the conversation cadence, line switching, plant
   closures) plus employer requests, summed over the week's seven days in each area (integration
-  in the lead municipality's area, as in :mod:`.workload`). A season week outside the horizon
-  reads the same week of the year before or after (a steady yearly cycle). The deadlines
+  in the lead municipality's area, as in :mod:`.workload`). A season day outside the horizon
+  reads the same day 52 weeks before or after (a steady yearly cycle); a horizon shorter than a
+  year that holds neither reads its mean day (``Week.outside_horizon`` days). The deadlines
   (initial interview within 5 working days, conversations within their grace days) are shorter
   than a week, so a week's work must be done in it.
 * **Capacity.** An on-duty person-day gives ``fte × productive hours per HTV / on-duty days``
@@ -68,7 +69,12 @@ class Week:
     monday: dt.date
     working_days: int
     month: int  # the calendar month of its Thursday
-    work_days: tuple[int, ...]  # the horizon days its seven days of work are read from
+    work_days: tuple[int, ...]  # the horizon days its seven days of work are read from (-1: none)
+
+    @property
+    def outside_horizon(self) -> int:
+        """Days of the week the horizon holds in no year (their work is the horizon's mean day)."""
+        return sum(1 for d in self.work_days if d < 0)
 
     @property
     def label(self) -> str:
@@ -131,9 +137,6 @@ def season_weeks(start: dt.date, months: int) -> tuple[int, tuple[Week, ...]]:
     while monday + dt.timedelta(days=4) <= last:
         wd = sum(1 for k in range(5) if (monday + dt.timedelta(k)) not in fi)
         days = tuple(in_run_year((monday - start).days + k, n_days) for k in range(7))
-        if min(days) < 0:
-            raise InputError("horizon.months", "horizon", f"a horizon that holds the week of {monday} or "
-                             "the same week a year before or after (at least 12 months)")  # fmt: skip
         weeks.append(Week(monday, wd, (monday + dt.timedelta(3)).month, days))
         monday += dt.timedelta(days=7)
     return year, tuple(weeks)
@@ -155,7 +158,10 @@ def _work(scenario: Scenario, teams: Sequence[str], weeks: Sequence[Week]) -> np
         daily = by_area.get(area, None)
         series = daily.to_numpy() if daily is not None else np.zeros(int(days["day"].max()) + 1)
         for w, wk in enumerate(weeks):
-            out[t, w] = float(series[list(wk.work_days)].sum()) + 7 * float(employer.get(area, 0.0))
+            held = [d for d in wk.work_days if d >= 0]  # a horizon under a year: its mean day for the rest
+            mean_day = float(series.mean()) if len(series) else 0.0
+            customer = float(series[held].sum()) + (7 - len(held)) * mean_day
+            out[t, w] = customer + 7 * float(employer.get(area, 0.0))
     return out
 
 
