@@ -76,7 +76,7 @@ def _failing_summer(f: Facts) -> list[str]:
             x for x in str(getattr(r, "failing_months", "") or "").split() if x[5:7] in ("06", "07", "08")
         ]
         if months:
-            out.append(f"{f.t.name('kpi', r.kpi)} ({', '.join(f.t.month(x) for x in months)})")
+            out.append(f"{f.t.name('kpi', r.kpi)}: {', '.join(f.t.month(x) for x in months)}")
     return out
 
 
