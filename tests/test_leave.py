@@ -162,3 +162,16 @@ def test_a_horizon_under_a_year_reads_its_mean_day_where_it_holds_no_season_day(
     before = [w.outside_horizon for w in weeks if w.monday + dt.timedelta(6) < dt.date(2023, 8, 1)]
     after = [w.outside_horizon for w in weeks if w.monday >= dt.date(2023, 8, 1)]
     assert before and set(before) == {7} and after and set(after) == {0}
+
+
+def test_run_writes_the_plan_into_the_memo_and_workbook(tmp_path, baseline):
+    from openpyxl import load_workbook
+
+    from resurssimalli.pipeline import run_pipeline
+
+    out = run_pipeline(baseline, tmp_path / "run", replications=1, months=1, jobs=1, pareto=None)
+    assert out.roster is not None and out.roster.problems == ()
+    memo = (out.folder / "memo.md").read_text(encoding="utf-8")
+    assert "## Kesälomasuunnitelma" in memo and "](roster.png)" in memo
+    assert "Kesälomasuunnitelma hajauttaa lomat" in memo.split("##")[1]  # the opening says it
+    assert "Kesälomasuunnitelma" in load_workbook(out.folder / "results.xlsx", read_only=True).sheetnames
