@@ -87,7 +87,7 @@ def leave_figures() -> dict[str, str]:
             f"{_value(m, 'planned', c, july, True)}, work-to-capacity {_value(m, 'planned', d, july)}, against "
             f"{_value(m, 'july', i, july)} / {_value(m, 'july', c, july)} / {_value(m, 'july', d, july)} with "
             f"everyone's leave in July and {_value(m, 'rota', i, july)} / {_value(m, 'rota', c, july)} / "
-            f"{_value(m, 'rota', d, july)} with the office's rota in June–August"
+            f"{_value(m, 'rota', d, july)} with the office's rota"
         ),
         "leave_price": (
             f"conversations on time {_value(m, 'planned', c, '2023-08')} and {_value(m, 'planned', c, '2023-09')} "
