@@ -21,11 +21,15 @@ from resurssimalli.executors import executor
 from resurssimalli.experiment.compare import keyed, paired_comparison, plain
 from resurssimalli.experiment.outcomes import WhatIf
 from resurssimalli.optimize import OptimizeResult, optimize
+from resurssimalli.optimize.leave import LeavePlan, leave_rows, plan_leave, roster_table
+from resurssimalli.optimize.leave_input import LeavePerson, leave_input
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.report.names import scenario_record
 from resurssimalli.runs import RunFolder, check_output_path
 from resurssimalli.scenario.load import Scenario, load_scenario
+from resurssimalli.scenario.schema import CUSTOMER_LINES
 from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
+from resurssimalli.simulate.people import EMPLOYER_LINE, build_people
 from resurssimalli.simulate.runner import start_workers
 from resurssimalli.simulate.stats import summarise_periods
 from resurssimalli.simulate.verdicts import with_worst_places
@@ -42,9 +46,30 @@ class Plan:
 def plan_for(scenario: Scenario, allocation_dir: Path | None = None, **optimize_options: object) -> Plan:
     """The plan to simulate: read from an optimiser run folder, or optimise ``scenario`` now."""
     if allocation_dir is not None:
-        return Plan(Allocation.from_run_folder(allocation_dir))
+        return Plan(_with_planned_leave(scenario, Allocation.from_run_folder(allocation_dir)))
     result = optimize(scenario, **optimize_options)
-    return Plan(Allocation.from_result(result, source=f"optimize({scenario.name})"), result)
+    alloc = Allocation.from_result(result, source=f"optimize({scenario.name})")
+    return Plan(_with_planned_leave(scenario, alloc), result)
+
+
+def _with_planned_leave(scenario: Scenario, alloc: Allocation) -> Allocation:
+    """``alloc`` with its leave plan when the scenario plays one (``summer_leave: planned``) and
+    the allocation came without it."""
+    if scenario.config.staff.absence.summer_leave != "planned" or alloc.leave is not None:
+        return alloc
+    return alloc.with_leave(leave_rows(plan_roster(scenario, alloc)))
+
+
+def plan_roster(scenario: Scenario, alloc: Allocation) -> LeavePlan:
+    """The summer-leave plan for ``alloc``'s people (:mod:`resurssimalli.optimize.leave`): the
+    people the simulation staffs the plan with (:func:`resurssimalli.simulate.people.build_people`)."""
+    areas = tuple(sorted(scenario.region.areas))
+    htv = alloc.allocation.groupby(["area", "service_line"])["htv"].sum()
+    lines = (*CUSTOMER_LINES, EMPLOYER_LINE)
+    line_htv = {(areas.index(a), str(ln)): float(h) for (a, ln), h in htv.items() if ln in lines and h > 1e-6}
+    people = build_people(line_htv, lines, scenario.config.staff.min_part_time_fte)
+    leave_people = [LeavePerson(areas[x.area], x.ordinal, x.fte, x.shares) for x in people]
+    return plan_leave(leave_input(scenario, leave_people))
 
 
 def compared_scenarios(scenario: Scenario, files: Sequence[str | Path] | None = None) -> list[Scenario]:
@@ -72,9 +97,13 @@ class RunOutcome:
     folder: Path
     memo_files: tuple[Path, ...] = ()
     what_if: pd.DataFrame | None = None  # what_if.csv: the --what-if variants' paired changes
+<<<<<<< HEAD
     what_if_plans: pd.DataFrame | None = None  # what_if_plans.csv: their sites, cost and access
     htv_value: pd.DataFrame | None = None  # htv_value.csv: one HTV more / fewer in every area
     what_if_verdicts: pd.DataFrame | None = None  # what_if_verdicts.csv: their targets judged
+=======
+    roster: LeavePlan | None = None  # the summer-leave plan (roster.csv, leave_plan.csv, roster.json)
+>>>>>>> leave
 
 
 def _simulate_all(
@@ -109,11 +138,31 @@ def _spare_worker(pool: Executor, jobs: int) -> Executor | None:
     return pool
 
 
+def write_roster(rf: RunFolder, roster: LeavePlan, lang: str = "fi") -> None:
+    """The leave plan's files: ``roster.csv`` (week × area), ``leave_plan.csv`` (person × leave
+    week, what the simulation plays), ``roster.json`` (the plan in numbers) and ``roster.png``."""
+    from resurssimalli.report.names import Names
+    from resurssimalli.report.roster_figure import roster_figure
+    from resurssimalli.report.texts import Texts
+
+    table = roster_table(roster)
+    rf.write_csv("roster.csv", table)
+    rf.write_csv("leave_plan.csv", leave_rows(roster))
+    rf.write_json("roster.json", roster.summary())
+    names = Names(rf.scenario.region, Texts(lang), {})
+    rf.path("roster.png").write_bytes(roster_figure(table, Texts(lang), names.area))
+
+
 def _write_run(
     scenario: Scenario, out: Path | None, plan: OptimizeResult, sim: SimulationResult,
     kpis: pd.DataFrame, compare: Sequence[Scenario], memo_lang: str | None = None,
+<<<<<<< HEAD
     what_if: WhatIf | None = None, background: Executor | None = None,
     htv_value: pd.DataFrame | None = None,
+=======
+    what_if: pd.DataFrame | None = None, background: Executor | None = None,
+    roster: LeavePlan | None = None,
+>>>>>>> leave
 ) -> tuple[Path, pd.DataFrame, tuple[str, ...]]:
     """Write the run folder; every file once. Returns the folder, the KPI summary, memo file names.
 
@@ -136,6 +185,8 @@ def _write_run(
 
             rf.on_complete(memo)
         plan.write(rf)
+        if roster is not None:
+            write_roster(rf, roster, memo_lang or "fi")
         rf.write_parquet("kpis.parquet", kpis)
         rf.write_csv("summary.csv", summary)
         if sim.events is not None:
@@ -168,6 +219,7 @@ def run_pipeline(
     what_if: Sequence[tuple[str, str]] = (),
     htv_value: bool = True,
     progress: ProgressFn | None = None,
+    roster: bool = True,
 ) -> RunOutcome:
     """Run every stage on ``scenario``; ``compare`` scenarios are simulated on the same plan.
 
@@ -179,7 +231,9 @@ def run_pipeline(
     paired with the plan's own simulation (``htv_value.csv``, the memo's financial effects).
     ``progress`` hears stage ``"run"`` steps (optimise, simulate, [what-if,] write with the memo,
     done). ``out`` (a new folder; required, so nothing is written into the current folder) is
-    checked before any work; the folder appears only when complete.
+    checked before any work; the folder appears only when complete. ``roster``: plan the summer
+    leave on the plan's people (:func:`plan_roster`), write it, and hand it to the simulation
+    (played where a scenario's ``staff.absence.summer_leave`` is ``planned``).
     """
     if out is None:
         raise InputError("run_pipeline", "out", "an output folder (the command line picks results/<name>-<time>)")
@@ -189,6 +243,9 @@ def run_pipeline(
     with executor("processes", jobs or 1) as pool:
         start_workers(pool, jobs or 1)  # the workers import the simulation while the plan is optimised
         plan = plan_for(scenario, pareto=pareto, marginals=True)  # marginals: the memo's whole HTV
+        leave = plan_roster(scenario, plan.allocation) if roster else None
+        if leave is not None and plan.allocation.leave is None:
+            plan = Plan(plan.allocation.with_leave(leave_rows(leave)), plan.optimised)
         others = f" + {len(compare)} scenarios" if compare else ""
         tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
         sim, kpis = _simulate_all(
@@ -213,6 +270,7 @@ def run_pipeline(
         tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
         assert plan.optimised is not None
         folder, summary, names = _write_run(
+<<<<<<< HEAD
             scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare, value
         )
     tick(progress, "run", total, total, "done")
@@ -238,3 +296,10 @@ def _htv_value(
         scenario, alloc, area_places(scenario), replications, months=months, jobs=jobs, progress=progress,
         pool=pool, bands=(size,), base_kpis=own,
     ).table  # fmt: skip
+=======
+            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare, leave
+        )
+    tick(progress, "run", total, total, "done")
+    folders = tuple(folder / n for n in names)
+    return RunOutcome(plan.optimised, sim, kpis, summary, folder, folders, table, leave)
+>>>>>>> leave

@@ -18,6 +18,7 @@ import datetime as dt
 
 import pandas as pd
 from readme_figures import HERE, ROOT, md_table, pct
+from readme_leave import leave_figures, regenerate_leave_tables
 
 from resurssimalli.experiment.outcomes import close_site, staffed, what_it_buys
 from resurssimalli.optimize import optimize
@@ -73,7 +74,7 @@ def regenerate_tables() -> list:
     out = what_it_buys(base, alloc, variants, REPLICATIONS, jobs=2)
     out[out["group"] == "all"].to_csv(OUTCOMES, index=False, float_format="%.10g")
     STAMP.write_text(dt.date.today().isoformat() + "\n", encoding="utf-8")
-    return [VERDICTS, OUTCOMES, STAMP]
+    return [VERDICTS, OUTCOMES, STAMP, *regenerate_leave_tables()]
 
 
 # --- rendering (no simulation) -------------------------------------------------------------------
@@ -218,4 +219,5 @@ def simulation_figures() -> dict[str, str]:
         }  # fmt: skip
         | budget_figures(o, base.config.staff.total_htv)
         | backtest_figures(pd.read_csv(BACKTEST))
+        | leave_figures()
     )

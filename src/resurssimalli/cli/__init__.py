@@ -489,6 +489,22 @@ def simulate(
 
 
 @app.command()
+def roster(
+    scenario: ScenarioArg,
+    out: OutOpt = None,
+    allocation: Annotated[
+        Path | None, typer.Option("--allocation", help="Run folder with the plan (default: optimise now)")
+    ] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Plan the summer leave (KVTES season 2.5.-30.9.) and substitutes on the plan (Pyomo + HiGHS)."""
+    check_run_options(out)
+    from resurssimalli.cli.roster import roster_command
+
+    roster_command(load(scenario, set_), out, console, allocation)
+
+
+@app.command()
 def calibrate(
     scenario: Annotated[Path, typer.Argument(help="Scenario the fit reads its rules from")] = Path(
         "scenarios/baseline.yaml"

@@ -341,9 +341,25 @@ def _stress_moves_sheet(res: RunResults, n: Names) -> Sheet | None:
     )
 
 
+def _roster_sheet(res: RunResults, n: Names) -> Sheet | None:
+    """``roster.csv``: the summer-leave plan, week × area (people on leave, substitutes, hours)."""
+    r = res.table("roster.csv")
+    if r is None or r.empty:
+        return None
+    df = _with_names(r.assign(week_start=r["week_start"].astype(str)), n, {"area": n.area})
+    cols = [XlColumn("week_start"), XlColumn("iso_week", "index"), XlColumn("area"),
+            XlColumn("people", "count"), XlColumn("people_on_leave", "count")]  # fmt: skip
+    cols += [XlColumn(c, "decimal") for c in ("substitute_hours", "on_duty_hours", "capacity_hours",
+                                              "work_hours", "short_hours")]  # fmt: skip
+    cols.append(XlColumn("queues_uncovered", "index"))
+    frame = df[[c.key for c in cols] + ["area" + ID_SUFFIX]]
+    return Sheet("roster", frame, cols + _id_columns(["area"]), "roster.csv")
+
+
 def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
     t = n.t
-    out: list[Sheet] = [s for s in (_what_if_sheet(res, n), _stress_moves_sheet(res, n)) if s is not None]
+    extra = (_what_if_sheet(res, n), _stress_moves_sheet(res, n), _roster_sheet(res, n))
+    out: list[Sheet] = [s for s in extra if s is not None]
     it = res.table("stress_iterations.csv")
     if it is not None and not it.empty:
         cols = [

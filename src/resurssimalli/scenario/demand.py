@@ -361,6 +361,24 @@ def project(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PROJECTION_COLUMNS)
 
 
+def daily_hours(scenario: Scenario) -> pd.DataFrame:
+    """Expected staff hours per municipality × line × day of the horizon: the ``hours`` of
+    :func:`project` before they are summed by month (``day`` 0 = the horizon start; the line whose
+    coaches do the work; employer requests not included). The leave planner reads weeks from it.
+    """
+    h = scenario.config.horizon
+    kpi, cal = horizon_days(h.start, h.months)
+    n_days = len(kpi)
+    acc: dict[tuple[str, str], np.ndarray] = {}
+    for muni, origin, _source, _point, states, reg in _groups(scenario, n_days, cal):
+        for line, w in _work(states, reg, origin, scenario.config.service).items():
+            acc[(muni, line)] = acc.get((muni, line), np.zeros(n_days)) + w[3]
+    return pd.DataFrame(
+        [(m, ln, d, float(v)) for (m, ln), arr in sorted(acc.items()) for d, v in enumerate(arr)],
+        columns=["municipality", "service_line", "day", "hours"],
+    )
+
+
 __all__ = [
     "DAYS_PER_MONTH",
     "DAYS_PER_YEAR",
@@ -372,6 +390,7 @@ __all__ = [
     "add_months",
     "closure_registrations",
     "conversation_schedule",
+    "daily_hours",
     "cum_hazard",
     "employer_hours_per_year",
     "employer_requests_per_day",

@@ -169,8 +169,24 @@ class Absence(Frozen):
     reference: ReferenceAbsence = ReferenceAbsence()
     # rota: the office's plan, blocks in June-August with every interview queue staffed every
     # working day; july: everyone's block in July; staggered: a random start in 2.5.-30.9.
-    # (simulate.roster)
-    summer_leave: Literal["rota", "july", "staggered"] = "rota"
+    # (simulate.roster); planned: the leave optimiser's plan (resurssimalli roster, optimize.leave)
+    summer_leave: Literal["rota", "july", "staggered", "planned"] = "rota"
+
+
+class LeavePlan(Frozen):
+    """The summer-leave plan (``resurssimalli roster``, :mod:`resurssimalli.optimize.leave`): each
+    person's ``absence.summer_leave_days`` in the KVTES season 2.5.-30.9. in whole weeks, in blocks of at least
+    ``min_block_weeks``; preferences as penalties; substitutes (sijaiset) in hours at a cost, with
+    a cap a week over the whole area; every week's capacity at least its work × (1 + margin)."""
+
+    min_block_weeks: Annotated[int, Field(ge=1, le=8)] = 2
+    july_wish_share: Share = 0.5
+    july_wish_penalty_eur: NonNeg = 100.0
+    outside_summer_penalty_eur: NonNeg = 200.0
+    capacity_margin: Annotated[float, Field(ge=0.0, le=1.0)] = 0.25
+    continuity_on_duty: Annotated[int, Field(ge=0, le=10)] = 1
+    substitute_eur_per_hour: NonNeg = 40.0
+    substitute_hours_per_week: NonNeg = 400.0
 
 
 class Shortage(Frozen):
@@ -208,6 +224,7 @@ class Staff(Frozen):
     min_part_time_fte: Share = 0.25
     absence: Absence
     shortages: list[Shortage] = Field(default_factory=list)
+    leave: LeavePlan = LeavePlan()
 
     @field_validator("customer_facing_split")
     @classmethod

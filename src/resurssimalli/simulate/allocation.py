@@ -9,6 +9,7 @@ against the region: bad tables raise :class:`InputError` naming the file and col
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from resurssimalli.scenario.schema import SERVICE_LINES, UNCOVERED_SITE
 ALLOCATION_COLUMNS = ("area", "municipality", "site", "service_line", "htv")
 SITES_COLUMNS = ("site", "municipality", "kind", "open", "htv", "workstations", "workstations_used")
 ACCESS_COLUMNS = ("demand_point", "municipality", "site", "share", "minutes")
+LEAVE_COLUMNS = ("area", "ordinal", "week_start", "substitute_days")
+LEAVE_FILE = "leave_plan.csv"
 SHARE_TOL = tolerances.PLAN_SHARE
 
 
@@ -44,6 +47,12 @@ class Allocation:
     sites: pd.DataFrame
     access: pd.DataFrame
     source: str = "<allocation>"
+    # the leave optimiser's plan (optimize.leave.leave_rows; leave_plan.csv), for summer_leave: planned
+    leave: pd.DataFrame | None = None
+
+    def with_leave(self, leave: pd.DataFrame) -> Allocation:
+        """The same plan with a summer-leave plan (a copy of ``leave``'s columns)."""
+        return dataclasses.replace(self, leave=_frozen_copy(leave, LEAVE_COLUMNS, self.source, "leave_plan"))
 
     @classmethod
     def from_frames(
@@ -67,7 +76,10 @@ class Allocation:
         run_dir = Path(run_dir)
         frames = [read_csv(run_dir / name, "an optimiser output table (from an optimiser run folder)")
                   for name in _FILES]
-        return cls.from_frames(*frames, source=str(run_dir))
+        alloc = cls.from_frames(*frames, source=str(run_dir))
+        if (run_dir / LEAVE_FILE).exists():
+            return alloc.with_leave(read_csv(run_dir / LEAVE_FILE, "the summer-leave plan (resurssimalli roster)"))
+        return alloc
 
     def check(self, scenario: Scenario) -> None:
         """Names known to the region, non-negative HTV, access shares summing to 1 per demand point."""

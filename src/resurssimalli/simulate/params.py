@@ -31,6 +31,7 @@ from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
 from resurssimalli.simulate.exit_effect import OFF, ExitEffect, build_exit_effect
 from resurssimalli.simulate.openings import nearest_open_site, site_fields
+from resurssimalli.simulate.planned_leave import planned_days
 from resurssimalli.simulate.people import EMPLOYER_LINE, MIN_PART_TIME_FTE, build_people
 from resurssimalli.simulate.roster import rota_days
 from resurssimalli.simulate.staffing import staffed_for_plan
@@ -366,10 +367,24 @@ def _staff_time(scenario: Scenario, cal: SimCalendar) -> dict:
     }
 
 
-def _planned_leave(scenario: Scenario, cal: SimCalendar, staff: dict) -> np.ndarray | None:
+def _optimised_leave(alloc: Allocation, cal: SimCalendar, staff: dict, areas: tuple[str, ...]) -> np.ndarray:
+    """The leave optimiser's plan handed in with the allocation (:mod:`.planned_leave`)."""
+    if alloc.leave is None:
+        raise InputError("staff.absence.summer_leave", "planned",
+                         "a leave plan with the allocation (resurssimalli roster / run, leave_plan.csv)")  # fmt: skip
+    keys = zip(staff["person_area"], staff["person_ordinal"], strict=True)
+    people = {(areas[a], k): x for x, (a, k) in enumerate(keys)}
+    return planned_days(alloc.leave, people, cal.sim_start, np.asarray(cal.working), cal.n_days)
+
+
+def _planned_leave(
+    scenario: Scenario, cal: SimCalendar, staff: dict, alloc: Allocation, areas: tuple[str, ...]
+) -> np.ndarray | None:
     """The office's summer-leave rota [person, day] (``summer_leave: rota``), else None: the
     ``july`` and ``staggered`` blocks are drawn per replication (:mod:`.roster`)."""
     absence = scenario.config.staff.absence
+    if absence.summer_leave == "planned":
+        return _optimised_leave(alloc, cal, staff, areas)
     if absence.summer_leave != "rota":
         return None
     pools = tuple(tuple(x) for x in staff["pool_people"])
@@ -425,7 +440,7 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         **_deadlines(scenario, cal),
         **staff,
         **_staff_time(scenario, cal),
-        planned_leave=_planned_leave(scenario, cal, staff),
+        planned_leave=_planned_leave(scenario, cal, staff, alloc, areas),
         **_employers(scenario, cal, munis, places["demand_points"]),
         event_log=cfg.simulation.event_log,
         exit_effect=build_exit_effect(cfg.outcomes),

@@ -94,9 +94,15 @@ def _stress(f: Facts) -> str:
     return " ".join(parts)
 
 
-SUMMARY_LINES: list[Callable[[Facts], str]] = [_question, _sites, _staff, _cost, _access, _stress]
+def _summer(f: Facts) -> str:
+    from resurssimalli.report.memo.leave import leave_line
+
+    return leave_line(f)
+
+
+SUMMARY_LINES: list[Callable[[Facts], str]] = [_question, _sites, _staff, _cost, _access, _stress, _summer]
 
 
 def summary(f: Facts) -> list[str]:
-    """The memo's numbered opening lines."""
-    return [line(f) for line in SUMMARY_LINES]
+    """The memo's numbered opening lines (a line with nothing to say is left out)."""
+    return [text for text in (line(f) for line in SUMMARY_LINES) if text]
