@@ -1,0 +1,116 @@
+"""Every job seeker of June 2026: the scenario's customer states, the planning year after the data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from resurssimalli.data.jobseekers import JOBSEEKER_DIR
+from resurssimalli.errors import InputError, InputErrors
+from resurssimalli.optimize.workload import customer_workload
+from resurssimalli.scenario import load_scenario
+from resurssimalli.scenario.customers import customer_mix
+from resurssimalli.scenario.demand import project
+from resurssimalli.scenario.schema import OTHER_STATES
+from resurssimalli.scenario.states import LAID_OFF, UNEMPLOYED, source_of, state_flows, state_stock
+from resurssimalli.simulate.calendar import build_calendar
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "jobseekers_2026_06.yaml"
+
+
+@pytest.fixture(scope="module")
+def js():
+    return load_scenario(SCENARIO)
+
+
+def test_starts_with_every_job_seeker_of_june_2026(js):
+    stock = state_stock(js)
+    assert stock.to_numpy().sum() == pytest.approx(3979)
+    assert (stock[UNEMPLOYED] + stock[LAID_OFF]).sum() == pytest.approx(2373)
+    assert (stock >= 0).all().all()
+    # the service lines serve the unemployed less the laid off, in the plan's mix
+    assert customer_mix(js)["stock"].sum() == pytest.approx(stock[UNEMPLOYED].sum())
+    assert js.config.display_name("fi") == "Työnhakijat 6/2026"
+
+
+def test_the_year_planned_is_the_year_after_the_snapshot(js):
+    assert js.config.horizon.start.isoformat() == "2026-07-01"
+    cal = build_calendar(js.config.horizon.start, js.config.horizon.months)
+    assert cal.month_labels[0] == "2026-07" and cal.month_labels[-1] == "2027-06"
+    # real holidays of the year planned: Midsummer Eve 2027 is Friday 25 June, not a working day
+    import datetime as dt
+
+    day = (dt.date(2027, 6, 25) - cal.sim_start).days
+    assert cal.working_days_between(day, day + 1) == 0
+
+
+def test_horizon_must_follow_the_snapshot(tmp_path):
+    bad = tmp_path / "late.yaml"
+    bad.write_text(f"extends: {SCENARIO}\nname: late\nhorizon: {{start: 2026-08-01, months: 12}}\n")
+    with pytest.raises(InputError, match="horizon.start") as e:
+        load_scenario(bad)
+    assert "2026-07-01" in str(e.value)
+
+
+def test_unknown_month_and_foreign_file_are_named(tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text(f"extends: {SCENARIO}\nname: other\ndemand: {{jobseekers: {{month: '2025-06'}}}}\n")
+    with pytest.raises(InputError, match="demand.jobseekers.month"):
+        load_scenario(other)
+    copy = tmp_path / "snap.csv"
+    shutil.copy(JOBSEEKER_DIR / "jobseekers_12r5_2026-06.csv", copy)
+    text = copy.read_text(encoding="utf-8").replace(",1858,", ",1900,", 1)  # Sastamala no longer sums
+    copy.write_text(text, encoding="utf-8")
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        f"extends: {SCENARIO}\nname: own\ndemand: {{jobseekers: {{month: '2026-06', file: snap.csv}}}}\n"
+    )
+    with pytest.raises(InputError, match=r"snap.csv: total.HAKIJALOPUSSA"):
+        load_scenario(own)
+
+
+def test_every_state_needs_its_service(tmp_path):
+    bad = tmp_path / "unserved.yaml"
+    bad.write_text(f"extends: {SCENARIO}\nname: unserved\nservice: {{states: null}}\n")
+    with pytest.raises((InputError, InputErrors)):
+        load_scenario(bad)
+
+
+def test_states_hold_their_stock_and_bring_their_work(js, baseline):
+    flows = state_flows(js)
+    assert set(flows["state"]) == set(OTHER_STATES)
+    # calibrated entries: a stock of n staying mean_months on average needs n * 12 / mean_months a year
+    for f in flows.itertuples():
+        st = js.config.service.states[f.state]
+        assert f.entries_per_year == pytest.approx(f.stock * 12 / st.mean_months)
+        assert f.to_unemployed_per_year + f.to_work_per_year == pytest.approx(f.entries_per_year)
+    proj = project(js)
+    for state in OTHER_STATES:
+        rows = proj[proj["source"] == source_of(state)]
+        by_month = rows.groupby("month")["stock_end"].sum()
+        start = state_stock(js)[state].sum()
+        assert len(by_month) == 12 and ((by_month - start).abs() <= 0.1 * max(start, 1)).all()
+    work = customer_workload(js)
+    state_hours = work[work["source"].str.startswith("state:")]["hours"].sum()
+    assert state_hours == pytest.approx(flows["hours_per_year"].sum(), rel=1e-6)
+    assert state_hours > 0 and not customer_workload(baseline)["source"].str.startswith("state:").any()
+
+
+def test_ratios_estimate_the_other_states_on_the_plans_unemployed(tmp_path, baseline):
+    est = tmp_path / "est.yaml"
+    est.write_text(
+        f"extends: {ROOT / 'scenarios' / 'baseline.yaml'}\nname: est\n"
+        "demand: {jobseekers: {month: '2026-06', use: ratios}}\n"
+    )
+    s = load_scenario(est)
+    stock = state_stock(s)
+    lm = s.region.labour_market
+    assert (stock[UNEMPLOYED] + stock[LAID_OFF]).sum() == pytest.approx(lm.total("unemployed", "2023-07"))
+    june = state_stock(load_scenario(SCENARIO))
+    for m in stock.index:  # each state at June 2026's ratio to the unemployed, per municipality
+        ratio = june.loc[m] / (june.loc[m, UNEMPLOYED] + june.loc[m, LAID_OFF])
+        plan = lm.value("unemployed", "2023-07", m)
+        assert stock.loc[m].to_numpy() == pytest.approx((ratio * plan).to_numpy())
