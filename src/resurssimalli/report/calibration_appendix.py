@@ -46,6 +46,16 @@ TEXTS = {
         "fi": "Työnhakijat 12 kuukauden jälkeen ryhmittäin (suunnitelma 7/2023)",
         "en": "Job seekers after 12 months by group (plan: July 2023)",
     },
+    "states": {
+        "fi": "Asiakastilat 12 kuukauden jälkeen (tilasto {month}); muut kuin työttömät: kysyntämallin odotusarvo",
+        "en": "Customer states after 12 months (statistics {month}); other than the unemployed: the demand "
+        "model's expectation",
+    },
+    "state": {"fi": "tila", "en": "state"},
+    "snapshot": {"fi": "tilasto", "en": "statistics"},
+    "entries": {"fi": "tulijat/v", "en": "entries/yr"},
+    "after": {"fi": "12 kk jälkeen", "en": "after 12 months"},
+    "residual": {"fi": "ero %", "en": "residual %"},
     "area": {"fi": "koko alue", "en": "whole area"},
     "plan": {"fi": "suunnitelma", "en": "plan"},
     "sim": {"fi": "simuloitu", "en": "simulated"},
@@ -101,6 +111,30 @@ def _stock_rows(res: RunResults, k: pd.DataFrame, t: Texts, munis: list[str], su
     return rows
 
 
+def _state_rows(res: RunResults, k: pd.DataFrame, t: Texts) -> list[list[str]]:
+    """Each customer state's stock in the snapshot, its calibrated entries, its stock 12 months on
+    (the unemployed: simulated; the others: the demand projection) and the residual."""
+    from resurssimalli.scenario.demand import project
+    from resurssimalli.scenario.states import OTHER_STATES, STATE_NAMES, UNEMPLOYED, source_of, state_flows
+    from resurssimalli.scenario.states import state_stock
+
+    s = res.scenario
+    start = state_stock(s).sum()
+    entries = state_flows(s).groupby("state")["entries_per_year"].sum()
+    proj = project(s)
+    last = proj[proj["month"] == STOCK_MONTH].groupby("source")["stock_end"].sum()
+    sim = k[(k["kpi"] == "stock") & (k["month_index"] == STOCK_MONTH) & (k["group"] == "all")]["value"]
+    names = STATE_NAMES.get(t.lang, STATE_NAMES["en"])
+    rows = []
+    for state in (UNEMPLOYED, *OTHER_STATES):
+        after = float(sim.mean()) if state == UNEMPLOYED else float(last.get(source_of(state), 0.0))
+        shown = _ci(t, sim, 0) if state == UNEMPLOYED else t.num(after, 0)
+        resid = t.num(100 * (after / start[state] - 1), 1) if start[state] > 0 else MISSING
+        flow = MISSING if state == UNEMPLOYED else t.num(float(entries.get(state, 0.0)), 0)
+        rows.append([names[state], t.num(float(start[state]), 0), flow, shown, resid])
+    return rows
+
+
 def calibration_section(res: RunResults, t: Texts, suppression: bool = True) -> Section | None:
     """The appendix, or None when the run has no simulation KPIs of a 12-month horizon."""
     from resurssimalli.report.memo import Column, Para, Section, Table
@@ -130,4 +164,15 @@ def calibration_section(res: RunResults, t: Texts, suppression: bool = True) -> 
             _stock_rows(res, k, t, munis, suppression),
         ),
     ]
+    snap = res.scenario.jobseekers
+    if snap is not None:
+        heads = [_say(t, x) for x in ("state", "snapshot", "entries", "after", "residual")]
+        blocks.append(
+            Table(
+                "calibration_states",
+                _say(t, "states", month=t.month(snap.month)),
+                tuple(Column(h, numeric=j > 0) for j, h in enumerate(heads)),
+                _state_rows(res, k, t),
+            )
+        )
     return Section("calibration", _say(t, "title"), blocks)
