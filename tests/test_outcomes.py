@@ -103,7 +103,7 @@ def test_interview_elasticity_in_a_controlled_experiment(baseline):
     idx = rng.integers(0, len(cohort), n)
     rate = base_rates(p, cohort.muni[idx], cohort.line[idx])
     e, u = rng.standard_exponential(n), rng.random(n)
-    cols = Columns(cohort)
+    cols = Columns(cohort, p)
     h = [_monthly_hazard(baseline, cols, idx, rate, e, u < share) for share in (0.85, 0.95)]
     assert h[1] / h[0] - 1 == pytest.approx(0.031, abs=0.005)
 

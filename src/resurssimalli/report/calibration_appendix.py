@@ -47,9 +47,8 @@ TEXTS = {
         "en": "Job seekers after 12 months by group (plan: July 2023)",
     },
     "states": {
-        "fi": "Asiakastilat 12 kuukauden jälkeen (tilasto {month}); muut kuin työttömät: kysyntämallin odotusarvo",
-        "en": "Customer states after 12 months (statistics {month}); other than the unemployed: the demand "
-        "model's expectation",
+        "fi": "Työnhakijat asiakastiloittain 12 kuukauden jälkeen (tilasto {month}; simuloitu keskiarvo, 95 %:n väli)",
+        "en": "Job seekers by customer state after 12 months (statistics {month}; simulated mean, 95 % CI)",
     },
     "state": {"fi": "tila", "en": "state"},
     "snapshot": {"fi": "tilasto", "en": "statistics"},
@@ -112,26 +111,20 @@ def _stock_rows(res: RunResults, k: pd.DataFrame, t: Texts, munis: list[str], su
 
 
 def _state_rows(res: RunResults, k: pd.DataFrame, t: Texts) -> list[list[str]]:
-    """Each customer state's stock in the snapshot, its calibrated entries, its stock 12 months on
-    (the unemployed: simulated; the others: the demand projection) and the residual."""
-    from resurssimalli.scenario.demand import project
-    from resurssimalli.scenario.states import OTHER_STATES, STATE_NAMES, UNEMPLOYED, source_of, state_flows
-    from resurssimalli.scenario.states import state_stock
+    """Each customer state's stock in the snapshot, its calibrated entries, the simulated stock
+    12 months on (mean and 95 % CI over replications) and the residual of the mean."""
+    from resurssimalli.scenario.states import STATE_NAMES, STATES, state_flows, state_stock
 
-    s = res.scenario
-    start = state_stock(s).sum()
-    entries = state_flows(s).groupby("state")["entries_per_year"].sum()
-    proj = project(s)
-    last = proj[proj["month"] == STOCK_MONTH].groupby("source")["stock_end"].sum()
-    sim = k[(k["kpi"] == "stock") & (k["month_index"] == STOCK_MONTH) & (k["group"] == "all")]["value"]
+    start = state_stock(res.scenario).sum()
+    entries = state_flows(res.scenario).groupby("state")["entries_per_year"].sum()
+    last = k[(k["kpi"] == "stock") & (k["month_index"] == STOCK_MONTH)]
     names = STATE_NAMES.get(t.lang, STATE_NAMES["en"])
     rows = []
-    for state in (UNEMPLOYED, *OTHER_STATES):
-        after = float(sim.mean()) if state == UNEMPLOYED else float(last.get(source_of(state), 0.0))
-        shown = _ci(t, sim, 0) if state == UNEMPLOYED else t.num(after, 0)
-        resid = t.num(100 * (after / start[state] - 1), 1) if start[state] > 0 else MISSING
-        flow = MISSING if state == UNEMPLOYED else t.num(float(entries.get(state, 0.0)), 0)
-        rows.append([names[state], t.num(float(start[state]), 0), flow, shown, resid])
+    for state in STATES:
+        sim = last[last["group"] == f"state:{state}"]["value"]
+        resid = t.num(100 * (float(sim.mean()) / start[state] - 1), 1) if start[state] > 0 and len(sim) else MISSING
+        flow = t.num(float(entries[state]), 0) if state in entries else MISSING
+        rows.append([names[state], t.num(float(start[state]), 0), flow, _ci(t, sim, 0), resid])
     return rows
 
 

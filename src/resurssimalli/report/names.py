@@ -47,6 +47,8 @@ def group_type(group: str, region: Region) -> str:
         return "all"
     if group.startswith("area:"):
         return "area"
+    if group.startswith("state:"):
+        return "customer_state"
     if group in region.municipalities:
         return "municipality"
     if group.split(":", 1)[0] in CUSTOMER_GROUPS:

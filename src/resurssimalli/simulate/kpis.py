@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
+from resurssimalli.scenario.states import STATES
 from resurssimalli.simulate.attributes import AGE_GROUPS, STOCK_GROUPS
 from resurssimalli.simulate.entries import Source
 from resurssimalli.simulate.kpi_table import (
@@ -118,7 +119,7 @@ def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.
     kpi_month = cal.kpi_month
 
     stock = Source.STOCK  # a local: the enum's attribute lookup per customer cost more than the test
-    new = [c for c in out.customers if c.source != stock]
+    new = [c for c in out.customers if c.source != stock and c.state == 0]  # the states have no interview
     ids = attribute_column(new, "id", np.int64)
     fixed = out.fixed
     muni, reg = fixed.muni[ids], fixed.reg[ids]
@@ -279,10 +280,14 @@ def _staff_parts(p: SimParams, out: ReplicationOutput) -> list[Part]:
     sg = out.stock_group  # [month, muni, group]
     stock_groups = (*STOCK_GROUPS, *(f"{g}:{name}" for name in munis for g in STOCK_GROUPS))
     stock = np.column_stack([_with_all(out.stock_muni), out.stock_line, sg.sum(axis=1), sg.reshape(M, -1)])
+    stock_names: tuple[str, ...] = ("all", *munis, *LINES, *stock_groups)
+    if p.states is not None:  # job seekers by customer state (customer_states.py), area-wide
+        stock = np.column_stack([stock, out.stock_state.sum(axis=1)])
+        stock_names = (*stock_names, *(f"state:{x}" for x in STATES))
     return [
         Part("overdue_conversations", ("all", *LINES), _with_all(out.overdue_line)),
         Part("caseload_per_coach", ("all", *LINES), caseload),
-        Part("stock", ("all", *munis, *LINES, *stock_groups), stock),
+        Part("stock", stock_names, stock),
         Part("customer_travel_minutes", ("all", *munis), _with_all(out.travel_muni)),
         _utilisation(p, out),
     ]

@@ -34,7 +34,6 @@ def _data(f: Facts) -> str:
         return t("line_data_plan", period=t.month(demand.stock_period), unemployed=t.num(unemployed, 0), **span)
     stock = state_stock(s)
     ratios = demand.jobseekers.use == "ratios"
-    others = stock.drop(columns=[UNEMPLOYED, LAID_OFF]).to_numpy().sum()
     return t(
         "line_data_snapshot",
         table=snap.table,
@@ -44,7 +43,7 @@ def _data(f: Facts) -> str:
         unemployed=t.num((stock[UNEMPLOYED] + stock[LAID_OFF]).sum() if ratios else snap.total[ALL_UNEMPLOYED], 0),
         estimate=t("line_data_estimate", period=t.month(demand.stock_period)) if ratios else "",
         **span,
-    ) + t("line_data_unsimulated", laid_off=t.num(stock[LAID_OFF].sum(), 0), others=t.num(others, 0))
+    )
 
 
 def _sites(f: Facts) -> str:
