@@ -42,7 +42,8 @@ CUSTOMER_GROUPS = ("under_30", "over_50", "long_term", "partially_able", "foreig
 
 def group_type(group: str, region: Region) -> str:
     """What a KPI group id names: ``all``, ``municipality``, ``area``, ``line`` or
-    ``customer_group`` (the plan's groups, area-wide or ``<group>:<municipality>``)."""
+    ``customer_group`` (the plan's groups, area-wide or ``<group>:<municipality>``) or
+    ``customer_state`` (``state:<state>``, the job seekers by customer state, issue 26)."""
     if group == "all":
         return "all"
     if group.startswith("area:"):
@@ -109,6 +110,10 @@ class Names:
             return self.area(g.removeprefix("area:"))
         if kind == "municipality":
             return self.municipality(g)
+        if kind == "customer_state":
+            from resurssimalli.scenario.states import STATE_NAMES
+
+            return STATE_NAMES.get(self.lang, STATE_NAMES["en"]).get(g.removeprefix("state:"), g)
         if kind == "customer_group":
             base, _, muni = g.partition(":")
             name = self.t.name("group", base)
