@@ -16,8 +16,9 @@ are disjoint and add up to the job seekers:
 * ``employed`` — job seekers less the unemployed and those in services.
 
 With ``demand.jobseekers.use: counts`` the snapshot's counts are the stock; with ``ratios`` the
-stock period's unemployed stay as the plan has them and each other state is the snapshot's ratio
-of that state to the unemployed, per municipality, times them (an estimate).
+stock period's unemployed stay as the plan has them (the laid off among them) and each state
+outside unemployment is the snapshot's ratio of that state to the unemployed, per municipality,
+times them (an estimate).
 
 Each state has its service (``service.states``: a meeting every ``interval_months`` of
 ``meeting_minutes`` with a coach of ``line``, and ``coach_hours_per_year`` of work between
@@ -93,9 +94,9 @@ def snapshot_states(counts: pd.DataFrame) -> pd.DataFrame:
 def state_stock(scenario: Scenario) -> pd.DataFrame | None:
     """Municipality × state starting stock of a scenario with ``demand.jobseekers`` (else None).
 
-    ``counts``: the snapshot's states. ``ratios``: the stock period's unemployed (as the plan has
-    them: laid off included) split by the snapshot's laid-off share, and every other state at the
-    snapshot's ratio to the unemployed, per municipality (an estimate).
+    ``counts``: the snapshot's states. ``ratios``: the stock period's unemployed as the plan counts
+    them (the laid off among them, served as unemployed), and every state outside unemployment at
+    the snapshot's ratio to the unemployed, per municipality (an estimate).
     """
     snap, js = scenario.jobseekers, scenario.config.demand.jobseekers
     if snap is None or js is None:
@@ -107,7 +108,9 @@ def state_stock(scenario: Scenario) -> pd.DataFrame | None:
     period = scenario.config.demand.stock_period
     plan = pd.Series({m: lm.value("unemployed", period, m) for m in states.index}, dtype="float64")
     ratio = states.div(snap.counts[ALL_UNEMPLOYED].where(snap.counts[ALL_UNEMPLOYED] > 0), axis=0).fillna(0.0)
-    return ratio.mul(plan, axis=0).reindex(sorted(states.index))
+    out = ratio.mul(plan, axis=0)
+    out[UNEMPLOYED], out[LAID_OFF] = plan, 0.0  # the plan's unemployed as it counts them, laid off among them
+    return out.reindex(sorted(states.index))
 
 
 def unemployed_scale(scenario: Scenario) -> pd.Series | None:
