@@ -51,7 +51,7 @@ TEXTS = {
         "en": "Job seekers by customer state after 12 months (statistics {month}; simulated mean, 95 % CI)",
     },
     "state": {"fi": "tila", "en": "state"},
-    "snapshot": {"fi": "tilasto", "en": "statistics"},
+    "snapshot": {"fi": "alussa", "en": "at the start"},
     "entries": {"fi": "tulijat/v", "en": "entries/yr"},
     "after": {"fi": "12 kk jälkeen", "en": "after 12 months"},
     "residual": {"fi": "ero %", "en": "residual %"},
