@@ -91,3 +91,14 @@ def test_more_customers_never_improve_a_service_kpi(js, params, year):
         assert set(a) == set(SERVICE)
         for kpi, better in SERVICE.items():
             assert better * (a[kpi] - b[kpi]) <= 1e-9, (kpi, a[kpi], b[kpi])
+
+
+def test_kpis_by_state(params, year):
+    k = kpi_frame(params, year[0], 0)
+    for kpi in ("stock", "conversations_on_time_share"):
+        groups = set(k[k["kpi"] == kpi]["group"])
+        assert {f"state:{x}" for x in STATES} <= groups, kpi
+    conv = k[(k["kpi"] == "conversations_on_time_share") & k["group"].str.startswith("state:")]["value"].dropna()
+    assert len(conv) and conv.between(0, 1).all()
+    # the conversations judged by state add up to those judged by line
+    assert year[0].conv_due_state.sum() == year[0].conv_due_line.sum()

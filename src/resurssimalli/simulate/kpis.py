@@ -321,9 +321,13 @@ def _capacity_parts(p: SimParams, out: ReplicationOutput) -> list[Part]:
             _share(out.conv_on_time_area, out.conv_due_area),
         ]
     )
+    conv_names: tuple[str, ...] = ("all", *LINES, *(f"area:{a}" for a in p.areas))
+    if p.states is not None:  # by customer state (customer_states.py)
+        conv = np.column_stack([conv, _share(out.conv_on_time_state, out.conv_due_state)])
+        conv_names = (*conv_names, *(f"state:{x}" for x in STATES))
     demanded = row_sums(out.used.T) + out.backlog_minutes
     return [
-        Part("conversations_on_time_share", ("all", *LINES, *(f"area:{a}" for a in p.areas)), conv),
+        Part("conversations_on_time_share", conv_names, conv),
         Part("initial_interviews_waiting", ("all",), out.interviews_waiting[:, None]),
         Part("demand_to_capacity", ("all",), _share(demanded, row_sums(out.available.T))),
     ]

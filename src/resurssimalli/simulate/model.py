@@ -308,6 +308,8 @@ class ReplicationOutput:
     conv_on_time_line: np.ndarray  # [month, line] ... of which held by the deadline
     conv_due_area: np.ndarray  # [month, area]
     conv_on_time_area: np.ndarray  # [month, area]
+    conv_due_state: np.ndarray  # [month, customer state] (0: the unemployed)
+    conv_on_time_state: np.ndarray  # [month, customer state]
     backlog_minutes: np.ndarray  # [month] month-end work waiting: due conversations, interviews, employers
     interviews_waiting: np.ndarray  # [month] month-end registered customers not yet interviewed
     employer_requests: int
@@ -410,12 +412,19 @@ class Office:
         self.meetings_line = [[0] * nl for _ in range(M)]
         self.work_line = [[0.0] * nl for _ in range(M)]
         na = len(p.areas)
-        self.conv_due = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
-        self.conv_on_time = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
+        ns = 1 + (len(p.states.line) if p.states is not None else 0)
+        self.conv_due = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)], [[0] * ns for _ in range(M)])
+        self.conv_on_time = (
+            [[0] * nl for _ in range(M)], [[0] * na for _ in range(M)], [[0] * ns for _ in range(M)]
+        )
         # by deadline day (one more: beyond the calendar): the month's counter rows a conversation
-        # with that deadline is judged in (due by line, by area; on time by line, by area), or None
+        # with that deadline is judged in (due by line, by area; on time by line, by area; due and on
+        # time by customer state), or None
         self.judged_rows = [
-            (self.conv_due[0][k], self.conv_due[1][k], self.conv_on_time[0][k], self.conv_on_time[1][k])
+            (
+                self.conv_due[0][k], self.conv_due[1][k], self.conv_on_time[0][k], self.conv_on_time[1][k],
+                self.conv_due[2][k], self.conv_on_time[2][k],
+            )
             if 0 <= k < M
             else None
             for k in [*self.kpi_month, M]
@@ -704,9 +713,11 @@ class Office:
         if rows is not None:
             rows[0][c.line] = rows[0][c.line] + 1
             rows[1][c.area] = rows[1][c.area] + 1
+            rows[4][c.state] = rows[4][c.state] + 1
             if held_on_time:
                 rows[2][c.line] = rows[2][c.line] + 1
                 rows[3][c.area] = rows[3][c.area] + 1
+                rows[5][c.state] = rows[5][c.state] + 1
 
     def close(self) -> None:
         """Drop the exit clock (which calls back into the office): no reference cycle outlives the
@@ -732,9 +743,11 @@ class Office:
             if rows is not None:
                 rows[0][line] = rows[0][line] + 1
                 rows[1][c.area] = rows[1][c.area] + 1
+                rows[4][c.state] = rows[4][c.state] + 1
                 if d <= c.due_deadline:
                     rows[2][line] = rows[2][line] + 1
                     rows[3][c.area] = rows[3][c.area] + 1
+                    rows[5][c.state] = rows[5][c.state] + 1
         self.meetings += 1
         row = self.day_meetings
         if row is not None:
@@ -987,6 +1000,8 @@ def simulate_replication(
         conv_on_time_line=np.array(office.conv_on_time[0], dtype=float),
         conv_due_area=np.array(office.conv_due[1], dtype=float),
         conv_on_time_area=np.array(office.conv_on_time[1], dtype=float),
+        conv_due_state=np.array(office.conv_due[2], dtype=float),
+        conv_on_time_state=np.array(office.conv_on_time[2], dtype=float),
         backlog_minutes=office.backlog_minutes,
         interviews_waiting=office.interviews_waiting,
         employer_requests=office.employer_requests,
