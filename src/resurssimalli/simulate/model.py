@@ -413,7 +413,9 @@ class Office:
         self.work_line = [[0.0] * nl for _ in range(M)]
         na = len(p.areas)
         ns = 1 + (len(p.states.line) if p.states is not None else 0)
-        self.conv_due = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)], [[0] * ns for _ in range(M)])
+        self.conv_due = (
+            [[0] * nl for _ in range(M)], [[0] * na for _ in range(M)], [[0] * ns for _ in range(M)]
+        )
         self.conv_on_time = (
             [[0] * nl for _ in range(M)], [[0] * na for _ in range(M)], [[0] * ns for _ in range(M)]
         )
