@@ -537,6 +537,8 @@ def test_the_summary_names_each_scenario_once_by_its_worst_verdict(run_dir: Path
     t = Texts(lang)
     line = next(ln for ln in memo.splitlines() if ln.startswith("7. "))
     assert t("none") not in line  # no "at risk: none"
+    if t("stress_sum_fails_all", n_scen=2) in line:  # every scenario fails: none is named
+        return
     for name in (("Perusskenaario", "Taantuma") if lang == "fi" else ("Baseline", "Recession")):
         assert line.count(name) == 1, line
 
