@@ -61,12 +61,14 @@ from resurssimalli.simulate.params import EMPLOYER_LINE, LINES, SimParams
 
 
 def customer_table(p: SimParams, out: ReplicationOutput) -> pd.DataFrame:
-    """One row per customer of the run (stock and new registrations)."""
+    """One row per customer of the run (stock and new registrations; ``source`` is ``state`` and
+    ``state`` names it for a customer state beyond the unemployed, customer_states.py)."""
     cs = out.customers
     return pd.DataFrame(
         {
             "customer": [c.id for c in cs],
-            "source": [c.source.label for c in cs],
+            "source": [c.source.label if c.state == 0 else "state" for c in cs],
+            "state": [STATES[c.state] for c in cs],
             "municipality": [p.municipalities[c.muni] for c in cs],
             "line": [LINES[c.line0] for c in cs],
             "line_now": [LINES[c.line] for c in cs],
