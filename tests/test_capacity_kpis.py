@@ -34,7 +34,7 @@ def test_waits_of_customers_still_waiting_at_the_end_are_counted(baseline):
     k = kpi_frame(p, out, 0)
     c = customer_table(p, out)
     end = p.calendar.n_days
-    new = c[c["source"] != "stock"]
+    new = c[c["source"].isin(["inflow", "closure"])]  # new registrations (not the stock, nor customer states)
     waiting = new[(new["interview_day"] < 0) & (new["exit"] >= end) & (new["registered"] < end)]
     assert len(waiting) > 50
     assert _value(k, "initial_interview_waits_censored", 1)[0] == len(waiting)

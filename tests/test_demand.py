@@ -38,6 +38,7 @@ def test_stock_decays_at_the_exit_hazard(scenario_dir):
         },
     )
     proj = project(s)
+    proj = proj[proj["source"] == "customers"]  # the unemployed (the other job seekers' stock is held)
     start = long_term_by_line(s)["stock"].sum()
     ends = proj.groupby("month")["stock_end"].sum()
     days = np.cumsum(proj.drop_duplicates("month")["days"].to_numpy())

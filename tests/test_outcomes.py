@@ -45,7 +45,7 @@ def test_effect_off_is_the_model_without_the_effect(scenario_dir, baseline):
     rs = streams(SEED, 0)
     stock = draw_stock(p_off, rs["stock"], rs["stock_schedule"], child_generators(rs["attributes"], 3)[0])
     drawn = {i: stock.exit[i] for i in range(len(stock))}
-    assert all(c.exit == drawn[c.id] for c in out_off.customers if c.source == 0)
+    assert all(c.exit == drawn[c.id] for c in out_off.customers if c.source == 0 and c.state == 0)
     out_unit = simulate_replication(p_unit, 0, SEED)
     e_off = np.array([c.exit for c in out_off.customers])
     e_unit = np.array([c.exit for c in out_unit.customers])
@@ -103,7 +103,7 @@ def test_interview_elasticity_in_a_controlled_experiment(baseline):
     idx = rng.integers(0, len(cohort), n)
     rate = base_rates(p, cohort.muni[idx], cohort.line[idx])
     e, u = rng.standard_exponential(n), rng.random(n)
-    cols = Columns(cohort)
+    cols = Columns(cohort, p)
     h = [_monthly_hazard(baseline, cols, idx, rate, e, u < share) for share in (0.85, 0.95)]
     assert h[1] / h[0] - 1 == pytest.approx(0.031, abs=0.005)
 

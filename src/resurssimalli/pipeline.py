@@ -97,13 +97,10 @@ class RunOutcome:
     folder: Path
     memo_files: tuple[Path, ...] = ()
     what_if: pd.DataFrame | None = None  # what_if.csv: the --what-if variants' paired changes
-<<<<<<< HEAD
     what_if_plans: pd.DataFrame | None = None  # what_if_plans.csv: their sites, cost and access
     htv_value: pd.DataFrame | None = None  # htv_value.csv: one HTV more / fewer in every area
     what_if_verdicts: pd.DataFrame | None = None  # what_if_verdicts.csv: their targets judged
-=======
     roster: LeavePlan | None = None  # the summer-leave plan (roster.csv, leave_plan.csv, roster.json)
->>>>>>> leave
 
 
 def _simulate_all(
@@ -156,13 +153,8 @@ def write_roster(rf: RunFolder, roster: LeavePlan, lang: str = "fi") -> None:
 def _write_run(
     scenario: Scenario, out: Path | None, plan: OptimizeResult, sim: SimulationResult,
     kpis: pd.DataFrame, compare: Sequence[Scenario], memo_lang: str | None = None,
-<<<<<<< HEAD
     what_if: WhatIf | None = None, background: Executor | None = None,
-    htv_value: pd.DataFrame | None = None,
-=======
-    what_if: pd.DataFrame | None = None, background: Executor | None = None,
-    roster: LeavePlan | None = None,
->>>>>>> leave
+    htv_value: pd.DataFrame | None = None, roster: LeavePlan | None = None,
 ) -> tuple[Path, pd.DataFrame, tuple[str, ...]]:
     """Write the run folder; every file once. Returns the folder, the KPI summary, memo file names.
 
@@ -191,6 +183,9 @@ def _write_run(
         rf.write_csv("summary.csv", summary)
         if sim.events is not None:
             rf.write_parquet("events.parquet", sim.events)
+        if sim.posts is not None:  # the people's minutes by kind of work, and their days
+            rf.write_csv("posts.csv", sim.posts)
+            rf.write_parquet("roster.parquet", sim.roster)
         if what_if is not None:
             rf.write_csv("what_if.csv", what_if.table)
             rf.write_csv("what_if_plans.csv", what_if.plans)
@@ -270,14 +265,14 @@ def run_pipeline(
         tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
         assert plan.optimised is not None
         folder, summary, names = _write_run(
-<<<<<<< HEAD
-            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare, value
+            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare, value,
+            leave,
         )
     tick(progress, "run", total, total, "done")
     return RunOutcome(
         plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names),
         table.table if table is not None else None, table.plans if table is not None else None, value,
-        table.verdicts if table is not None else None,
+        table.verdicts if table is not None else None, leave,
     )  # fmt: skip
 
 
@@ -296,10 +291,3 @@ def _htv_value(
         scenario, alloc, area_places(scenario), replications, months=months, jobs=jobs, progress=progress,
         pool=pool, bands=(size,), base_kpis=own,
     ).table  # fmt: skip
-=======
-            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare, leave
-        )
-    tick(progress, "run", total, total, "done")
-    folders = tuple(folder / n for n in names)
-    return RunOutcome(plan.optimised, sim, kpis, summary, folder, folders, table, leave)
->>>>>>> leave

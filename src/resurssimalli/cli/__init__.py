@@ -526,6 +526,25 @@ def calibrate(
     calibrate_command(load(scenario, set_), console, out, check)
 
 
+data_app = typer.Typer(help="Import official statistics (StatFin) for the model.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("import")
+def data_import(
+    files: Annotated[
+        list[Path], typer.Argument(help="StatFin table 12r5 as PxWeb gives it: json, json-stat2, csv or px")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write jobseekers_12r5_<month>.csv into")
+    ] = Path("."),
+) -> None:
+    """Import StatFin table 12r5 (job seekers by municipality) into the region's snapshot CSV per month."""
+    from resurssimalli.cli.data import import_command
+
+    import_command(files, out, console)
+
+
 def _usage_errors() -> tuple[type[BaseException], ...]:
     """Click's usage-error class, and typer's vendored copy of it (typer >= 0.20 ships its own)."""
     import click

@@ -46,6 +46,15 @@ TEXTS = {
         "fi": "Työnhakijat 12 kuukauden jälkeen ryhmittäin (suunnitelma 7/2023)",
         "en": "Job seekers after 12 months by group (plan: July 2023)",
     },
+    "states": {
+        "fi": "Työnhakijat asiakastiloittain 12 kuukauden jälkeen (tilasto {month}; simuloitu keskiarvo, 95 %:n väli)",
+        "en": "Job seekers by customer state after 12 months (statistics {month}; simulated mean, 95 % CI)",
+    },
+    "state": {"fi": "tila", "en": "state"},
+    "snapshot": {"fi": "alussa", "en": "at the start"},
+    "entries": {"fi": "tulijat/v", "en": "entries/yr"},
+    "after": {"fi": "12 kk jälkeen", "en": "after 12 months"},
+    "residual": {"fi": "ero %", "en": "residual %"},
     "area": {"fi": "koko alue", "en": "whole area"},
     "plan": {"fi": "suunnitelma", "en": "plan"},
     "sim": {"fi": "simuloitu", "en": "simulated"},
@@ -101,6 +110,24 @@ def _stock_rows(res: RunResults, k: pd.DataFrame, t: Texts, munis: list[str], su
     return rows
 
 
+def _state_rows(res: RunResults, k: pd.DataFrame, t: Texts) -> list[list[str]]:
+    """Each customer state's stock in the snapshot, its calibrated entries, the simulated stock
+    12 months on (mean and 95 % CI over replications) and the residual of the mean."""
+    from resurssimalli.scenario.states import STATE_NAMES, STATES, state_flows, state_stock
+
+    start = state_stock(res.scenario).sum()
+    entries = state_flows(res.scenario).groupby("state")["entries_per_year"].sum()
+    last = k[(k["kpi"] == "stock") & (k["month_index"] == STOCK_MONTH)]
+    names = STATE_NAMES.get(t.lang, STATE_NAMES["en"])
+    rows = []
+    for state in STATES:
+        sim = last[last["group"] == f"state:{state}"]["value"]
+        resid = t.num(100 * (float(sim.mean()) / start[state] - 1), 1) if start[state] > 0 and len(sim) else MISSING
+        flow = t.num(float(entries[state]), 0) if state in entries else MISSING
+        rows.append([names[state], t.num(float(start[state]), 0), flow, _ci(t, sim, 0), resid])
+    return rows
+
+
 def calibration_section(res: RunResults, t: Texts, suppression: bool = True) -> Section | None:
     """The appendix, or None when the run has no simulation KPIs of a 12-month horizon."""
     from resurssimalli.report.memo import Column, Para, Section, Table
@@ -130,4 +157,15 @@ def calibration_section(res: RunResults, t: Texts, suppression: bool = True) -> 
             _stock_rows(res, k, t, munis, suppression),
         ),
     ]
+    snap = res.scenario.jobseekers
+    if snap is not None:
+        heads = [_say(t, x) for x in ("state", "snapshot", "entries", "after", "residual")]
+        blocks.append(
+            Table(
+                "calibration_states",
+                _say(t, "states", month=t.month(snap.month)),
+                tuple(Column(h, numeric=j > 0) for j, h in enumerate(heads)),
+                _state_rows(res, k, t),
+            )
+        )
     return Section("calibration", _say(t, "title"), blocks)

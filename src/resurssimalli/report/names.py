@@ -42,14 +42,17 @@ CUSTOMER_GROUPS = ("under_30", "over_50", "long_term", "partially_able", "foreig
 
 def group_type(group: str, region: Region) -> str:
     """What a KPI group id names: ``all``, ``municipality``, ``area``, ``queue`` (an interview
-    queue: ``queue:<area>`` or ``queue:integration``), ``line`` or ``customer_group`` (the plan's
-    groups, area-wide or ``<group>:<municipality>``)."""
+    queue: ``queue:<area>`` or ``queue:integration``), ``line``, ``customer_group`` (the plan's
+    groups, area-wide or ``<group>:<municipality>``) or ``customer_state`` (``state:<state>``, the
+    job seekers by customer state, issue 26)."""
     if group == "all":
         return "all"
     if group.startswith("area:"):
         return "area"
     if group.startswith("queue:"):
         return "queue"
+    if group.startswith("state:"):
+        return "customer_state"
     if group in region.municipalities:
         return "municipality"
     if group.split(":", 1)[0] in CUSTOMER_GROUPS:
@@ -115,6 +118,10 @@ class Names:
             return self.t("stressloop_queue_integration") if q == "integration" else q
         if kind == "municipality":
             return self.municipality(g)
+        if kind == "customer_state":
+            from resurssimalli.scenario.states import STATE_NAMES
+
+            return STATE_NAMES.get(self.lang, STATE_NAMES["en"]).get(g.removeprefix("state:"), g)
         if kind == "customer_group":
             base, _, muni = g.partition(":")
             name = self.t.name("group", base)

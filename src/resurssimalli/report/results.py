@@ -40,14 +40,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     "stress_months.csv": ("scenario", "kpi", "month", "mean", "ci_low", "ci_high", "clearly_missed", "iteration"),
     "stress_certificate.csv": ("area", "service_line", "min_hours", "min_htv"),
     "what_if.csv": ("variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
-<<<<<<< HEAD
     "what_if_plans.csv": ("variant", "change", "place", "feasible", "sites_opened", "sites_closed"),
     "what_if_verdicts.csv": (),
     "htv_value.csv": ("variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
-=======
     "roster.csv": ("week_start", "iso_week", "month", "area", "people", "people_on_leave", "substitute_hours",
                    "on_duty_hours", "capacity_hours", "work_hours", "short_hours", "queues_uncovered"),
->>>>>>> leave
 }
 NUMERIC: dict[str, tuple[str, ...]] = {
     "allocation.csv": ("htv",),
@@ -59,16 +56,13 @@ NUMERIC: dict[str, tuple[str, ...]] = {
     "summary.csv": ("mean", "ci_low", "ci_high", "n"),
     "comparison.csv": ("baseline_mean", "scenario_mean", "diff_mean", "diff_ci_low", "diff_ci_high", "n"),
     "what_if.csv": ("mean", "ci_low", "ci_high", "n"),
-<<<<<<< HEAD
     "htv_value.csv": ("mean", "ci_low", "ci_high", "n"),
     "what_if_plans.csv": (
         "budget_eur", "budget_change_eur", "travel_value_eur", "travel_value_change_eur", "within_share",
         "mean_minutes", "max_minutes", "within_share_change", "mean_minutes_change", "max_minutes_change",
     ),  # fmt: skip
-=======
     "roster.csv": ("iso_week", "month", "people", "people_on_leave", "substitute_hours", "on_duty_hours",
                    "capacity_hours", "work_hours", "short_hours", "queues_uncovered"),
->>>>>>> leave
     "stress_moves.csv": ("extra_hours", "extra_htv"),
     "stress_queues.csv": ("iteration", "bound", "hours_added"),
     "stress_months.csv": ("mean", "ci_low", "ci_high", "iteration"),

@@ -17,6 +17,11 @@ year is ``inflow_per_stock_year × inflow_multiplier`` times each group's stock,
 municipality × line factor of ``data/calibration.csv`` when ``demand.calibrated`` is true.
 Suppressed cells (only in 2022 foreign nationals) are spread over the suppressed
 municipalities in proportion to their unemployed, keeping the known total of 7.
+
+With ``demand.jobseekers`` (scenario/states.py) the lines hold the snapshot's unemployed less the
+laid off (``counts``) or the stock period's less the snapshot's laid-off share (``ratios``): every
+indicator of a municipality is scaled by the same factor, i.e. the stock period's mix (StatFin
+12r5 has no under-30 count, and its disabled or long-term ill are not the plan's partially able).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import pandas as pd
 from resurssimalli.data.calibration import calibration_for
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
+from resurssimalli.scenario.states import unemployed_scale
 
 INDICATORS = (
     "unemployed",
@@ -49,6 +55,9 @@ def indicator_table(scenario: Scenario, period: str | None = None) -> pd.DataFra
             hidden = lm.suppressed_totals[(ind, period)]
             weights = wide.loc[missing, "unemployed"]
             wide.loc[missing, ind] = hidden * weights / weights.sum()
+    scale = unemployed_scale(scenario) if period == scenario.config.demand.stock_period else None
+    if scale is not None:  # the lines' unemployed of demand.jobseekers, in the stock period's mix
+        wide = wide.mul(scale.reindex(wide.index), axis=0)
     return wide
 
 

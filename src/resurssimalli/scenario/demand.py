@@ -46,6 +46,8 @@ from resurssimalli.data.calibration import calibration_for
 from resurssimalli.scenario.customers import customer_mix, indicator_table, workforce
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
+from resurssimalli.scenario.states import source_of as states_source
+from resurssimalli.scenario.states import state_flows
 
 # the unit constants are re-exported: the simulation reads DAYS_PER_MONTH and DAYS_PER_YEAR here
 from resurssimalli.units import DAYS_PER_MONTH, DAYS_PER_YEAR, MINUTES_PER_HOUR, WEEKS_PER_YEAR  # noqa: F401
@@ -320,12 +322,28 @@ def _groups(scenario: Scenario, n_days: int, cal_month: np.ndarray):
         yield pc.municipality, line, pc.name, pc.demand_point, _cohort(rate, kernel), rate
 
 
+def _state_rows(scenario: Scenario, days: np.ndarray) -> list[tuple]:
+    """The customer states' rows (:func:`~resurssimalli.scenario.states.state_flows`): a stock held
+    by its calibrated entries, meetings at the state's cadence and coach hours, day by day."""
+    rows = []
+    for f in state_flows(scenario).itertuples(index=False):
+        per_day = np.array([f.meetings_per_year, f.hours_per_year]) / DAYS_PER_YEAR
+        for k, d in enumerate(days):
+            meetings, hours = per_day * d
+            rows.append(
+                (f.municipality, f.service_line, f.service_line, states_source(f.state), None, k, int(d),
+                 f.stock, f.stock, 0.0, meetings, meetings, hours)
+            )
+    return rows
+
+
 def project(scenario: Scenario) -> pd.DataFrame:
     """Expected stock, registrations, meetings and staff hours per municipality × line × month.
 
     One row per municipality, ``service_line`` (the line whose coaches do the work: switched
     customers count under multi-sector), ``origin_line`` (the line the spell began in),
-    ``source`` (``"customers"`` or a plant closure's name), ``demand_point`` (a closure's, else
+    ``source`` (``"customers"``, a plant closure's name or ``state:<state>`` for a customer state of
+    ``demand.jobseekers``), ``demand_point`` (a closure's, else
     None) and KPI ``month`` (0 = the horizon's first). ``stock_end`` is the expected count on the
     month's last day, ``stock_mean`` the mean over its ``days``; ``meetings`` = ``registrations``
     (initial interviews) + ``conversations``; ``hours`` include coach work between meetings.
@@ -335,7 +353,7 @@ def project(scenario: Scenario) -> pd.DataFrame:
     n_days = len(kpi)
     last = np.r_[kpi[1:] != kpi[:-1], True]
     days = np.bincount(kpi, minlength=h.months)
-    rows = []
+    rows = _state_rows(scenario, days)
     for muni, origin, source, point, states, reg in _groups(scenario, n_days, cal):
         for line, w in _work(states, reg, origin, scenario.config.service).items():
             sums = [np.bincount(kpi, weights=w[k], minlength=h.months) for k in range(4)]

@@ -16,17 +16,20 @@ any of them are kept.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from resurssimalli.data.jobseekers import JOBSEEKER_DIR, Snapshot, load_snapshot
 from resurssimalli.data.region import DATA_DIR, Region, load_region
 from resurssimalli.errors import InputError, InputErrors
 from resurssimalli.frozen import FrozenMap
@@ -64,6 +67,15 @@ class Scenario:
     @property
     def seed(self) -> int:
         return self.config.seed
+
+    @property
+    def jobseekers(self) -> Snapshot | None:
+        """The official job-seeker snapshot ``demand.jobseekers`` names (None without one)."""
+        js = self.config.demand.jobseekers
+        if js is None:
+            return None
+        path = jobseekers_file(self.config, lambda key: self.provenance.get(key, str(self.path)))
+        return _snapshot(str(path), js.month, tuple(sorted(self.region.municipalities)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,9 +366,46 @@ def _cross_check(cfg: ScenarioConfig, region: Region, prov: Provenance, default:
         raise InputErrors(errors)
 
 
-def scenario_hash(cfg: ScenarioConfig, region: Region) -> str:
+def jobseekers_file(cfg: ScenarioConfig, source_of: Callable[[str], str]) -> Path | None:
+    """The snapshot file of ``demand.jobseekers``: beside the scenario file that names it, else the
+    import the package ships for its month."""
+    js = cfg.demand.jobseekers
+    if js is None:
+        return None
+    if js.file:
+        return (Path(source_of("demand.jobseekers.file")).parent / js.file).resolve()
+    return JOBSEEKER_DIR / f"jobseekers_12r5_{js.month}.csv"
+
+
+@lru_cache(maxsize=8)
+def _snapshot(path: str, month: str, municipalities: tuple[str, ...]) -> Snapshot:
+    return load_snapshot(path, month, list(municipalities))
+
+
+def _check_jobseekers(cfg: ScenarioConfig, region: Region, source_of: Callable[[str], str]) -> None:
+    """The snapshot loads, and a scenario that starts from its counts plans the year after it."""
+    js = cfg.demand.jobseekers
+    if js is None:
+        return
+    path = jobseekers_file(cfg, source_of)
+    if js.file is None and path is not None and not path.exists():
+        shipped = sorted(p.stem.rsplit("_", 1)[-1] for p in JOBSEEKER_DIR.glob("jobseekers_12r5_*.csv"))
+        raise InputError(source_of("demand.jobseekers.month"), "demand.jobseekers.month",
+                         f"a month the package ships {shipped} (or a file), got {js.month!r}")
+    _snapshot(str(path), js.month, tuple(sorted(region.municipalities)))
+    year, month = map(int, js.month.split("-"))
+    after = dt.date(year + month // 12, month % 12 + 1, 1)
+    if js.use == "counts" and cfg.horizon.start != after:
+        raise InputError(source_of("horizon.start"), "horizon.start",
+                         f"the first day after the snapshot of {js.month} ({after}): the year planned "
+                         f"starts from its counts, got {cfg.horizon.start}")
+
+
+def scenario_hash(cfg: ScenarioConfig, region: Region, jobseekers: Path | None = None) -> str:
     """SHA-256 over the resolved scenario and the bytes of the region files it uses."""
     h = hashlib.sha256(json.dumps(cfg.model_dump(mode="json"), sort_keys=True).encode())
+    if jobseekers is not None:
+        h.update(jobseekers.read_bytes())
     files = sorted(DATA_DIR.glob("*.csv"))
     for f in files:
         if f.name != "travel_times.csv":
@@ -397,12 +446,13 @@ def load_scenario(
         raise _validation_errors(exc, prov, str(path)) from None
     region = region_for(cfg, lambda key: prov.source_of(key, str(path)), data_dir)
     _cross_check(cfg, region, prov, str(path))
+    _check_jobseekers(cfg, region, lambda key: prov.source_of(key, str(path)))
     return Scenario(
         name=cfg.name,
         path=path,
         config=cfg,
         region=region,
-        hash=scenario_hash(cfg, region),
+        hash=scenario_hash(cfg, region, jobseekers_file(cfg, lambda key: prov.source_of(key, str(path)))),
         chain=tuple(chain),
         provenance=FrozenMap(prov),
         overrides=tuple(ov),

@@ -127,8 +127,24 @@ class PlantClosure(Frozen):
         return _sums_to_one(v, "service_mix")
 
 
+class Jobseekers(Frozen):
+    """The job seekers of an official snapshot (StatFin 12r5, imported by ``resurssimalli data import``).
+
+    ``counts``: the snapshot's municipalities are the starting stock by customer state (the
+    horizon then starts the month after ``month``); ``ratios``: the stock period's unemployed stay
+    the unemployed and every other state is estimated from the snapshot's ratio to the unemployed
+    per municipality."""
+
+    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    file: str | None = None  # relative to the scenario file; none: the import the package ships
+    use: Literal["counts", "ratios"] = "counts"
+
+
 class Demand(Frozen):
     stock_period: Literal["2023-07", "2022-07"]
+    # job seekers beyond the unemployed (customer states) from an official snapshot; none: the
+    # stock period's unemployed only
+    jobseekers: Jobseekers | None = None
     inflow_per_stock_year: Positive
     # true: municipal factors on inflow and exit hazards from data/calibration.csv (resurssimalli calibrate)
     calibrated: bool = False
@@ -255,6 +271,33 @@ class Staff(Frozen):
         return self.working_hours_per_htv * self.customer_time_share
 
 
+# job seekers outside the service lines' unemployed (scenario/states.py): StatFin 12r5's split
+OtherState = Literal[
+    "laid_off",
+    "employed",
+    "subsidised_work",
+    "work_coaching",
+    "trial",
+    "training",
+    "coaching",
+    "other_services",
+]
+OTHER_STATES: tuple[str, ...] = get_args(OtherState)
+
+
+class StateService(Frozen):
+    """A customer state's service and flows: a meeting every ``interval_months`` with a coach of
+    ``line``, work between meetings, a stay of ``mean_months`` on average and the share of its
+    exits that return to unemployment (the rest: to work or out of the register)."""
+
+    interval_months: Annotated[float, Field(gt=0.0, le=24.0)]
+    meeting_minutes: Positive
+    coach_hours_per_year: NonNeg
+    line: CustomerLine
+    mean_months: Annotated[float, Field(gt=0.0, le=60.0)]
+    to_unemployed: Share
+
+
 class Service(Frozen):
     """The job-seeker service process (plan 4.1.1, Nordic service model)."""
 
@@ -270,6 +313,8 @@ class Service(Frozen):
     employer_service_hours_per_1000_workforce: NonNeg
     employer_request_hours: Positive
     conversation_grace_working_days: Annotated[int, Field(ge=0, le=60)] = 5
+    # the service of each customer state beyond the unemployed (needed with demand.jobseekers)
+    states: dict[OtherState, StateService] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _complete_lines(self) -> Service:
@@ -460,6 +505,16 @@ class ScenarioConfig(Frozen):
     targets: list[Target] = Field(default_factory=list)
     # scenario files simulated on this scenario's plan by `run` (beside this file; not inherited)
     compare: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _states_served(self) -> ScenarioConfig:
+        if self.demand.jobseekers is not None:
+            missing = [x for x in OTHER_STATES if x not in self.service.states]
+            if missing:
+                raise ValueError(
+                    f"service.states needs every customer state with demand.jobseekers; missing {missing}"
+                )
+        return self
 
     def display_name(self, lang: str = "en") -> str:
         """The scenario's display name in ``lang`` (falls back to the English one, then the id)."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, cum_hazard, inv_cum_hazard
 from resurssimalli.simulate.attributes import AGE_GROUPS
+from resurssimalli.simulate.customer_states import draw_states
 from resurssimalli.simulate.entries import Source
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.roster import random_block, statuses
@@ -45,6 +46,7 @@ class Cohort:
     e: np.ndarray | None = None  # the Exp(1) variate the accumulated exit hazard runs against
     rate: np.ndarray | None = None  # [customer, duration band] base exit hazard per month
     site: np.ndarray | None = None  # index in SimParams.sites of the face-to-face site (-1: none)
+    state: np.ndarray | None = None  # customer state (customer_states.py): 1.. the states; None: unemployed
 
     def __len__(self) -> int:
         return len(self.reg)
@@ -267,6 +269,20 @@ def draw_closures(p: SimParams, rng: np.random.Generator, rng_attr: np.random.Ge
     return _cohort(p, parts, Source.CLOSURE)
 
 
+def draw_state_customers(p: SimParams, rng: np.random.Generator) -> Cohort:
+    """The customer states' customers (customer_states.py): stock, then entries in time order."""
+
+    def places(muni: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        dp = _pick_dp(p, muni, u[:, 0])
+        minutes, site = _pick_site(p, dp, u[:, 1])
+        return dp, minutes, site
+
+    cols = draw_states(p, rng, places)
+    if cols is None:
+        return _cohort(p, [], Source.INFLOW)
+    return Cohort(**cols)
+
+
 def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: Source) -> Cohort:
     if not parts or sum(len(x["t"]) for x in parts) == 0:
         z = np.zeros(0)
@@ -301,7 +317,11 @@ def _cohort(p: SimParams, parts: list[dict[str, np.ndarray]], source: Source) ->
         rate=rate,
         site=site,
     )
-    return Cohort(*(getattr(cohort, f)[order] for f in cohort.__dataclass_fields__))
+    return Cohort(*(_take(getattr(cohort, f), order) for f in cohort.__dataclass_fields__))
+
+
+def _take(column: np.ndarray | None, order: np.ndarray) -> np.ndarray | None:
+    return None if column is None else column[order]
 
 
 def draw_rosters(p: SimParams, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH
+from resurssimalli.scenario.states import STATES
 from resurssimalli.simulate.attributes import AGE_GROUPS, STOCK_GROUPS
 from resurssimalli.simulate.entries import Source
 from resurssimalli.simulate.kpi_table import (
@@ -60,12 +61,14 @@ from resurssimalli.simulate.params import EMPLOYER_LINE, LINES, SimParams
 
 
 def customer_table(p: SimParams, out: ReplicationOutput) -> pd.DataFrame:
-    """One row per customer of the run (stock and new registrations)."""
+    """One row per customer of the run (stock and new registrations; ``source`` is ``state`` and
+    ``state`` names it for a customer state beyond the unemployed, customer_states.py)."""
     cs = out.customers
     return pd.DataFrame(
         {
             "customer": [c.id for c in cs],
-            "source": [c.source.label for c in cs],
+            "source": [c.source.label if c.state == 0 else "state" for c in cs],
+            "state": [STATES[c.state] for c in cs],
             "municipality": [p.municipalities[c.muni] for c in cs],
             "line": [LINES[c.line0] for c in cs],
             "line_now": [LINES[c.line] for c in cs],
@@ -118,7 +121,7 @@ def _new_customer_columns(p: SimParams, out: ReplicationOutput) -> dict[str, np.
     kpi_month = cal.kpi_month
 
     stock = Source.STOCK  # a local: the enum's attribute lookup per customer cost more than the test
-    new = [c for c in out.customers if c.source != stock]
+    new = [c for c in out.customers if c.source != stock and c.state == 0]  # the states have no interview
     ids = attribute_column(new, "id", np.int64)
     fixed = out.fixed
     muni, reg = fixed.muni[ids], fixed.reg[ids]
@@ -279,10 +282,14 @@ def _staff_parts(p: SimParams, out: ReplicationOutput) -> list[Part]:
     sg = out.stock_group  # [month, muni, group]
     stock_groups = (*STOCK_GROUPS, *(f"{g}:{name}" for name in munis for g in STOCK_GROUPS))
     stock = np.column_stack([_with_all(out.stock_muni), out.stock_line, sg.sum(axis=1), sg.reshape(M, -1)])
+    stock_names: tuple[str, ...] = ("all", *munis, *LINES, *stock_groups)
+    if p.states is not None:  # job seekers by customer state (customer_states.py), area-wide
+        stock = np.column_stack([stock, out.stock_state.sum(axis=1)])
+        stock_names = (*stock_names, *(f"state:{x}" for x in STATES))
     return [
         Part("overdue_conversations", ("all", *LINES), _with_all(out.overdue_line)),
         Part("caseload_per_coach", ("all", *LINES), caseload),
-        Part("stock", ("all", *munis, *LINES, *stock_groups), stock),
+        Part("stock", stock_names, stock),
         Part("customer_travel_minutes", ("all", *munis), _with_all(out.travel_muni)),
         _utilisation(p, out),
     ]
@@ -316,9 +323,13 @@ def _capacity_parts(p: SimParams, out: ReplicationOutput) -> list[Part]:
             _share(out.conv_on_time_area, out.conv_due_area),
         ]
     )
+    conv_names: tuple[str, ...] = ("all", *LINES, *(f"area:{a}" for a in p.areas))
+    if p.states is not None:  # by customer state (customer_states.py)
+        conv = np.column_stack([conv, _share(out.conv_on_time_state, out.conv_due_state)])
+        conv_names = (*conv_names, *(f"state:{x}" for x in STATES))
     demanded = row_sums(out.used.T) + out.backlog_minutes
     return [
-        Part("conversations_on_time_share", ("all", *LINES, *(f"area:{a}" for a in p.areas)), conv),
+        Part("conversations_on_time_share", conv_names, conv),
         Part("initial_interviews_waiting", ("all",), out.interviews_waiting[:, None]),
         Part("demand_to_capacity", ("all",), _share(demanded, row_sums(out.available.T))),
     ]

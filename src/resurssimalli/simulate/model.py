@@ -25,7 +25,11 @@ changes to multi-sector support when a job-brokering or competence-development s
 threshold. Month-end processes take snapshots. A face-to-face meeting at a service point or
 pop-up is held only on the site's opening days (:mod:`resurssimalli.simulate.openings`); on other
 days it waits in its queue, while remote meetings and offices are not bound. Who is on duty
-each day is the roster's (:mod:`resurssimalli.simulate.roster`).
+each day is the roster's (:mod:`resurssimalli.simulate.roster`). Customer states beyond the
+unemployed (laid off, employed job seekers, people in services:
+:mod:`resurssimalli.simulate.customer_states`) ride on the same day: each carries its meeting
+minutes, cadence and coach work, skips the interview and the line switch, and leaves at a time
+fixed at entry.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from resurssimalli.simulate.draws import (
     draw_closures,
     draw_employer_requests,
     draw_rosters,
+    draw_state_customers,
     draw_stock,
 )
 from resurssimalli.simulate.entries import Interview, Source
@@ -113,6 +118,10 @@ class Customer:
         "xv",
         "site",
         "fsite",
+        "state",
+        "meet",
+        "step",
+        "ind",
     )
     id: int
     muni: int
@@ -141,6 +150,12 @@ class Customer:
     xv: int
     site: int
     fsite: int
+    # per customer (customer_states.py): the state (0 unemployed), meeting minutes, the cadence in
+    # days (0: the unemployed's first phase and line interval) and coach minutes a duty day between meetings
+    state: int
+    meet: float
+    step: int
+    ind: float
     # the exit clock's state (exits.ExitClock.start sets them when the service effect is on)
     hz: float
     mark: float
@@ -175,6 +190,11 @@ class Customer:
         self.xv = 0
         self.site = cohort.site[i]
         self.fsite = -1  # the site if its face-to-face meetings are bound by opening days (Office.register)
+        self.state = cohort.state[i]
+        self.meet = cohort.meet[i]
+        self.step = cohort.step[i]
+        self.ind = cohort.ind[i]
+        self.overdue = False
 
 
 class InterviewEntry:
@@ -205,7 +225,7 @@ class ConversationEntry:
 class Columns:
     """A cohort's columns as Python lists and numbers (customers are built one at a time from them)."""
 
-    def __init__(self, cohort: Cohort) -> None:
+    def __init__(self, cohort: Cohort, p: SimParams) -> None:
         n = len(cohort)
         self.muni: list[int] = cohort.muni.tolist()
         self.line: list[int] = cohort.line.tolist()
@@ -224,6 +244,17 @@ class Columns:
         )
         self.site: list[int] = cohort.site.tolist() if cohort.site is not None else [-1] * n
         self.first_due: list[int] = cohort.first_due.tolist()
+        sp = p.states
+        if cohort.state is None or sp is None:
+            self.state: list[int] = [0] * n
+            self.meet: list[float] = [p.meeting_minutes[x] for x in self.line]
+            self.step: list[int] = [0] * n
+            self.ind: list[float] = [p.indirect_minutes_per_duty_day[x] for x in self.line]
+        else:
+            self.state = cohort.state.tolist()
+            self.meet = [sp.meeting_minutes[x - 1] for x in self.state]
+            self.step = [sp.step_days[x - 1] for x in self.state]
+            self.ind = [sp.indirect_minutes[x - 1] for x in self.state]
 
 
 @dataclass(frozen=True)
@@ -239,11 +270,17 @@ class FixedColumns:
     dp: np.ndarray
     remote: np.ndarray
     line: np.ndarray  # the line at registration (Customer.line0)
+    state: np.ndarray  # the customer state (0: unemployed; customer_states.py)
 
 
 def _fixed_columns(cohorts: tuple[Cohort, ...]) -> FixedColumns:
     fields = FixedColumns.__dataclass_fields__
-    return FixedColumns(*(np.concatenate([getattr(c, f) for c in cohorts]) for f in fields))
+
+    def col(c: Cohort, f: str) -> np.ndarray:
+        v = getattr(c, f)
+        return v if v is not None else np.zeros(len(c), dtype=np.int64)
+
+    return FixedColumns(*(np.concatenate([col(c, f) for c in cohorts]) for f in fields))
 
 
 @dataclass
@@ -254,6 +291,7 @@ class ReplicationOutput:
     stock_muni: np.ndarray  # [month, muni] at month end
     stock_line: np.ndarray  # [month, line]
     stock_group: np.ndarray  # [month, muni, group] the plan's groups (attributes.STOCK_GROUPS)
+    stock_state: np.ndarray  # [month, muni, state] job seekers by customer state (0: the unemployed)
     caseload_line: np.ndarray  # [month, line] customers with a named coach
     overdue_line: np.ndarray  # [month, line] pending conversations past due + grace
     travel_muni: np.ndarray  # [month, muni] round-trip customer minutes
@@ -270,6 +308,8 @@ class ReplicationOutput:
     conv_on_time_line: np.ndarray  # [month, line] ... of which held by the deadline
     conv_due_area: np.ndarray  # [month, area]
     conv_on_time_area: np.ndarray  # [month, area]
+    conv_due_state: np.ndarray  # [month, customer state] (0: the unemployed)
+    conv_on_time_state: np.ndarray  # [month, customer state]
     backlog_minutes: np.ndarray  # [month] month-end work waiting: due conversations, interviews, employers
     interviews_waiting: np.ndarray  # [month] month-end registered customers not yet interviewed
     employer_requests: int
@@ -360,6 +400,8 @@ class Office:
         self.stock_muni = np.zeros((M, nm))
         self.stock_line = np.zeros((M, nl))
         self.stock_group = np.zeros((M, nm, len(STOCK_GROUPS)))
+        n_states = 1 + (len(p.states.line) if p.states is not None else 0)
+        self.stock_state = np.zeros((M, nm, n_states))  # [month, muni, state] (0: the unemployed)
         self.caseload_line = np.zeros((M, nl))
         self.overdue_line = np.zeros((M, nl))
         self.travel = [[0.0] * nm for _ in range(M)]
@@ -370,12 +412,21 @@ class Office:
         self.meetings_line = [[0] * nl for _ in range(M)]
         self.work_line = [[0.0] * nl for _ in range(M)]
         na = len(p.areas)
-        self.conv_due = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
-        self.conv_on_time = ([[0] * nl for _ in range(M)], [[0] * na for _ in range(M)])
+        ns = 1 + (len(p.states.line) if p.states is not None else 0)
+        self.conv_due = (
+            [[0] * nl for _ in range(M)], [[0] * na for _ in range(M)], [[0] * ns for _ in range(M)]
+        )
+        self.conv_on_time = (
+            [[0] * nl for _ in range(M)], [[0] * na for _ in range(M)], [[0] * ns for _ in range(M)]
+        )
         # by deadline day (one more: beyond the calendar): the month's counter rows a conversation
-        # with that deadline is judged in (due by line, by area; on time by line, by area), or None
+        # with that deadline is judged in (due by line, by area; on time by line, by area; due and on
+        # time by customer state), or None
         self.judged_rows = [
-            (self.conv_due[0][k], self.conv_due[1][k], self.conv_on_time[0][k], self.conv_on_time[1][k])
+            (
+                self.conv_due[0][k], self.conv_due[1][k], self.conv_on_time[0][k], self.conv_on_time[1][k],
+                self.conv_due[2][k], self.conv_on_time[2][k],
+            )
             if 0 <= k < M
             else None
             for k in [*self.kpi_month, M]
@@ -398,7 +449,7 @@ class Office:
         if not c.remote and c.site >= 0 and self.restricted[c.site]:
             c.fsite = c.site
         self.customers.append(c)
-        if self.exits is not None:
+        if self.exits is not None and c.state == 0:  # a state's stay is fixed at entry
             self.exits.start(c)
             if first_due is None:
                 self.exits.watch(c, c.deadline)
@@ -422,7 +473,7 @@ class Office:
         c.gone = True
         if c.coach >= 0:
             self.caseload[c.coach] = self.caseload[c.coach] - 1
-            self.indirect[c.coach] = self.indirect[c.coach] - self.indirect_line[c.line]
+            self.indirect[c.coach] = self.indirect[c.coach] - c.ind
         del self.active[c.id]
         if self.events is not None:
             self.log(self.env.now, c.id, "exit", "")
@@ -444,7 +495,7 @@ class Office:
         c.coach = best
         self.coached_of[c.id] = True
         load[best] = load[best] + 1
-        self.indirect[best] = self.indirect[best] + self.indirect_line[c.line]
+        self.indirect[best] = self.indirect[best] + c.ind
 
     def _book(self, c: Customer, due: int) -> None:
         c.due = due
@@ -454,7 +505,7 @@ class Office:
         self.entries.append(ConversationEntry(dl, seq, due, c, v))
         heappush(self.conv[self.slot_person[c.coach]], dl << SEQ_BITS | seq)
         watched, exits = self.watched, self.exits  # the exit clock's watch (ExitClock.watch) without the call
-        if watched is not None and exits is not None:
+        if watched is not None and exits is not None and c.state == 0:
             day = watched.get(dl)
             if day is None:
                 day = exits.watch_day(dl)
@@ -464,8 +515,10 @@ class Office:
     def _switch(self, c: Customer, day: int) -> None:
         """The customer's coach changes to multi-sector support (the spell has passed the threshold)."""
         self.caseload[c.coach] = self.caseload[c.coach] - 1
-        self.indirect[c.coach] = self.indirect[c.coach] - self.indirect_line[c.line]
+        self.indirect[c.coach] = self.indirect[c.coach] - c.ind
         c.line = MULTI
+        c.ind = self.indirect_line[MULTI]
+        c.meet = self.p.meeting_minutes[MULTI]
         self.line_of[c.id] = MULTI
         self._assign(c)
         if self.events is not None:
@@ -583,7 +636,6 @@ class Office:
         if used >= avail:
             return used
         interview_minutes = self.p.interview_minutes
-        meeting_minutes = self.p.meeting_minutes
         q = self.conv[x]
         held: list[int] = []
         entries = self.entries
@@ -598,7 +650,7 @@ class Office:
                     b = j
             if ch is not None and (b < 0 or ch.deadline <= _deadline(heads[b])):
                 c = ch.customer
-                minutes = meeting_minutes[c.line]
+                minutes = c.meet
                 heappop(q)
                 self._held(c, d, minutes, travel, "conversation", True)
                 ch = _conv_head(q, d, held, shut, entries)
@@ -629,7 +681,6 @@ class Office:
     ) -> None:  # fmt: skip
         """Colleagues in the team with time left hold an absent person's due conversations, earliest
         deadline first (an overrun comes off the colleague's next duty day, as their own would)."""
-        meeting_minutes = self.p.meeting_minutes
         for x in range(len(duty)):
             if duty[x] or not self.conv[x]:
                 continue
@@ -646,7 +697,7 @@ class Office:
                         sub = y
                 if sub < 0:
                     break
-                minutes = meeting_minutes[c.line]
+                minutes = c.meet
                 heappop(q)
                 booked = minutes if minutes < left[sub] else left[sub]  # the rest: flexitime
                 self.carry[sub] = self.carry[sub] + minutes - booked
@@ -664,9 +715,11 @@ class Office:
         if rows is not None:
             rows[0][c.line] = rows[0][c.line] + 1
             rows[1][c.area] = rows[1][c.area] + 1
+            rows[4][c.state] = rows[4][c.state] + 1
             if held_on_time:
                 rows[2][c.line] = rows[2][c.line] + 1
                 rows[3][c.area] = rows[3][c.area] + 1
+                rows[5][c.state] = rows[5][c.state] + 1
 
     def close(self) -> None:
         """Drop the exit clock (which calls back into the office): no reference cycle outlives the
@@ -692,9 +745,11 @@ class Office:
             if rows is not None:
                 rows[0][line] = rows[0][line] + 1
                 rows[1][c.area] = rows[1][c.area] + 1
+                rows[4][c.state] = rows[4][c.state] + 1
                 if d <= c.due_deadline:
                     rows[2][line] = rows[2][line] + 1
                     rows[3][c.area] = rows[3][c.area] + 1
+                    rows[5][c.state] = rows[5][c.state] + 1
         self.meetings += 1
         row = self.day_meetings
         if row is not None:
@@ -709,6 +764,10 @@ class Office:
             if not c.remote and c.site >= 0:
                 where += f" at {self.p.sites[c.site]}"
             self.log(d + SERVICE_TIME, c.id, what, f"{where} coach {c.coach}")
+        if c.step > 0:  # a customer state: its own cadence, no first phase, no switch
+            base = c.due if c.due >= 0 else d
+            self._book(c, base + c.step if base + c.step > d else d + c.step)
+            return
         if line in SWITCHING and d - c.reg >= self.multi_after:
             self._switch(c, d)
             line = MULTI
@@ -740,16 +799,23 @@ class Office:
         line, coached = self.line_of[ids], self.coached_of[ids]
         due = np.array([c.due for c in act], dtype=np.int64)
         overdue = coached & (self.conv_deadline_a[due] < day)  # a coached customer's due_deadline
+        state = fixed.state[ids]
+        self.stock_state[k] = np.bincount(
+            muni * self.stock_state.shape[2] + state, minlength=self.stock_state[k].size
+        ).reshape(self.stock_state[k].shape)
+        unemployed = state == 0  # the unemployed's tables: stock, lines, the plan's groups
         long_term = day - fixed.reg[ids] > LONG_TERM_DAYS
         groups = (age == 0, age == 2, long_term, fixed.partially_able[ids], fixed.foreign[ids])
-        self.stock_muni[k] = np.bincount(muni, minlength=nm)
-        self.stock_line[k] = np.bincount(line, minlength=nl)
+        self.stock_muni[k] = np.bincount(muni[unemployed], minlength=nm)
+        self.stock_line[k] = np.bincount(line[unemployed], minlength=nl)
         for j, g in enumerate(groups):
-            self.stock_group[k, :, j] = np.bincount(muni, weights=np.asarray(g, dtype=float), minlength=nm)
+            w = np.asarray(g & unemployed, dtype=float)
+            self.stock_group[k, :, j] = np.bincount(muni, weights=w, minlength=nm)
         self.caseload_line[k] = np.bincount(line[coached], minlength=nl)
         self.overdue_line[k] = np.bincount(line[overdue], minlength=nl)
         # due conversations' minutes, summed in the customers' order as the office would (cumsum)
-        minutes = np.asarray(self.p.meeting_minutes, dtype=float)[line[coached & (due < day)]]
+        meet = np.array([c.meet for c in act], dtype=float)
+        minutes = meet[coached & (due < day)]
         backlog = float(np.cumsum(minutes)[-1]) if len(minutes) else 0.0
         # not yet interviewed = no coach yet (the stock has one from the start; an interview names one)
         waiting = int((~coached).sum())
@@ -808,7 +874,7 @@ def _enter(
     """Register a customer now; without the exit clock, its exit (fixed at registration) is booked
     as one timeout (no process per customer)."""
     office.register(c, first_due)
-    if office.exits is None and c.exit < horizon:  # else the exit clock fires the exit
+    if (office.exits is None or c.state > 0) and c.exit < horizon:  # else the exit clock fires the exit
         ev = env.timeout(max(c.exit - float(env.now), 0.0), c)
         ev.callbacks.append(office.exit_event)
 
@@ -820,7 +886,7 @@ class _Arrivals:
 
     def __init__(self, env: simpy.Environment, office: Office, cohort: Cohort, start_id: int, horizon: float):
         self.env, self.office, self.start_id, self.horizon = env, office, start_id, horizon
-        self.cols = Columns(cohort)
+        self.cols = Columns(cohort, office.p)
         self.i = 0
         self._advance()
 
@@ -829,7 +895,8 @@ class _Arrivals:
         t = cols.reg[i]
         deadline = office.interview_deadline[int(t)]
         c = Customer(self.start_id + i, cols, i, office.p.muni_area[cols.muni[i]], deadline)
-        _enter(self.env, office, c, None, self.horizon)
+        due = cols.first_due[i]  # a customer state's first meeting (customer_states.py); else an interview
+        _enter(self.env, office, c, due if due >= 0 else None, self.horizon)
         self.i = i + 1
 
     def _advance(self) -> None:
@@ -892,19 +959,21 @@ def simulate_replication(
     stock = draw_stock(p, rs["stock"], rs["stock_schedule"], attr[0])
     arrivals = draw_arrivals(p, rs["arrivals"], attr[1])
     closures = draw_closures(p, rs["closures"], attr[2])
+    states = draw_state_customers(p, rs["states"])
     status, factor = draw_rosters(p, rs["staff"])
     emp_t, emp_m = draw_employer_requests(p, rs["employers"])
 
     env = simpy.Environment()
-    office = Office(env, p, status, factor, event_log or p.event_log, (stock, arrivals, closures))
+    office = Office(env, p, status, factor, event_log or p.event_log, (stock, arrivals, closures, states))
     horizon = float(p.calendar.n_days)
     cal = p.calendar
-    cols = Columns(stock)
+    cols = Columns(stock, p)
     for i in range(len(stock)):
         c = Customer(i, cols, i, p.muni_area[cols.muni[i]], -1)
         _enter(env, office, c, cols.first_due[i], horizon)  # registered before the run: now = 0
     _Arrivals(env, office, arrivals, len(stock), horizon)
     _Arrivals(env, office, closures, len(stock) + len(arrivals), horizon)
+    _Arrivals(env, office, states, len(stock) + len(arrivals) + len(closures), horizon)
     env.process(_working_days(env, office, cal.n_days))
     env.process(_month_ends(env, office))
     env.process(_employer_arrivals(env, office, emp_t, emp_m))
@@ -916,6 +985,7 @@ def simulate_replication(
         stock_muni=office.stock_muni,
         stock_line=office.stock_line,
         stock_group=office.stock_group,
+        stock_state=office.stock_state,
         caseload_line=office.caseload_line,
         overdue_line=office.overdue_line,
         travel_muni=np.array(office.travel),
@@ -932,6 +1002,8 @@ def simulate_replication(
         conv_on_time_line=np.array(office.conv_on_time[0], dtype=float),
         conv_due_area=np.array(office.conv_due[1], dtype=float),
         conv_on_time_area=np.array(office.conv_on_time[1], dtype=float),
+        conv_due_state=np.array(office.conv_due[2], dtype=float),
+        conv_on_time_state=np.array(office.conv_on_time[2], dtype=float),
         backlog_minutes=office.backlog_minutes,
         interviews_waiting=office.interviews_waiting,
         employer_requests=office.employer_requests,

@@ -65,7 +65,7 @@ def outcome_frame(p: SimParams, out: ReplicationOutput, replication: int) -> pd.
 def outcome_rows(p: SimParams, out: ReplicationOutput) -> KpiRows:
     """The outcome KPIs of one replication: month by month, per group the KPIs in turn."""
     cal = p.calendar
-    cs = out.customers
+    cs = [c for c in out.customers if c.state == 0]  # the unemployed's spells (not the other states)
     ids = attribute_column(cs, "id", np.int64)
     reg, muni = out.fixed.reg[ids], out.fixed.muni[ids]
     exit_ = attribute_column(cs, "exit", float)

@@ -29,6 +29,7 @@ from resurssimalli.scenario.schema import CUSTOMER_LINES, UNCOVERED_SITE, Benefi
 from resurssimalli.simulate.allocation import Allocation
 from resurssimalli.simulate.attributes import attribute_probabilities
 from resurssimalli.simulate.calendar import SimCalendar, build_calendar
+from resurssimalli.simulate.customer_states import StateParams, state_params
 from resurssimalli.simulate.exit_effect import OFF, ExitEffect, build_exit_effect
 from resurssimalli.simulate.openings import nearest_open_site, site_fields
 from resurssimalli.simulate.planned_leave import planned_days
@@ -149,6 +150,8 @@ class SimParams:
     sites: tuple[str, ...] = ()  # every site of the region, sorted
     access_site: tuple[tuple[int, ...], ...] = ()  # per dp: index in ``sites``, parallel to access_cum
     site_open: np.ndarray | None = None  # [site, day] bool
+    # customer states beyond the unemployed (issue 26, customer_states.py); None: the unemployed only
+    states: StateParams | None = None
 
     @property
     def n_coaches(self) -> int:
@@ -338,6 +341,12 @@ def _staff(alloc: Allocation, areas: tuple[str, ...], min_part_time: float = MIN
     }
 
 
+def _duty_days(scenario: Scenario) -> float:
+    """A coach's on-duty days a year under the reference absence (indirect work is spread over them)."""
+    cfg = scenario.config
+    return max(reference_duty_days(cfg.horizon.start, cfg.staff.absence.reference), 1.0)
+
+
 def _staff_time(scenario: Scenario, cal: SimCalendar) -> dict:
     """On-duty minutes, indirect work, absence and shortages.
 
@@ -347,7 +356,7 @@ def _staff_time(scenario: Scenario, cal: SimCalendar) -> dict:
     """
     cfg = scenario.config
     staff = cfg.staff
-    duty_days = max(reference_duty_days(cfg.horizon.start, staff.absence.reference), 1.0)
+    duty_days = _duty_days(scenario)
     hours = cfg.service.coach_hours_per_customer_year
     return {
         "indirect_minutes_per_duty_day": tuple(hours[line] * 60.0 / duty_days for line in LINES),
@@ -446,4 +455,5 @@ def build_params(scenario: Scenario, alloc: Allocation, months: int | None = Non
         exit_effect=build_exit_effect(cfg.outcomes),
         benefit=cfg.outcomes.benefit if cfg.outcomes is not None else None,
         **site_fields(region, alloc, places["demand_points"], cal, cfg.access.staff_visit_days_per_year),
+        states=state_params(scenario, munis, LINE_INDEX, _duty_days(scenario), DAYS_PER_MONTH),
     )

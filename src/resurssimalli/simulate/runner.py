@@ -148,11 +148,19 @@ def _submit_ready(ex: cf.Executor, jobs: int) -> None:
         pass  # died (EOFError, OSError, e.g. on Ctrl-C): the caller hears of it from its own tasks
 
 
-def _warm_up_text(cal: SimCalendar) -> str:
+def _stock_text(scenario: Scenario) -> str:
+    """The starting stock in words: the official snapshot a scenario names, else the plan's stock."""
+    js = scenario.config.demand.jobseekers
+    if js is not None and js.use == "counts":
+        return f"the unemployed of the job-seeker snapshot {js.month} (StatFin 12r5)"
+    return f"the {scenario.config.demand.stock_period} stock"
+
+
+def _warm_up_text(cal: SimCalendar, stock: str = "the 2023-07 stock") -> str:
     if cal.warm_up_days == 0:
-        return "none: the run starts on the horizon start from the July 2023 stock (with elapsed spells)"
+        return f"none: the run starts on the horizon start from {stock} (with elapsed spells)"
     return (
-        f"{cal.warm_up_days} days: the July 2023 stock is placed on {cal.sim_start}; "
+        f"{cal.warm_up_days} days: {stock} is placed on {cal.sim_start}; "
         f"KPIs count from {cal.horizon_start}"
     )
 
@@ -231,7 +239,7 @@ class SimulationResult:
             "months": cal.months,
             "simulated_from": str(cal.sim_start),
             "kpis_from": str(cal.horizon_start),
-            "warm_up": _warm_up_text(cal),
+            "warm_up": _warm_up_text(cal, _stock_text(self.scenario)),
             "warm_up_days": cal.warm_up_days,
             "allocation": self.allocation_source,
             "people": self.params.n_people,

@@ -21,8 +21,9 @@ STREAMS = {
     "mmc_arrivals": 6,  # M/M/c verification mode
     "mmc_service": 7,
     "attributes": 8,  # foreign nationality, partial work ability (stock, arrivals, closures: one child each)
+    "states": 15,  # customer states beyond the unemployed (customer_states.py): stock, entries, stays
 }
-SPARE_STREAMS = tuple(range(9, N_STREAMS))
+SPARE_STREAMS = tuple(range(9, N_STREAMS - 1))
 
 
 def streams(root_seed: int, replication: int) -> dict[str, np.random.Generator]:

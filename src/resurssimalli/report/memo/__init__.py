@@ -53,20 +53,16 @@ def _stress_loop(f: Facts) -> Section | None:
     return stress_loop(f)
 
 
-<<<<<<< HEAD
-# the decision proposal (two printed pages), then every other section as a lettered appendix
-BODY: list[SectionBuilder] = list(PROPOSAL)
-=======
 def _leave(f: Facts) -> Section | None:
     from resurssimalli.report.memo.leave import leave_section
 
     return leave_section(f)
 
 
-BODY: list[SectionBuilder] = [
-    body.plan, body.costs, body.access, body.stress, _leave, _stress_loop, _outcomes, body.front,
-]  # fmt: skip
->>>>>>> leave
+# the decision proposal (two printed pages), then every other section as a lettered appendix
+BODY: list[SectionBuilder] = list(PROPOSAL)
+
+
 def _calibration(f: Facts) -> Section | None:
     from resurssimalli.report.calibration_appendix import calibration_section
 
@@ -74,7 +70,7 @@ def _calibration(f: Facts) -> Section | None:
 
 
 APPENDICES: list[SectionBuilder] = [
-    body.plan, body.costs, body.access, body.stress, _stress_loop, _outcomes, body.front,
+    body.plan, body.costs, body.access, body.stress, _leave, _stress_loop, _outcomes, body.front,
     appendix.stress_details,
     appendix.comparison,
     appendix.customers,

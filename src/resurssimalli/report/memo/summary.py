@@ -19,6 +19,33 @@ def _question(f: Facts) -> str:
     )
 
 
+def _data(f: Facts) -> str:
+    """The data the verdicts rest on: the official snapshot (or the plan's stock) and the year planned."""
+    from resurssimalli.scenario.demand import add_months
+    from resurssimalli.scenario.states import ALL_UNEMPLOYED, JOBSEEKERS, LAID_OFF, UNEMPLOYED, state_stock
+
+    t, s = f.t, f.scenario
+    h, demand = s.config.horizon, s.config.demand
+    last = add_months(h.start, h.months - 1)
+    span = {"first": t.month(h.start.strftime("%Y-%m")), "last": t.month(last.strftime("%Y-%m"))}
+    snap = s.jobseekers
+    if snap is None or demand.jobseekers is None:
+        unemployed = s.region.labour_market.total("unemployed", demand.stock_period)
+        return t("line_data_plan", period=t.month(demand.stock_period), unemployed=t.num(unemployed, 0), **span)
+    stock = state_stock(s)
+    ratios = demand.jobseekers.use == "ratios"
+    return t(
+        "line_data_snapshot",
+        table=snap.table,
+        month=t.month(snap.month),
+        updated=t.date(snap.updated[:10]),
+        jobseekers=t.num(stock.to_numpy().sum() if ratios else snap.total[JOBSEEKERS], 0),
+        unemployed=t.num((stock[UNEMPLOYED] + stock[LAID_OFF]).sum() if ratios else snap.total[ALL_UNEMPLOYED], 0),
+        estimate=t("line_data_estimate", period=t.month(demand.stock_period)) if ratios else "",
+        **span,
+    )
+
+
 def _sites(f: Facts) -> str:
     t, sites = f.t, f.sites
     if sites is None:
@@ -100,7 +127,7 @@ def _summer(f: Facts) -> str:
     return leave_line(f)
 
 
-SUMMARY_LINES: list[Callable[[Facts], str]] = [_question, _sites, _staff, _cost, _access, _stress, _summer]
+SUMMARY_LINES: list[Callable[[Facts], str]] = [_question, _data, _sites, _staff, _cost, _access, _stress, _summer]
 
 
 def summary(f: Facts) -> list[str]:
