@@ -92,7 +92,7 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, replace: bool = F
 
 
 # Scenario keys whose file paths are relative to the file that set them (see scenario.load.region_for).
-REGION_KEYS = ("region.travel_times", "region.inputs_workbook", "demand.demand_point_shares")
+REGION_KEYS = ("region.pack", "region.travel_times", "region.inputs_workbook", "demand.demand_point_shares")
 
 
 def build_manifest(

@@ -502,6 +502,11 @@ def calibrate(
     calibrate_command(load(scenario, set_), console, out, check)
 
 
+from resurssimalli.cli.region import region_app  # noqa: E402 (needs app, console above)
+
+app.add_typer(region_app, name="region")
+
+
 def _usage_errors() -> tuple[type[BaseException], ...]:
     """Click's usage-error class, and typer's vendored copy of it (typer >= 0.20 ships its own)."""
     import click

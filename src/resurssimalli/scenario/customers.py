@@ -24,6 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from resurssimalli.data.calibration import calibration_for
+from resurssimalli.errors import InputError
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 
@@ -60,7 +61,7 @@ def customer_mix(scenario: Scenario) -> pd.DataFrame:
     cfg = scenario.config.demand
     seg = cfg.segmentation
     rows = []
-    factor = calibration_for(cfg.calibrated).inflow_factor
+    factor = calibration_for(cfg.calibrated, scenario.region.data_dir).inflow_factor
     for m, r in indicator_table(scenario).iterrows():
         total = r["unemployed"]
         integ = seg.integration_share_of_foreign * r["foreign_nationals"]
@@ -98,7 +99,7 @@ def workforce(scenario: Scenario) -> pd.Series:
     lm = scenario.region.labour_market
     return pd.Series(
         {
-            m: lm.value("workforce", "2023", m) * scenario.config.demand.workforce_multiplier
+            m: lm.value("workforce", lm.latest_period("workforce"), m) * scenario.config.demand.workforce_multiplier
             for m in scenario.region.municipalities
         },
         name="workforce",
@@ -117,6 +118,10 @@ def central_cost_key(scenario: Scenario) -> pd.Series:
     elif cfg.central_cost_key == "unemployed":
         s = indicator_table(scenario)["unemployed"].reindex(munis)
     elif cfg.central_cost_key == "population":
+        if any(region.municipalities[m].population_2023 is None for m in munis):
+            raise InputError(
+                scenario.path, "costs.central_cost_key", "a key the region's data have (its population is not)"
+            )
         s = pd.Series({m: region.municipalities[m].population_2023 for m in munis})
     else:
         s = pd.Series(1.0, index=munis)

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from resurssimalli.data.region import DATA_DIR, Region, load_region
+from resurssimalli.data.region import Region, load_region
 from resurssimalli.errors import InputError, InputErrors
 from resurssimalli.frozen import FrozenMap
 from resurssimalli.reading import existing_file, read_text
@@ -307,6 +307,9 @@ def _cross_check(cfg: ScenarioConfig, region: Region, prov: Provenance, default:
 
     munis, sites, points = set(region.municipalities), set(region.sites), set(region.demand_points)
     start, end = cfg.horizon.start, cfg.horizon.end
+    periods = region.labour_market.periods("unemployed")
+    if cfg.demand.stock_period not in periods:
+        err("demand.stock_period", f"a month of the region's job-seeker table {list(periods)}, got {cfg.demand.stock_period!r}")
     for i, pc in enumerate(cfg.demand.plant_closures):
         key = f"demand.plant_closures[{i}]"
         if pc.municipality not in munis:
@@ -357,7 +360,7 @@ def _cross_check(cfg: ScenarioConfig, region: Region, prov: Provenance, default:
 def scenario_hash(cfg: ScenarioConfig, region: Region) -> str:
     """SHA-256 over the resolved scenario and the bytes of the region files it uses."""
     h = hashlib.sha256(json.dumps(cfg.model_dump(mode="json"), sort_keys=True).encode())
-    files = sorted(DATA_DIR.glob("*.csv"))
+    files = sorted(region.data_dir.glob("*.csv"))
     for f in files:
         if f.name != "travel_times.csv":
             h.update(f.read_bytes())
@@ -376,8 +379,11 @@ def region_for(cfg: ScenarioConfig, source_of: Callable[[str], str], data_dir: P
     def beside(key: str, name: str | None) -> Path | None:
         return (Path(source_of(key)).parent / name).resolve() if name else None
 
+    pack = beside("region.pack", cfg.region.pack)
+    if pack is not None and not pack.is_dir():
+        raise InputError(source_of("region.pack"), "region.pack", f"a region pack's folder; {pack} is not one")
     return load_region(
-        data_dir,
+        data_dir or pack,
         travel_times=beside("region.travel_times", cfg.region.travel_times),
         inputs_workbook=beside("region.inputs_workbook", cfg.region.inputs_workbook),
         demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
