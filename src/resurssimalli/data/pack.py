@@ -279,7 +279,11 @@ def _staff(pack: Pack, centralised: float) -> str:
 
 # the pack's defaults and estimates: key -> (status, English source, Finnish source); {} filled in _info
 NOTES = {
-    "jobseekers_month": ("sourced", "Job seekers of June 2026: {js}", "Työnhakijat kesäkuussa 2026: {js}"),
+    "jobseekers_month": (
+        "sourced",
+        "Job seekers at the end of June 2026: {js} ({unemp} unemployed); {src}",
+        "Työnhakijoita kesäkuun 2026 lopussa {js} (joista työttömiä {unemp}); {src_fi}",
+    ),
     "staff_htv": ("{staff_status}", "{staff_en}", "{staff_fi}"),
     "lead_municipality": (
         "assumption",
@@ -326,16 +330,17 @@ NOTES = {
 
 def _info(pack: Pack, under30_ratio: float, centralised: float) -> str:
     a, m = pack.area, pack.munis
-    js = f"{int(m['job_seekers'].sum())} ({int(m['unemployed'].sum())} unemployed / työttömiä), {finland.SOURCE_JOBSEEKERS}"
     fill = {
-        "js": js,
+        "js": int(m["job_seekers"].sum()), "unemp": int(m["unemployed"].sum()), "src": finland.SOURCE_JOBSEEKERS,
+        "src_fi": finland.SOURCE_JOBSEEKERS_FI,
         "staff_status": "derived" if pack.htv_estimated else "sourced",
         "staff_en": (
             f"ESTIMATE: {NATIONAL_STAFF:,.0f} state staff x the area's share of job seekers; set --htv" if pack.htv_estimated
             else "The planner's figure (region init --htv)"
         ),
         "staff_fi": (
-            f"ARVIO: {NATIONAL_STAFF:,.0f} siirtynyttä x alueen osuus työnhakijoista; anna --htv" if pack.htv_estimated
+            f"ARVIO: {NATIONAL_STAFF:,.0f} siirtynyttä x alueen osuus työnhakijoista; anna --htv".replace(",", " ")
+            if pack.htv_estimated
             else "Suunnittelijan luku (region init --htv)"
         ),
         "detour": DETOUR_FACTOR, "speed": f"{SPEED_KMH:g}", "access": f"{ACCESS_MINUTES:g}",
@@ -374,9 +379,9 @@ def _baseline(pack: Pack, template: dict, centralised: float) -> str:
     start = pd.Timestamp(year=year + month // 12, month=month % 12 + 1, day=1).date()
     staff_word = "estimated" if pack.htv_estimated else "planner's"
     cfg.update(
-        name="baseline",
-        name_fi=f"Perusskenaario: {a.name_fi}",
-        name_en=f"Baseline: {a.name_en}",
+        name=f"baseline_{a.code}",  # unique among the 45 (a sweep tells scenarios apart by name)
+        name_fi="Perusskenaario",
+        name_en="Baseline",
         description=f"Employment area {a.code} {a.name_en}, job seekers of June 2026, {pack.total_htv:g} HTV ({staff_word}).",
         description_fi=f"Työllisyysalue {a.code} {a.name_fi}, työnhakijat 6/2026, {str(pack.total_htv).replace('.', ',')} HTV "
         f"({'arvio' if pack.htv_estimated else 'suunnittelijan luku'}).",

@@ -283,6 +283,7 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
     region = scenario.region
     lm = region.labour_market
     period = scenario.config.demand.stock_period
+    workforce = lm.latest_period("workforce")
     munis = pd.DataFrame(
         [
             (
@@ -290,7 +291,7 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
                 region.areas[m.area].name,
                 "yes" if m.lead else "",
                 m.population_2023,
-                lm.value("workforce", "2023", m.id),
+                lm.value("workforce", workforce, m.id),
                 lm.value("unemployed", period, m.id),
             )
             for m in region.municipalities.values()
@@ -300,10 +301,12 @@ def baseline_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
             "area (vastuualue)",
             "lead",
             "population 2023",
-            "workforce 2023",
+            f"workforce {workforce}",
             f"unemployed {period}",
         ],
     )
+    if munis["population 2023"].isna().all():  # a region pack: not in its data
+        munis = munis.drop(columns="population 2023")
     wide = lm.wide(period)[list(INDICATORS)]
     wide["area"] = [region.areas[region.area_of(m)].name for m in wide.index]
     by_area = wide.groupby("area", sort=False).sum(min_count=1)

@@ -30,6 +30,7 @@ ALAND = 46  # Åland's municipalities carry code 46: not a TE2024 employment are
 SOURCE_AREAS = "Statistics Finland, classification municipality 2025 -> employment area (via geofi)"
 SOURCE_CENTRES = "National Land Survey (MML), place names: municipal administrative centres"
 SOURCE_JOBSEEKERS = "KEHA-keskus, Työnvälitystilasto, StatFin tyonv/12r5, end of June 2026 (updated 2026-07-21)"
+SOURCE_JOBSEEKERS_FI = "KEHA-keskus, Työnvälitystilasto, StatFin tyonv/12r5, kesäkuun 2026 loppu (päivitetty 21.7.2026)"
 # 12r5 measure -> the name the model's labour-market table uses for it
 MEASURES = {
     "HAKIJALOPUSSA": "job_seekers",

@@ -19,6 +19,13 @@ def _question(f: Facts) -> str:
     )
 
 
+def _pack(f: Facts) -> str | None:
+    """A region pack's defaults and estimates (no line for the seed area)."""
+    from resurssimalli.report.pack_notes import pack_line
+
+    return pack_line(f.scenario.region, f.t)
+
+
 def _sites(f: Facts) -> str:
     t, sites = f.t, f.sites
     if sites is None:
@@ -94,9 +101,9 @@ def _stress(f: Facts) -> str:
     return " ".join(parts)
 
 
-SUMMARY_LINES: list[Callable[[Facts], str]] = [_question, _sites, _staff, _cost, _access, _stress]
+SUMMARY_LINES: list[Callable[[Facts], str | None]] = [_question, _pack, _sites, _staff, _cost, _access, _stress]
 
 
 def summary(f: Facts) -> list[str]:
     """The memo's numbered opening lines."""
-    return [line(f) for line in SUMMARY_LINES]
+    return [text for text in (line(f) for line in SUMMARY_LINES) if text]
