@@ -161,7 +161,7 @@ def run(
             "--what-if",
             help="An area (one HTV more and one fewer) or a site (closed) whose effect on unemployment "
             "days and the municipalities' benefit share the memo shows, low/central/high effect; "
-            "repeatable: --what-if Ikaalinen --what-if 'Parkano office'",
+            "repeatable, ids or names: --what-if AREA --what-if 'SITE NAME'",
         ),
     ] = None,
     set_: SetOpt = None,

@@ -26,7 +26,10 @@ def list_areas() -> None:
     t = finland.area_table()
     table = Table(
         title=f"Employment areas 2025, job seekers at the end of {finland.JOBSEEKERS_MONTH}",
-        box=None, pad_edge=False, padding=(0, 1, 0, 0), title_justify="left",
+        box=None,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+        title_justify="left",
     )
     for head, right in (("no.", True), ("Finnish name", False), ("Swedish name", False), ("mun.", True),
                         ("seekers", True), ("unempl", True)):  # fmt: skip
@@ -37,7 +40,9 @@ def list_areas() -> None:
     table.add_row("", "the 45 areas", "", str(int(t["municipalities"].sum())), f"{int(t['job_seekers'].sum()):,}",
                   f"{int(t['unemployed'].sum()):,}", style="bold")  # fmt: skip
     console.print(table)
-    console.print("mun. = municipalities; seekers = job seekers; unempl = of whom unemployed.", highlight=False)
+    console.print(
+        "mun. = municipalities; seekers = job seekers; unempl = of whom unemployed.", highlight=False
+    )
     console.print(finland.CREDIT, markup=False, highlight=False)
 
 
@@ -46,7 +51,8 @@ def init(
     area: Annotated[str, typer.Argument(help="The area's code (1-45) or Finnish/Swedish name; ä/ö optional")],
     out: Annotated[Path, typer.Option("--out", help="The pack's folder to create (must not exist)")],
     htv: Annotated[
-        float | None, typer.Option("--htv", help="The area's staff in HTV (default: an estimate, printed as such)")
+        float | None,
+        typer.Option("--htv", help="The area's staff in HTV (default: an estimate, printed as such)"),
     ] = None,
 ) -> None:
     """Write a region pack: the area's municipalities, responsibility areas, demand points, candidate
@@ -63,15 +69,20 @@ def init(
         f"employment area {a.code} {a.name_fi} ({a.name_sv}): {len(m)} municipalities, "
         f"{int(m['job_seekers'].sum()):,} job seekers, {int(m['unemployed'].sum()):,} unemployed "
         f"(June 2026)",
-        markup=False, highlight=False,
+        markup=False,
+        highlight=False,
     )
     if pack.htv_estimated:
         err_console.print(
             f"staff: {pack.total_htv:g} HTV is an ESTIMATE (the national total scaled by job seekers); "
             "give the area's own figure with --htv",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
     else:
         console.print(f"staff: {pack.total_htv:g} HTV (--htv)", markup=False, highlight=False)
-    console.print(f"region pack: {folder} (run: resurssimalli run {folder / 'baseline.yaml'})", markup=False,
-                  highlight=False)
+    console.print(
+        f"region pack: {folder} (run: resurssimalli run {folder / 'baseline.yaml'})",
+        markup=False,
+        highlight=False,
+    )

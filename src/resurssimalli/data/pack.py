@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -32,14 +33,16 @@ import yaml
 
 from resurssimalli.data import finland
 from resurssimalli.data.calibration import load_calibration
-from resurssimalli.data.region import DATA_DIR, Region, load_region
-from resurssimalli.data.travel import ACCESS_MINUTES, DETOUR_FACTOR, SPEED_KMH, derive_travel_times
+from resurssimalli.data.region import Region, load_region
 from resurssimalli.data.regioninfo import INFO_FILE
+from resurssimalli.data.travel import ACCESS_MINUTES, DETOUR_FACTOR, SPEED_KMH, derive_travel_times
 from resurssimalli.errors import InputError
 
 TEMPLATE = Path(str(resources.files("resurssimalli.data"))) / "pack_baseline.yaml"
 NATIONAL_STAFF = 4000.0  # people transferred from the state to the 45 areas on 1.1.2025 ("just over 4,000")
-NATIONAL_STAFF_SOURCE = "TEM (TE2024 reform): 'just over 4,000' state staff transferred to the areas; people counted as HTV"
+NATIONAL_STAFF_SOURCE = (
+    "TEM (TE2024 reform): 'just over 4,000' state staff transferred to the areas; people counted as HTV"
+)
 SUPPRESSED_CELL = 2.0  # people in a cell the statistics suppress (a small count): assumption
 OFFICE_BASE_EUR, WORKSTATION_EUR = 20_000.0, 2_700.0  # the seed's office cost rule (data/sites.csv)
 WORKSTATION_HEADROOM = 1.5  # workstations per estimated HTV stationed (assumption)
@@ -78,15 +81,19 @@ def build_pack(query: str, htv: float | None = None) -> Pack:
     area = finland.find_area(query)
     munis = finland.municipalities(area.code)
     if munis[["lat", "lon", "unemployed", "job_seekers"]].isna().any().any():
-        raise InputError(finland.FINLAND_DIR, str(area.code), "a centre and job seekers for every municipality")
+        raise InputError(
+            finland.FINLAND_DIR, str(area.code), "a centre and job seekers for every municipality"
+        )
     dup = munis["id"][munis["id"].duplicated()].tolist()
     if dup:
-        raise InputError(finland.AREAS_FILE, str(area.code), f"municipality names unique as ids; repeated {dup}")
+        raise InputError(
+            finland.AREAS_FILE, str(area.code), f"municipality names unique as ids; repeated {dup}"
+        )
     if htv is not None and not (0 < htv <= MAX_HTV and math.isfinite(htv)):
         raise InputError("--htv", "htv", f"a number of HTV above 0 and at most {MAX_HTV:g}, got {htv!r}")
     total = float(htv) if htv is not None else estimated_htv(float(munis["job_seekers"].sum()))
     pack = Pack(area, total, htv is None, munis)
-    seed = load_region()
+    seed = _seed()
     template = yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))
     centralised = round(template["staff"]["centralised_htv"] * total / template["staff"]["total_htv"], 2)
     pack.files["areas.csv"] = _areas(munis)
@@ -114,8 +121,16 @@ def build_pack(query: str, htv: float | None = None) -> Pack:
     return pack
 
 
+@lru_cache(maxsize=1)
+def _seed() -> Region:
+    """The package's seed area (its calibration and plan tables are the packs' reference)."""
+    return load_region()
+
+
 def _areas(munis: pd.DataFrame) -> str:
-    df = pd.DataFrame({"area": munis["id"], "name": munis["municipality_name_fi"], "lead_municipality": munis["id"]})
+    df = pd.DataFrame(
+        {"area": munis["id"], "name": munis["municipality_name_fi"], "lead_municipality": munis["id"]}
+    )
     return _csv(
         "Responsibility areas (vastuualue): DEFAULT one per municipality. Merge them by giving municipalities\n"
         "the same area in municipalities.csv and one row here (its lead municipality).",
@@ -192,7 +207,10 @@ def _under30_ratio(seed: Region) -> float:
     lm = seed.labour_market
     period = lm.latest_period("unemployed_under_30")
     seed_munis = finland.municipalities(int(seed.info.get("code")))
-    u25 = seed_munis["unemployed_under_25"].sum() / seed_munis.loc[seed_munis["unemployed_under_25"].notna(), "unemployed"].sum()
+    u25 = (
+        seed_munis["unemployed_under_25"].sum()
+        / seed_munis.loc[seed_munis["unemployed_under_25"].notna(), "unemployed"].sum()
+    )
     u30 = lm.total("unemployed_under_30", period) / lm.total("unemployed", period)
     return round(float(u30 / u25), 3)
 
@@ -210,10 +228,19 @@ def _labour_market(munis: pd.DataFrame, under30_ratio: float) -> str:
             cells = data[ind]
         hidden = int(cells.isna().sum())
         total = float(cells.sum()) + SUPPRESSED_CELL * hidden
-        rows.append([ind, finland.JOBSEEKERS_MONTH, *["" if pd.isna(v) else str(int(v)) for v in cells], str(round(total))])
+        rows.append(
+            [
+                ind,
+                finland.JOBSEEKERS_MONTH,
+                *["" if pd.isna(v) else str(int(v)) for v in cells],
+                str(round(total)),
+            ]
+        )
     rate = data["unemployed"] / data["workforce"] * 100
     area_rate = data["unemployed"].sum() / data["workforce"].sum() * 100
-    rows.append(["unemployment_rate_pct", finland.JOBSEEKERS_MONTH, *[f"{r:.1f}" for r in rate], f"{area_rate:.1f}"])
+    rows.append(
+        ["unemployment_rate_pct", finland.JOBSEEKERS_MONTH, *[f"{r:.1f}" for r in rate], f"{area_rate:.1f}"]
+    )
     df = pd.DataFrame(rows, columns=["indicator", "period", *cols, "total"])
     return _csv(
         f"Job seekers at the end of June 2026 by municipality. {finland.SOURCE_JOBSEEKERS}; {finland.CREDIT}\n"
@@ -270,11 +297,18 @@ def _staff(pack: Pack, centralised: float) -> str:
     df = pd.DataFrame(
         [
             ("total_htv", pack.total_htv, "derived" if pack.htv_estimated else "sourced", source),
-            ("centralised_htv", centralised, "derived", "ESTIMATE: the seed area's centralised share of its HTV"),
+            (
+                "centralised_htv",
+                centralised,
+                "derived",
+                "ESTIMATE: the seed area's centralised share of its HTV",
+            ),
         ],
         columns=["key", "value", "status", "source"],
     )
-    return _csv("Staff (HTV) of the area; baseline.yaml's staff.total_htv and staff.centralised_htv use them.", df)
+    return _csv(
+        "Staff (HTV) of the area; baseline.yaml's staff.total_htv and staff.centralised_htv use them.", df
+    )
 
 
 # the pack's defaults and estimates: key -> (status, English source, Finnish source); {} filled in _info
@@ -331,20 +365,28 @@ NOTES = {
 def _info(pack: Pack, under30_ratio: float, centralised: float) -> str:
     a, m = pack.area, pack.munis
     fill = {
-        "js": int(m["job_seekers"].sum()), "unemp": int(m["unemployed"].sum()), "src": finland.SOURCE_JOBSEEKERS,
+        "js": int(m["job_seekers"].sum()),
+        "unemp": int(m["unemployed"].sum()),
+        "src": finland.SOURCE_JOBSEEKERS,
         "src_fi": finland.SOURCE_JOBSEEKERS_FI,
         "staff_status": "derived" if pack.htv_estimated else "sourced",
         "staff_en": (
-            f"ESTIMATE: {NATIONAL_STAFF:,.0f} state staff x the area's share of job seekers; set --htv" if pack.htv_estimated
+            f"ESTIMATE: {NATIONAL_STAFF:,.0f} state staff x the area's share of job seekers; set --htv"
+            if pack.htv_estimated
             else "The planner's figure (region init --htv)"
         ),
         "staff_fi": (
-            f"ARVIO: {NATIONAL_STAFF:,.0f} siirtynyttä x alueen osuus työnhakijoista; anna --htv".replace(",", " ")
+            f"ARVIO: {NATIONAL_STAFF:,.0f} siirtynyttä x alueen osuus työnhakijoista; anna --htv".replace(
+                ",", " "
+            )
             if pack.htv_estimated
             else "Suunnittelijan luku (region init --htv)"
         ),
-        "detour": DETOUR_FACTOR, "speed": f"{SPEED_KMH:g}", "access": f"{ACCESS_MINUTES:g}",
-        "ratio": under30_ratio, "cell": f"{SUPPRESSED_CELL:g}",
+        "detour": DETOUR_FACTOR,
+        "speed": f"{SPEED_KMH:g}",
+        "access": f"{ACCESS_MINUTES:g}",
+        "ratio": under30_ratio,
+        "cell": f"{SUPPRESSED_CELL:g}",
     }
     values = {
         "jobseekers_month": finland.JOBSEEKERS_MONTH,
@@ -368,7 +410,9 @@ def _info(pack: Pack, under30_ratio: float, centralised: float) -> str:
     for key, (status, en, fi) in NOTES.items():
         rows.append((key, values[key], status.format(**fill), en.format(**fill), fi.format(**fill)))
     df = pd.DataFrame(rows, columns=["key", "value", "status", "source", "source_fi"])
-    return _csv(f"The employment area and what its pack rests on (resurssimalli region init). {finland.CREDIT}", df)
+    return _csv(
+        f"The employment area and what its pack rests on (resurssimalli region init). {finland.CREDIT}", df
+    )
 
 
 def _baseline(pack: Pack, template: dict, centralised: float) -> str:
@@ -390,7 +434,12 @@ def _baseline(pack: Pack, template: dict, centralised: float) -> str:
         compare=[],
     )
     cfg["demand"] = {**template["demand"], "stock_period": finland.JOBSEEKERS_MONTH, "plant_closures": []}
-    cfg["staff"] = {**template["staff"], "total_htv": pack.total_htv, "centralised_htv": centralised, "shortages": []}
+    cfg["staff"] = {
+        **template["staff"],
+        "total_htv": pack.total_htv,
+        "centralised_htv": centralised,
+        "shortages": [],
+    }
     head = (
         f"# Baseline of the region pack for employment area {a.code} {a.name_fi} ({a.name_sv}), written by\n"
         "# `resurssimalli region init`: the seed area's baseline with this area's data (region: pack), the\n"

@@ -396,6 +396,16 @@ def _load_sites(
 
 def _load_labour_market(path: Path, municipalities: set[str]) -> LabourMarket:
     df = _read(path, ["indicator", "period", "total", *sorted(municipalities)])
+    for col in ["total", *sorted(municipalities)]:  # a cell is a number, or empty (suppressed)
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = (values.isna() & df[col].notna()) | ~np.isfinite(values.fillna(0)) | (values < 0)
+        if col == "total":
+            bad |= values.isna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            where = f"row {i + 1} ({df['indicator'].iloc[i]} {df['period'].iloc[i]}).{col}"
+            raise InputError(path, where, f"a count >= 0 (empty = suppressed), got {df[col].iloc[i]!r}")
+        df[col] = values
     cells: dict[tuple[str, str, str], float | None] = {}
     totals: dict[tuple[str, str], float] = {}
     suppressed: dict[tuple[str, str], float] = {}

@@ -67,8 +67,13 @@ def read_info(path: Path) -> RegionInfo:
         raise InputError(path, "key", f"rows for {', '.join(REQUIRED_KEYS)}; missing {', '.join(missing)}")
     for i, r in enumerate(df.itertuples(index=False)):
         if r.status not in STATUSES:
-            raise InputError(path, f"row {i + 1} ({r.key}).status", f"one of {', '.join(STATUSES)}, got {r.status!r}")
+            raise InputError(
+                path, f"row {i + 1} ({r.key}).status", f"one of {', '.join(STATUSES)}, got {r.status!r}"
+            )
         if not str(r.value).strip() or not str(r.source).strip():
             raise InputError(path, f"row {i + 1} ({r.key})", "a value and its source")
-    rows = tuple(InfoRow(r.key, r.value, r.status, r.source, r.source_fi or r.source) for r in df.itertuples(index=False))
+    rows = tuple(
+        InfoRow(r.key, r.value, r.status, r.source, r.source_fi or r.source)
+        for r in df.itertuples(index=False)
+    )
     return RegionInfo(rows)

@@ -31,7 +31,13 @@ def pack_line(region: Region, t: Texts) -> str | None:
 def pack_rows(region: Region, lang: str = "en") -> list[tuple[str, str, str, str, str]]:
     """The pack's rows for the assumptions table: key, value, unit, status, source (in ``lang``)."""
     return [
-        (f"{ASSUMPTION_KEY}.{r.key}", _shown(r.value, lang), "-", r.status, r.source_fi if lang == "fi" else r.source)
+        (
+            f"{ASSUMPTION_KEY}.{r.key}",
+            _shown(r.value, lang),
+            "-",
+            r.status,
+            r.source_fi if lang == "fi" else r.source,
+        )
         for r in region.info.notes
     ]
 

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from resurssimalli.data.calibration import calibration_for
 from resurssimalli.data.region import Region, load_region
 from resurssimalli.errors import InputError, InputErrors
 from resurssimalli.frozen import FrozenMap
@@ -403,6 +404,7 @@ def load_scenario(
         raise _validation_errors(exc, prov, str(path)) from None
     region = region_for(cfg, lambda key: prov.source_of(key, str(path)), data_dir)
     _cross_check(cfg, region, prov, str(path))
+    calibration_for(cfg.demand.calibrated, region.data_dir)  # read (and checked) now, not mid-run
     return Scenario(
         name=cfg.name,
         path=path,

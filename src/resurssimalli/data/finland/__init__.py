@@ -29,8 +29,12 @@ CREDIT = "Lähde: Tilastokeskus, KEHA-keskus (Työnvälitystilasto), Maanmittaus
 ALAND = 46  # Åland's municipalities carry code 46: not a TE2024 employment area
 SOURCE_AREAS = "Statistics Finland, classification municipality 2025 -> employment area (via geofi)"
 SOURCE_CENTRES = "National Land Survey (MML), place names: municipal administrative centres"
-SOURCE_JOBSEEKERS = "KEHA-keskus, Työnvälitystilasto, StatFin tyonv/12r5, end of June 2026 (updated 2026-07-21)"
-SOURCE_JOBSEEKERS_FI = "KEHA-keskus, Työnvälitystilasto, StatFin tyonv/12r5, kesäkuun 2026 loppu (päivitetty 21.7.2026)"
+SOURCE_JOBSEEKERS = (
+    "KEHA-keskus, Työnvälitystilasto, StatFin tyonv/12r5, end of June 2026 (updated 2026-07-21)"
+)
+SOURCE_JOBSEEKERS_FI = (
+    "KEHA-keskus, Työnvälitystilasto, StatFin tyonv/12r5, kesäkuun 2026 loppu (päivitetty 21.7.2026)"
+)
 # 12r5 measure -> the name the model's labour-market table uses for it
 MEASURES = {
     "HAKIJALOPUSSA": "job_seekers",
@@ -79,7 +83,9 @@ def _municipality_table() -> pd.DataFrame:
     js = js[js["area_code"].str.startswith("KU")].copy()
     js["municipality_code"] = js["area_code"].str[2:]
     js = js[["municipality_code", *MEASURES]].rename(columns=MEASURES)
-    out = areas.merge(centres, on="municipality_code", how="left").merge(js, on="municipality_code", how="left")
+    out = areas.merge(centres, on="municipality_code", how="left").merge(
+        js, on="municipality_code", how="left"
+    )
     out["employment_area_code"] = out["employment_area_code"].astype(int)
     return out[out["employment_area_code"] != ALAND].reset_index(drop=True)
 
@@ -89,19 +95,28 @@ def municipalities(code: int) -> pd.DataFrame:
     t = _municipality_table()
     df = t[t["employment_area_code"] == code].copy()
     df["id"] = [ascii_id(n) for n in df["municipality_name_fi"]]
-    return df.sort_values(["job_seekers", "municipality_name_fi"], ascending=[False, True]).reset_index(drop=True)
+    return df.sort_values(["job_seekers", "municipality_name_fi"], ascending=[False, True]).reset_index(
+        drop=True
+    )
 
 
 def area_table() -> pd.DataFrame:
     """The 45 employment areas: code, names fi/sv, municipalities, job seekers and unemployed (June 2026)."""
     t = _municipality_table()
-    keys = ["employment_area_code", "employment_area_name_fi", "employment_area_name_sv", "employment_area_name_en"]
+    keys = [
+        "employment_area_code",
+        "employment_area_name_fi",
+        "employment_area_name_sv",
+        "employment_area_name_en",
+    ]
     g = t.groupby(keys, sort=True).agg(
         municipalities=("municipality_code", "size"),
         job_seekers=("job_seekers", "sum"),
         unemployed=("unemployed", "sum"),
     )
-    g = g.reset_index().rename(columns=dict(zip(keys, ["code", "name_fi", "name_sv", "name_en"], strict=True)))
+    g = g.reset_index().rename(
+        columns=dict(zip(keys, ["code", "name_fi", "name_sv", "name_en"], strict=True))
+    )
     g[["job_seekers", "unemployed"]] = g[["job_seekers", "unemployed"]].astype(int)
     return g.sort_values("code").reset_index(drop=True)
 
@@ -125,7 +140,9 @@ def find_area(query: str) -> AreaRef:
         near = areas[areas["name_fi"].map(fold).str.contains(q[:4], regex=False)] if q else areas.iloc[0:0]
         listed = ", ".join(f"{r.code} {r.name_fi}" for r in (near if len(hits) == 0 else hits).itertuples())
         raise InputError(
-            "AREA", query, f"an employment area's code (1-45) or Finnish/Swedish name{'; e.g. ' + listed if listed else ' (resurssimalli region list)'}"
+            "AREA",
+            query,
+            f"an employment area's code (1-45) or Finnish/Swedish name{'; e.g. ' + listed if listed else ' (resurssimalli region list)'}",
         )
     r = hits.iloc[0]
     return AreaRef(int(r["code"]), str(r["name_fi"]), str(r["name_sv"]), str(r["name_en"]))
