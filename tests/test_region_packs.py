@@ -206,3 +206,19 @@ def test_region_init_gives_a_run_folder_with_a_finnish_memo_naming_the_places(tm
     for place in places:
         assert place in memo, place
     assert "Western Pirkanmaa" not in memo or area == "21"
+
+
+def test_a_sweep_refuses_scenarios_of_two_regions_before_any_work(tmp_path):
+    from resurssimalli.experiment.sweep import sweep
+
+    a = load_scenario(write_pack(build_pack("Kouvola"), tmp_path / "a") / "baseline.yaml")
+    b = load_scenario(write_pack(build_pack("Lahti"), tmp_path / "b") / "baseline.yaml")
+    with pytest.raises(InputError) as e:
+        sweep([a, b], 1, out=tmp_path / "sw", jobs=1)
+    assert "one region" in str(e.value) and not (tmp_path / "sw").exists()
+
+
+def test_calibrate_refuses_a_pack(tmp_path):
+    folder = write_pack(build_pack("Kouvola"), tmp_path / "p")
+    res = _cli("calibrate", str(folder / "baseline.yaml"), "--check")
+    assert res.returncode == 2 and "region.pack" in res.stderr, res.stderr
