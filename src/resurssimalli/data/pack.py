@@ -246,7 +246,8 @@ def _labour_market(munis: pd.DataFrame, under30_ratio: float) -> str:
         f"Job seekers at the end of June 2026 by municipality. {finland.SOURCE_JOBSEEKERS}; {finland.CREDIT}\n"
         "unemployed_under_30: ESTIMATE, under-25 unemployed x the seed area's under-30/under-25 ratio (region.csv).\n"
         f"Empty cell: suppressed at source; its row's total counts it as {SUPPRESSED_CELL:g} people (ASSUMPTION).\n"
-        "workforce: the table's TYOVOIMATK (Statistics Finland's employment statistics).",
+        "workforce: the table's TYOVOIMATK (Statistics Finland's employment statistics); partially_able_to_work:\n"
+        "its disabled or long-term ill unemployed (TYOTTOMATSAIR), the only published proxy (ESTIMATE of the group).",
         df,
     )
 
