@@ -27,7 +27,7 @@ def calibrate_command(scenario: Scenario, console: Console, out: Path | None, ch
     if not scenario.region.flow_past_3_months:  # a region pack: no public flow table to fit to
         raise InputError(
             scenario.path, "region.pack",
-            "the seed area's tables (a region pack has no flow table to fit; its calibration.csv is an estimate)",
+            "the seed area's tables (a region pack has no flow table to fit; its calibration is an estimate)",
         )
     fit = fit_calibration(scenario)
     _print_fit(console, fit, {m: x.name for m, x in scenario.region.municipalities.items()})

@@ -37,8 +37,8 @@ def list_areas() -> None:
     for r in t.itertuples():
         table.add_row(str(r.code), r.name_fi, r.name_sv, str(r.municipalities), f"{r.job_seekers:,}",
                       f"{r.unemployed:,}")  # fmt: skip
-    table.add_row("", "the 45 areas", "", str(int(t["municipalities"].sum())), f"{int(t['job_seekers'].sum()):,}",
-                  f"{int(t['unemployed'].sum()):,}", style="bold")  # fmt: skip
+    sums = [f"{int(t[c].sum()):,}" for c in ("municipalities", "job_seekers", "unemployed")]
+    table.add_row("", "the 45 areas", "", *sums, style="bold")
     console.print(table)
     console.print(
         "mun. = municipalities; seekers = job seekers; unempl = of whom unemployed.", highlight=False

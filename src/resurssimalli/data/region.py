@@ -240,7 +240,9 @@ def load_region(
         demand_points=FrozenMap(points),
         sites=FrozenMap(sites),
         labour_market=_load_labour_market(labour_market_file(d), set(municipalities)),
-        flow_past_3_months=FrozenMap(_load_flow(d / FLOW_FILE, set(municipalities)) if (d / FLOW_FILE).exists() else {}),
+        flow_past_3_months=FrozenMap(
+            _load_flow(d / FLOW_FILE, set(municipalities)) if (d / FLOW_FILE).exists() else {}
+        ),
         travel=travel,
         info=info,
         data_dir=d,

@@ -249,7 +249,8 @@ def _example_places(res: RunResults, t: Texts) -> tuple[str, str]:
     region = res.scenario.region
     lead_area = region.area_of(region.lead_municipality)
     area = next((a for a in region.areas if a != lead_area), lead_area)
-    offices = [s for s in region.sites_in_area(area) if region.sites[s].kind == "office"] or list(region.sites)
+    offices = [s for s in region.sites_in_area(area) if region.sites[s].kind == "office"]
+    offices = offices or list(region.sites)
     names = (region.areas[area].name, region.sites[offices[0]].label(t.lang))
     ids = (area, offices[0])
     return tuple(  # type: ignore[return-value]

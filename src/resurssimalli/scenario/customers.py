@@ -97,9 +97,10 @@ def customer_mix(scenario: Scenario) -> pd.DataFrame:
 def workforce(scenario: Scenario) -> pd.Series:
     """Workforce by municipality (2023 table × the scenario's workforce multiplier)."""
     lm = scenario.region.labour_market
+    period = lm.latest_period("workforce")
     return pd.Series(
         {
-            m: lm.value("workforce", lm.latest_period("workforce"), m) * scenario.config.demand.workforce_multiplier
+            m: lm.value("workforce", period, m) * scenario.config.demand.workforce_multiplier
             for m in scenario.region.municipalities
         },
         name="workforce",
@@ -119,9 +120,8 @@ def central_cost_key(scenario: Scenario) -> pd.Series:
         s = indicator_table(scenario)["unemployed"].reindex(munis)
     elif cfg.central_cost_key == "population":
         if any(region.municipalities[m].population_2023 is None for m in munis):
-            raise InputError(
-                scenario.path, "costs.central_cost_key", "a key the region's data have (its population is not)"
-            )
+            key, expected = "costs.central_cost_key", "a key the region's data have (its population is not)"
+            raise InputError(scenario.path, key, expected)
         s = pd.Series({m: region.municipalities[m].population_2023 for m in munis})
     else:
         s = pd.Series(1.0, index=munis)

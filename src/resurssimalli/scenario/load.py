@@ -310,7 +310,8 @@ def _cross_check(cfg: ScenarioConfig, region: Region, prov: Provenance, default:
     start, end = cfg.horizon.start, cfg.horizon.end
     periods = region.labour_market.periods("unemployed")
     if cfg.demand.stock_period not in periods:
-        err("demand.stock_period", f"a month of the region's job-seeker table {list(periods)}, got {cfg.demand.stock_period!r}")
+        got = cfg.demand.stock_period
+        err("demand.stock_period", f"a month of the region's job-seeker table {list(periods)}, got {got!r}")
     for i, pc in enumerate(cfg.demand.plant_closures):
         key = f"demand.plant_closures[{i}]"
         if pc.municipality not in munis:
@@ -382,7 +383,8 @@ def region_for(cfg: ScenarioConfig, source_of: Callable[[str], str], data_dir: P
 
     pack = beside("region.pack", cfg.region.pack)
     if pack is not None and not pack.is_dir():
-        raise InputError(source_of("region.pack"), "region.pack", f"a region pack's folder; {pack} is not one")
+        where = source_of("region.pack")
+        raise InputError(where, "region.pack", f"a region pack's folder; {pack} is not one")
     return load_region(
         data_dir or pack,
         travel_times=beside("region.travel_times", cfg.region.travel_times),

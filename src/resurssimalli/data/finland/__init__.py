@@ -139,10 +139,7 @@ def find_area(query: str) -> AreaRef:
     if len(hits) != 1:
         near = areas[areas["name_fi"].map(fold).str.contains(q[:4], regex=False)] if q else areas.iloc[0:0]
         listed = ", ".join(f"{r.code} {r.name_fi}" for r in (near if len(hits) == 0 else hits).itertuples())
-        raise InputError(
-            "AREA",
-            query,
-            f"an employment area's code (1-45) or Finnish/Swedish name{'; e.g. ' + listed if listed else ' (resurssimalli region list)'}",
-        )
+        hint = f"; e.g. {listed}" if listed else " (resurssimalli region list)"
+        raise InputError("AREA", query, f"an employment area's code (1-45) or Finnish/Swedish name{hint}")
     r = hits.iloc[0]
     return AreaRef(int(r["code"]), str(r["name_fi"]), str(r["name_sv"]), str(r["name_en"]))

@@ -101,7 +101,9 @@ def _stress(f: Facts) -> str:
     return " ".join(parts)
 
 
-SUMMARY_LINES: list[Callable[[Facts], str | None]] = [_question, _pack, _sites, _staff, _cost, _access, _stress]
+SUMMARY_LINES: list[Callable[[Facts], str | None]] = [
+    _question, _pack, _sites, _staff, _cost, _access, _stress,
+]  # fmt: skip
 
 
 def summary(f: Facts) -> list[str]:
