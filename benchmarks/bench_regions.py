@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 REPLICATIONS_45 = int(os.environ.get("BENCH_REPLICATIONS_45", "2"))
-_PEAK = (
+_PEAK = (  # the largest process's peak RSS (KB) and the CPU seconds of the command's whole tree
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); print(u.ru_maxrss, u.ru_utime + u.ru_stime)"
 )
 
 
@@ -49,9 +49,10 @@ def helsinki_run(tmp: Path) -> None:
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", _PEAK, *cmd], check=True, capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    peak_mb = int(done.stdout.strip().splitlines()[-1]) / 1024
-    print(f"Helsinki run --replications 30: {wall:.1f} s wall (target <= 180 s), "
-          f"largest process {peak_mb:.0f} MB (target <= 2048 MB); load {os.getloadavg()[0]:.1f}")  # fmt: skip
+    peak_kb, cpu = done.stdout.strip().splitlines()[-1].split()
+    print(f"Helsinki run --replications 30: {wall:.1f} s wall (target <= 180 s), {float(cpu):.1f} CPU-s "
+          f"(on 2 idle cores at least {float(cpu) / 2:.1f} s), largest process {int(peak_kb) / 1024:.0f} MB "
+          f"(target <= 2048 MB); load {os.getloadavg()[0]:.1f}")  # fmt: skip
     shutil.rmtree(tmp / "helsinki-run", ignore_errors=True)
 
 
@@ -93,6 +94,13 @@ def replication_cost(tmp: Path) -> None:
               f"{1000 * t0 / c0:.3f} -> {1000 * t1 / c1:.3f}")  # fmt: skip
 
 
+def _tree_cpu() -> float:
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def all_areas(tmp: Path) -> None:
     from resurssimalli.data import finland
     from resurssimalli.experiment.sweep import Task, run_grid
@@ -109,10 +117,11 @@ def all_areas(tmp: Path) -> None:
     walls: dict[str, float] = {}
     tables = {}
     for name, kind, jobs in (("one process", "processes", 1), ("dask x2", "dask", 2)):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _tree_cpu()
         tables[name] = run_grid(tasks, kind=kind, jobs=jobs)
         walls[name] = time.perf_counter() - t0
-        print(f"{name:12s} {walls[name]:7.1f} s wall; load {os.getloadavg()[0]:.1f}", flush=True)
+        print(f"{name:12s} {walls[name]:7.1f} s wall, {_tree_cpu() - c0:7.1f} CPU-s (this process and ended "
+              f"children); load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     eff = walls["one process"] / (2 * walls["dask x2"])
     print(f"Dask 2 workers: speed-up {walls['one process'] / walls['dask x2']:.2f}, "
           f"parallel efficiency {eff:.0%} (target >= 85 %)")  # fmt: skip
