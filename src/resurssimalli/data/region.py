@@ -251,7 +251,10 @@ def load_region(
 
 def labour_market_file(d: Path) -> Path:
     """The folder's labour-market table (a pack's ``labour_market.csv``, else the seed's)."""
-    return next((d / n for n in LABOUR_MARKET_FILES if (d / n).exists()), d / LABOUR_MARKET_FILES[-1])
+    found = next((d / n for n in LABOUR_MARKET_FILES if (d / n).exists()), None)
+    if found is None:
+        raise InputError(d, LABOUR_MARKET_FILES[0], f"the job-seeker table, one of {', '.join(LABOUR_MARKET_FILES)}")
+    return found
 
 
 def _workbook(inputs_workbook: Path | None, travel_times: Path | None) -> Any:
