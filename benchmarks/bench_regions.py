@@ -39,7 +39,8 @@ _PEAK = (  # the largest process's peak RSS (KB) and the CPU seconds of the comm
 def _pack(tmp: Path, area: str) -> Path:
     from resurssimalli.data.pack import build_pack, write_pack
 
-    return write_pack(build_pack(area), tmp / f"pack-{area}") / "baseline.yaml"
+    folder = tmp / f"pack-{area}"
+    return (folder if folder.exists() else write_pack(build_pack(area), folder)) / "baseline.yaml"
 
 
 def helsinki_run(tmp: Path) -> None:
