@@ -285,7 +285,7 @@ def test_without_what_if_the_memo_says_how_to_ask(tmp_path, baseline):
     done = run_pipeline(baseline, tmp_path / "r", replications=2, months=1, jobs=1, pareto=None)
     memo = (done.folder / "memo.md").read_text(encoding="utf-8")
     assert "<!-- table: what_if -->" not in memo
-    assert '--what-if \\"Kihniön palvelupiste\\"' in memo or "--what-if \"Kihniön palvelupiste\"" in memo
+    assert "resurssimalli run scenarios/baseline.yaml --what-if 'Hämeenkyrön toimipiste'" in memo
     assert "<!-- table: htv_value -->" in memo  # what one HTV buys per area: computed by default
 
 

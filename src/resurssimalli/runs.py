@@ -93,7 +93,8 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, replace: bool = F
 
 # Scenario keys whose file paths are relative to the file that set them (see scenario.load.region_for).
 REGION_KEYS = (
-    "region.travel_times", "region.inputs_workbook", "demand.demand_point_shares", "demand.jobseekers.file"
+    "region.pack", "region.travel_times", "region.inputs_workbook", "demand.demand_point_shares",
+    "demand.jobseekers.file",
 )
 
 

@@ -163,7 +163,7 @@ def run(
             "--what-if",
             help="An area (one HTV more and one fewer) or a site (closed) whose effect on unemployment "
             "days and the municipalities' benefit share the memo shows, low/central/high effect; "
-            "repeatable: --what-if Ikaalinen --what-if 'Parkano office'",
+            "repeatable, ids or names: --what-if AREA --what-if 'SITE NAME'",
         ),
     ] = None,
     set_: SetOpt = None,
@@ -543,6 +543,11 @@ def data_import(
     from resurssimalli.cli.data import import_command
 
     import_command(files, out, console)
+
+
+from resurssimalli.cli.region import region_app  # noqa: E402 (needs app, console above)
+
+app.add_typer(region_app, name="region")
 
 
 def _usage_errors() -> tuple[type[BaseException], ...]:

@@ -18,11 +18,17 @@ from resurssimalli.calibrate import (
     write_calibration,
 )
 from resurssimalli.data.calibration import CALIBRATION_FILE, FIT_FILE
+from resurssimalli.errors import InputError
 from resurssimalli.scenario.load import Scenario
 
 
 def calibrate_command(scenario: Scenario, console: Console, out: Path | None, check: bool) -> None:
     """Fit, print, and write the shipped files (or ``out``); ``check``: exit 1 if they are stale."""
+    if not scenario.region.flow_past_3_months:  # a region pack: no public flow table to fit to
+        raise InputError(
+            scenario.path, "region.pack",
+            "the seed area's tables (a region pack has no flow table to fit; its calibration is an estimate)",
+        )
     fit = fit_calibration(scenario)
     _print_fit(console, fit, {m: x.name for m, x in scenario.region.municipalities.items()})
     stale = _print_differences(console, fit, scenario)

@@ -69,6 +69,7 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
 UNCALIBRATED = Calibration(FrozenMap({}), FrozenMap({}), FrozenMap({}))
 
 
-def calibration_for(calibrated: bool) -> Calibration:
-    """The shipped calibration if a scenario asks for it (``demand.calibrated``), else all factors 1."""
-    return load_calibration() if calibrated else UNCALIBRATED
+def calibration_for(calibrated: bool, data_dir: Path = DATA_DIR) -> Calibration:
+    """The region's calibration (the package's, or a region pack's ``calibration.csv``) if a
+    scenario asks for it (``demand.calibrated``), else all factors 1."""
+    return load_calibration(data_dir / CALIBRATION_FILE.name) if calibrated else UNCALIBRATED

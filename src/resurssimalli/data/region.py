@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from resurssimalli import tolerances
+from resurssimalli.data.regioninfo import INFO_FILE, RegionInfo, read_info
 from resurssimalli.data.travel import SPEED_KMH
 from resurssimalli.errors import InputError
 from resurssimalli.frozen import FrozenMap
@@ -30,6 +31,9 @@ SITE_KINDS = ("office", "service_point", "popup")
 # The 2022 foreign-national cells of Kihniö, Parkano and Punkalaidun are suppressed ("…") in the
 # plan; the row total (59) minus the published cells gives the 7 people they hold together.
 SUPPRESSED_FOREIGN_2022_TOTAL = 7
+# the labour-market (job-seeker) table: a region pack's name first, then the seed area's
+LABOUR_MARKET_FILES = ("labour_market.csv", "labour_market_2022_2023.csv")
+FLOW_FILE = "flow_to_over_3_months_2023.csv"  # the seed area's plan only; a pack has none
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Municipality:
     name: str
     area: str
     lead: bool
-    population_2023: int
+    population_2023: int | None  # None: not in the region's data (a region pack)
     centre: str
 
 
@@ -99,6 +103,14 @@ class LabourMarket:
         rows = [(i, p, m, float("nan") if v is None else v, v is None) for (i, p, m), v in self.cells.items()]
         return pd.DataFrame(rows, columns=["indicator", "period", "municipality", "value", "suppressed"])
 
+    def periods(self, indicator: str) -> tuple[str, ...]:
+        """The periods the table has for ``indicator``, in order."""
+        return tuple(sorted({p for (i, p) in self.totals if i == indicator}))
+
+    def latest_period(self, indicator: str) -> str:
+        """The table's latest period of ``indicator`` (the seed's workforce: ``2023``)."""
+        return self.periods(indicator)[-1]
+
     def wide(self, period: str) -> pd.DataFrame:
         """Municipality x indicator for one period (suppressed cells NaN)."""
         f = self.frame()
@@ -132,6 +144,8 @@ class Region:
     labour_market: LabourMarket
     flow_past_3_months: Mapping[tuple[str, str], float] = field(repr=False)
     travel: TravelMatrix = field(repr=False)
+    info: RegionInfo = field(default=RegionInfo(()), repr=False)
+    data_dir: Path = DATA_DIR  # the folder the tables came from (the package's, or a region pack)
 
     def area_of(self, municipality: str) -> str:
         return self.municipalities[municipality].area
@@ -217,17 +231,30 @@ def load_region(
         travel = _load_travel(
             Path(travel_times) if travel_times else d / "travel_times.csv", set(points), set(sites)
         )
+    info = read_info(d / INFO_FILE)
     return Region(
-        name="Läntisen Pirkanmaan työllisyysalue (Western Pirkanmaa employment area)",
+        name=info.name,
         lead_municipality=lead,
         municipalities=FrozenMap(municipalities),
         areas=FrozenMap(areas),
         demand_points=FrozenMap(points),
         sites=FrozenMap(sites),
-        labour_market=_load_labour_market(d / "labour_market_2022_2023.csv", set(municipalities)),
-        flow_past_3_months=FrozenMap(_load_flow(d / "flow_to_over_3_months_2023.csv", set(municipalities))),
+        labour_market=_load_labour_market(labour_market_file(d), set(municipalities)),
+        flow_past_3_months=FrozenMap(
+            _load_flow(d / FLOW_FILE, set(municipalities)) if (d / FLOW_FILE).exists() else {}
+        ),
         travel=travel,
+        info=info,
+        data_dir=d,
     )
+
+
+def labour_market_file(d: Path) -> Path:
+    """The folder's labour-market table (a pack's ``labour_market.csv``, else the seed's)."""
+    found = next((d / n for n in LABOUR_MARKET_FILES if (d / n).exists()), None)
+    if found is None:
+        raise InputError(d, LABOUR_MARKET_FILES[0], f"the job-seeker table, one of {', '.join(LABOUR_MARKET_FILES)}")
+    return found
 
 
 def _workbook(inputs_workbook: Path | None, travel_times: Path | None) -> Any:
@@ -252,10 +279,13 @@ def _load_municipalities(d: Path) -> tuple[dict[str, Municipality], dict[str, Ar
     areas_df = _read(d / "areas.csv", ["area", "name", "lead_municipality"])
     _unique(d / "areas.csv", areas_df, "area")
     _known(d / "municipalities.csv", mun, "area", "municipality", set(areas_df["area"]), "area")
-    _number(d / "municipalities.csv", mun, "population_2023", "municipality")
+    known_population = mun["population_2023"].notna()  # a region pack leaves it empty (not in its data)
+    if known_population.any():
+        _number(d / "municipalities.csv", mun, "population_2023", "municipality")
     municipalities = {
         r.municipality: Municipality(
-            r.municipality, r.name, r.area, str(r.lead).lower() == "true", int(r.population_2023), r.centre
+            r.municipality, r.name, r.area, str(r.lead).lower() == "true",
+            int(r.population_2023) if known_population.any() else None, r.centre,
         )
         for r in mun.itertuples()
     }
@@ -371,6 +401,16 @@ def _load_sites(
 
 def _load_labour_market(path: Path, municipalities: set[str]) -> LabourMarket:
     df = _read(path, ["indicator", "period", "total", *sorted(municipalities)])
+    for col in ["total", *sorted(municipalities)]:  # a cell is a number, or empty (suppressed)
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = (values.isna() & df[col].notna()) | ~np.isfinite(values.fillna(0)) | (values < 0)
+        if col == "total":
+            bad |= values.isna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            where = f"row {i + 1} ({df['indicator'].iloc[i]} {df['period'].iloc[i]}).{col}"
+            raise InputError(path, where, f"a count >= 0 (empty = suppressed), got {df[col].iloc[i]!r}")
+        df[col] = values
     cells: dict[tuple[str, str, str], float | None] = {}
     totals: dict[tuple[str, str], float] = {}
     suppressed: dict[tuple[str, str], float] = {}

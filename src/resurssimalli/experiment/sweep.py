@@ -141,6 +141,13 @@ def _check_names(scenarios: Sequence[Scenario]) -> None:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise InputError("sweep", "SCENARIO", f"scenarios with distinct names; repeated {dup}")
+    regions = {s.region.data_dir for s in scenarios}  # one plan is simulated: one region's places
+    if len(regions) > 1:
+        raise InputError(
+            "sweep", "SCENARIO",
+            f"scenarios of one region (one plan is simulated on all); got {len(regions)} regions: "
+            "sweep each region pack on its own",
+        )
 
 
 def _resumed_store(folder: Path, plan: dict[str, Any]) -> tuple[Path, TaskStore, Allocation]:

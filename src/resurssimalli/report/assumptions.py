@@ -76,4 +76,7 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
             (s for k, s in scenario.provenance.items() if k.startswith(r.key + ".")), ""
         )
         rows.append((r.key, value, r.unit, r.status, r.source, setter.rsplit("/", 1)[-1]))
+    from resurssimalli.report.pack_notes import pack_rows  # a region pack's defaults and estimates
+
+    rows += [(*row, "region.csv") for row in pack_rows(scenario.region)]
     return pd.DataFrame(rows, columns=["key", "value", "unit", "status", "source", "set_in"])

@@ -82,10 +82,15 @@ def _past3_rows(res: RunResults, k: pd.DataFrame, t: Texts, munis: list[str]) ->
     rows = []
     for m in [*munis, "all"]:
         per_rep = sel[sel["group"] == m].groupby("replication")["value"].mean()
-        plan = flow.get(("2023-01..07", m))
+        plan = flow.get((_flow_key(flow), m))
         label = _say(t, "area") if m == "all" else res.scenario.region.municipalities[m].name
         rows.append([label, t.num(plan / 100 if plan is not None else None, 3), _ci(t, per_rep, 3)])
     return rows
+
+
+def _flow_key(flow: dict) -> str:
+    """The flow table's whole-period row (``2023-01..07`` in the seed area's plan)."""
+    return next(k for (k, _m) in flow if ".." in k)
 
 
 def _stock_cell(t: Texts, plan: float | None, sim: pd.Series, suppression: bool) -> str:
@@ -102,7 +107,8 @@ def _stock_rows(res: RunResults, k: pd.DataFrame, t: Texts, munis: list[str], su
         cells = []
         for g, ind in GROUPS.items():
             group = (g or "all") if m == "all" else (f"{g}:{m}" if g else m)
-            plan = lm.total(ind, "2023-07") if m == "all" else lm.value(ind, "2023-07", m)
+            period = lm.latest_period("unemployed")  # the month the calibration fitted the stock to
+            plan = lm.total(ind, period) if m == "all" else lm.value(ind, period, m)
             sim = last[last.index == group] if group in last.index else pd.Series(dtype=float)
             cells.append(_stock_cell(t, plan, sim, suppression and m != "all"))
         label = _say(t, "area") if m == "all" else res.scenario.region.municipalities[m].name
@@ -133,7 +139,7 @@ def calibration_section(res: RunResults, t: Texts, suppression: bool = True) -> 
     from resurssimalli.report.memo import Column, Para, Section, Table
 
     k = res.table("kpis.parquet")
-    if k is None:
+    if k is None or not res.scenario.region.flow_past_3_months:  # a region pack: calibration not fitted to it
         return None
     k = k[k["scenario"] == res.scenario.name]
     if k.empty or k["month_index"].max() < STOCK_MONTH:

@@ -323,6 +323,7 @@ def baseline_tables(scenario: Scenario, t: Texts | None = None) -> dict[str, pd.
     lm = region.labour_market
     period = scenario.config.demand.stock_period
     names = Names(region, t)
+    workforce = lm.latest_period("workforce")
     munis = pd.DataFrame(
         [
             (
@@ -330,7 +331,7 @@ def baseline_tables(scenario: Scenario, t: Texts | None = None) -> dict[str, pd.
                 region.areas[m.area].name,
                 t("con_yes") if m.lead else "",
                 m.population_2023,
-                lm.value("workforce", "2023", m.id),
+                lm.value("workforce", workforce, m.id),
                 lm.value("unemployed", period, m.id),
             )
             for m in region.municipalities.values()
@@ -340,7 +341,7 @@ def baseline_tables(scenario: Scenario, t: Texts | None = None) -> dict[str, pd.
             t("con_col_area"),
             t("con_col_lead"),
             t("con_col_population", year=2023),
-            t("con_col_workforce", year=2023),
+            t("con_col_workforce", year=workforce),
             t("con_col_unemployed", period=period),
         ],
     )
@@ -349,6 +350,9 @@ def baseline_tables(scenario: Scenario, t: Texts | None = None) -> dict[str, pd.
         else {k: names.line(k) for k in SHORT if k not in INDICATORS}
     )  # fmt: skip
     area_col = t("con_col_area").split(" (")[0]
+    population = t("con_col_population", year=2023)
+    if munis[population].isna().all():  # a region pack: not in its data
+        munis = munis.drop(columns=population)
     wide = lm.wide(period)[list(INDICATORS)]
     wide[area_col] = [region.areas[region.area_of(m)].name for m in wide.index]
     by_area = wide.groupby(area_col, sort=False).sum(min_count=1)

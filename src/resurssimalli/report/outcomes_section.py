@@ -59,9 +59,9 @@ TEXTS = {
     },
     "what_if_ask": {
         "fi": "Toimipaikan sulkemisen vaikutus (uudelleen optimoituna ja ilman korvaavaa) saadaan tähän "
-        "muistioon ajamalla esimerkiksi `resurssimalli run {file} --what-if \"Kihniön palvelupiste\"`.",
+        "muistioon ajamalla esimerkiksi `resurssimalli run {file} --what-if {site}`.",
         "en": "To see what closing a site does (re-optimised and with no replacement), run for example "
-        "`resurssimalli run {file} --what-if \"Kihniö service point\"`; the answer then appears here.",
+        "`resurssimalli run {file} --what-if {site}`; the answer then appears here.",
     },
     "what_if_text": {
         "fi": "Mitä muutos tuottaa: suunnitelmaan tehty muutos simuloitiin samoilla satunnaisluvuilla "
@@ -294,7 +294,8 @@ def what_if_blocks(res: RunResults, t: Texts) -> list:
 
     table = res.table("what_if.csv")
     if table is None or table.empty:
-        return [Para(_say(t, "what_if_ask", file=_scenario_file(res)))]
+        area, site = _example_places(res, t)
+        return [Para(_say(t, "what_if_ask", file=_scenario_file(res), area=area, site=site))]
     from resurssimalli.report.memo.facts import build_names
 
     n = int(table["n"].max())
@@ -307,6 +308,24 @@ def what_if_blocks(res: RunResults, t: Texts) -> list:
         *([Bullets(cautions)] if cautions else []),
         *_plans_blocks(res, names),
     ]
+
+
+def _example_places(res: RunResults, t: Texts) -> tuple[str, str]:
+    """An area and an office of the run's region for the what-if example (the first area other
+    than the lead's, in the region's order, and its first office), quoted as a shell needs."""
+    import re
+    import shlex
+
+    region = res.scenario.region
+    lead_area = region.area_of(region.lead_municipality)
+    area = next((a for a in region.areas if a != lead_area), lead_area)
+    offices = [s for s in region.sites_in_area(area) if region.sites[s].kind == "office"]
+    offices = offices or list(region.sites)
+    names = (region.areas[area].name, region.sites[offices[0]].label(t.lang))
+    ids = (area, offices[0])
+    return tuple(  # type: ignore[return-value]
+        shlex.quote(n) if re.fullmatch(r"[\w .+-]+", n) else i for n, i in zip(names, ids, strict=True)
+    )
 
 
 def _scenario_file(res: RunResults) -> str:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import pandas as pd
 
 from resurssimalli.data.calibration import calibration_for
+from resurssimalli.errors import InputError
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 from resurssimalli.scenario.states import unemployed_scale
@@ -69,7 +70,7 @@ def customer_mix(scenario: Scenario) -> pd.DataFrame:
     cfg = scenario.config.demand
     seg = cfg.segmentation
     rows = []
-    factor = calibration_for(cfg.calibrated).inflow_factor
+    factor = calibration_for(cfg.calibrated, scenario.region.data_dir).inflow_factor
     for m, r in indicator_table(scenario).iterrows():
         total = r["unemployed"]
         integ = seg.integration_share_of_foreign * r["foreign_nationals"]
@@ -105,9 +106,10 @@ def customer_mix(scenario: Scenario) -> pd.DataFrame:
 def workforce(scenario: Scenario) -> pd.Series:
     """Workforce by municipality (2023 table × the scenario's workforce multiplier)."""
     lm = scenario.region.labour_market
+    period = lm.latest_period("workforce")
     return pd.Series(
         {
-            m: lm.value("workforce", "2023", m) * scenario.config.demand.workforce_multiplier
+            m: lm.value("workforce", period, m) * scenario.config.demand.workforce_multiplier
             for m in scenario.region.municipalities
         },
         name="workforce",
@@ -126,6 +128,9 @@ def central_cost_key(scenario: Scenario) -> pd.Series:
     elif cfg.central_cost_key == "unemployed":
         s = indicator_table(scenario)["unemployed"].reindex(munis)
     elif cfg.central_cost_key == "population":
+        if any(region.municipalities[m].population_2023 is None for m in munis):
+            key, expected = "costs.central_cost_key", "a key the region's data have (its population is not)"
+            raise InputError(scenario.path, key, expected)
         s = pd.Series({m: region.municipalities[m].population_2023 for m in munis})
     else:
         s = pd.Series(1.0, index=munis)

@@ -83,7 +83,8 @@ def line_rates(scenario: Scenario, line: str, municipality: str | None = None) -
     mult = sim.line_hazard_multipliers.get(line, 1.0)
     hz = dict(sim.exit_hazard_per_month)
     if municipality is not None:
-        hz = calibration_for(scenario.config.demand.calibrated).hazards(municipality, hz)
+        cal = calibration_for(scenario.config.demand.calibrated, scenario.region.data_dir)
+        hz = cal.hazards(municipality, hz)
     return tuple(hz[band] * mult for band, _, _ in HAZARD_BANDS)  # type: ignore[return-value]
 
 

@@ -29,8 +29,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from resurssimalli.data.calibration import calibration_for
 from resurssimalli.data.jobseekers import JOBSEEKER_DIR, Snapshot, load_snapshot
-from resurssimalli.data.region import DATA_DIR, Region, load_region
+from resurssimalli.data.region import Region, load_region
 from resurssimalli.errors import InputError, InputErrors
 from resurssimalli.frozen import FrozenMap
 from resurssimalli.reading import existing_file, read_text
@@ -319,6 +320,10 @@ def _cross_check(cfg: ScenarioConfig, region: Region, prov: Provenance, default:
 
     munis, sites, points = set(region.municipalities), set(region.sites), set(region.demand_points)
     start, end = cfg.horizon.start, cfg.horizon.end
+    periods = region.labour_market.periods("unemployed")
+    if cfg.demand.stock_period not in periods:
+        got = cfg.demand.stock_period
+        err("demand.stock_period", f"a month of the region's job-seeker table {list(periods)}, got {got!r}")
     for i, pc in enumerate(cfg.demand.plant_closures):
         key = f"demand.plant_closures[{i}]"
         if pc.municipality not in munis:
@@ -406,7 +411,7 @@ def scenario_hash(cfg: ScenarioConfig, region: Region, jobseekers: Path | None =
     h = hashlib.sha256(json.dumps(cfg.model_dump(mode="json"), sort_keys=True).encode())
     if jobseekers is not None:
         h.update(jobseekers.read_bytes())
-    files = sorted(DATA_DIR.glob("*.csv"))
+    files = sorted(region.data_dir.glob("*.csv"))
     for f in files:
         if f.name != "travel_times.csv":
             h.update(f.read_bytes())
@@ -425,8 +430,12 @@ def region_for(cfg: ScenarioConfig, source_of: Callable[[str], str], data_dir: P
     def beside(key: str, name: str | None) -> Path | None:
         return (Path(source_of(key)).parent / name).resolve() if name else None
 
+    pack = beside("region.pack", cfg.region.pack)
+    if pack is not None and not pack.is_dir():
+        where = source_of("region.pack")
+        raise InputError(where, "region.pack", f"a region pack's folder; {pack} is not one")
     return load_region(
-        data_dir,
+        data_dir or pack,
         travel_times=beside("region.travel_times", cfg.region.travel_times),
         inputs_workbook=beside("region.inputs_workbook", cfg.region.inputs_workbook),
         demand_point_shares=dict(cfg.demand.demand_point_shares) or None,
@@ -447,6 +456,7 @@ def load_scenario(
     region = region_for(cfg, lambda key: prov.source_of(key, str(path)), data_dir)
     _cross_check(cfg, region, prov, str(path))
     _check_jobseekers(cfg, region, lambda key: prov.source_of(key, str(path)))
+    calibration_for(cfg.demand.calibrated, region.data_dir)  # read (and checked) now, not mid-run
     return Scenario(
         name=cfg.name,
         path=path,

@@ -96,8 +96,10 @@ class Horizon(Frozen):
 
 
 class RegionInputs(Frozen):
-    """Replacement input files, relative to the scenario file that names them."""
+    """Replacement input files, relative to the scenario file that names them. ``pack``: a region
+    pack's folder (``resurssimalli region init``) whose tables replace the package's seed area."""
 
+    pack: str | None = None
     travel_times: str | None = None
     inputs_workbook: str | None = None
 
@@ -141,7 +143,8 @@ class Jobseekers(Frozen):
 
 
 class Demand(Frozen):
-    stock_period: Literal["2023-07", "2022-07"]
+    # the month of the starting job-seeker stock: a period of the region's labour-market table
+    stock_period: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     # job seekers beyond the unemployed (customer states) from an official snapshot; none: the
     # stock period's unemployed only
     jobseekers: Jobseekers | None = None

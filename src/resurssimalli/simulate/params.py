@@ -266,8 +266,9 @@ def _envelope(
 ) -> np.ndarray:
     """Candidate registrations a day per municipality, never below the scenario's peak inflow."""
     lm = scenario.region.labour_market
+    period = scenario.config.demand.stock_period
     envelope = np.array(
-        [ENVELOPE_PER_STOCK_YEAR * lm.value("unemployed", "2023-07", m) / DAYS_PER_YEAR for m in munis]
+        [ENVELOPE_PER_STOCK_YEAR * lm.value("unemployed", period, m) / DAYS_PER_YEAR for m in munis]
     )
     peak = inflow.sum(axis=1) / DAYS_PER_YEAR * seasonality.max()
     return np.maximum(envelope, peak * 1.000001)  # beyond the envelope: correct, fewer shared numbers

@@ -22,6 +22,7 @@ from resurssimalli.report.memo.facts import (
     verdict_text,
 )
 from resurssimalli.report.memo.values import show_value
+from resurssimalli.report.pack_notes import pack_rows
 from resurssimalli.report.suppression import SMALL_CELL_LIMIT, people_table
 from resurssimalli.report.texts import SUPPRESSED
 
@@ -128,6 +129,10 @@ def assumptions(f: Facts) -> Section:
             sources.get(r.key, t("source_missing")),
         ]
         for r in src.itertuples()
+    ]
+    rows += [  # a region pack's defaults and estimates (region.csv)
+        [f"`{key}`", value, unit, t.name("status", status), source]
+        for key, value, unit, status, source in pack_rows(f.scenario.region, t.lang)
     ]
     cols = tuple(Column(t(k)) for k in ("col_key", "col_value", "col_unit", "col_status", "col_source"))
     table = Table("assumptions", t("sec_assumptions"), cols, rows)

@@ -129,7 +129,7 @@ def _central_table(f: Facts) -> list[Block]:
     ]
     cols = (Column(t("col_municipality")), Column(t("col_share"), True), Column(t("col_eur"), True))
     return [
-        Para(t("plan_central_text")),
+        Para(t("plan_central_text", lead=n.municipality(f.scenario.region.lead_municipality))),
         Table("central", t("plan_central", key=t.name("key", key)), cols, rows, total_row=True),
     ]
 

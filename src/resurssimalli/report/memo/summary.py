@@ -46,6 +46,13 @@ def _data(f: Facts) -> str:
     )
 
 
+def _pack(f: Facts) -> str | None:
+    """A region pack's defaults and estimates (no line for the seed area)."""
+    from resurssimalli.report.pack_notes import pack_line
+
+    return pack_line(f.scenario.region, f.t)
+
+
 def _sites(f: Facts) -> str:
     t, sites = f.t, f.sites
     if sites is None:
@@ -127,7 +134,9 @@ def _summer(f: Facts) -> str:
     return leave_line(f)
 
 
-SUMMARY_LINES: list[Callable[[Facts], str]] = [_question, _data, _sites, _staff, _cost, _access, _stress, _summer]
+SUMMARY_LINES: list[Callable[[Facts], str | None]] = [
+    _question, _pack, _data, _sites, _staff, _cost, _access, _stress, _summer,
+]  # fmt: skip
 
 
 def summary(f: Facts) -> list[str]:
