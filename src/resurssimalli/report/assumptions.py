@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
-
 import pandas as pd
 
+from resurssimalli.data.assumptions import load_sources
 from resurssimalli.scenario.load import Scenario
 
 
@@ -20,10 +19,6 @@ def flatten(obj: object, prefix: str = "") -> dict[str, object]:
     return {prefix: obj}
 
 
-def load_sources() -> pd.DataFrame:
-    path = resources.files("resurssimalli.data") / "assumptions.csv"
-    with path.open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, comment="#")
 
 
 def leaf_values(scenario: Scenario) -> dict[str, object]:
