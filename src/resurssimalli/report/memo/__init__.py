@@ -53,16 +53,15 @@ def _stress_loop(f: Facts) -> Section | None:
     return stress_loop(f)
 
 
-def _leave(f: Facts) -> Section | None:
-    from resurssimalli.report.memo.leave import leave_section
+def _sensitivity(f: Facts) -> Section | None:
+    from resurssimalli.report.sensitivity import section
 
-    return leave_section(f)
-
-
-# the decision proposal (two printed pages), then every other section as a lettered appendix
-BODY: list[SectionBuilder] = list(PROPOSAL)
+    return section(f.res, f.names, f.figure("tornado"))
 
 
+BODY: list[SectionBuilder] = [
+    body.plan, body.costs, body.access, body.stress, _stress_loop, _outcomes, _sensitivity, body.front,
+]  # fmt: skip
 def _calibration(f: Facts) -> Section | None:
     from resurssimalli.report.calibration_appendix import calibration_section
 
