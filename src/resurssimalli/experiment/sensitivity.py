@@ -31,18 +31,20 @@ from resurssimalli.errors import InputError, ResurssimalliError, RunFolderExists
 from resurssimalli.executors import Kind, executor, run_all
 from resurssimalli.experiment import flips
 from resurssimalli.experiment.factors import Factor, factors, overrides, set_overrides
-from resurssimalli.experiment.sensitivity_eval import Point, evaluate
+from resurssimalli.experiment.sensitivity_eval import SITE_PREFIX, Point, evaluate
 from resurssimalli.experiment.store import TASK_COLUMNS, TaskStore
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.reading import existing_dir, read_parquet
 from resurssimalli.runs import RESULTS_DIR, atomic_write, build_manifest, utc_now
 from resurssimalli.safety import write_csv
 from resurssimalli.scenario.load import Scenario
+from resurssimalli.tolerances import EFFECT_REL
 
 log = logging.getLogger(__name__)
 METHODS = ("morris", "sobol")
 DEFAULT_SAMPLES = {"morris": 4, "sobol": 64}  # Morris trajectories; Sobol base samples (a power of 2)
 MORRIS_LEVELS = 4
+TORNADO_TOP = 5  # factors per decision quantity run at their range's ends (the tornado's bars)
 RESAMPLES = 200  # bootstrap resamples of the indices' confidence intervals
 INDEX_COLUMNS = {
     "morris": ["mu_star", "mu_star_conf", "mu", "sigma"],
@@ -144,6 +146,8 @@ def analyse(method: str, factors_: Sequence[Factor], x: np.ndarray, y: pd.DataFr
     if not frames:
         return pd.DataFrame(columns=["output", "factor", "key", "method", "importance", "rank"])
     out = pd.concat(frames, ignore_index=True)
+    peak = out.groupby("output")["importance"].transform("max")
+    out.loc[out["importance"] <= EFFECT_REL * peak, "importance"] = 0.0  # solver noise: no effect
     out["rank"] = out.groupby("output")["importance"].rank(method="min", ascending=False).astype(int)
     cols = ["output", "factor", "key", "method", "importance", "rank", *INDEX_COLUMNS[method]]
     return out[cols]
@@ -266,7 +270,7 @@ def sensitivity(
         indices = analyse(method, fs, x, y, seed)
         verdicts = flips.verdicts(scenario, list(y.columns))
         picked = flips.chosen(verdicts, indices, top)
-        names = [f.name for f in fs if any(f.name in v for v in picked.values())]
+        names = _one_at_a_time_factors(fs, list(y.columns), indices, picked)
         runner.stage = "flips"
         oat, got = flips.one_at_a_time(fs, names, point, runner)
         flip_rows = flips.flip_values(fs, verdicts, picked, got, point, runner, steps)
@@ -278,6 +282,17 @@ def sensitivity(
                                runner.computed, runner.reused)  # fmt: skip
     _finish(result, scenario, plan, started, (kind, jobs, scheduler), replications, months, seed)
     return result
+
+
+def _one_at_a_time_factors(
+    fs: Sequence[Factor], outputs: Sequence[str], indices: pd.DataFrame, picked: Mapping[str, list[str]]
+) -> list[str]:
+    """The factors run at their range's ends: each verdict's top ones and the tornado's
+    (:data:`TORNADO_TOP` per quantity that is not a site), in the table's order."""
+    quantities = [flips.Verdict(o, o, ">=", 0.0) for o in outputs if not o.startswith(SITE_PREFIX)]
+    wanted = {n for names in (*picked.values(), *flips.chosen(quantities, indices, TORNADO_TOP).values())
+              for n in names}  # fmt: skip
+    return [f.name for f in fs if f.name in wanted]
 
 
 def factor_table(fs: Sequence[Factor]) -> pd.DataFrame:
@@ -323,11 +338,12 @@ def _finish(
     kpis = run_grid(grid([scenario], alloc, replications, seed, months), kind=kind, jobs=jobs, scheduler=scheduler)
     tables |= {name: getattr(own, attr) for attr, name in FILES.items()}
     tables["summary.csv"] = summarise_periods(kpis)
+    # replace: a run interrupted while these were written left some of them (no manifest yet)
     for name, df in tables.items():
-        atomic_write(folder / name, lambda p, df=df: write_csv(df, p))
-    atomic_write(folder / "kpis.parquet", lambda p: kpis.to_parquet(p, index=False))
+        atomic_write(folder / name, lambda p, df=df: write_csv(df, p), replace=True)
+    atomic_write(folder / "kpis.parquet", lambda p: kpis.to_parquet(p, index=False), replace=True)
     summary = json.dumps(dict(own.summary), indent=2, ensure_ascii=False, default=str)
-    atomic_write(folder / "summary.json", lambda p: p.write_text(summary, encoding="utf-8"))
+    atomic_write(folder / "summary.json", lambda p: p.write_text(summary, encoding="utf-8"), replace=True)
     extra = {
         "sensitivity": {**plan["sensitivity"], "replications": replications, "months": months,
                         "executor": "dask" if scheduler else kind, "jobs": jobs,

@@ -133,7 +133,7 @@ def flip_lines(res: RunResults, names: Names) -> list[str]:
         site = str(r.output).startswith(SITE_PREFIX)
         holds = str(r.holds_at_base).lower() == "true"
         yes, no = ("sens_site_open", "sens_site_closed") if site else ("sens_target_met", "sens_target_missed")
-        verdict = output_label(str(r.output), names) if site else _verdict_label(str(r.verdict), names)
+        verdict = verdict_label(str(r.verdict), str(r.output), names)
         out.append(t("sens_flip", verdict=verdict, now=t(yes if holds else no), other=t(no if holds else yes),
                      factor=factor_label(str(r.factor), names), value=_value(t, r.value_flips),
                      base=_value(t, r.value_base)))  # fmt: skip
@@ -151,7 +151,10 @@ def _value(t: Texts, v: object) -> str:
     return ("×" if scaled else "") + _fmt(t)(x)
 
 
-def _verdict_label(verdict: str, names: Names) -> str:
+def verdict_label(verdict: str, output: str, names: Names) -> str:
+    """A verdict's name: the site's, or the target as KPI ≥ share."""
+    if output.startswith(SITE_PREFIX):
+        return output_label(output, names)
     kpi, op, value = verdict.split(" ")
     return f"{names.kpi(kpi)} {'≥' if op == '>=' else '≤'} {names.t.pct(float(value), 0)}"
 

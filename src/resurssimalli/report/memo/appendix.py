@@ -10,7 +10,6 @@ import pandas as pd
 
 from resurssimalli.report import tables
 from resurssimalli.report.assumptions import key_values, load_sources
-from resurssimalli.report.sensitivity import range_cells
 from resurssimalli.report.memo.body import not_computed
 from resurssimalli.report.memo.document import Block, Bullets, Column, Para, Section, Table
 from resurssimalli.report.memo.facts import (
@@ -116,6 +115,8 @@ def finnish_sources(column: str = "source_fi") -> dict[str, str]:
 
 def assumptions(f: Facts) -> Section:
     """Every scenario parameter: key, value, unit, status and source, in the memo's language."""
+    from resurssimalli.report.sensitivity import range_cells
+
     t, n = f.t, f.names
     src = load_sources()
     values = key_values(f.scenario, list(src["key"]))
