@@ -148,6 +148,8 @@ def test_the_memo_says_what_the_results_rest_on(serial):
 def test_command_line_refuses_bad_options(tmp_path):
     runner = CliRunner()
     for args in (["--method", "fast"], ["--method", "sobol", "--samples", "3"], ["--factor", "no.such.key"]):
-        res = runner.invoke(app, ["sensitivity", "scenarios/baseline.yaml", *args, "--out", str(tmp_path / "x")])
+        res = runner.invoke(
+            app, ["sensitivity", "scenarios/baseline.yaml", *args, "--out", str(tmp_path / "x")]
+        )
         assert isinstance(res.exception, InputError), res.output
         assert not (tmp_path / "x").exists()

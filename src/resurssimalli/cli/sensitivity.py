@@ -22,7 +22,9 @@ def sensitivity(
     ] = "morris",
     samples: Annotated[
         int | None,
-        typer.Option("--samples", help="Morris trajectories (default 4) or Sobol base samples (a power of 2; 64)"),
+        typer.Option(
+            "--samples", help="Morris trajectories (default 4) or Sobol base samples (a power of 2; 64)"
+        ),
     ] = None,
     replications: Annotated[
         int, typer.Option("--replications", help="Replications per point (the same seeds at every point)")
@@ -30,7 +32,9 @@ def sensitivity(
     months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
     factor: Annotated[
         list[str] | None,
-        typer.Option("--factor", help="Vary only this assumption (key; repeatable; default: every ranged one)"),
+        typer.Option(
+            "--factor", help="Vary only this assumption (key; repeatable; default: every ranged one)"
+        ),
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Assumptions per verdict whose flip is searched")] = 3,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores)")] = None,
@@ -39,7 +43,8 @@ def sensitivity(
         str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
     ] = None,
     resume: Annotated[
-        Path | None, typer.Option("--resume", help="Folder of an interrupted run: compute only what is missing")
+        Path | None,
+        typer.Option("--resume", help="Folder of an interrupted run: compute only what is missing"),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Root seed (default: the scenario's)")] = None,
     out: OutOpt = None,
@@ -85,7 +90,9 @@ def print_result(res: object, s: object, out: Console) -> None:
         top = idx[(idx["output"] == o) & (idx["importance"] > 0)].sort_values("rank", kind="stable").head(5)
         for r in top.itertuples(index=False):
             value = effect_text(names.t, o, r.importance) if r.method == "morris" else f"{r.importance:.2f}"
-            rows.append((output_label(o, names), int(r.rank), factor_label(r.factor, names).strip("`"), value))
+            rows.append(
+                (output_label(o, names), int(r.rank), factor_label(r.factor, names).strip("`"), value)
+            )
     what = "μ*" if str(idx["method"].iloc[0]) == "morris" else "ST"
     frame = pd.DataFrame(rows, columns=["result", "rank", "assumption", what])
     print_frame(out, frame, "The assumptions that matter most", kinds={"rank": "int"})

@@ -122,8 +122,8 @@ def _row_factors(row: Any, scenario: Scenario) -> list[Factor]:
         lo, hi = _number(row, "low"), _number(row, "high")
         costs = scenario_value(scenario, key) or {}
         return [
-            Factor(f"{key}.{s}", key, f"{key}.{s}", "relative", lo, hi, float(costs.get(s, site.fixed_cost_eur)),
-                   range_source=src)
+            Factor(f"{key}.{s}", key, f"{key}.{s}", "relative", lo, hi,
+                   float(costs.get(s, site.fixed_cost_eur)), range_source=src)
             for s, site in scenario.region.sites.items()
         ]  # fmt: skip
     if kind == "band":
@@ -158,7 +158,12 @@ def factors(scenario: Scenario, only: Sequence[str] | None = None) -> list[Facto
     bad = sorted(set(table["range_kind"]) - set(RANGE_KINDS))
     if bad:
         raise InputError(SOURCE, "range_kind", f"one of {', '.join(RANGE_KINDS)}; got {bad}")
-    out = [f for row in table.itertuples(index=False) if row.range_kind != "fixed" for f in _row_factors(row, scenario)]
+    out = [
+        f
+        for row in table.itertuples(index=False)
+        if row.range_kind != "fixed"
+        for f in _row_factors(row, scenario)
+    ]
     if only is None:
         return out
     unknown = [n for n in only if not any(n in (f.name, f.key) for f in out)]

@@ -87,7 +87,16 @@ def one_at_a_time(
     res = run([base, *ends.values()])
     got = {k: res[p.key] for k, p in ends.items()} | {("", "base"): res[base.key]}
     rows = [
-        (n, o, by[n].low, by[n].base_x, by[n].high, got[(n, "low")].get(o), res[base.key][o], got[(n, "high")].get(o))
+        (
+            n,
+            o,
+            by[n].low,
+            by[n].base_x,
+            by[n].high,
+            got[(n, "low")].get(o),
+            res[base.key][o],
+            got[(n, "high")].get(o),
+        )
         for n in names
         for o in res[base.key]
     ]
@@ -104,7 +113,9 @@ class _Search:
 
 
 def _searches(
-    verdicts_: Sequence[Verdict], picked: Mapping[str, list[str]], by: Mapping[str, Factor],
+    verdicts_: Sequence[Verdict],
+    picked: Mapping[str, list[str]],
+    by: Mapping[str, Factor],
     got: Mapping[tuple[str, str], Outputs],
 ) -> tuple[list[_Search], list[tuple]]:
     """A search for every (verdict, factor, end) whose end gives the other verdict; rows for the
@@ -126,8 +137,13 @@ def _searches(
 
 
 def flip_values(
-    factors: Sequence[Factor], verdicts_: Sequence[Verdict], picked: Mapping[str, list[str]],
-    got: Mapping[tuple[str, str], Outputs], point: PointFn, run: RunFn, steps: int,
+    factors: Sequence[Factor],
+    verdicts_: Sequence[Verdict],
+    picked: Mapping[str, list[str]],
+    got: Mapping[tuple[str, str], Outputs],
+    point: PointFn,
+    run: RunFn,
+    steps: int,
 ) -> pd.DataFrame:
     """Bisection (``steps`` halvings) between the scenario's value and each end that flips a
     verdict; a choice flips at the alternative itself."""

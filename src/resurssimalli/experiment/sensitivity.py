@@ -134,7 +134,9 @@ def design(method: str, factors_: Sequence[Factor], samples: int, seed: int) -> 
     return sobol_sample.sample(p, samples, calc_second_order=False, scramble=True, seed=seed)
 
 
-def analyse(method: str, factors_: Sequence[Factor], x: np.ndarray, y: pd.DataFrame, seed: int) -> pd.DataFrame:
+def analyse(
+    method: str, factors_: Sequence[Factor], x: np.ndarray, y: pd.DataFrame, seed: int
+) -> pd.DataFrame:
     """Indices per output × factor, with ``importance`` (μ* or ST) and its ``rank`` (1 = most)."""
     frames = []
     for output in y.columns:
@@ -153,7 +155,9 @@ def analyse(method: str, factors_: Sequence[Factor], x: np.ndarray, y: pd.DataFr
     return out[cols]
 
 
-def _indices(method: str, factors_: Sequence[Factor], x: np.ndarray, y: np.ndarray, seed: int) -> pd.DataFrame:
+def _indices(
+    method: str, factors_: Sequence[Factor], x: np.ndarray, y: np.ndarray, seed: int
+) -> pd.DataFrame:
     from SALib.analyze import morris, sobol
 
     p = problem(factors_)
@@ -205,7 +209,9 @@ def _store(plan: dict[str, Any], resume: Path | None, out: Path | None) -> TaskS
     """A new folder ``out``, or the interrupted run ``resume`` (the same plan; nothing written
     before every check)."""
     if (out is None) == (resume is None):
-        raise InputError("sensitivity", "out", "either out= (a new folder) or resume= (an interrupted run's folder)")
+        raise InputError(
+            "sensitivity", "out", "either out= (a new folder) or resume= (an interrupted run's folder)"
+        )
     if resume is not None:
         folder = Path(resume)
         existing_dir(folder, "a sensitivity folder to resume (from `resurssimalli sensitivity`)")
@@ -313,8 +319,14 @@ def factor_table(fs: Sequence[Factor]) -> pd.DataFrame:
 
 
 def _finish(
-    r: SensitivityResult, scenario: Scenario, plan: dict[str, Any], started: Any,
-    how: tuple[Kind, int | None, str | None], replications: int, months: int | None, seed: int,
+    r: SensitivityResult,
+    scenario: Scenario,
+    plan: dict[str, Any],
+    started: Any,
+    how: tuple[Kind, int | None, str | None],
+    replications: int,
+    months: int | None,
+    seed: int,
 ) -> None:
     """The tables, the scenario's own plan and simulation (the memo's run), the manifest last."""
     from resurssimalli.experiment.sweep import grid, run_grid
@@ -335,7 +347,9 @@ def _finish(
     assert own is not None
     kind, jobs, scheduler = how
     alloc = Allocation.from_result(own, source=f"optimize({scenario.name})")
-    kpis = run_grid(grid([scenario], alloc, replications, seed, months), kind=kind, jobs=jobs, scheduler=scheduler)
+    kpis = run_grid(
+        grid([scenario], alloc, replications, seed, months), kind=kind, jobs=jobs, scheduler=scheduler
+    )
     tables |= {name: getattr(own, attr) for attr, name in FILES.items()}
     tables["summary.csv"] = summarise_periods(kpis)
     # replace: a run interrupted while these were written left some of them (no manifest yet)
@@ -350,7 +364,9 @@ def _finish(
                         "points_computed": r.computed, "points_reused": r.reused},
     }  # fmt: skip
     manifest = build_manifest(scenario, "sensitivity", seed, started, folder, extra)
-    atomic_write(folder / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2, default=str)))
+    atomic_write(
+        folder / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2, default=str))
+    )
 
 
 class SensitivityIncomplete(ResurssimalliError):

@@ -77,7 +77,9 @@ def kpi_outputs(kpis: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
         out[name] = float(monthly.min()) if not monthly.empty else float("nan")
     for name, kpi in YEAR_TOTAL.items():
         rows = area[area["kpi"] == kpi]
-        out[name] = float(rows.groupby("replication")["value"].sum().mean()) if not rows.empty else float("nan")
+        out[name] = (
+            float(rows.groupby("replication")["value"].sum().mean()) if not rows.empty else float("nan")
+        )
     return out
 
 
@@ -94,7 +96,10 @@ def evaluate(point: Point) -> pd.DataFrame:
     if point.simulate:
         alloc = Allocation.from_result(plan, source=f"sensitivity point {point.key}")
         kpis = pd.concat(
-            [run_replication(scenario, alloc, r, point.seed, point.months) for r in range(point.replications)],
+            [
+                run_replication(scenario, alloc, r, point.seed, point.months)
+                for r in range(point.replications)
+            ],
             ignore_index=True,
         )
         out.update(kpi_outputs(kpis, scenario))

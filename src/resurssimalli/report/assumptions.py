@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+
 import pandas as pd
 
 from resurssimalli.data.assumptions import load_sources
@@ -72,7 +73,8 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
             (s for k, s in scenario.provenance.items() if k.startswith(r.key + ".")), ""
         )
         rng = range_text(r.range_kind, r.low, r.high, v) or "not varied"
-        rows.append((r.key, value, r.unit, r.status, r.source, setter.rsplit("/", 1)[-1], rng, r.range_source))
+        set_in = setter.rsplit("/", 1)[-1]
+        rows.append((r.key, value, r.unit, r.status, r.source, set_in, rng, r.range_source))
     cols = ["key", "value", "unit", "status", "source", "set_in", "range", "range_source"]
     return pd.DataFrame(rows, columns=cols)
 

@@ -369,9 +369,8 @@ def _roster_sheet(res: RunResults, n: Names) -> Sheet | None:
 
 def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
     t = n.t
-    out: list[Sheet] = [
-        s for s in (_what_if_sheet(res, n), _stress_moves_sheet(res, n), _sensitivity_sheet(res, n)) if s is not None
-    ]
+    sheets = (_what_if_sheet(res, n), _stress_moves_sheet(res, n), _sensitivity_sheet(res, n))
+    out: list[Sheet] = [s for s in sheets if s is not None]
     it = res.table("stress_iterations.csv")
     if it is not None and not it.empty:
         cols = [

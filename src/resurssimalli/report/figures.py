@@ -16,7 +16,8 @@ from resurssimalli.report.results import RunResults
 from resurssimalli.report.texts import Texts
 
 FIGURES = ("map", "htv", "kpis", "pareto", "tornado")  # in the memo's order
-WORKER_TASKS = (("kpis",), ("map", "htv", "pareto", "tornado"))  # the heaviest alone (about 60 % of the drawing)
+# the heaviest alone (about 60 % of the drawing)
+WORKER_TASKS = (("kpis",), ("map", "htv", "pareto", "tornado"))
 FIGURE_TABLES = {  # the result tables each figure reads (plots.py)
     "map": ("access.csv", "sites.csv"),
     "htv": ("allocation.csv",),

@@ -52,13 +52,13 @@ def factor_label(factor: str, names: Names) -> str:
     """An assumption's name for the reader: its key, or the site's name for a site's cost."""
     prefix = "sites.fixed_cost_eur."
     if factor.startswith(prefix):
-        return f"{names.t('sens_site_cost')} {names.site(factor[len(prefix):])}"
+        return f"{names.t('sens_site_cost')} {names.site(factor[len(prefix) :])}"
     return f"`{factor}`"
 
 
 def output_label(output: str, names: Names) -> str:
     if output.startswith(SITE_PREFIX):
-        return names.site(output[len(SITE_PREFIX):])
+        return names.site(output[len(SITE_PREFIX) :])
     return str(names.t(f"sens_out_{output}"))
 
 
@@ -132,7 +132,9 @@ def flip_lines(res: RunResults, names: Names) -> list[str]:
     for r in flips[flips["flips"].astype(str).str.lower() == "true"].itertuples(index=False):
         site = str(r.output).startswith(SITE_PREFIX)
         holds = str(r.holds_at_base).lower() == "true"
-        yes, no = ("sens_site_open", "sens_site_closed") if site else ("sens_target_met", "sens_target_missed")
+        yes, no = (
+            ("sens_site_open", "sens_site_closed") if site else ("sens_target_met", "sens_target_missed")
+        )
         verdict = verdict_label(str(r.verdict), str(r.output), names)
         out.append(t("sens_flip", verdict=verdict, now=t(yes if holds else no), other=t(no if holds else yes),
                      factor=factor_label(str(r.factor), names), value=_value(t, r.value_flips),
@@ -253,8 +255,8 @@ def sheet_frame(res: RunResults, names: Names) -> pd.DataFrame | None:
 
 def sheet_columns(frame: pd.DataFrame) -> list[tuple[str, str]]:
     """The workbook sheet's columns (key, kind) in order."""
-    numeric = [c for c in ("importance", "mu_star", "mu_star_conf", "mu", "sigma", "S1", "S1_conf", "ST", "ST_conf")
-               if c in frame.columns]  # fmt: skip
+    names = ("importance", "mu_star", "mu_star_conf", "mu", "sigma", "S1", "S1_conf", "ST", "ST_conf")
+    numeric = [c for c in names if c in frame.columns]
     return [("output", "text"), ("factor", "text"), ("method", "text"), ("rank", "index")] + [
         (c, "rate") for c in numeric
     ]
