@@ -188,4 +188,6 @@ def _text(f: Factor, x: float) -> str:
     v = f.value(x)
     if isinstance(v, (dict, list)):
         return f"×{x:.3g}" if f.kind in ("relative", "spread") else str(v)
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+    if isinstance(v, float):
+        return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+    return str(v)

@@ -142,6 +142,24 @@ def flip_lines(res: RunResults, names: Names) -> list[str]:
     return out
 
 
+def steady_lines(res: RunResults, names: Names) -> list[str]:
+    """One sentence per target whose verdict none of its top assumptions turns within its range."""
+    t = names.t
+    flips = res.table("sensitivity_flips.csv")
+    if flips is None:
+        return []
+    out = []
+    targets = flips[~flips["output"].astype(str).str.startswith(SITE_PREFIX)]
+    for verdict, rows in targets.groupby("verdict", sort=False):
+        if (rows["flips"].astype(str).str.lower() == "true").any():
+            continue
+        holds = str(rows["holds_at_base"].iloc[0]).lower() == "true"
+        factors = ", ".join(factor_label(str(f), names) for f in rows["factor"])
+        state = t("sens_target_met" if holds else "sens_target_missed")
+        out.append(t("sens_steady", verdict=verdict_label(str(verdict), "", names), now=state, factors=factors))
+    return out
+
+
 def _value(t: Texts, v: object) -> str:
     """A flip's value as read back: a number in the memo's format, else the text (×1.2, a word)."""
     text = str(v)
@@ -158,7 +176,8 @@ def verdict_label(verdict: str, output: str, names: Names) -> str:
     if output.startswith(SITE_PREFIX):
         return output_label(output, names)
     kpi, op, value = verdict.split(" ")
-    return f"{names.kpi(kpi)} {'≥' if op == '>=' else '≤'} {names.t.pct(float(value), 0)}"
+    name = names.kpi(kpi)
+    return f"{name[:1].upper()}{name[1:]} {'≥' if op == '>=' else '≤'} {names.t.pct(float(value), 0)}"
 
 
 def tornado(res: RunResults, t: Texts) -> bytes | None:
@@ -188,7 +207,7 @@ def tornado(res: RunResults, t: Texts) -> bytes | None:
 
 
 def _panel(ax, rows: pd.DataFrame, output: str, names: Names) -> None:  # noqa: ANN001 - a matplotlib Axes
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     scale = 100.0 if output in SHARES else 1.0
     low = (rows["at_low"] - rows["at_base"]) * scale
@@ -202,6 +221,7 @@ def _panel(ax, rows: pd.DataFrame, output: str, names: Names) -> None:  # noqa: 
     unit = f" ({names.t('sens_unit_pp')})" if output in SHARES else ""
     ax.set_title(output_label(output, names) + unit, fontsize=10)
     ax.tick_params(labelsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: names.t.num(x, _decimals(x))))
 
 
@@ -230,7 +250,7 @@ def section(res: RunResults, names: Names, figure: str | None) -> Section | None
         blocks.append(table)
     if figure:
         blocks.append(Figure("tornado", figure, t("sens_figure")))
-    lines = flip_lines(res, names)
+    lines = flip_lines(res, names) + steady_lines(res, names)
     blocks.append(Para(f"**{t('sens_flips_title')}.**"))
     blocks.append(Bullets(lines) if lines else Para(t("sens_no_flips")))
     blocks.append(Para(t("sens_workbook")))
