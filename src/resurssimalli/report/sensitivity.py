@@ -156,7 +156,8 @@ def steady_lines(res: RunResults, names: Names) -> list[str]:
         holds = str(rows["holds_at_base"].iloc[0]).lower() == "true"
         factors = ", ".join(factor_label(str(f), names) for f in rows["factor"])
         state = t("sens_target_met" if holds else "sens_target_missed")
-        out.append(t("sens_steady", verdict=verdict_label(str(verdict), "", names), now=state, factors=factors))
+        label = verdict_label(str(verdict), "", names)
+        out.append(t("sens_steady", verdict=label, now=state, factors=factors))
     return out
 
 
