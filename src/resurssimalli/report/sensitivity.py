@@ -85,12 +85,12 @@ def _fi_range_sources() -> dict[str, str]:
     return finnish_sources("range_source_fi")
 
 
-def range_cells(row: object, value: object, t: Texts) -> list[str]:
-    """The assumptions table's range and where it comes from, in the memo's language."""
+def range_cell(row: object, value: object, t: Texts) -> str:
+    """The assumptions table's range and, in brackets, where it comes from, in the memo's language."""
     words = {"per_site": t("sens_range_per_site"), "spread": t("sens_range_spread")}
     text = range_text(row.range_kind, row.low, row.high, value, _fmt(t), words) or t("sens_range_fixed")
     source = _fi_range_sources().get(row.key, "") if t.lang == "fi" else row.range_source
-    return [text, str(source)]
+    return f"{text} ({source})" if source else text
 
 
 def factor_range(row: pd.Series, t: Texts) -> str:

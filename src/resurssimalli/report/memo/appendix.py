@@ -115,7 +115,7 @@ def finnish_sources(column: str = "source_fi") -> dict[str, str]:
 
 def assumptions(f: Facts) -> Section:
     """Every scenario parameter: key, value, unit, status and source, in the memo's language."""
-    from resurssimalli.report.sensitivity import range_cells
+    from resurssimalli.report.sensitivity import range_cell
 
     t, n = f.t, f.names
     src = load_sources()
@@ -129,11 +129,11 @@ def assumptions(f: Facts) -> Section:
             units.get(str(r.unit), str(r.unit)),
             t.name("status", str(r.status)),
             sources.get(r.key, t("source_missing")),
-            *range_cells(r, values[r.key], t),
+            range_cell(r, values[r.key], t),
         ]
         for r in src.itertuples()
     ]
-    keys = ("col_key", "col_value", "col_unit", "col_status", "col_source", "col_range", "col_range_source")
+    keys = ("col_key", "col_value", "col_unit", "col_status", "col_source", "col_range")
     cols = tuple(Column(t(k)) for k in keys)
     table = Table("assumptions", t("sec_assumptions"), cols, rows)
     return Section("assumptions", t("sec_assumptions"), [Para(t("assumptions_text")), table])
