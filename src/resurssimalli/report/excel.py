@@ -369,8 +369,9 @@ def _roster_sheet(res: RunResults, n: Names) -> Sheet | None:
 
 def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
     t = n.t
-    sheets = (_what_if_sheet(res, n), _stress_moves_sheet(res, n), _sensitivity_sheet(res, n))
-    out: list[Sheet] = [s for s in sheets if s is not None]
+    extra = (_what_if_sheet(res, n), _stress_moves_sheet(res, n), _roster_sheet(res, n))
+    extra += (_sensitivity_sheet(res, n),)
+    out: list[Sheet] = [s for s in extra if s is not None]
     it = res.table("stress_iterations.csv")
     if it is not None and not it.empty:
         cols = [

@@ -291,10 +291,66 @@ def pareto_front(res: RunResults, t: Texts) -> bytes | None:
     return _png(fig)
 
 
+FONT = 8.5  # the target figure's smallest text, in points at the width it is printed (7 in of 7.1)
+TARGET_PANELS = 4
+
+
+def target_kpis(res: RunResults, t: Texts) -> bytes | None:
+    """The scenario's whole-area target KPIs (at most four), month by month, for the proposal:
+    the plan's scenario with its 95 % band, every other scenario as a thin grey line, the target
+    dashed; 7 inches wide (the printed page's width, so 8.5 pt stays 8.5 pt)."""
+    kpis = res.table("kpis.parquet")
+    targets = _target_lines(res)
+    if kpis is None or kpis.empty or not targets:
+        return None
+    kpis = kpis[(kpis["group"] == "all") & kpis["kpi"].isin(list(targets))]
+    shown = [k for k in targets if k in set(kpis["kpi"])][:TARGET_PANELS]
+    if not shown or "month" not in kpis.columns:
+        return None
+    names = build_names(res, t)
+    ncol = 2 if len(shown) > 1 else 1
+    nrow = math.ceil(len(shown) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(7.0, 1.3 * nrow + 0.45), squeeze=False)
+    bands = _monthly_bands(kpis)
+    base = res.scenario.name
+    for ax, kpi in zip(axes.flat, shown, strict=False):
+        months = sorted(kpis.loc[kpis["kpi"] == kpi, "month"].astype(str).unique())
+        x = range(len(months))
+        marker = "o" if len(months) == 1 else None
+        for sc in kpis["scenario"].unique():
+            agg = bands[(str(sc), kpi)].reindex(months)
+            if sc != base:
+                ax.plot(x, agg["mean"], color="#9a9a9a", lw=0.8, marker=marker, label=t("fig_other_scenarios"))
+        agg = bands[(base, kpi)].reindex(months)
+        ax.fill_between(x, agg["low"], agg["high"], color="#1f4e79", alpha=0.2, lw=0)
+        ax.plot(x, agg["mean"], color="#1f4e79", lw=2.0, marker=marker, label=names.scenario(base), zorder=5)
+        for value in targets[kpi]:
+            ax.axhline(value, color="#c0392b", ls="--", lw=1.2, label=t("fig_target"))
+        _month_ticks(ax, months, t)
+        ax.tick_params(labelsize=FONT)
+        for label in ax.get_xticklabels():
+            label.set_fontsize(FONT)
+        _number_axis(ax, t, share=kpi in SHARE_KPIS)
+        ax.set_title(textwrap.fill(names.kpi(kpi), 45, break_on_hyphens=False), fontsize=FONT + 0.5)
+        ax.grid(alpha=0.25)
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.set_visible(False)
+    seen: dict[str, object] = {}
+    for ax in list(axes.flat)[: len(shown)]:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(lab, h)
+    fig.legend(list(seen.values()), list(seen.keys()), loc="lower center", ncol=len(seen), fontsize=FONT, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1), h_pad=0.3)
+    return _png(fig, tight=False)
+
+
 def _tornado(res: RunResults, t: Texts) -> bytes | None:
     from resurssimalli.report.sensitivity import tornado
 
     return tornado(res, t)
 
 
-DRAW = {"map": region_map, "htv": htv_bars, "kpis": kpi_bands, "pareto": pareto_front, "tornado": _tornado}
+DRAW = {
+    "map": region_map, "htv": htv_bars, "kpis": kpi_bands, "pareto": pareto_front, "targets": target_kpis,
+    "tornado": _tornado,
+}  # fmt: skip

@@ -258,6 +258,18 @@ def section(res: RunResults, names: Names, figure: str | None) -> Section | None
     return Section("sensitivity", t("sec_sensitivity"), blocks)
 
 
+def risk_items(res: RunResults, names: Names, appendix: str) -> list[str]:
+    """The proposal's risks: the assumptions the results rest on most and how many verdicts
+    one of them turns within its range, citing the section (when the run has one)."""
+    if not present(res):
+        return []
+    top = overall_top(res.table("sensitivity_indices.csv"), 3)
+    flips = res.table("sensitivity_flips.csv")
+    n = int((flips["flips"].astype(str).str.lower() == "true").sum()) if flips is not None else 0
+    labels = ", ".join(factor_label(f, names) for f in top)
+    return [str(names.t("sens_risk", factors=labels, n=names.t.num(n, 0), a=appendix))]
+
+
 def limits_note(res: RunResults, t: Texts) -> list[str]:
     """The limits' line citing the section when the run has one."""
     return [str(t("sens_limits_note"))] if present(res) else []

@@ -59,9 +59,16 @@ def _sensitivity(f: Facts) -> Section | None:
     return section(f.res, f.names, f.figure("tornado"))
 
 
-BODY: list[SectionBuilder] = [
-    body.plan, body.costs, body.access, body.stress, _stress_loop, _outcomes, _sensitivity, body.front,
-]  # fmt: skip
+def _leave(f: Facts) -> Section | None:
+    from resurssimalli.report.memo.leave import leave_section
+
+    return leave_section(f)
+
+
+# the decision proposal (two printed pages), then every other section as a lettered appendix
+BODY: list[SectionBuilder] = list(PROPOSAL)
+
+
 def _calibration(f: Facts) -> Section | None:
     from resurssimalli.report.calibration_appendix import calibration_section
 
@@ -69,7 +76,8 @@ def _calibration(f: Facts) -> Section | None:
 
 
 APPENDICES: list[SectionBuilder] = [
-    body.plan, body.costs, body.access, body.stress, _leave, _stress_loop, _outcomes, body.front,
+    body.plan, body.costs, body.access, body.stress, _leave, _stress_loop, _outcomes, _sensitivity,
+    body.front,
     appendix.stress_details,
     appendix.comparison,
     appendix.customers,
