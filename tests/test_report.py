@@ -620,12 +620,13 @@ def test_workbook_and_figure_made_in_a_pool_worker_are_the_same_files(run_dir: P
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
     (copy / "results.xlsx").unlink()
-    for key in FIGURES:
+    drawn = [k for k in FIGURES if (run_dir / figure_name(k, "fi")).exists()]  # the tornado: sensitivity runs
+    for key in drawn:
         (copy / figure_name(key, "fi")).unlink()
     with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
         written = write_report(copy, lang="fi", background=pool)
     assert copy / "results.xlsx" in written
-    for key in FIGURES:
+    for key in drawn:
         name = figure_name(key, "fi")
         assert copy / name in written and (copy / name).read_bytes() == (run_dir / name).read_bytes()
     with zipfile.ZipFile(run_dir / "results.xlsx") as a, zipfile.ZipFile(copy / "results.xlsx") as b:

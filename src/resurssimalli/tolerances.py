@@ -26,3 +26,6 @@ REDUCED_COST_EPS = 1e-6  # EUR: a reduced cost below minus this could lower the 
 VALUE_EPS = 1e-7  # a variable's value below this is read as 0
 VISIT_NOISE = 1e-4  # uncovered visits a year below this are solver noise (the coverage floor's room)
 HOURS_NOISE = 1e-6  # hours (or HTV) below this are nothing: no unserved work, no post
+
+# --- sensitivity ----------------------------------------------------------------------------------
+EFFECT_REL = 1e-6  # an assumption's importance below this share of the output's largest is solver noise: 0

@@ -588,3 +588,6 @@ def main() -> None:
     if rc == 130:  # Ctrl-C: click turns the interrupt into this code without a word
         err_console.print("interrupted")
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+from resurssimalli.cli import sensitivity as _sensitivity  # noqa: E402,F401 - registers `sensitivity`

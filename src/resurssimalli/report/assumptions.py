@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from resurssimalli.data.assumptions import load_sources
 from resurssimalli.scenario.load import Scenario
 
 
@@ -20,10 +21,6 @@ def flatten(obj: object, prefix: str = "") -> dict[str, object]:
     return {prefix: obj}
 
 
-def load_sources() -> pd.DataFrame:
-    path = resources.files("resurssimalli.data") / "assumptions.csv"
-    with path.open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, comment="#")
 
 
 def leaf_values(scenario: Scenario) -> dict[str, object]:
@@ -75,8 +72,37 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
         setter = scenario.provenance.get(r.key) or next(
             (s for k, s in scenario.provenance.items() if k.startswith(r.key + ".")), ""
         )
-        rows.append((r.key, value, r.unit, r.status, r.source, setter.rsplit("/", 1)[-1]))
+        rng = range_text(r.range_kind, r.low, r.high, v) or "not varied"
+        set_in = setter.rsplit("/", 1)[-1]
+        rows.append((r.key, value, r.unit, r.status, r.source, set_in, rng, r.range_source))
     from resurssimalli.report.pack_notes import pack_rows  # a region pack's defaults and estimates
 
-    rows += [(*row, "region.csv") for row in pack_rows(scenario.region)]
-    return pd.DataFrame(rows, columns=["key", "value", "unit", "status", "source", "set_in"])
+    rows += [(*row, "region.csv", "not varied", "") for row in pack_rows(scenario.region)]
+    cols = ["key", "value", "unit", "status", "source", "set_in", "range", "range_source"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _plain(x: float) -> str:
+    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+
+
+def range_text(
+    kind: str, low: str, high: str, value: object, fmt: Callable[[float], str] = _plain,
+    words: Mapping[str, str] | None = None,
+) -> str:  # fmt: skip
+    """The range a sensitivity run varies a key over, as text ("" when it is not varied): the
+    values themselves where the value is one number, else the factor (×0.75–1.25)."""
+    w = {"per_site": "each site", "spread": "difference from 1", **(words or {})}
+    if kind == "choice":
+        return f"{low} | {high}"
+    if kind == "band":
+        return f"{fmt(float(value['low']))}–{fmt(float(value['high']))}" if isinstance(value, Mapping) else ""
+    if kind not in ("relative", "absolute", "spread", "relative_per_site"):
+        return ""
+    lo, hi = float(low), float(high)
+    if kind == "absolute":
+        return f"{fmt(lo)}–{fmt(hi)}"
+    if kind == "relative" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{fmt(lo * value)}–{fmt(hi * value)}"
+    extra = {"relative_per_site": f" ({w['per_site']})", "spread": f" ({w['spread']})"}.get(kind, "")
+    return f"×{fmt(lo)}–{fmt(hi)}{extra}"

@@ -320,6 +320,17 @@ def _what_if_sheet(res: RunResults, n: Names) -> Sheet | None:
     return Sheet("what_if", df, cols, "what_if.csv")
 
 
+def _sensitivity_sheet(res: RunResults, n: Names) -> Sheet | None:
+    """``sensitivity_indices.csv``: every decision quantity × assumption (issue 29)."""
+    from resurssimalli.report.sensitivity import sheet_columns, sheet_frame
+
+    df = sheet_frame(res, n)
+    if df is None:
+        return None
+    cols = [XlColumn(k, kind) for k, kind in sheet_columns(df)]
+    return Sheet("sensitivity", df[[c.key for c in cols]], cols, "sensitivity_indices.csv")
+
+
 def _stress_moves_sheet(res: RunResults, n: Names) -> Sheet | None:
     """``stress_moves.csv``: minimum hours and HTV the stress loop raised per area × line."""
     m = res.table("stress_moves.csv")
@@ -359,6 +370,7 @@ def _roster_sheet(res: RunResults, n: Names) -> Sheet | None:
 def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
     t = n.t
     extra = (_what_if_sheet(res, n), _stress_moves_sheet(res, n), _roster_sheet(res, n))
+    extra += (_sensitivity_sheet(res, n),)
     out: list[Sheet] = [s for s in extra if s is not None]
     it = res.table("stress_iterations.csv")
     if it is not None and not it.empty:

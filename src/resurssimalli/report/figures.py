@@ -18,16 +18,20 @@ from resurssimalli.report.texts import Texts
 # in the memo's order; the small multiples of every KPI (``kpis``, plots.kpi_bands) are no longer
 # in the memo: at a page's width their labels printed at ~4 pt. The target KPIs' figure replaces
 # them; every KPI by month is in the workbook.
-FIGURES = ("targets", "map", "htv", "pareto")
-WORKER_TASKS = (("targets",), ("map", "htv", "pareto"))
+FIGURES = ("targets", "map", "htv", "pareto", "tornado")  # tornado: sensitivity runs (report/sensitivity.py)
+WORKER_TASKS = (("targets",), ("map", "htv", "pareto", "tornado"))
 FIGURE_TABLES = {  # the result tables each figure reads (plots.py)
     "map": ("access.csv", "sites.csv"),
     "htv": ("allocation.csv",),
     "kpis": ("kpis.parquet",),
     "pareto": ("pareto.csv",),
     "targets": ("kpis.parquet",),
+    "tornado": ("sensitivity_oat.csv",),
 }
-CAPTIONS = {"map": "fig_map", "htv": "fig_htv", "kpis": "fig_kpis", "pareto": "fig_pareto", "targets": "fig_targets"}
+CAPTIONS = {
+    "map": "fig_map", "htv": "fig_htv", "kpis": "fig_kpis", "pareto": "fig_pareto", "targets": "fig_targets",
+    "tornado": "sens_figure",
+}  # fmt: skip
 
 
 def figure_name(key: str, lang: str) -> str:

@@ -344,4 +344,13 @@ def target_kpis(res: RunResults, t: Texts) -> bytes | None:
     return _png(fig, tight=False)
 
 
-DRAW = {"map": region_map, "htv": htv_bars, "kpis": kpi_bands, "pareto": pareto_front, "targets": target_kpis}
+def _tornado(res: RunResults, t: Texts) -> bytes | None:
+    from resurssimalli.report.sensitivity import tornado
+
+    return tornado(res, t)
+
+
+DRAW = {
+    "map": region_map, "htv": htv_bars, "kpis": kpi_bands, "pareto": pareto_front, "targets": target_kpis,
+    "tornado": _tornado,
+}  # fmt: skip

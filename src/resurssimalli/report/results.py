@@ -45,6 +45,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     "htv_value.csv": ("variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
     "roster.csv": ("week_start", "iso_week", "month", "area", "people", "people_on_leave", "substitute_hours",
                    "on_duty_hours", "capacity_hours", "work_hours", "short_hours", "queues_uncovered"),
+    "sensitivity_factors.csv": ("factor", "key", "range_kind", "low", "high", "x_base", "base", "options"),
+    "sensitivity_indices.csv": ("output", "factor", "key", "method", "importance", "rank"),
+    "sensitivity_oat.csv": ("factor", "output", "x_low", "x_base", "x_high", "at_low", "at_base", "at_high"),
+    "sensitivity_flips.csv": ("verdict", "output", "factor", "side", "holds_at_base", "flips", "value_base",
+                              "value_holds", "value_flips"),
 }
 NUMERIC: dict[str, tuple[str, ...]] = {
     "allocation.csv": ("htv",),
@@ -67,6 +72,9 @@ NUMERIC: dict[str, tuple[str, ...]] = {
     "stress_queues.csv": ("iteration", "bound", "hours_added"),
     "stress_months.csv": ("mean", "ci_low", "ci_high", "iteration"),
     "stress_certificate.csv": ("min_hours", "min_htv"),
+    "sensitivity_factors.csv": ("low", "high", "x_base"),
+    "sensitivity_indices.csv": ("importance", "rank"),
+    "sensitivity_oat.csv": ("x_low", "x_base", "x_high", "at_low", "at_base", "at_high"),
 }
 STRINGS = (
     "area", "municipality", "site", "service_line", "kind", "demand_point", "cost_item", "scenario",

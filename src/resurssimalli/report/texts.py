@@ -1,4 +1,5 @@
-"""The memo's texts (one fi/en table, ``texts.yaml``) and language-aware number formatting.
+"""The memo's texts (one fi/en table: ``texts.yaml`` and a section's own ``texts_<section>.yaml``)
+and language-aware number formatting.
 
 Finnish numbers use a decimal comma and a no-break space between thousands (``1 234,5``);
 English ones a decimal point and a comma (``1,234.5``). :func:`parse_number` reads both back.
@@ -28,6 +29,14 @@ def _table() -> dict[str, Any]:
     path = resources.files("resurssimalli.report") / "texts.yaml"
     with path.open(encoding="utf-8") as fh:
         data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built
+    for extra in sorted(resources.files("resurssimalli.report").iterdir(), key=lambda p: p.name):
+        if extra.name.startswith("texts_") and extra.name.endswith(".yaml"):  # a section's own texts
+            with extra.open(encoding="utf-8") as fh:
+                more = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            for key in more:
+                if key in data:
+                    raise InputError(str(extra), key, "a key not already in texts.yaml")
+            data |= more
     for key, entry in data.items():
         if not isinstance(entry, dict) or set(entry) != set(LANGS):
             raise InputError(str(path), key, f"a text for each of {list(LANGS)}")

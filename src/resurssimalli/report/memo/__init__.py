@@ -53,6 +53,12 @@ def _stress_loop(f: Facts) -> Section | None:
     return stress_loop(f)
 
 
+def _sensitivity(f: Facts) -> Section | None:
+    from resurssimalli.report.sensitivity import section
+
+    return section(f.res, f.names, f.figure("tornado"))
+
+
 def _leave(f: Facts) -> Section | None:
     from resurssimalli.report.memo.leave import leave_section
 
@@ -70,7 +76,8 @@ def _calibration(f: Facts) -> Section | None:
 
 
 APPENDICES: list[SectionBuilder] = [
-    body.plan, body.costs, body.access, body.stress, _leave, _stress_loop, _outcomes, body.front,
+    body.plan, body.costs, body.access, body.stress, _leave, _stress_loop, _outcomes, _sensitivity,
+    body.front,
     appendix.stress_details,
     appendix.comparison,
     appendix.customers,

@@ -105,16 +105,19 @@ def customers(f: Facts) -> Section:
     return Section("customers", t("sec_customers"), blocks)
 
 
-def finnish_sources() -> dict[str, str]:
-    """Finnish texts of the assumptions table's sources (``report/assumptions_fi.csv``)."""
+def finnish_sources(column: str = "source_fi") -> dict[str, str]:
+    """Finnish texts of the assumptions table's sources (``report/assumptions_fi.csv``; the
+    ranges' with ``column="range_source_fi"``)."""
     path = resources.files("resurssimalli.report") / "assumptions_fi.csv"
     with path.open(encoding="utf-8") as fh:
         df = pd.read_csv(fh, comment="#")
-    return dict(zip(df["key"], df["source_fi"], strict=True))
+    return dict(zip(df["key"], df[column], strict=True))
 
 
 def assumptions(f: Facts) -> Section:
     """Every scenario parameter: key, value, unit, status and source, in the memo's language."""
+    from resurssimalli.report.sensitivity import range_cell
+
     t, n = f.t, f.names
     src = load_sources()
     values = key_values(f.scenario, list(src["key"]))
@@ -127,20 +130,24 @@ def assumptions(f: Facts) -> Section:
             units.get(str(r.unit), str(r.unit)),
             t.name("status", str(r.status)),
             sources.get(r.key, t("source_missing")),
+            range_cell(r, values[r.key], t),
         ]
         for r in src.itertuples()
     ]
-    rows += [  # a region pack's defaults and estimates (region.csv)
-        [f"`{key}`", value, unit, t.name("status", status), source]
+    rows += [  # a region pack's defaults and estimates (region.csv): not varied
+        [f"`{key}`", value, unit, t.name("status", status), source, ""]
         for key, value, unit, status, source in pack_rows(f.scenario.region, t.lang)
     ]
-    cols = tuple(Column(t(k)) for k in ("col_key", "col_value", "col_unit", "col_status", "col_source"))
+    keys = ("col_key", "col_value", "col_unit", "col_status", "col_source", "col_range")
+    cols = tuple(Column(t(k)) for k in keys)
     table = Table("assumptions", t("sec_assumptions"), cols, rows)
     return Section("assumptions", t("sec_assumptions"), [Para(t("assumptions_text")), table])
 
 
 def limits(f: Facts) -> Section:
-    return Section("limits", f.t("sec_limits"), [Bullets(list(f.t("limits")))])
+    from resurssimalli.report.sensitivity import limits_note
+
+    return Section("limits", f.t("sec_limits"), [Bullets([*f.t("limits"), *limits_note(f.res, f.t)])])
 
 
 def provenance(f: Facts) -> Section:

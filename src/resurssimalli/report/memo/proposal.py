@@ -374,6 +374,9 @@ def risks(f: Facts) -> Section:
     months = int(k["month"].nunique()) if k is not None and not k.empty else 0
     items = [t("prop_confidence", n=n, months=months, a=ref(f, "stress")), *_assumption_items(f)]
     items += _cautions(f.res, t)
+    from resurssimalli.report.sensitivity import risk_items
+
+    items += risk_items(f.res, f.names, ref(f, "sensitivity"))
     if f.htv_value is not None and not f.htv_value.empty:
         from resurssimalli.report.outcomes_section import variant_label
 
