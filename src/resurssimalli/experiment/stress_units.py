@@ -1,0 +1,236 @@
+"""Where a miss is and how many hours it needs: the stress loop's units and their brackets.
+
+A **unit** gets hours as one: an interview queue (``queue:<area>``: the area's coaches of every
+customer line but integration; ``queue:integration``: the integration team), or — for a KPI
+without queues, or a target on one group — the (area, line) pairs of the groups that miss
+(``pairs:<kpi>:<group>``). A unit is judged on its own group's KPI: its **mean** over the
+replications (the same seeds in every plan) on the right side of the target in every month
+(``every_month`` / ``worst_month``) or over the year (``horizon``), in every scenario. Queues are
+small, so their intervals are too wide to judge them on; the plan's verdict is judged on the
+intervals of the targets' own groups (:func:`resurssimalli.experiment.stress_targets.judge`).
+
+Every plan simulated is an observation of every unit: its hours in the plan and whether it held.
+Its **bracket** is the envelope of those observations: the upper end is the fewest hours at which
+it held with no miss at as many hours or more, the lower end the most hours at which it missed
+below that. Between them the loop bisects; the bracket is an ask once it is no wider than the
+tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from resurssimalli.scenario.load import Scenario
+from resurssimalli.scenario.schema import CUSTOMER_LINES, Target
+from resurssimalli.simulate.verdicts import judge_of
+from resurssimalli.experiment.stress_targets import targets_of, wrong
+
+Pair = tuple[str, str]
+# A miss that remains with this many times the unit's hours (those it first missed with) is not a
+# staffing miss: it gets a cause and no hours (issue 24). An assumption of the loop.
+CAUSE_HOURS_FACTOR = 2.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One target on one unit's group in one scenario."""
+
+    scenario: str
+    kpi: str
+    group: str
+    op: str
+    value: float
+    horizon: bool  # judged over the year's mean, not month by month
+
+
+@dataclass(frozen=True)
+class Obs:
+    """A unit in one simulated plan: its hours and what it missed (scenario, KPI, month)."""
+
+    round: int
+    hours: float
+    misses: tuple[tuple[str, str, str], ...]
+
+    @property
+    def holds(self) -> bool:
+        return not self.misses
+
+
+@dataclass
+class Unit:
+    key: str
+    pairs: tuple[Pair, ...]
+    checks: tuple[Check, ...]
+    obs: list[Obs] = field(default_factory=list)
+    cause: str | None = None
+
+    @property
+    def entered(self) -> Obs | None:
+        """The first observation that missed (None: the unit has always held)."""
+        return next((o for o in self.obs if not o.holds), None)
+
+    def bracket(self) -> tuple[float | None, float | None]:
+        """(lower, upper) hours: the most hours that missed below the upper end, and the fewest
+        that held with no miss at as many hours or more (None: not seen)."""
+        fails = [o.hours for o in self.obs if not o.holds]
+        top_fail = max(fails, default=float("-inf"))
+        hi = min((o.hours for o in self.obs if o.holds and o.hours > top_fail), default=None)
+        lo = max((h for h in fails if hi is None or h < hi), default=None)
+        return lo, hi
+
+    def at(self, hours: float | None) -> Obs | None:
+        """The observation at ``hours`` (the latest), if any."""
+        return next((o for o in reversed(self.obs) if hours is not None and o.hours == hours), None)
+
+    def doubled_and_missed(self) -> bool:
+        """Missed with :data:`CAUSE_HOURS_FACTOR` × the hours it first missed with (one hour's room)."""
+        first = self.entered
+        twice = CAUSE_HOURS_FACTOR * first.hours if first is not None else float("inf")
+        return any(not o.holds and o.hours >= twice - 1.0 for o in self.obs)
+
+    def candidate(self, tolerance: float) -> float | None:
+        """The hours to try next: twice those it first missed with while it has not held, then
+        the bracket's middle; None when the bracket is an ask (or the unit needs no hours)."""
+        lo, hi = self.bracket()
+        if lo is None or self.cause is not None:
+            return None
+        if hi is None:
+            first = self.entered
+            return None if first is None or self.doubled_and_missed() else CAUSE_HOURS_FACTOR * first.hours
+        return None if hi - lo <= tolerance else (lo + hi) / 2
+
+
+def queue_pairs(queue: str, scenario: Scenario) -> tuple[Pair, ...]:
+    """The (area, line) pairs whose coaches serve an interview queue."""
+    region = scenario.region
+    lead_area = region.area_of(region.lead_municipality)
+    name = queue.removeprefix("queue:")
+    if name.startswith("integration"):
+        return ((name.split(":", 1)[1] if ":" in name else lead_area, "integration"),)
+    return tuple((name, line) for line in CUSTOMER_LINES if line != "integration")
+
+
+def group_pairs(groups: Sequence[str], scenario: Scenario) -> tuple[Pair, ...]:
+    """The (area, line) pairs that serve the KPI groups ``groups`` (municipalities, areas,
+    ``area:<area>``, lines; ``all``: every customer pair)."""
+    region = scenario.region
+    lead_area = region.area_of(region.lead_municipality)
+
+    def lines_of(area: str) -> list[str]:  # integration is stationed in the lead area only
+        return [ln for ln in CUSTOMER_LINES if ln != "integration" or area == lead_area]
+
+    pairs: set[Pair] = set()
+    for g in groups:
+        area = g.removeprefix("area:")
+        if g in region.municipalities:
+            pairs |= {(region.area_of(g), line) for line in lines_of(region.area_of(g))}
+        elif area in region.areas:
+            pairs |= {(area, line) for line in lines_of(area)}
+        elif g == "integration":
+            pairs.add((lead_area, g))
+        elif g in CUSTOMER_LINES or g == "employer_services":
+            pairs |= {(a, g) for a in region.areas}
+    return tuple(sorted(pairs)) or tuple((a, line) for a in region.areas for line in lines_of(a))
+
+
+def _means(kpis: pd.DataFrame, c: Check) -> pd.Series:
+    """The check's group: its mean per month over the replications (``horizon``: the year's)."""
+    sel = kpis[(kpis["scenario"] == c.scenario) & (kpis["kpi"] == c.kpi) & (kpis["group"] == c.group)]
+    if c.horizon:
+        per_rep = sel.groupby("replication")["value"].mean()
+        return pd.Series({"horizon": float(per_rep.mean())}) if len(per_rep) else pd.Series(dtype=float)
+    return sel.groupby("month", sort=True)["value"].mean()
+
+
+def check_misses(kpis: pd.DataFrame, c: Check) -> list[str]:
+    """The months (or ``horizon``) in which the check's group misses on its mean."""
+    return [str(m) for m, v in _means(kpis, c).items() if wrong(c.op, c.value, float(v))]
+
+
+def checks_by_unit(
+    kpis: pd.DataFrame, scenarios: Sequence[Scenario], targets: Sequence[Target] | None
+) -> dict[str, tuple[Check, ...]]:
+    """Every unit the targets point to: a target on ``all`` of a KPI with interview queues
+    checks each queue; any other target checks its own group (``pairs:<kpi>:<group>``)."""
+    queued = kpis.loc[kpis["group"].str.startswith("queue:"), ["scenario", "kpi", "group"]].drop_duplicates()
+    out: dict[str, list[Check]] = {}
+    for s in scenarios:
+        for t in targets_of(s, targets):
+            horizon = judge_of(t) == "horizon"
+            queues = queued.loc[(queued["scenario"] == s.name) & (queued["kpi"] == t.kpi), "group"]
+            if t.group == "all" and len(queues):
+                for q in sorted(queues):
+                    out.setdefault(q, []).append(Check(s.name, t.kpi, q, t.op, t.value, horizon))
+            else:
+                key = f"pairs:{t.kpi}:{t.group}"
+                out.setdefault(key, []).append(Check(s.name, t.kpi, t.group, t.op, t.value, horizon))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def pairs_of(key: str, checks: Sequence[Check], kpis: pd.DataFrame, by_name: Mapping[str, Scenario]):
+    """A unit's pairs: a queue's coaches, or the pairs of the groups that miss on their means
+    (for a target on ``all``, its subgroups that miss; a small group's interval is too wide)."""
+    scen = by_name[checks[0].scenario]
+    if key.startswith("queue:"):
+        return queue_pairs(key, scen)
+    c = checks[0]
+    if c.group != "all":
+        return group_pairs([c.group], scen)
+    sub = kpis[(kpis["scenario"] == c.scenario) & (kpis["kpi"] == c.kpi) & (kpis["group"] != "all")]
+    means = sub.groupby("group")["value"].mean()
+    return group_pairs([str(g) for g, v in means.items() if wrong(c.op, c.value, float(v))], scen)
+
+
+class Units:
+    """Every unit the targets point to, with its observations over the plans simulated."""
+
+    def __init__(self, scenarios: Sequence[Scenario], targets: Sequence[Target] | None) -> None:
+        self.scenarios, self.targets = list(scenarios), targets
+        self.by_name = {s.name: s for s in scenarios}
+        self.units: dict[str, Unit] = {}
+        self.hours: dict[int, pd.Series] = {}  # round -> the plan's hours per (area, line)
+        self.pending: dict[str, list[tuple[int, tuple]]] = {}  # key -> misses of rounds before its pairs
+
+    def observe(self, rnd: int, kpis: pd.DataFrame, hours: pd.Series) -> None:
+        """Record every unit's hours and misses in the plan of round ``rnd``; a unit is made when
+        it first misses (with the rounds it held before)."""
+        self.hours[rnd] = hours
+        for key, checks in checks_by_unit(kpis, self.scenarios, self.targets).items():
+            misses = tuple((c.scenario, c.kpi, m) for c in checks for m in check_misses(kpis, c))
+            u = self.units.get(key)
+            if u is None and not misses:
+                self.pending.setdefault(key, []).append((rnd, misses))
+                continue
+            if u is None:
+                u = self.units[key] = Unit(key, pairs_of(key, checks, kpis, self.by_name), checks)
+                for r, m in self.pending.pop(key, []):
+                    u.obs.append(Obs(r, self.unit_hours(u, r), m))
+            u.obs.append(Obs(rnd, self.unit_hours(u, rnd), misses))
+
+    def unit_hours(self, u: Unit, rnd: int) -> float:
+        h = self.hours[rnd]
+        return float(sum(float(h.get(p, 0.0)) for p in u.pairs))
+
+    def staffing(self) -> list[Unit]:
+        """Units that missed in some plan and have no other cause: they get hours."""
+        return [u for u in self.units.values() if u.entered is not None and u.cause is None]
+
+    def caused(self) -> list[Unit]:
+        return [u for u in self.units.values() if u.cause is not None]
+
+    def candidates(self, tolerance: float) -> dict[str, float]:
+        """The hours each staffing unit tries next (units whose bracket is an ask are left out)."""
+        out = {u.key: u.candidate(tolerance) for u in self.staffing()}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def upper_ends(self) -> dict[str, float]:
+        """Each staffing unit's upper end (units not yet held: none)."""
+        out = {u.key: u.bracket()[1] for u in self.staffing()}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def lower_ends(self) -> dict[str, float]:
+        out = {u.key: u.bracket()[0] for u in self.staffing()}
+        return {k: v for k, v in out.items() if v is not None}
