@@ -418,11 +418,17 @@ def stress(
     replications: Annotated[int, typer.Option("--replications", help="Replications per scenario")] = 10,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores)")] = None,
     months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
-    max_iterations: Annotated[int, typer.Option("--max-iterations", help="Loop at most this many times")] = 6,
+    max_iterations: Annotated[
+        int, typer.Option("--max-iterations", help="Plans to simulate at most after the first")
+    ] = 16,
+    tolerance_htv: Annotated[
+        float, typer.Option("--tolerance-htv", help="Width of each ask's bracket, HTV")
+    ] = 0.1,
     out: OutOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Optimise, simulate every scenario, add capacity where a target is missed, repeat."""
+    """The least hours each failing queue needs, as brackets, and a plan that holds (or proof
+    that the budget cannot)."""
     from resurssimalli.cli.experiment import stress_command
     from resurssimalli.experiment.stress import parse_target
 
@@ -430,6 +436,8 @@ def stress(
     check_run_options(out, replications=replications, months=months, jobs=jobs)
     if max_iterations < 1:
         raise InputError("--max-iterations", "max_iterations", f"at least 1, got {max_iterations}")
+    if not 0 < tolerance_htv <= 10:
+        raise InputError("--tolerance-htv", "tolerance_htv", f"between 0 and 10 HTV, got {tolerance_htv}")
     stress_command(
         [load(p, set_) for p in scenarios],
         console,
@@ -439,6 +447,7 @@ def stress(
         months=months,
         max_iterations=max_iterations,
         out=out,
+        tolerance_htv=tolerance_htv,
     )
 
 

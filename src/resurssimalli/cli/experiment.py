@@ -12,9 +12,9 @@ from rich.text import Text
 
 from resurssimalli.cli.progress import progress_bar
 from resurssimalli.executors import Kind
-from resurssimalli.report.console import SHARE_KPIS, kpi_text, print_frame
+from resurssimalli.report.console import LINE_SHORT, SHARE_KPIS, kpi_text, print_frame
 from resurssimalli.report.names import Names, scenario_record
-from resurssimalli.report.stress_tables import last_queues, missed_months, moves_frame
+from resurssimalli.report.stress_tables import brackets_frame, causes_frame, missed_months
 from resurssimalli.report.texts import Texts
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
@@ -88,21 +88,36 @@ def _names(scenarios: Sequence[Scenario]) -> Names:
     return Names(scenarios[0].region, Texts("en"), {s.name: scenario_record(s) for s in scenarios})
 
 
-def _print_moves(res: Any, console: Console, names: Names) -> None:
-    """HTV moved to each area × line within the budget (or asked beyond it), the queues located
-    as failing in the last iteration and the months that missed clearly."""
-    if not res.moves.empty:
-        moves = moves_frame(res.moves, names).rename(columns={"hours": "hours a year", "htv": "HTV"})
-        title = "Minimum hours raised per area and service line"
-        print_frame(console, moves, title, kinds={"hours a year": "int", "HTV": "htv"})
-    q = last_queues(res.queues, names)
-    if not q.empty:
-        q = q.assign(
-            kpi=[names.kpi(k) for k in q["kpi"]],
-            bound=[kpi_text(k, b) for k, b in zip(q["kpi"], q["bound"], strict=True)],
-        ).rename(columns={"kpi": "KPI", "bound": "missed at", "hours": "hours added"})
-        title = f"Where the loop located the misses (iteration {int(q['iteration'].iloc[0])})"
-        print_frame(console, q.drop(columns="iteration"), title, kinds={"hours added": "int"})
+def _range(lo: float, hi: float, fmt: str) -> str:
+    return f"{fmt.format(lo)}–{fmt.format(hi)}" if lo == lo and hi == hi else f"≤ {fmt.format(hi)}"
+
+
+def _print_asks(res: Any, console: Console, names: Names) -> None:
+    """Per area × line the bracket (hours and HTV a year, and against the first plan), the
+    scenarios and months each queue's upper end fixes, the misses that got no hours with their
+    cause, and the months the returned plan still misses clearly."""
+    b = brackets_frame(res.brackets, names)
+    if not b.empty:
+        shown = pd.DataFrame(
+            {
+                "area": b["area"],
+                "line": [LINE_SHORT.get(x, x) for x in b["line"]],
+                "hours a year": [_range(lo, hi, "{:,.0f}") for lo, hi in zip(b["lower_hours"], b["upper_hours"], strict=True)],
+                "HTV": [_range(lo, hi, "{:.2f}") for lo, hi in zip(b["lower_htv"], b["upper_htv"], strict=True)],
+                "vs first plan": [
+                    _range(lo, hi, "{:+.2f}") for lo, hi in zip(b["added_lower_htv"], b["added_upper_htv"], strict=True)
+                ],
+            }
+        )
+        title = f"What each queue needs (bracket within {res.tolerance_htv:g} HTV)"
+        print_frame(console, shown, title, kinds={c: "text" for c in shown.columns})
+        fixes = b.drop_duplicates("unit")[["unit", "scenarios", "months"]]
+        fixes = fixes.rename(columns={"unit": "queue", "months": "months its upper end fixes"})
+        print_frame(console, fixes, "What each ask fixes", kinds={c: "text" for c in fixes.columns})
+    c = causes_frame(res.causes, names)
+    if not c.empty:
+        c = c.rename(columns={"unit": "queue", "kpi": "KPI"})
+        print_frame(console, c, "Misses twice the hours do not fix: no hours, their cause")
     m = missed_months(res.months, names)
     if not m.empty:
         shown = pd.DataFrame(
@@ -117,7 +132,7 @@ def _print_moves(res: Any, console: Console, names: Names) -> None:
                 ],
             }
         )
-        print_frame(console, shown, "Months missed clearly (last iteration)")
+        print_frame(console, shown, "Months the returned plan misses clearly")
 
 
 def _judged(names: Names, period: object) -> str:
@@ -129,59 +144,54 @@ def _judged(names: Names, period: object) -> str:
     return {"worst": "worst month", "horizon": "year"}.get(p) or names.t.month(p)
 
 
-def _iterations_frame(it: pd.DataFrame, names: Names, productive_hours: float) -> pd.DataFrame:
-    """Each iteration's verdict per scenario and target, in display names, with the month judged."""
+def verdict_frame(judged: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """The returned plan's verdict per scenario and target, in display names, with the month judged."""
     rows = []
-    for r in it.itertuples(index=False):
+    for r in judged.itertuples(index=False):
         op = "≥" if r.op == ">=" else "≤"
         group = "" if r.group == "all" else f", {names.group(str(r.group))}"
         rows.append(
             (
-                int(r.iteration),
                 names.scenario(str(r.scenario)),
                 f"{names.kpi(r.kpi)}{group} {op} {kpi_text(r.kpi, r.target)}",
                 _judged(names, getattr(r, "period", "")),
                 kpi_text(r.kpi, r.mean),
                 f"{kpi_text(r.kpi, r.ci_low)} – {kpi_text(r.kpi, r.ci_high)}",
                 "yes" if bool(r.meets) else "no",
-                float(r.extra_hours_total) / productive_hours,
-                float(r.unserved_hours_total),
             )
         )
-    cols = ["it.", "scenario", "target", "judged", "mean", "95% CI", "meets", "HTV added", "hours unserved"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=["scenario", "target", "judged", "mean", "95% CI", "meets"])
 
 
-def _print_status(res: Any, console: Console, max_iterations: int) -> None:
+def _cost(result: Any) -> str:
+    return f"{float(result.summary['total_cost_eur']):,.0f} EUR a year"
+
+
+def _status_line(res: Any) -> str:
+    """How the loop ended, in one line with rich markup."""
+    htv = float(res.plan.allocation["htv"].sum())
+    plan = f"the plan of round {res.plan_round}: {htv:,.2f} HTV, {_cost(res.plan)} (first plan {_cost(res.first_plan)})"
     if res.status == "met":
-        n = res.iterations["iteration"].max()
-        console.print(f"[green]every scenario meets its targets[/green] after {n} iteration(s)")
-    elif res.status == "budget_insufficient":
-        cert = res.certificate
-        console.print(
-            f"[red]budget insufficient[/red]: the minimum hours need {cert.required_htv:,.2f} HTV "
-            f"of {cert.total_htv:,.2f} (short {cert.short_htv:,.2f} HTV; "
-            f"minimum-hours model {cert.solver_status})",
-            highlight=False,
+        return f"[green]every scenario meets its targets within the budget[/green] — {plan}"
+    if res.status == "causes_remain":
+        return f"[yellow]every miss staff can fix is fixed within the budget[/yellow]; the rest has a cause below — {plan}"
+    if res.status == "at_risk":
+        return f"[yellow]every queue meets on its mean, an interval still reaches past a target[/yellow] — {plan}"
+    p = res.proof
+    if res.status == "budget_insufficient":
+        P = p.productive_hours_per_htv
+        return (
+            f"[red]budget insufficient[/red]: the asks' lower ends need {p.lower_hours / P:,.2f} HTV of "
+            f"{p.budget_hours / P:,.2f} (minimum-hours model {p.certificate.solver_status}); at their upper "
+            f"ends ({p.upper_hours / P:,.2f} HTV, {_cost(p.upper_plan)}) every queue held, round {p.upper_round}"
         )
-        fails = res.failing[res.failing["verdict"] == "fails"]
-        months = " ".join(sorted(set(" ".join(fails["months"].astype(str)).split())))
-        what = (
-            "only summer-leave months fail (all coaches' leave at once)"
-            if res.summer_leave_only
-            else "failing"
+    if res.status == "undecided":
+        P = p.productive_hours_per_htv
+        return (
+            f"[yellow]the budget lies inside the brackets[/yellow] (lower ends {p.lower_hours / P:,.2f} HTV, "
+            f"upper ends {p.upper_hours / P:,.2f} HTV, budget {p.budget_hours / P:,.2f}): a finer --tolerance-htv decides"
         )
-        console.print(f"{what}: {months}", highlight=False, markup=False)
-        if res.summer_leave_only:
-            htv = res.summer_hours / cert.productive_hours_per_htv
-            console.print(f"those months alone ask {htv:,.1f} HTV more (the hours table shows the rest)")
-    elif res.status == "at_risk":
-        console.print(
-            "[yellow]every month meets on its mean[/yellow]; some month's 95% CI still reaches past the "
-            "target at the replication cap (more replications decide it, not hours)"
-        )
-    else:
-        console.print(f"[yellow]targets still missed after {max_iterations} iterations[/yellow]")
+    return f"[yellow]the brackets did not settle in the rounds allowed[/yellow] — returned: {plan}"
 
 
 def stress_command(
@@ -194,6 +204,7 @@ def stress_command(
     months: int | None,
     max_iterations: int,
     out: Path | None,
+    tolerance_htv: float = 0.1,
 ) -> Path:
     from resurssimalli.experiment.stress import stress
 
@@ -204,15 +215,15 @@ def stress_command(
             replications=replications,
             jobs=jobs,
             months=months,
-            max_iterations=max_iterations,
+            max_rounds=max_iterations,
+            tolerance_htv=tolerance_htv,
             progress=progress,
         )
     names = _names(scenarios)
-    frame = _iterations_frame(res.iterations, names, scenarios[0].config.staff.productive_hours_per_htv)
-    kinds = {"HTV added": "htv", "hours unserved": "int", "target": "text"}
-    print_frame(console, frame, "Stress loop iterations (95% CI)", kinds=kinds)
-    _print_status(res, console, max_iterations)
-    _print_moves(res, console, names)
+    frame = verdict_frame(res.verdicts, names)
+    print_frame(console, frame, "The returned plan's verdict (95% CI)", kinds={"target": "text"})
+    console.print(_status_line(res), highlight=False)
+    _print_asks(res, console, names)
     with RunFolder.new(f"stress-{scenarios[0].name}", out, scenario=scenarios[0], command="stress") as rf:
         res.write(rf, scenarios, replications)
         rf.extra["compared_scenarios"] = {s.name: scenario_record(s) for s in scenarios[1:]}

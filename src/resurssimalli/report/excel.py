@@ -331,25 +331,49 @@ def _sensitivity_sheet(res: RunResults, n: Names) -> Sheet | None:
     return Sheet("sensitivity", df[[c.key for c in cols]], cols, "sensitivity_indices.csv")
 
 
-def _stress_moves_sheet(res: RunResults, n: Names) -> Sheet | None:
-    """``stress_moves.csv``: minimum hours and HTV the stress loop raised per area × line."""
-    m = res.table("stress_moves.csv")
-    if m is None or m.empty:
+def _stress_asks_sheet(res: RunResults, n: Names) -> Sheet | None:
+    """``stress_brackets.csv``: per queue × area × line the bracket of hours and HTV, against the
+    first plan, and the scenarios and months its upper end fixes (ids kept beside the names)."""
+    from resurssimalli.report.stress_tables import queue_label
+
+    b = res.table("stress_brackets.csv")
+    if b is None or b.empty:
         return None
-    ids = ["area", "service_line"]
-    df = _with_names(m, n, {"area": n.area, "service_line": n.line})
-    cols = [
-        XlColumn("area"),
-        XlColumn("service_line"),
-        XlColumn("extra_hours", "decimal"),
-        XlColumn("extra_htv", "htv"),
-    ]
-    return Sheet(
-        "stress_moves",
-        df[[c.key for c in cols] + [i + ID_SUFFIX for i in ids]],
-        cols + _id_columns(ids),
-        "stress_moves.csv",
+    ids = ["stress_queue", "area", "service_line"]
+    df = _with_names(
+        b.rename(columns={"unit": "stress_queue"}),
+        n,
+        {"stress_queue": lambda q: queue_label(q, n), "area": n.area, "service_line": n.line},
     )
+    cols = [XlColumn("stress_queue"), XlColumn("area"), XlColumn("service_line")]
+    cols += [XlColumn(c, "decimal") for c in ("first_hours", "lower_hours", "upper_hours")]
+    cols += [XlColumn(c, "htv") for c in ("lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv")]
+    cols += [XlColumn("scenarios"), XlColumn("months")]
+    return Sheet(
+        "stress_asks", df[[c.key for c in cols] + [i + ID_SUFFIX for i in ids]], cols + _id_columns(ids),
+        "stress_brackets.csv",
+    )  # fmt: skip
+
+
+def _stress_causes_sheet(res: RunResults, n: Names) -> Sheet | None:
+    """``stress_causes.csv``: the misses twice the hours do not fix, their months and cause."""
+    from resurssimalli.report.stress_tables import queue_label
+
+    c = res.table("stress_causes.csv")
+    if c is None or c.empty:
+        return None
+    c = c.assign(cause=[str(n.t(f"stresscause_{x}")) for x in c["cause"]])
+    df = _with_names(
+        c.rename(columns={"unit": "stress_queue"}),
+        n,
+        {"stress_queue": lambda q: queue_label(q, n), "scenario": n.scenario, "kpi": n.kpi},
+    )
+    cols = [XlColumn("stress_queue"), XlColumn("scenario"), XlColumn("kpi"), XlColumn("months")]
+    cols += [XlColumn("cause"), XlColumn("first_hours", "decimal"), XlColumn("hours_tried", "decimal")]
+    return Sheet(
+        "stress_causes", df[[c.key for c in cols] + ["stress_queue" + ID_SUFFIX]],
+        cols + _id_columns(["stress_queue"]), "stress_causes.csv",
+    )  # fmt: skip
 
 
 def _roster_sheet(res: RunResults, n: Names) -> Sheet | None:
@@ -369,9 +393,9 @@ def _roster_sheet(res: RunResults, n: Names) -> Sheet | None:
 
 def _other_sheets(res: RunResults, n: Names, suppression: bool) -> list[Sheet]:
     t = n.t
-    extra = (_what_if_sheet(res, n), _stress_moves_sheet(res, n), _roster_sheet(res, n))
-    extra += (_sensitivity_sheet(res, n),)
-    out: list[Sheet] = [s for s in extra if s is not None]
+    sheets = (_what_if_sheet(res, n), _stress_asks_sheet(res, n), _stress_causes_sheet(res, n), _roster_sheet(res, n))
+    sheets += (_sensitivity_sheet(res, n),)
+    out: list[Sheet] = [s for s in sheets if s is not None]
     it = res.table("stress_iterations.csv")
     if it is not None and not it.empty:
         cols = [

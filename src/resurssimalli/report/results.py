@@ -35,8 +35,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "summary.csv": ("scenario", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
     "comparison.csv": tuple(COMPARISON_COLUMNS),
     "stress_iterations.csv": (),
-    "stress_moves.csv": ("area", "service_line", "extra_hours", "extra_htv"),
-    "stress_queues.csv": ("iteration", "scenario", "kpi", "queue", "bound", "hours_added"),
+    "stress_brackets.csv": ("unit", "area", "service_line", "lower_hours", "upper_hours", "lower_htv", "upper_htv"),
+    "stress_causes.csv": ("unit", "scenario", "kpi", "months", "cause"),
+    "stress_rounds.csv": ("iteration", "unit", "hours", "holds"),
     "stress_months.csv": ("scenario", "kpi", "month", "mean", "ci_low", "ci_high", "clearly_missed", "iteration"),
     "stress_certificate.csv": ("area", "service_line", "min_hours", "min_htv"),
     "what_if.csv": ("variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
@@ -68,8 +69,11 @@ NUMERIC: dict[str, tuple[str, ...]] = {
     ),  # fmt: skip
     "roster.csv": ("iso_week", "month", "people", "people_on_leave", "substitute_hours", "on_duty_hours",
                    "capacity_hours", "work_hours", "short_hours", "queues_uncovered"),
-    "stress_moves.csv": ("extra_hours", "extra_htv"),
-    "stress_queues.csv": ("iteration", "bound", "hours_added"),
+    "stress_brackets.csv": (
+        "first_hours", "lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv",
+    ),  # fmt: skip
+    "stress_causes.csv": ("first_hours", "hours_tried"),
+    "stress_rounds.csv": ("iteration", "hours", "htv"),
     "stress_months.csv": ("mean", "ci_low", "ci_high", "iteration"),
     "stress_certificate.csv": ("min_hours", "min_htv"),
     "sensitivity_factors.csv": ("low", "high", "x_base"),

@@ -1,17 +1,23 @@
-"""The stress loop's result as tables a person reads (console in English, memo in fi/en).
+"""The stress loop's answer as tables a person reads (console in English, memo and workbook in
+fi/en).
 
-The loop (:mod:`resurssimalli.experiment.stress`) writes ``stress_moves.csv`` (hours moved to or
-asked for each area × line), ``stress_queues.csv`` (where each miss was located, per iteration),
-``stress_months.csv`` (every month judged, per iteration) and, when the budget cannot, the
-certificate's rows. These functions turn them into display-named frames with raw numbers; the
-caller formats them in its language.
+The loop (:mod:`resurssimalli.experiment.stress`) writes ``stress_brackets.csv`` (per queue × area
+× line: the hours it needs as a bracket, above the first plan and in HTV, and the scenarios and
+months the upper end fixes), ``stress_causes.csv`` (the misses that got no hours, with their
+cause), ``stress_rounds.csv`` (every queue in every plan simulated), ``stress_months.csv`` (the
+returned plan's months) and, when the budget cannot, the certificate's rows. These functions turn
+them into display-named frames with raw numbers; the caller formats them in its language.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from resurssimalli.report.names import TOTAL, Names
+from resurssimalli.report.names import Names
+
+BRACKET_VIEW = ["unit", "area", "line", "lower_hours", "upper_hours", "lower_htv", "upper_htv",
+                "added_lower_htv", "added_upper_htv", "scenarios", "months"]  # fmt: skip
+CAUSE_VIEW = ["unit", "scenario", "kpi", "months", "cause"]
 
 
 def queue_label(queue: str, names: Names) -> str:
@@ -28,48 +34,66 @@ def queue_label(queue: str, names: Names) -> str:
     return queue
 
 
-def moves_frame(moves: pd.DataFrame, names: Names) -> pd.DataFrame:
-    """Area, line, hours and HTV a year moved to (or asked for) each pair, with a total row."""
-    if moves is None or moves.empty:
-        return pd.DataFrame(columns=["area", "line", "hours", "htv"])
+def _scenarios(text: object, names: Names) -> str:
+    return ", ".join(names.scenario(s) for s in str(text if text == text else "").split())
+
+
+def _months(text: object, names: Names) -> str:
+    months = str(text if text == text else "").split()
+    return ", ".join(names.t.month(m) if m != "horizon" else names.t("stressloop_horizon") for m in months)
+
+
+def brackets_frame(brackets: pd.DataFrame | None, names: Names) -> pd.DataFrame:
+    """Per queue × area × line: the bracket of hours and HTV a year it needs, the same above the
+    first plan (HTV), and the scenarios and months its upper end fixes."""
+    if brackets is None or brackets.empty:
+        return pd.DataFrame(columns=BRACKET_VIEW)
+    b = brackets
     out = pd.DataFrame(
         {
-            "area": [names.area(a) for a in moves["area"]],
-            "line": [names.line(x) for x in moves["service_line"]],
-            "hours": moves["extra_hours"].astype(float).to_numpy(),
-            "htv": moves["extra_htv"].astype(float).to_numpy(),
+            "unit": [queue_label(str(u), names) for u in b["unit"]],
+            "area": [names.area(str(a)) for a in b["area"]],
+            "line": [names.line(str(x)) for x in b["service_line"]],
+            "scenarios": [_scenarios(s, names) for s in b["scenarios"]],
+            "months": [_months(m, names) for m in b["months"]],
         }
     )
-    total = pd.DataFrame([[names.area(TOTAL), "", out["hours"].sum(), out["htv"].sum()]], columns=out.columns)
-    return pd.concat([out, total], ignore_index=True)
+    for c in BRACKET_VIEW[3:9]:
+        out[c] = b[c].astype(float).to_numpy()
+    return out[BRACKET_VIEW]
 
 
-def last_queues(queues: pd.DataFrame, names: Names) -> pd.DataFrame:
-    """The queues located as failing in the loop's last iteration that found any: scenario,
-    KPI, queue, its bound and the hours the loop added there."""
-    cols = ["iteration", "scenario", "kpi", "queue", "bound", "hours"]
-    if queues is None or queues.empty:
-        return pd.DataFrame(columns=cols)
-    q = queues[queues["iteration"] == queues["iteration"].max()]
+def bracket_totals(brackets: pd.DataFrame | None) -> dict[str, float]:
+    """The brackets' sums: hours and HTV at the lower and upper ends, and above the first plan."""
+    cols = ["lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv"]
+    if brackets is None or brackets.empty:
+        return dict.fromkeys(cols, 0.0)
+    return {c: float(brackets[c].astype(float).sum()) for c in cols}
+
+
+def causes_frame(causes: pd.DataFrame | None, names: Names) -> pd.DataFrame:
+    """Every miss that got no hours: the queue, scenario, KPI, months and the cause in words."""
+    if causes is None or causes.empty:
+        return pd.DataFrame(columns=CAUSE_VIEW)
+    c = causes
     return pd.DataFrame(
         {
-            "iteration": q["iteration"].astype(int).to_numpy(),
-            "scenario": [names.scenario(str(s)) for s in q["scenario"]],
-            "kpi": list(q["kpi"]),
-            "queue": [queue_label(str(x), names) for x in q["queue"]],
-            "bound": q["bound"].astype(float).to_numpy(),
-            "hours": q["hours_added"].astype(float).to_numpy(),
+            "unit": [queue_label(str(u), names) for u in c["unit"]],
+            "scenario": [names.scenario(str(s)) for s in c["scenario"]],
+            "kpi": [names.kpi(str(k)) for k in c["kpi"]],
+            "months": [_months(m, names) for m in c["months"]],
+            "cause": [str(names.t(f"stresscause_{x}")) for x in c["cause"]],
         }
     )
 
 
-def missed_months(months: pd.DataFrame, names: Names) -> pd.DataFrame:
-    """The months the last iteration missed clearly (the month's whole CI on the wrong side)."""
+def missed_months(months: pd.DataFrame | None, names: Names) -> pd.DataFrame:
+    """The months the returned plan missed clearly (the month's whole CI on the wrong side)."""
     cols = ["scenario", "kpi", "month", "mean", "ci_low", "ci_high"]
     if months is None or months.empty:
         return pd.DataFrame(columns=cols)
     missed = months["clearly_missed"].map(lambda v: str(v).strip().lower() in ("true", "1", "1.0"))
-    m = months[(months["iteration"] == months["iteration"].max()) & missed]
+    m = months[missed]
     return pd.DataFrame(
         {
             "scenario": [names.scenario(str(s)) for s in m["scenario"]],

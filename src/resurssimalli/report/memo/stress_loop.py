@@ -1,78 +1,112 @@
-"""The memo's section on the stress loop (``resurssimalli stress`` run folders, issue 11).
+"""The memo's section on the stress loop (``resurssimalli stress`` run folders, issue 24).
 
-How the loop ended (targets met within the budget, budget insufficient with the certificate's
-required against available HTV, or iterations used up), the hours and HTV it moved to (or asked
-for) each area × service line, the queues it found failing in its last iteration and the months
-that missed clearly. Present only when the run folder holds the loop's files.
+How the loop ended and the plan it returned (its HTV and cost against the first plan's), the
+brackets per area × service line in hours and HTV and against the first plan (with their total),
+what each ask fixes (scenarios and months), the misses that got no hours with their cause, and the
+months the returned plan still misses clearly. Present only when the run folder holds the loop's
+files.
 """
 
 from __future__ import annotations
 
 from resurssimalli.report.memo.document import Block, Column, Para, Section, Table
 from resurssimalli.report.memo.facts import Facts, kpi_ci, kpi_value
-from resurssimalli.report.stress_tables import last_queues, missed_months, moves_frame
+from resurssimalli.report.stress_tables import bracket_totals, brackets_frame, causes_frame, missed_months
+
+
+def _info(f: Facts) -> dict:
+    return dict(f.res.manifest.get("stress", {}) or {})
 
 
 def _status(f: Facts) -> Para:
-    t, res = f.t, f.res
-    info = dict(res.manifest.get("stress", {}) or {})
-    status = str(info.get("status", ""))
-    n = int(info.get("iterations", 0) or 0)
-    if status == "budget_insufficient":
-        cert = res.table("stress_certificate.csv")
-        total = float(res.scenario.config.staff.total_htv)
-        required = float(cert["min_htv"].sum()) if cert is not None and not cert.empty else float("nan")
-        return Para(
-            t(
-                "stressloop_insufficient",
-                required=t.num(required, 2),
-                total=t.num(total, 2),
-                short=t.num(required - total, 2),
-                n=t.num(n, 0),
-            )
+    """How the loop ended: the returned plan (round, HTV, cost) or, when the budget cannot, the
+    lower ends' HTV against it and the plan at the upper ends."""
+    t, info = f.t, _info(f)
+    key = {
+        "met": "stressloop_met",
+        "causes_remain": "stressloop_causes_remain",
+        "at_risk": "stressloop_at_risk",
+        "budget_insufficient": "stressloop_insufficient",
+        "undecided": "stressloop_undecided",
+    }.get(str(info.get("status", "")), "stressloop_max")
+    insufficient = key == "stressloop_insufficient"
+
+    def num(name: str, decimals: int) -> str:
+        return t.num(float(info.get(name, float("nan"))), decimals)
+
+    return Para(
+        t(
+            key,
+            n=t.num(int(info.get("plan_round", 0) or 0), 0),
+            htv=num("plan_htv", 2),
+            cost=num("upper_plan_cost_eur" if insufficient else "plan_cost_eur", 0),
+            first_cost=num("first_plan_cost_eur", 0),
+            total=num("budget_htv", 2),
+            lower=num("lower_htv", 2),
+            upper=num("upper_htv", 2),
         )
-    key = {"met": "stressloop_met", "at_risk": "stressloop_at_risk"}.get(status, "stressloop_max")
-    return Para(t(key, n=t.num(n, 0)))
+    )
 
 
-def _summer(f: Facts) -> Para | None:
-    """Budget insufficient only for summer-leave months: said in plain words."""
-    info = dict(f.res.manifest.get("stress", {}) or {})
-    if not info.get("summer_leave_only"):
-        return None
-    months = ", ".join(f.t.month(str(m)) for m in info.get("failing_months", []))
-    htv = float(info.get("summer_leave_hours", 0.0)) / f.res.scenario.config.staff.productive_hours_per_htv
-    return Para(f.t("stressloop_summer", months=months, htv=f.t.num(htv, 1)))
+def _range(t, lo: float, hi: float, decimals: int, sign: bool = False) -> str:
+    def fmt(x: float) -> str:
+        s = t.num(x, decimals)
+        return ("+" + s) if sign and x >= 0 and not s.startswith("-") and s != "–" else s
+
+    return f"{fmt(lo)}–{fmt(hi)}" if lo == lo else f"≤ {fmt(hi)}"
 
 
-def _moves(f: Facts) -> Table | None:
-    t = f.t
-    m = moves_frame(f.res.table("stress_moves.csv"), f.names)
-    if len(m) <= 1:
-        return None
-    rows = [[r.area, r.line, t.num(r.hours, 0), t.num(r.htv, 2)] for r in m.itertuples()]
-    cols = (Column(t("col_area")), Column(t("col_line")), Column(t("col_hours_year"), True), Column(t("col_htv"), True))
-    return Table("stress_moves", t("stressloop_moves"), cols, rows, total_row=True)
-
-
-def _queues(f: Facts) -> Table | None:
-    t, n = f.t, f.names
-    q = last_queues(f.res.table("stress_queues.csv"), n)
-    if q.empty:
+def _brackets(f: Facts) -> Table | None:
+    t, raw = f.t, f.res.table("stress_brackets.csv")
+    b = brackets_frame(raw, f.names)
+    if b.empty:
         return None
     rows = [
-        [r.scenario, n.kpi(r.kpi), r.queue, kpi_value(t, r.kpi, r.bound), t.num(r.hours, 0)]
-        for r in q.itertuples()
-    ]
+        [r.area, r.line, _range(t, r.lower_hours, r.upper_hours, 0), _range(t, r.lower_htv, r.upper_htv, 2),
+         _range(t, r.added_lower_htv, r.added_upper_htv, 2, sign=True)]
+        for r in b.itertuples()
+    ]  # fmt: skip
+    tot = bracket_totals(raw)
+    rows.append(
+        [t("col_total"), "", _range(t, tot["lower_hours"], tot["upper_hours"], 0),
+         _range(t, tot["lower_htv"], tot["upper_htv"], 2),
+         _range(t, tot["added_lower_htv"], tot["added_upper_htv"], 2, sign=True)]
+    )  # fmt: skip
     cols = (
+        Column(t("col_area")),
+        Column(t("col_line")),
+        Column(t("stressloop_col_hours"), True),
+        Column(t("col_htv"), True),
+        Column(t("stressloop_col_change"), True),
+    )
+    tol = t.num(float(_info(f).get("tolerance_htv", 0.1)), 2)
+    return Table("stress_brackets", t("stressloop_brackets", tol=tol), cols, rows, total_row=True)
+
+
+def _fixes(f: Facts) -> Table | None:
+    t = f.t
+    b = brackets_frame(f.res.table("stress_brackets.csv"), f.names).drop_duplicates("unit")
+    if b.empty:
+        return None
+    rows = [[r.unit, r.scenarios, r.months] for r in b.itertuples()]
+    cols = (Column(t("stressloop_col_queue")), Column(t("stressloop_col_scenarios")), Column(t("stressloop_col_months")))
+    return Table("stress_fixes", t("stressloop_fixes"), cols, rows)
+
+
+def _causes(f: Facts) -> Table | None:
+    t = f.t
+    c = causes_frame(f.res.table("stress_causes.csv"), f.names)
+    if c.empty:
+        return None
+    rows = [[r.unit, r.scenario, r.kpi, r.months, r.cause] for r in c.itertuples()]
+    cols = (
+        Column(t("stressloop_col_queue")),
         Column(t("col_scenario")),
         Column(t("stressloop_col_kpi")),
-        Column(t("stressloop_col_queue")),
-        Column(t("stressloop_col_bound"), True),
-        Column(t("stressloop_col_hours_added"), True),
+        Column(t("stressloop_col_months")),
+        Column(t("stressloop_col_cause")),
     )
-    caption = t("stressloop_queues", n=t.num(int(q["iteration"].iloc[0]), 0))
-    return Table("stress_queues", caption, cols, rows)
+    return Table("stress_causes", t("stressloop_causes"), cols, rows)
 
 
 def _months(f: Facts) -> Table | None:
@@ -98,7 +132,7 @@ def stress_loop(f: Facts) -> Section | None:
     """The loop's answer, or None when the run is not a stress run."""
     if f.res.table("stress_iterations.csv") is None or "stress" not in f.res.manifest:
         return None
-    blocks: list[Block] = [Para(f.t("stressloop_text")), _status(f)]
-    blocks += [b for b in (_summer(f),) if b is not None]
-    blocks += [b for b in (_moves(f), _queues(f), _months(f)) if b is not None]
+    tol = f.t.num(float(_info(f).get("tolerance_htv", 0.1)), 2)
+    blocks: list[Block] = [Para(f.t("stressloop_text", tol=tol)), _status(f)]
+    blocks += [b for b in (_brackets(f), _fixes(f), _causes(f), _months(f)) if b is not None]
     return Section("stress_loop", f.t("sec_stress_loop"), blocks)
