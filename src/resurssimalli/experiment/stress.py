@@ -242,7 +242,7 @@ def stress(
     sim = _Simulator(scenarios, targets, replications, seed, months, kind, jobs, scheduler, progress)
     planner = Planner(base)
     tol = tolerance_htv * planner.P
-    units = Units(scenarios, targets)
+    units = Units(scenarios, targets, planner.need)
     units.observe(0, sim.simulate(0, planner.first, {}).kpis, planner.first.hours)
     settled = False
     for n in range(1, max_rounds + 1):
@@ -256,6 +256,7 @@ def stress(
         floors = planner.unit_floors(asked, {k: units.units[k].pairs for k in asked})
         plan = planner.probe(floors) if candidates else planner.plan(floors)
         units.observe(n, sim.simulate(n, plan, asked).kpis, plan.hours)
+        units.checked(asked, tol)
     else:
         _settle_causes(units, sim)
         settled = _settled(sim.rounds[-1], units) and not units.candidates(tol)

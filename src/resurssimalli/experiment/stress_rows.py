@@ -46,7 +46,8 @@ def bracket_rows(units: Units, planner: Planner, tolerance_htv: float) -> pd.Dat
         lo, hi = u.bracket()
         shares = planner.unit_floors({u.key: 1.0}, {u.key: u.pairs})
         scen, months = _missed(u.at(lo))
-        settled = lo is not None and hi is not None and hi - lo <= tolerance_htv * P + 1e-9
+        floor = u.least if lo is None else lo  # every miss overruled: it holds at its workload
+        settled = hi is not None and hi - floor <= max(tolerance_htv * P, 1.0) + 1e-9
         for p, share in sorted(shares.items()):
             first = float(planner.first.hours.get(p, 0.0))
             low = lo * share if lo is not None else nan

@@ -66,6 +66,9 @@ class Unit:
     checks: tuple[Check, ...]
     obs: list[Obs] = field(default_factory=list)
     cause: str | None = None
+    least: float = 0.0  # the pairs' workload: no plan gives the unit less
+    stale: set[int] = field(default_factory=set)  # rounds whose miss a later hold below it overruled
+    checked: float | None = None  # the upper end one tolerance step below which it was seen to miss
 
     @property
     def entered(self) -> Obs | None:
@@ -75,7 +78,7 @@ class Unit:
     def bracket(self) -> tuple[float | None, float | None]:
         """(lower, upper) hours: the most hours that missed below the upper end, and the fewest
         that held with no miss at as many hours or more (None: not seen)."""
-        fails = [o.hours for o in self.obs if not o.holds]
+        fails = [o.hours for o in self.obs if not o.holds and o.round not in self.stale]
         top_fail = max(fails, default=float("-inf"))
         hi = min((o.hours for o in self.obs if o.holds and o.hours > top_fail), default=None)
         lo = max((h for h in fails if hi is None or h < hi), default=None)
@@ -95,12 +98,33 @@ class Unit:
         """The hours to try next: twice those it first missed with while it has not held, then
         the bracket's middle; None when the bracket is an ask (or the unit needs no hours)."""
         lo, hi = self.bracket()
-        if lo is None or self.cause is not None:
+        if self.entered is None or self.cause is not None:
             return None
         if hi is None:
             first = self.entered
-            return None if first is None or self.doubled_and_missed() else CAUSE_HOURS_FACTOR * first.hours
-        return None if hi - lo <= tolerance else (lo + hi) / 2
+            return None if self.doubled_and_missed() else CAUSE_HOURS_FACTOR * first.hours
+        lo = self.least if lo is None else lo  # every miss overruled: down towards the workload
+        if hi - lo > tolerance:
+            return (lo + hi) / 2
+        settled = self.checked is not None and abs(self.checked - hi) <= 1.0
+        return None if settled or hi <= self.least + 1.0 else self.step_below(hi, tolerance)
+
+    def step_below(self, hi: float, tolerance: float) -> float:
+        """One tolerance step below the upper end, never below the workload (the check's hours)."""
+        return max(hi - tolerance, self.least)
+
+    def check(self, asked: float, tolerance: float) -> None:
+        """After a plan that gave the unit ``asked`` = its upper end less one tolerance step, or its
+        workload if that is more (the minimality check): a miss confirms the upper end; a hold overrules the misses at as many
+        hours or more (the floor falls, and the bisection goes on below)."""
+        lo, hi = self.bracket()
+        last = self.obs[-1]
+        if hi is None or abs(asked - self.step_below(hi, tolerance)) > 1.0 or abs(last.hours - asked) > 1.0:
+            return
+        if not last.holds:
+            self.checked = hi
+            return
+        self.stale |= {o.round for o in self.obs if not o.holds and o.hours >= last.hours - 1e-9}
 
 
 def queue_pairs(queue: str, scenario: Scenario) -> tuple[Pair, ...]:
@@ -187,8 +211,11 @@ def pairs_of(key: str, checks: Sequence[Check], kpis: pd.DataFrame, by_name: Map
 class Units:
     """Every unit the targets point to, with its observations over the plans simulated."""
 
-    def __init__(self, scenarios: Sequence[Scenario], targets: Sequence[Target] | None) -> None:
+    def __init__(
+        self, scenarios: Sequence[Scenario], targets: Sequence[Target] | None, need: pd.Series | None = None
+    ) -> None:
         self.scenarios, self.targets = list(scenarios), targets
+        self.need = need if need is not None else pd.Series(dtype=float)  # workload per (area, line)
         self.by_name = {s.name: s for s in scenarios}
         self.units: dict[str, Unit] = {}
         self.hours: dict[int, pd.Series] = {}  # round -> the plan's hours per (area, line)
@@ -205,10 +232,18 @@ class Units:
                 self.pending.setdefault(key, []).append((rnd, misses))
                 continue
             if u is None:
-                u = self.units[key] = Unit(key, pairs_of(key, checks, kpis, self.by_name), checks)
+                pairs = pairs_of(key, checks, kpis, self.by_name)
+                least = float(sum(float(self.need.get(p, 0.0)) for p in pairs))
+                u = self.units[key] = Unit(key, pairs, checks, least=least)
                 for r, m in self.pending.pop(key, []):
                     u.obs.append(Obs(r, self.unit_hours(u, r), m))
             u.obs.append(Obs(rnd, self.unit_hours(u, rnd), misses))
+
+    def checked(self, asked: dict[str, float], tolerance: float) -> None:
+        """Each unit asked one tolerance step below its upper end: confirmed or overruled."""
+        for key, hours in asked.items():
+            if key in self.units:
+                self.units[key].check(hours, tolerance)
 
     def unit_hours(self, u: Unit, rnd: int) -> float:
         h = self.hours[rnd]
