@@ -124,47 +124,54 @@ def test_the_simulation_tables_at_80_columns(baseline, scenario_dir) -> None:
 
 
 def test_the_stress_loops_tables_at_80_columns(baseline) -> None:
-    """The loop's iterations, moves (HTV per area × line), located queues and missed months."""
+    """The returned plan's verdict, how the loop ended with the plan's cost, the brackets per area
+    × line (hours, HTV, against the first plan), what each ask fixes, the causes, missed months."""
     from types import SimpleNamespace
 
-    from resurssimalli.cli.experiment import _iterations_frame, _names, _print_moves
+    from resurssimalli.cli.experiment import _print_asks, _status_line, _names, verdict_frame
+    from resurssimalli.experiment.stress_rows import BRACKET_COLUMNS, CAUSE_COLUMNS
+    from resurssimalli.optimize import optimize
     from resurssimalli.report.console import print_frame
 
     areas = list(baseline.region.areas)
-    lines = ["competence_development", "multi_sector", "integration"]
-    moves = pd.DataFrame(
-        [(a, line, 1234.5 * (i + 1), 1234.5 * (i + 1) / 1233.0) for i, (a, line) in enumerate(
-            (a, line) for a in areas for line in lines)],
-        columns=["area", "service_line", "extra_hours", "extra_htv"],
+    P = baseline.config.staff.productive_hours_per_htv
+    rows = []
+    for i, a in enumerate(areas):
+        for line in ("competence_development", "multi_sector"):
+            lo, hi, first = 1000.0 * (i + 1), 1000.0 * (i + 1) + 123.4, 900.0 * (i + 1)
+            rows.append((f"queue:{a}", a, line, first, lo, hi, lo / P, hi / P, lo - first, hi - first,
+                         (lo - first) / P, (hi - first) / P, "baseline plant_closure", "2023-12 2024-02", True))
+    brackets = pd.DataFrame(rows, columns=BRACKET_COLUMNS)  # fmt: skip
+    causes = pd.DataFrame(
+        [("queue:integration", "baseline", "initial_interview_on_time_share", "2024-07", "roster", 1460.0, 2920.0)],
+        columns=CAUSE_COLUMNS,
     )
-    queues = pd.DataFrame(
-        [(2, "baseline", "initial_interview_on_time_share", f"queue:{areas[0]}", 0.871, 2479.25),
-         (2, "baseline", "initial_interview_on_time_share", "queue:integration", 0.912, 283.0)],
-        columns=["iteration", "scenario", "kpi", "queue", "bound", "hours_added"],
-    )  # fmt: skip
     months = pd.DataFrame(
         [("baseline", "initial_interview_on_time_share", 6, "2024-02", 0.934, 0.91, 0.95, True, 2)],
         columns=["scenario", "kpi", "month_index", "month", "mean", "ci_low", "ci_high", "clearly_missed", "iteration"],
     )
-    iterations = pd.DataFrame(
-        [(2, "baseline", "initial_interview_on_time_share", "all", ">=", 0.95, 0.931, 0.92, 0.94, 5, False,
-          32.66, 2762.25, 997.0, "", "2024-07")],
-        columns=["iteration", "scenario", "kpi", "group", "op", "target", "mean", "ci_low", "ci_high", "n",
-                 "meets", "htv_allocated", "extra_hours_total", "unserved_hours_total", "sites_open", "period"],
-    )  # fmt: skip
+    verdicts = pd.DataFrame(
+        [("baseline", "initial_interview_on_time_share", "all", ">=", 0.95, 0.931, 0.92, 0.94, 5, False, "2024-07")],
+        columns=["scenario", "kpi", "group", "op", "target", "mean", "ci_low", "ci_high", "n", "meets", "period"],
+    )
+    plan = optimize(baseline)
+    res = SimpleNamespace(brackets=brackets, causes=causes, months=months, verdicts=verdicts, tolerance_htv=0.1,
+                          status="causes_remain", plan=plan, first_plan=plan, plan_round=7, proof=None)  # fmt: skip
     names = _names([baseline])
     c = _console()
-    frame = _iterations_frame(iterations, names, baseline.config.staff.productive_hours_per_htv)
-    print_frame(c, frame, "iterations", kinds={"target": "text", "HTV added": "htv"})
-    _print_moves(SimpleNamespace(moves=moves, queues=queues, months=months), c, names)
+    print_frame(c, verdict_frame(res.verdicts, names), "verdict", kinds={"target": "text"})
+    c.print(_status_line(res), highlight=False)
+    _print_asks(res, c, names)
     text = c.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
     for area in areas:
         assert area not in text or area == names.area(area)  # display names only
-    assert "July" in text  # the month the iteration's verdict judged (every_month: the worst one)
-    for want in ("2,479", "1,234", "87.1%", "February 2024", "93.4%", "integration team's interviews"):
-        assert want.split()[0] in text, want
-    assert f"{moves['extra_htv'].sum():,.2f}" in text  # the total HTV, whole
+    assert "July" in text  # the month the verdict judged (every_month: the worst one)
+    tot = brackets[["lower_hours", "upper_hours"]].sum()
+    assert f"{tot.lower_hours:,.0f}–{tot.upper_hours:,.0f}" in text  # the total of the asks
+    for want in ("1,000–1,123", "+0.08–+0.18", "February 2024", "93.4%", "integration team's interviews",
+                 "roster", f"{plan.summary['total_cost_eur']:,.0f}", "round 7"):  # fmt: skip
+        assert want.split()[0] in text.replace("\n", " "), want
     assert "Hämeenkyrö" in text and "competence_development" not in text and "queue:" not in text
 
 

@@ -1,5 +1,7 @@
-"""The stress loop's answer reaches the memo (issue 11): status, HTV moved per area × line, the
-failing queues of the last iteration, months clearly missed, the certificate's HTV (fi + en)."""
+"""The stress loop's answer reaches the console and the memo (issue 24): a target staff cannot
+reach (a mean wait for the initial interview under a third of a day) misses with twice the hours,
+so it gets a cause and no hours; the status, the cause table and the plan's cost show (fi + en).
+The brackets' tables are checked on a case with asks in test_stress.py."""
 
 from __future__ import annotations
 
@@ -12,49 +14,42 @@ from resurssimalli.report.texts import Texts
 
 
 @pytest.fixture(scope="module")
-def stress_run(tmp_path_factory, baseline, scenario_dir):
-    """An unreachable target: the loop ends "budget insufficient" with a certificate."""
+def stress_run(tmp_path_factory, baseline):
     from resurssimalli.cli.experiment import stress_command
     from resurssimalli.experiment.stress import parse_target
-    from resurssimalli.scenario.load import load_scenario
 
     out = tmp_path_factory.mktemp("stress") / "run"
     console = Console(width=80, record=True, color_system=None, force_terminal=False)
     stress_command(
-        [baseline, load_scenario(scenario_dir / "plant_closure.yaml")],
+        [baseline],
         console,
         targets=[parse_target("initial_interview_wait_days_mean<=0.3")],
         replications=2,
         jobs=1,
-        months=2,
-        max_iterations=3,  # 2 replications straddle: doubled first, then hours, then the certificate
+        months=1,
+        max_iterations=4,
         out=out,
     )
     text = console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    assert "booking rule" in text or "deadline" in text or "roster" in text
     return out
 
 
 @pytest.mark.parametrize("lang", ["fi", "en"])
-def test_the_stress_section_shows_the_loops_answer(stress_run, baseline, lang):
+def test_the_stress_section_shows_the_loops_answer(stress_run, lang):
     from resurssimalli.report import write_report
 
     write_report(stress_run, lang=lang)
     memo = (stress_run / ("memo.md" if lang == "fi" else "memo.en.md")).read_text(encoding="utf-8")
     t = Texts(lang)
     assert t("sec_stress_loop") in memo
-    moves = pd.read_csv(stress_run / "stress_moves.csv")
-    cert = pd.read_csv(stress_run / "stress_certificate.csv")
-    assert not moves.empty and not cert.empty
-    required = cert["min_htv"].sum()
-    status = t("stressloop_insufficient", required=t.num(required, 2), total=t.num(32.66, 2),
-               short=t.num(required - 32.66, 2), n=t.num(3, 0))  # fmt: skip
-    assert status in memo
-    rows = memo_table(memo, "stress_moves")
-    assert rows[-1][0] == t("col_total") and rows[-1][3] == t.num(moves["extra_htv"].sum(), 2)
-    assert len(rows) == len(moves) + 1 and "Hameenkyro" not in memo.split("<!-- table: stress_moves -->")[1][:3000]
-    queues = memo_table(memo, "stress_queues")
-    assert queues and all(r[0] in (t.lang == "fi" and ("Perusskenaario", "Tehtaan sulkeminen")
-                                   or ("Baseline", "Plant closure")) for r in queues)  # fmt: skip
-    months = memo_table(memo, "stress_months")
-    assert months and all(r[1] == t.name("kpi", "initial_interview_wait_days_mean") for r in months)
+    causes = pd.read_csv(stress_run / "stress_causes.csv")
+    brackets = pd.read_csv(stress_run / "stress_brackets.csv")
+    assert len(causes) and brackets.empty  # no hours for a miss twice the hours do not fix
+    rows = memo_table(memo, "stress_causes")
+    assert len(rows) == len(causes) and {r[4] for r in rows} == {t(f"stresscause_{c}") for c in causes["cause"]}
+    assert "<!-- table: stress_brackets -->" not in memo
+    summary = pd.read_json(stress_run / "summary.json", typ="series")
+    assert t.num(float(summary["total_cost_eur"]), 0) in memo  # the returned plan's cost
+    assert t("stressloop_causes_remain", n=t.num(1, 0), htv="", cost="", first_cost="").split("{")[0][:40] in memo

@@ -159,9 +159,9 @@ def test_template_in_finnish_and_english(tmp_path, baseline):
         assert wb.workstations["Kyroskoski_office"] == baseline.region.sites["Kyroskoski_office"].workstations
 
 
-def test_what_if_and_stress_moves_sheets(tmp_path, baseline):
-    """A run folder with what_if.csv and stress_moves.csv gets a sheet for each, display names
-    beside ids, numbers formatted, an Excel Table, labels that are not formulas."""
+def test_what_if_and_stress_sheets(tmp_path, baseline):
+    """A run folder with what_if.csv and the stress loop's brackets and causes gets a sheet for
+    each, display names beside ids, numbers formatted, an Excel Table, labels that are not formulas."""
     import pandas as pd
 
     from resurssimalli.report.texts import Texts
@@ -173,8 +173,14 @@ def test_what_if_and_stress_moves_sheets(tmp_path, baseline):
             [("Ikaalinen +1 HTV", "plus_htv", "Ikaalinen", "central", "unemployment_days", "all", -12.5, -30.0, 5.0, 3),
              ("close Kyroskoski_office", "close_site", "Kyroskoski_office", "central", "unemployment_days", "all", 70.0, -42.0, 182.0, 3)],
             columns=["variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"]))
-        rf.write_csv("stress_moves.csv", pd.DataFrame(
-            [("Hameenkyro", "youth", 1233.0, 1.0)], columns=["area", "service_line", "extra_hours", "extra_htv"]))
+        from resurssimalli.experiment.stress_rows import BRACKET_COLUMNS, CAUSE_COLUMNS
+
+        rf.write_csv("stress_brackets.csv", pd.DataFrame(
+            [("queue:Hameenkyro", "Hameenkyro", "youth", 1000.0, 1100.0, 1233.0, 1100 / 1233, 1.0,
+              100.0, 233.0, 100 / 1233, 233 / 1233, "baseline", "2024-02", True)], columns=BRACKET_COLUMNS))
+        rf.write_csv("stress_causes.csv", pd.DataFrame(
+            [("queue:integration", "baseline", "initial_interview_on_time_share", "2024-07", "roster", 1500.0, 3000.0)],
+            columns=CAUSE_COLUMNS))
     write_report(tmp_path / "run", lang="fi")  # fmt: skip
     book = openpyxl.load_workbook(tmp_path / "run" / "results.xlsx")
     t = Texts("fi")
@@ -182,5 +188,9 @@ def test_what_if_and_stress_moves_sheets(tmp_path, baseline):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[1][0] == "Ikaalinen: +1 HTV" and rows[2][0] == "suljetaan Kyröskosken toimipiste"
     assert ws.tables and ws.cell(2, 5).number_format != "General"
-    moves = book[t("xlsheet_stress_moves")]
-    assert list(moves.iter_rows(values_only=True))[1][:2] == ("Hämeenkyrö", "nuoret") and moves.tables
+    asks = book[t("xlsheet_stress_asks")]
+    row = list(asks.iter_rows(values_only=True))[1]
+    assert row[:3] == (t("stressloop_queue_area", area="Hämeenkyrö"), "Hämeenkyrö", "nuoret") and asks.tables
+    assert row[3:6] == (1000.0, 1100.0, 1233.0) and row[-3:] == ("queue:Hameenkyro", "Hameenkyro", "youth")
+    causes = book[t("xlsheet_stress_causes")]
+    assert list(causes.iter_rows(values_only=True))[1][4] == t("stresscause_roster")

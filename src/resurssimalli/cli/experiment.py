@@ -14,7 +14,7 @@ from resurssimalli.cli.progress import progress_bar
 from resurssimalli.executors import Kind
 from resurssimalli.report.console import LINE_SHORT, SHARE_KPIS, kpi_text, print_frame
 from resurssimalli.report.names import Names, scenario_record
-from resurssimalli.report.stress_tables import brackets_frame, causes_frame, missed_months
+from resurssimalli.report.stress_tables import bracket_totals, brackets_frame, causes_frame, missed_months
 from resurssimalli.report.texts import Texts
 from resurssimalli.runs import RunFolder
 from resurssimalli.scenario.load import Scenario
@@ -109,6 +109,13 @@ def _print_asks(res: Any, console: Console, names: Names) -> None:
                 ],
             }
         )
+        tot = bracket_totals(res.brackets)
+        total = (
+            "total", "", _range(tot["lower_hours"], tot["upper_hours"], "{:,.0f}"),
+            _range(tot["lower_htv"], tot["upper_htv"], "{:.2f}"),
+            _range(tot["added_lower_htv"], tot["added_upper_htv"], "{:+.2f}"),
+        )  # fmt: skip
+        shown = pd.concat([shown, pd.DataFrame([total], columns=shown.columns)], ignore_index=True)
         title = f"What each queue needs (bracket within {res.tolerance_htv:g} HTV)"
         print_frame(console, shown, title, kinds={c: "text" for c in shown.columns})
         fixes = b.drop_duplicates("unit")[["unit", "scenarios", "months"]]
