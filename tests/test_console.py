@@ -128,7 +128,7 @@ def test_the_stress_loops_tables_at_80_columns(baseline) -> None:
     × line (hours, HTV, against the first plan), what each ask fixes, the causes, missed months."""
     from types import SimpleNamespace
 
-    from resurssimalli.cli.experiment import _print_asks, _status_line, _names, verdict_frame
+    from resurssimalli.cli.experiment import _names, _print_asks, _status_line, verdict_frame
     from resurssimalli.experiment.stress_rows import BRACKET_COLUMNS, CAUSE_COLUMNS
     from resurssimalli.optimize import optimize
     from resurssimalli.report.console import print_frame

@@ -86,7 +86,9 @@ def test_plans_keep_the_fixed_lines_and_every_workload(baseline):
     the budget give a probe plan with exactly those hours and every other pair as the first plan."""
     planner = Planner(baseline)
     _integrity(planner, planner.first.result)
-    pairs = tuple(("Hameenkyro", x) for x in ("competence_development", "job_brokering", "multi_sector", "youth"))
+    pairs = tuple(
+        ("Hameenkyro", x) for x in ("competence_development", "job_brokering", "multi_sector", "youth")
+    )
     first = sum(float(planner.first.hours[p]) for p in pairs)
     raised = planner.plan(planner.unit_floors({"q": 1.3 * first}, {"q": pairs}))
     assert raised.within_budget
@@ -171,7 +173,7 @@ def test_misses_hours_do_not_fix_get_a_cause_and_no_hours(small):
 
 
 def test_budget_insufficient_only_with_proof(small):
-    """"Insufficient" needs the lower ends above the budget (the minimum-hours model infeasible)
+    """ "Insufficient" needs the lower ends above the budget (the minimum-hours model infeasible)
     and the plan at the upper ends simulated holding every queue; the asks add up to that plan."""
     s, res = small
     if res.status != "budget_insufficient":

@@ -48,8 +48,13 @@ def test_the_stress_section_shows_the_loops_answer(stress_run, lang):
     brackets = pd.read_csv(stress_run / "stress_brackets.csv")
     assert len(causes) and brackets.empty  # no hours for a miss twice the hours do not fix
     rows = memo_table(memo, "stress_causes")
-    assert len(rows) == len(causes) and {r[4] for r in rows} == {t(f"stresscause_{c}") for c in causes["cause"]}
+    assert len(rows) == len(causes) and {r[4] for r in rows} == {
+        t(f"stresscause_{c}") for c in causes["cause"]
+    }
     assert "<!-- table: stress_brackets -->" not in memo
     summary = pd.read_json(stress_run / "summary.json", typ="series")
     assert t.num(float(summary["total_cost_eur"]), 0) in memo  # the returned plan's cost
-    assert t("stressloop_causes_remain", n=t.num(1, 0), htv="", cost="", first_cost="").split("{")[0][:40] in memo
+    assert (
+        t("stressloop_causes_remain", n=t.num(1, 0), htv="", cost="", first_cost="").split("{")[0][:40]
+        in memo
+    )

@@ -179,8 +179,14 @@ class _Simulator:
 
     def kpis(self, alloc: Allocation, scenarios: Sequence[Scenario]) -> pd.DataFrame:
         htv = float(alloc.allocation["htv"].sum())
-        tasks = [Task(staffed(s, htv), alloc, r, self.seed, self.n_months) for s in scenarios for r in range(self.replications)]
-        return run_grid(tasks, kind=self.kind, jobs=self.jobs, scheduler=self.scheduler, progress=self.progress)
+        tasks = [
+            Task(staffed(s, htv), alloc, r, self.seed, self.n_months)
+            for s in scenarios
+            for r in range(self.replications)
+        ]
+        return run_grid(
+            tasks, kind=self.kind, jobs=self.jobs, scheduler=self.scheduler, progress=self.progress
+        )
 
     def rerun(self, number: int, scenarios: Sequence[Scenario]) -> pd.DataFrame:
         """Round ``number``'s plan again, in other scenarios (a cause's test)."""
@@ -196,7 +202,9 @@ class _Simulator:
         return r
 
 
-def _check_inputs(scenarios: Sequence[Scenario], targets: Sequence[Target] | None, tolerance_htv: float) -> None:
+def _check_inputs(
+    scenarios: Sequence[Scenario], targets: Sequence[Target] | None, tolerance_htv: float
+) -> None:
     if not scenarios:
         raise InputError("stress", "SCENARIO", "at least one scenario")
     if targets is None and not any(s.config.targets for s in scenarios):
@@ -293,7 +301,9 @@ def _proof(last: Round, units: Units, planner: Planner) -> Proof:
     )
 
 
-def _result(settled: bool, sim: _Simulator, units: Units, planner: Planner, tolerance_htv: float) -> StressResult:
+def _result(
+    settled: bool, sim: _Simulator, units: Units, planner: Planner, tolerance_htv: float
+) -> StressResult:
     last = sim.rounds[-1]
     proof = _proof(last, units, planner) if settled and not last.plan.within_budget else None
     status = _status(settled, last, units, proof)

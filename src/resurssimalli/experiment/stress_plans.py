@@ -85,7 +85,9 @@ class Planner:
         h = self.first.hours
         return {p: float(v) for p, v in h.items() if p[1] in FIXED_LINES and v > 0}  # type: ignore[index]
 
-    def unit_floors(self, unit_hours: Mapping[str, float], pairs: Mapping[str, tuple[Pair, ...]]) -> dict[Pair, float]:
+    def unit_floors(
+        self, unit_hours: Mapping[str, float], pairs: Mapping[str, tuple[Pair, ...]]
+    ) -> dict[Pair, float]:
         """Per (area, line): the largest floor any unit asks, a unit's hours split over its pairs in
         the proportions of the first plan (equally where it gave them nothing)."""
         out: dict[Pair, float] = {}

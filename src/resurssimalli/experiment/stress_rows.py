@@ -77,7 +77,16 @@ def observation_rows(units: Units, rounds: Sequence, productive_hours: float) ->
     """Every unit that ever missed, in every plan simulated."""
     within = {r.number: r.plan.within_budget for r in rounds}
     rows = [
-        (o.round, u.key, o.hours, o.hours / productive_hours, o.holds, _missed(o)[1], within[o.round], u.cause or "")
+        (
+            o.round,
+            u.key,
+            o.hours,
+            o.hours / productive_hours,
+            o.holds,
+            _missed(o)[1],
+            within[o.round],
+            u.cause or "",
+        )
         for u in sorted(units.units.values(), key=lambda x: x.key)
         for o in u.obs
     ]

@@ -76,7 +76,9 @@ def summer_leave_months(scenario: Scenario) -> frozenset[int]:
     return frozenset({7}) if a.summer_leave == "july" and a.summer_leave_days > 0 else frozenset()
 
 
-def judge(kpis: pd.DataFrame, scenarios: Sequence[Scenario], targets: Sequence[Target] | None) -> pd.DataFrame:
+def judge(
+    kpis: pd.DataFrame, scenarios: Sequence[Scenario], targets: Sequence[Target] | None
+) -> pd.DataFrame:
     """Every scenario × target by its ``judge`` (every month, the worst month or the horizon): the
     month-level verdicts of :mod:`resurssimalli.simulate.verdicts`, one row each."""
     v = judge_kpis(kpis, scenarios, targets)
@@ -91,7 +93,9 @@ def judge(kpis: pd.DataFrame, scenarios: Sequence[Scenario], targets: Sequence[T
     return v[[*cols, "judge", "period"]].reset_index(drop=True)
 
 
-def month_verdicts(kpis: pd.DataFrame, judged: pd.DataFrame, scenarios: Sequence[Scenario] = ()) -> pd.DataFrame:
+def month_verdicts(
+    kpis: pd.DataFrame, judged: pd.DataFrame, scenarios: Sequence[Scenario] = ()
+) -> pd.DataFrame:
     """Per scenario × target × month: the mean and interval over replications; ``clearly_missed``
     (the whole interval on the wrong side), ``mean_misses`` (the mean on the wrong side),
     ``bound_misses`` (the judged bound on the wrong side) and ``summer_leave`` (the month is one of

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from resurssimalli.experiment.stress_targets import targets_of, wrong
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES, Target
 from resurssimalli.simulate.verdicts import judge_of
-from resurssimalli.experiment.stress_targets import targets_of, wrong
 
 Pair = tuple[str, str]
 # A miss that remains with this many times the unit's hours (those it first missed with) is not a
@@ -115,8 +115,8 @@ class Unit:
 
     def check(self, asked: float, tolerance: float) -> None:
         """After a plan that gave the unit ``asked`` = its upper end less one tolerance step, or its
-        workload if that is more (the minimality check): a miss confirms the upper end; a hold overrules the misses at as many
-        hours or more (the floor falls, and the bisection goes on below)."""
+        workload if that is more (the minimality check): a miss confirms the upper end; a hold
+        overrules the misses at as many hours or more (the floor falls, the bisection goes on)."""
         lo, hi = self.bracket()
         last = self.obs[-1]
         if hi is None or abs(asked - self.step_below(hi, tolerance)) > 1.0 or abs(last.hours - asked) > 1.0:

@@ -89,7 +89,11 @@ def _fixes(f: Facts) -> Table | None:
     if b.empty:
         return None
     rows = [[r.unit, r.scenarios, r.months] for r in b.itertuples()]
-    cols = (Column(t("stressloop_col_queue")), Column(t("stressloop_col_scenarios")), Column(t("stressloop_col_months")))
+    cols = (
+        Column(t("stressloop_col_queue")),
+        Column(t("stressloop_col_scenarios")),
+        Column(t("stressloop_col_months")),
+    )
     return Table("stress_fixes", t("stressloop_fixes"), cols, rows)
 
 
@@ -115,7 +119,13 @@ def _months(f: Facts) -> Table | None:
     if m.empty:
         return None
     rows = [
-        [r.scenario, n.kpi(r.kpi), r.month, kpi_value(t, r.kpi, r.mean), kpi_ci(t, r.kpi, r.ci_low, r.ci_high)]
+        [
+            r.scenario,
+            n.kpi(r.kpi),
+            r.month,
+            kpi_value(t, r.kpi, r.mean),
+            kpi_ci(t, r.kpi, r.ci_low, r.ci_high),
+        ]
         for r in m.itertuples()
     ]
     cols = (
