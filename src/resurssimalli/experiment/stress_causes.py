@@ -4,9 +4,9 @@ A unit that still misses with :data:`~resurssimalli.experiment.stress_units.CAUS
 times the hours it first missed with is not short of staff (issue 24), and gets no hours. Its
 cause, in this order:
 
-* ``roster`` — every month it still misses is a month in which its scenario sends the coaches on
-  summer leave at once (:func:`~resurssimalli.experiment.stress_targets.summer_leave_months`):
-  the leave roster, not the headcount, empties the month;
+* ``roster`` — every month it still misses is a month in which its scenario's summer-leave
+  blocks fall (:func:`~resurssimalli.experiment.stress_targets.leave_months`: July, the rota's
+  June–August, the KVTES season when staggered): the leave roster, not the headcount, empties it;
 * ``deadline`` — the same plan (twice the hours), simulated again with the deadlines doubled (the
   initial interview's working days, at most 60, and the conversations' grace days, at least 5
   more), holds: the deadline is too short for how the meetings are booked;
@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from resurssimalli.experiment.stress_targets import summer_leave_months
+from resurssimalli.experiment.stress_targets import leave_months
 from resurssimalli.experiment.stress_units import Unit, check_misses
 from resurssimalli.scenario.load import Scenario
 
@@ -41,8 +41,8 @@ def relaxed_deadlines(scenario: Scenario) -> Scenario:
 
 
 def only_leave_months(misses: Sequence[tuple[str, str, str]], scenarios: Sequence[Scenario]) -> bool:
-    """Every (scenario, KPI, month) missed is a summer-leave month of its scenario."""
-    leave = {s.name: summer_leave_months(s) for s in scenarios}
+    """Every (scenario, KPI, month) missed is a month of its scenario's summer leave."""
+    leave = {s.name: leave_months(s) for s in scenarios}
     return bool(misses) and all(
         m != "horizon" and int(m[5:7]) in leave.get(s, frozenset()) for s, _, m in misses
     )

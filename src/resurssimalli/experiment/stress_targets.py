@@ -76,6 +76,18 @@ def summer_leave_months(scenario: Scenario) -> frozenset[int]:
     return frozenset({7}) if a.summer_leave == "july" and a.summer_leave_days > 0 else frozenset()
 
 
+def leave_months(scenario: Scenario) -> frozenset[int]:
+    """Calendar months (1–12) in which the scenario's summer-leave blocks may fall
+    (:func:`resurssimalli.simulate.roster.window`: July; June–August for the rota; May–September
+    when staggered over the KVTES season); none without summer leave."""
+    from resurssimalli.simulate.roster import window
+
+    a = scenario.config.staff.absence
+    if a.summer_leave_days <= 0:
+        return frozenset()
+    return frozenset(d.month for d in window(scenario.config.horizon.start.year, a.summer_leave))
+
+
 def judge(
     kpis: pd.DataFrame, scenarios: Sequence[Scenario], targets: Sequence[Target] | None
 ) -> pd.DataFrame:
