@@ -114,6 +114,7 @@ class StressResult:
     plan_round: int = 0
     proof: Proof | None = None
     floors: dict[tuple[str, str], float] = field(default_factory=dict)  # the returned plan's floors
+    round_floors: dict[int, dict[tuple[str, str], float]] = field(default_factory=dict)  # every plan's
 
     @property
     def certificate(self) -> Certificate | None:
@@ -329,6 +330,7 @@ def _result(
         plan_round=kept.number,
         proof=proof,
         floors=dict(kept.plan.floors),
+        round_floors={r.number: dict(r.plan.floors) for r in sim.rounds},
     )
 
 
