@@ -217,3 +217,29 @@ def test_the_memo_shows_brackets_causes_and_cost(small, tmp_path, lang):
         assert {r[4] for r in causes} <= {t(f"stresscause_{c}") for c in CAUSES}
     cost = res.proof.upper_plan.summary["total_cost_eur"] if res.proof else res.plan.summary["total_cost_eur"]
     assert t.num(cost, 0) in memo
+
+
+def test_insufficient_needs_both_halves_of_the_proof():
+    """Theory: "budget insufficient" only when the plan at the upper ends (over the budget) held
+    every queue (the loop settled there) and the lower ends need more than the budget with the
+    minimum-hours model infeasible; a budget inside the brackets is "undecided"."""
+    from types import SimpleNamespace
+
+    from resurssimalli.experiment.certificate import Certificate
+    from resurssimalli.experiment.stress import Proof, _status
+
+    rows = pd.DataFrame({"area": ["A"], "service_line": ["x"], "min_hours": [3000.0], "min_htv": [3.0]})
+
+    def proof(lower: float, status: str) -> Proof:
+        cert = Certificate(rows.assign(min_hours=lower, min_htv=lower / 1000), 1000.0, 2.5, status)
+        return Proof(lower, 3500.0, 2500.0, 1000.0, 7, None, cert)  # type: ignore[arg-type]
+
+    over = SimpleNamespace(plan=SimpleNamespace(within_budget=False), met=True)
+    units = SimpleNamespace(caused=lambda: [])
+    assert _status(True, over, units, proof(3000.0, "infeasible")) == "budget_insufficient"
+    assert _status(True, over, units, proof(2400.0, "infeasible")) == "undecided"  # lower ends fit
+    assert _status(True, over, units, proof(3000.0, "optimal")) == "undecided"  # not proven
+    assert _status(False, over, units, proof(3000.0, "infeasible")) == "max_rounds"  # never held
+    within = SimpleNamespace(plan=SimpleNamespace(within_budget=True), met=False)
+    assert _status(True, within, units, None) == "at_risk"
+    assert _status(True, within, SimpleNamespace(caused=lambda: [1]), None) == "causes_remain"
