@@ -2,7 +2,8 @@
 
 * brackets — per unit × (area, line): the hours it needs as a bracket (``lower_hours`` missed,
   ``upper_hours`` held), the same above the first plan (``added_*``) and in HTV, the scenarios and
-  months the upper end fixes (those missed at the lower end);
+  months the upper end fixes (those missed when the unit was first found missing, and at the
+  lower end);
 * causes — per unit × scenario × KPI that missed with twice its hours: the months and the cause;
 * rounds — every unit in every plan simulated: its hours and whether it held;
 * iterations — every plan's targets judged, with the plan's HTV and whether it is within the budget.
@@ -31,9 +32,9 @@ def _joined(values) -> str:
     return " ".join(sorted({str(v) for v in values}))
 
 
-def _missed(o: Obs | None) -> tuple[str, str]:
-    """The scenarios and months an observation missed (space-separated)."""
-    misses = o.misses if o is not None else ()
+def _missed(*obs: Obs | None) -> tuple[str, str]:
+    """The scenarios and months the observations missed (space-separated)."""
+    misses = [m for o in obs if o is not None for m in o.misses]
     return _joined(s for s, _, _ in misses), _joined(m for _, _, m in misses)
 
 
@@ -45,7 +46,7 @@ def bracket_rows(units: Units, planner: Planner, tolerance_htv: float) -> pd.Dat
     for u in sorted(units.staffing(), key=lambda x: x.key):
         lo, hi = u.bracket()
         shares = planner.unit_floors({u.key: 1.0}, {u.key: u.pairs})
-        scen, months = _missed(u.at(lo))
+        scen, months = _missed(u.entered, u.at(lo))  # as first found, and at the lower end
         floor = u.least if lo is None else lo  # every miss overruled: it holds at its workload
         settled = hi is not None and hi - floor <= max(tolerance_htv * P, 1.0) + 1e-9
         for p, share in sorted(shares.items()):
