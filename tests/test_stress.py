@@ -16,7 +16,7 @@ from resurssimalli.experiment.stress_units import Obs, Unit
 from resurssimalli.scenario import load_scenario
 
 TARGET = "initial_interview_on_time_share>=0.99"
-SMALL = {"staff": {"total_htv": 28.3}}  # 0.4 HTV above the workload: queues miss, the budget is tight
+SPARE_HTV = 0.4  # the small case's budget: the workload and this: queues miss, the budget is tight
 MONTHS, REPS, TOL = 2, 2, 0.25
 
 
@@ -82,7 +82,7 @@ def _integrity(planner: Planner, result, within: bool = True) -> None:
 
 
 def test_plans_keep_the_fixed_lines_and_every_workload(baseline):
-    """A queue raised within the budget takes the spare from customer lines only; floors beyond
+    """A queue raised within the budget (by half the spare) takes it from customer lines only; floors beyond
     the budget give a probe plan with exactly those hours and every other pair as the first plan."""
     planner = Planner(baseline)
     _integrity(planner, planner.first.result)
@@ -90,10 +90,12 @@ def test_plans_keep_the_fixed_lines_and_every_workload(baseline):
         ("Hameenkyro", x) for x in ("competence_development", "job_brokering", "multi_sector", "youth")
     )
     first = sum(float(planner.first.hours[p]) for p in pairs)
-    raised = planner.plan(planner.unit_floors({"q": 1.3 * first}, {"q": pairs}))
+    spare = planner.budget - planner.minimum_hours({})  # hours above every workload and fixed line
+    assert spare > 0
+    raised = planner.plan(planner.unit_floors({"q": first + 0.5 * spare}, {"q": pairs}))
     assert raised.within_budget
     _integrity(planner, raised.result)
-    assert sum(float(raised.hours[p]) for p in pairs) >= 1.3 * first - HOURS_ROOM
+    assert sum(float(raised.hours[p]) for p in pairs) >= first + 0.5 * spare - HOURS_ROOM
     probe = planner.plan(planner.unit_floors({"q": 2.0 * first}, {"q": pairs}))
     assert not probe.within_budget
     _integrity(planner, probe.result, within=False)
@@ -104,9 +106,28 @@ def test_plans_keep_the_fixed_lines_and_every_workload(baseline):
     assert set(FIXED_LINES) == {"centralised", "employer_services"}
 
 
+def test_a_budget_below_the_workload_gives_only_probes(baseline):
+    """When the budget cannot give every workload, its own plan is short (and kept as the budget's
+    plan); every plan with floors is a probe that gives every pair its workload and the centralised
+    services their fixed HTV."""
+    from resurssimalli.optimize import workload
+
+    need = float(workload(baseline)["htv"].sum())
+    small = load_scenario(baseline.path, {"staff": {"total_htv": round(need - 1.0, 2)}})
+    planner = Planner(small)
+    assert planner.short and planner.first.result.summary["unserved_hours_total"] > 0
+    pairs = (("Ikaalinen", "youth"),)
+    probe = planner.plan({pairs[0]: float(planner.need[pairs[0]]) * 1.1})
+    assert not probe.within_budget
+    _integrity(planner, probe.result, within=False)
+
+
 @pytest.fixture(scope="module")
 def small(scenario_dir):
-    s = load_scenario(scenario_dir / "baseline.yaml", SMALL)
+    from resurssimalli.optimize import workload
+
+    need = float(workload(load_scenario(scenario_dir / "baseline.yaml"))["htv"].sum())
+    s = load_scenario(scenario_dir / "baseline.yaml", {"staff": {"total_htv": round(need + SPARE_HTV, 2)}})
     res = stress([s], [parse_target(TARGET)], replications=REPS, months=MONTHS, jobs=2, tolerance_htv=TOL)
     return s, res
 

@@ -78,12 +78,18 @@ class Planner:
         self.P = base.config.staff.productive_hours_per_htv
         self.budget = base.config.staff.total_htv * self.P  # hours a year
         self.need = workload(base).set_index(["area", "service_line"])["hours"]
-        self.first = self._plan({}, within=True)
+        # the budget's own plan; when the budget cannot even give every workload, it leaves hours
+        # unserved (the same share short everywhere) and every plan with floors is a probe
+        self.first = self._plan({}, within=True, check=False)
+        self.short = self.first.result.summary["unserved_hours_total"] > HOURS_ROOM
+        if not self.short:
+            self.check(self.first)
 
     def fixed(self) -> dict[Pair, float]:
         """The fixed lines' floors: the first plan's hours (centralised: its fixed HTV)."""
-        h = self.first.hours
-        return {p: float(v) for p, v in h.items() if p[1] in FIXED_LINES and v > 0}  # type: ignore[index]
+        h, need = self.first.hours, self.need
+        fixed = {p: max(float(v), float(need.get(p, 0.0))) for p, v in h.items() if p[1] in FIXED_LINES}
+        return {p: v for p, v in fixed.items() if v > 0}
 
     def unit_floors(
         self, unit_hours: Mapping[str, float], pairs: Mapping[str, tuple[Pair, ...]]
@@ -121,7 +127,8 @@ class Planner:
         """A plan with exactly ``floors`` (at least each workload) and every other pair at the
         first plan's hours: its total is their sum, over or under the budget (never returned)."""
         f = {**floors, **self.fixed()}
-        rest = {p: float(h) for p, h in self.first.hours.items() if p not in f}
+        need = self.need
+        rest = {p: max(float(h), float(need.get(p, 0.0))) for p, h in self.first.hours.items() if p not in f}
         return self._plan({**rest, **f}, within=False)
 
     def _plan(self, floors: Mapping[Pair, float], within: bool, check: bool = True) -> Plan:
