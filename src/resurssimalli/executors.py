@@ -153,3 +153,25 @@ def run_all(
         for fut in futures:
             fut.cancel()
         raise
+
+
+def stop_workers(timeout: float = 3.0) -> None:
+    """Stop every worker process this process started, then the fork server and the resource
+    tracker (called as a command ends after Ctrl-C, SIGTERM or an error: nothing is left running).
+    A pool's workers are forked by the fork server but are this process's children."""
+    import multiprocessing as mp
+    import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
+
+    children = mp.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(timeout)
+        if child.is_alive():
+            child.kill()
+            child.join(timeout)
+    helpers = (multiprocessing.forkserver._forkserver, multiprocessing.resource_tracker._resource_tracker)
+    for helper in helpers:
+        with contextlib.suppress(Exception):  # not started, or gone already
+            helper._stop()  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ ends "met" or after ``max_iterations``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -125,9 +126,13 @@ def parse_target(text: str) -> Target:
         )
     if m["kpi"] not in KPI_NAMES:
         raise InputError("--target", text, f"a KPI among {list(KPI_NAMES)}")
-    return Target(
-        kpi=m["kpi"], op=m["op"], value=float(m["value"]), group=m["group"] or "all", judge=m["judge"]
-    )
+    try:
+        value = float(m["value"])
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InputError("--target", text, f"a finite number after {m['op']}, got {m['value']!r}")
+    return Target(kpi=m["kpi"], op=m["op"], value=value, group=m["group"] or "all", judge=m["judge"])
 
 
 def meets(op: str, value: float, low: float, high: float, mean: float) -> bool:
