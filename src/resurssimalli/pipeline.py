@@ -231,7 +231,8 @@ def run_pipeline(
     done). ``out`` (a new folder; required, so nothing is written into the current folder) is
     claimed before any work (a hidden folder beside it); the folder appears only when complete.
     ``roster``: plan the summer leave on the plan's people (:func:`plan_roster`), write it, and
-    hand it to the simulation (played where a scenario's ``staff.absence.summer_leave`` is ``planned``).
+    hand it to the simulation (played where a scenario's ``staff.absence.summer_leave`` is
+    ``planned``).
     """
     if out is None:
         raise InputError("run_pipeline", "out", "an output folder (the command line picks results/<name>-<time>)")
