@@ -156,13 +156,18 @@ def run_all(
 
 
 def stop_workers(timeout: float = 3.0) -> None:
-    """Stop every worker process this process started, then the fork server and the resource
-    tracker (called as a command ends after Ctrl-C, SIGTERM or an error: nothing is left running).
-    A pool's workers are forked by the fork server but are this process's children."""
+    """Stop the fork server, then every worker process this process started (called as a command
+    ends after Ctrl-C, SIGTERM or an error: nothing is left running). A pool's workers are forked
+    by the fork server but are this process's children."""
     import multiprocessing as mp
     import multiprocessing.forkserver
-    import multiprocessing.resource_tracker
+    import threading
 
+    for thread in threading.enumerate():  # a pool's workers being started: let them be children first
+        if thread.name == "start-workers" and thread is not threading.current_thread():
+            thread.join(timeout)
+    with contextlib.suppress(Exception):  # no new worker is forked while the others are stopped
+        multiprocessing.forkserver._forkserver._stop()  # type: ignore[attr-defined]
     children = mp.active_children()
     for child in children:
         child.terminate()
@@ -171,7 +176,5 @@ def stop_workers(timeout: float = 3.0) -> None:
         if child.is_alive():
             child.kill()
             child.join(timeout)
-    helpers = (multiprocessing.forkserver._forkserver, multiprocessing.resource_tracker._resource_tracker)
-    for helper in helpers:
-        with contextlib.suppress(Exception):  # not started, or gone already
-            helper._stop()  # type: ignore[attr-defined]
+    # The resource tracker is left to end by itself: it exits as the last process holding its pipe
+    # does (stopping it now would unlink the semaphores a worker still starting has to open).
