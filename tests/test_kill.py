@@ -73,17 +73,19 @@ def test_sigint_cleans_up_completely(tmp_path: Path, stage: str) -> None:
 
 
 def test_losing_run_leaves_no_temporary_folder(tmp_path: Path) -> None:
-    """Two runs into one --out: the second fails cleanly and its hidden folder is removed."""
-    from resurssimalli.errors import RunFolderExists
+    """Two runs into one --out: the second is refused as it starts (the first claimed the name),
+    before any work, and leaves nothing; the first publishes."""
+    from resurssimalli.errors import InputError, RunFolderExists
     from resurssimalli.runs import RunFolder
 
     final = tmp_path / "out"
-    first, second = RunFolder(final), RunFolder(final)
+    first = RunFolder(final)
+    with pytest.raises(InputError, match="no other run is writing"):
+        RunFolder(final)
     first.write_text("a.txt", "first")
-    second.write_text("a.txt", "second")
     first.finish()
     with pytest.raises(RunFolderExists):
-        second.finish()
+        RunFolder(final)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert (final / "a.txt").read_text() == "first"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from resurssimalli.errors import RunFolderExists
+from resurssimalli.errors import InputError, RunFolderExists
 from resurssimalli.report.assumptions import assumptions_table, covering_key, leaf_values, load_sources
 from resurssimalli.runs import RunFolder, atomic_write
 from resurssimalli.scenario import load_scenario
@@ -53,7 +53,7 @@ def test_never_overwrites(tmp_path, baseline):
     with pytest.raises(RunFolderExists):
         RunFolder(final, scenario=baseline)
     assert (final / "keep.txt").read_text() == "earlier run"
-    with pytest.raises(RunFolderExists):
+    with pytest.raises(InputError, match="--force"):
         atomic_write(final / "keep.txt", lambda p: p.write_text("new"))
     assert (final / "keep.txt").read_text() == "earlier run"
 

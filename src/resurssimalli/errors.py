@@ -12,12 +12,18 @@ class ResurssimalliError(Exception):
 
 
 class InputError(ResurssimalliError):
-    """Bad input: a scenario, data table or workbook that does not meet its contract."""
+    """Bad input: a scenario, data table or workbook that does not meet its contract.
+
+    The file, key path and expectation are shown as written but bounded in length, with control,
+    bidi and other invisible characters as escapes (:func:`resurssimalli.safety.visible`): a
+    message never replays a 100 MB cell nor moves the terminal's cursor."""
 
     def __init__(self, file: str | Path | None, key_path: str, expected: str) -> None:
-        self.file = str(file) if file is not None else "<input>"
-        self.key_path = key_path or "<root>"
-        self.expected = expected
+        from resurssimalli.safety import visible
+
+        self.file = visible(file, 500) if file is not None else "<input>"
+        self.key_path = visible(key_path, 300) if key_path else "<root>"
+        self.expected = visible(expected)
         super().__init__(f"{self.file}: {self.key_path}: {self.expected}")
 
 

@@ -153,3 +153,28 @@ def run_all(
         for fut in futures:
             fut.cancel()
         raise
+
+
+def stop_workers(timeout: float = 3.0) -> None:
+    """Stop the fork server, then every worker process this process started (called as a command
+    ends after Ctrl-C, SIGTERM or an error: nothing is left running). A pool's workers are forked
+    by the fork server but are this process's children."""
+    import multiprocessing as mp
+    import multiprocessing.forkserver
+    import threading
+
+    for thread in threading.enumerate():  # a pool's workers being started: let them be children first
+        if thread.name == "start-workers" and thread is not threading.current_thread():
+            thread.join(timeout)
+    with contextlib.suppress(Exception):  # no new worker is forked while the others are stopped
+        multiprocessing.forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    children = mp.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(timeout)
+        if child.is_alive():
+            child.kill()
+            child.join(timeout)
+    # The resource tracker is left to end by itself: it exits as the last process holding its pipe
+    # does (stopping it now would unlink the semaphores a worker still starting has to open).

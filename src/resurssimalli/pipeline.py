@@ -25,8 +25,8 @@ from resurssimalli.optimize.leave import LeavePlan, leave_rows, plan_leave, rost
 from resurssimalli.optimize.leave_input import LeavePerson, leave_input
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.report.names import scenario_record
-from resurssimalli.runs import RunFolder, check_output_path
-from resurssimalli.scenario.load import Scenario, load_scenario
+from resurssimalli.runs import RunFolder, claim_run_path, release_claim
+from resurssimalli.scenario.load import Scenario, check_distinct, load_scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
 from resurssimalli.simulate.people import EMPLOYER_LINE, build_people
@@ -79,11 +79,14 @@ def compared_scenarios(scenario: Scenario, files: Sequence[str | Path] | None = 
     relative to the scenario file). A named file that is broken is an error naming it; files in
     the folder that are not named are never read.
     """
+    where = "--compare" if files is not None else f"{scenario.path}: compare"
     if files is None:
         base = Path(scenario.path).parent
         files = [base / f for f in scenario.config.compare]
     own = Path(scenario.path).resolve()
-    return [load_scenario(Path(f)) for f in files if Path(f).resolve() != own]
+    others = [load_scenario(Path(f)) for f in files if Path(f).resolve() != own]
+    check_distinct([scenario, *others], where)
+    return others
 
 
 @dataclass(frozen=True)
@@ -226,13 +229,32 @@ def run_pipeline(
     paired with the plan's own simulation (``htv_value.csv``, the memo's financial effects).
     ``progress`` hears stage ``"run"`` steps (optimise, simulate, [what-if,] write with the memo,
     done). ``out`` (a new folder; required, so nothing is written into the current folder) is
-    checked before any work; the folder appears only when complete. ``roster``: plan the summer
-    leave on the plan's people (:func:`plan_roster`), write it, and hand it to the simulation
-    (played where a scenario's ``staff.absence.summer_leave`` is ``planned``).
+    claimed before any work (a hidden folder beside it); the folder appears only when complete.
+    ``roster``: plan the summer leave on the plan's people (:func:`plan_roster`), write it, and
+    hand it to the simulation (played where a scenario's ``staff.absence.summer_leave`` is
+    ``planned``).
     """
     if out is None:
         raise InputError("run_pipeline", "out", "an output folder (the command line picks results/<name>-<time>)")
-    check_output_path(out)
+    check_distinct([scenario, *compare], "run")
+    out = claim_run_path(out, scenario.name)  # the name is this run's from now on
+    try:
+        return _run_stages(
+            scenario, out, compare=compare, replications=replications, months=months, jobs=jobs,
+            pareto=pareto, lang=lang, memo=memo, what_if=what_if, htv_value=htv_value, progress=progress,
+            roster=roster,
+        )  # fmt: skip
+    except BaseException:
+        release_claim(out)
+        raise
+
+
+def _run_stages(
+    scenario: Scenario, out: Path, *, compare: Sequence[Scenario], replications: int | None,
+    months: int | None, jobs: int | None, pareto: int | None, lang: str, memo: bool,
+    what_if: Sequence[tuple[str, str]], htv_value: bool, progress: ProgressFn | None, roster: bool,
+) -> RunOutcome:
+    """The stages of :func:`run_pipeline` once its folder is claimed."""
     total = 4 if what_if else 3
     tick(progress, "run", 0, total, f"optimise {scenario.name}")
     with executor("processes", jobs or 1) as pool:

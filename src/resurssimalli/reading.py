@@ -139,3 +139,100 @@ def read_parquet(path: str | Path, what: str, required: tuple[str, ...] = ()) ->
 
 def _cols(required: tuple[str, ...]) -> str:
     return f" {list(required)}" if required else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel workbooks, read as Excel shows them
+
+MAX_XLSX_UNZIPPED = 64_000_000  # every part decompressed; the shipped template is ~1 MB
+MAX_XLSX_PARTS = 1_000
+MAX_SHEET_ROWS = 100_000  # a national travel table is far smaller
+MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell's text
+_DTD = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def open_workbook(path: str | Path, what: str) -> Any:
+    """An openpyxl workbook (read-only, formulas as written) after the checks that need no parsing:
+    the archive's size and parts (decompressed size bounded, no external links, no DTD or entity
+    in any XML part), then no hidden or very hidden sheet. Close it after use."""
+    import openpyxl
+
+    path = existing_file(path, what)
+    _check_archive(path, what)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # openpyxl and ElementTree raise many kinds for broken parts
+        raise InputError(path, "<file>", f"{what} (.xlsx) that can be read ({_reason(exc)})") from None
+    hidden = [(ws.title, ws.sheet_state) for ws in book.worksheets if ws.sheet_state != "visible"]
+    if hidden:
+        book.close()
+        sheet, state = hidden[0]
+        expected = f"only visible sheets (Excel does not show this one: {state}); unhide or delete it"
+        raise InputError(path, sheet, expected)
+    return book
+
+
+def _check_archive(path: Path, what: str) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+            if len(parts) > MAX_XLSX_PARTS:
+                expected = f"{what} of at most {MAX_XLSX_PARTS} parts; it has {len(parts)}"
+                raise InputError(path, "<file>", expected)
+            total = sum(p.file_size for p in parts)
+            if total > MAX_XLSX_UNZIPPED:
+                expected = f"{what} of at most {MAX_XLSX_UNZIPPED:,} bytes unzipped; it has {total:,}"
+                raise InputError(path, "<file>", expected)
+            for p in parts:
+                if p.filename.lower().startswith("xl/externallinks/"):
+                    raise InputError(path, p.filename, f"{what} without links to other workbooks")
+                if p.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    _check_xml(path, zf, p)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
+        raise InputError(path, "<file>", f"{what} (.xlsx: a zip archive; {_reason(exc)})") from None
+
+
+def _check_xml(path: Path, zf: Any, part: Any) -> None:
+    """No DTD or entity declaration in an XML part (an xlsx never needs one: entity bombs and
+    external entities are refused before any parser sees them)."""
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            window = tail + chunk
+            if any(d in window for d in _DTD):
+                raise InputError(path, part.filename, "XML without a DTD or entities (refused: unsafe)")
+            tail = chunk[-16:]
+
+
+def sheet_rows(path: Path, book: Any, sheet: str, max_rows: int = MAX_SHEET_ROWS) -> list[tuple]:
+    """The rows of ``sheet`` as values; a formula, an over-long text or too many rows is refused
+    naming the cell, and a part that does not parse names the sheet."""
+    rows: list[tuple] = []
+    try:
+        for r, row in enumerate(book[sheet].iter_rows(), start=1):
+            if r > max_rows:
+                raise InputError(path, sheet, f"a sheet of at most {max_rows:,} rows")
+            rows.append(tuple(_value(path, sheet, c) for c in row))
+    except InputError:
+        raise
+    except Exception as exc:  # a broken sheet part (bad XML, a shared string that is not there, ...)
+        raise InputError(path, sheet, f"a sheet that can be read ({_reason(exc)})") from None
+    return rows
+
+
+def _value(path: Path, sheet: str, cell: Any) -> Any:
+    value = getattr(cell, "value", None)
+    coord = getattr(cell, "coordinate", "?")
+    if getattr(cell, "data_type", None) == "f":
+        raise InputError(path, f"{sheet}!{coord}", "a value, not a formula (Excel would compute it on open; "
+                         "paste it as a value)")
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        raise InputError(path, f"{sheet}!{coord}", f"a text of at most {MAX_CELL_CHARS:,} characters")
+    return value
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().replace("\n", " ")
+    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__

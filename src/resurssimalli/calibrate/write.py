@@ -8,6 +8,7 @@ import pandas as pd
 
 from resurssimalli.calibrate.fit import PRIORS, CalibrationFit
 from resurssimalli.data.calibration import CALIBRATION_FILE, FIT_FILE
+from resurssimalli.runs import write_text
 
 SOURCE = (
     "# Source: the organising plan of the Western Pirkanmaa employment area (autumn 2023), section 2:\n"
@@ -30,23 +31,25 @@ def parameters_frame(fit: CalibrationFit, digits: int = 6) -> pd.DataFrame:
     return df
 
 
-def write_calibration(fit: CalibrationFit, params: Path = CALIBRATION_FILE, residuals: Path = FIT_FILE) -> None:
-    """Write the parameters and the residual table (each with its source in the header)."""
+def write_calibration(
+    fit: CalibrationFit, params: Path = CALIBRATION_FILE, residuals: Path = FIT_FILE, *, replace: bool = False
+) -> None:
+    """Write the parameters and the residual table (each with its source in the header), each
+    through :func:`~resurssimalli.runs.atomic_write`: an existing file is replaced only with
+    ``replace`` (and only a regular file)."""
     head = "# Calibrated customer flow: area-level values, municipal factors on exit hazards and inflow.\n"
-    _write(params, head + SOURCE, parameters_frame(fit))
+    _write(params, head + SOURCE, parameters_frame(fit), replace)
     head = (
         "# Fit residuals of data/calibration.csv: check 'fit' = fitted targets (past-3-months share,\n"
         "# stock 12 months after July 2023 by group = the July 2023 table); 'check_2022_2023' = out of\n"
         "# sample: 12 months from the July 2022 stock, change against the plan's July 2022 -> July 2023.\n"
         "# z = residual / standard error (binomial for shares, sqrt(count) for stocks).\n"
     )
-    _write(residuals, head + SOURCE, fit.residuals.round(4))
+    _write(residuals, head + SOURCE, fit.residuals.round(4), replace)
 
 
-def _write(path: Path, header: str, df: pd.DataFrame) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(header + df.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
-    tmp.replace(path)
+def _write(path: Path, header: str, df: pd.DataFrame, replace: bool) -> None:
+    write_text(path, header + df.to_csv(index=False, lineterminator="\n"), replace=replace)
 
 
 def shipped_differences(fit: CalibrationFit, path: Path = CALIBRATION_FILE, rtol: float = 1e-4) -> pd.DataFrame:

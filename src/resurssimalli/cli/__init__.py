@@ -51,10 +51,16 @@ MAX_JOBS = 256
 
 
 def check_run_options(
-    out: Path | None, *, replications: int | None = None, months: int | None = None, jobs: int | None = None
+    out: Path | None,
+    *,
+    replications: int | None = None,
+    months: int | None = None,
+    jobs: int | None = None,
+    claim: bool = True,
 ) -> None:
-    """Refuse bad numbers and an unusable ``--out`` before any work is done."""
-    from resurssimalli.runs import check_output_path
+    """Refuse bad numbers and an unusable ``--out`` before any work is done; ``claim``: take the
+    run folder's name now (a hidden folder beside it), so no other run can work towards it."""
+    from resurssimalli.runs import check_output_path, claim_run_path
 
     for opt, value, top in (
         ("--replications", replications, MAX_REPLICATIONS),
@@ -64,7 +70,7 @@ def check_run_options(
         if value is not None and not 1 <= value <= top:
             raise InputError(opt, opt.lstrip("-"), f"a whole number from 1 to {top}, got {value}")
     if out is not None:
-        check_output_path(out)
+        claim_run_path(out, "") if claim else check_output_path(out)
 
 
 @app.command()
@@ -124,6 +130,8 @@ def resolve_what_if(
 
     if names and s.config.outcomes is None:
         raise InputError(option, "outcomes", "a scenario with an outcomes: section (see scenarios/baseline.yaml)")
+    from resurssimalli.safety import mixed_scripts
+
     places = []
     for name in names:
         try:
@@ -131,7 +139,9 @@ def resolve_what_if(
             if places[-1][0] == "site" and option != "--area":
                 check_closable(s, places[-1][1], lang)
         except (KeyError, ValueError) as e:
-            raise InputError(option, option.lstrip("-").replace("-", "_"), str(e.args[0])) from None
+            odd = mixed_scripts(name)
+            note = f" ({name!r} mixes scripts: {odd})" if odd else ""
+            raise InputError(option, option.lstrip("-").replace("-", "_"), f"{e.args[0]}{note}") from None
     return places
 
 
@@ -175,10 +185,12 @@ def run(
     from resurssimalli.executors import default_jobs, start_workers_early
     from resurssimalli.pipeline import compared_scenarios, run_pipeline
     from resurssimalli.report.console import print_summary
-    from resurssimalli.runs import default_run_path
+    from resurssimalli.runs import claim_run_path
 
     if lang not in ("fi", "en"):
         raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
+    if no_compare and compare:
+        raise InputError("--no-compare", "compare", "either --no-compare or --compare FILE, not both")
     check_run_options(out, replications=replications, months=months, jobs=jobs)
     start_workers_early(jobs)  # the workers' imports run while the scenarios are read and optimised
     s = load(scenario, set_)
@@ -187,11 +199,12 @@ def run(
     from resurssimalli.report.texts import Texts
 
     t = Texts(lang)
+    folder = claim_run_path(out, s.name)  # before any output: the name is this run's, or refused
     print_summary(s, console, t)
     with progress_bar(console, "run", lang) as progress:
         done = run_pipeline(
             s,
-            out if out is not None else default_run_path(s.name),
+            folder,
             compare=others,
             replications=replications,
             months=months,
@@ -236,7 +249,16 @@ def memo(
     """Write the decision memo (memo.md, memo.html, --pdf memo.pdf), results.xlsx and figures."""
     from resurssimalli.cli.progress import progress_bar
     from resurssimalli.report import write_report
+    from resurssimalli.runs import check_output_dir
 
+    if run_dir.is_dir():  # a read-only folder, or a link or folder where a memo file goes: refused first
+        from resurssimalli.report.write import report_files, run_language
+        from resurssimalli.runs import check_replaceable
+
+        check_output_dir(run_dir, "RUN_DIR")
+        files = report_files(run_dir, lang or run_language(run_dir))
+        for name in (files.md, files.html, files.xlsx, *([files.pdf] if pdf else [])):
+            check_replaceable(run_dir / name, replace=True, what="RUN_DIR")
     with progress_bar(console, "memo") as progress:
         files = write_report(run_dir, lang=lang, pdf=pdf, suppression=suppression, progress=progress)
     for p in files:
@@ -263,7 +285,7 @@ def template(
         raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
     check_output_file(out, force=force, what="template")
     region = load(scenario).region if scenario else load_region()
-    console.print(f"wrote {write_inputs_template(out, region, lang)}", markup=False)
+    console.print(f"wrote {write_inputs_template(out, region, lang, replace=force)}", markup=False)
     hint = "name it in a scenario with  region: {inputs_workbook: " + out.name + "}"
     console.print(hint, highlight=False, markup=False)
 
@@ -334,6 +356,7 @@ def outcomes(
 
     if lang not in ("fi", "en"):
         raise InputError("--lang", "lang", f"fi or en, got {lang!r}")
+    check_run_options(None, replications=replications)
     s = load(scenario, set_)
     places = resolve_what_if(s, [area], "--area", lang) + (resolve_what_if(s, [site], "--site", lang) if site else [])
     if places[0][0] != "area":
@@ -378,11 +401,10 @@ def sweep(
     """Run scenarios x replications on all cores or a Dask cluster; paired comparison to the baseline."""
     from resurssimalli.cli.experiment import sweep_command
 
-    if replications < 1:
-        raise InputError("--replications", "replications", f"at least 1, got {replications}")
     if resume is not None and out is not None:
         raise InputError("--resume", "resume", "either --resume or --out, not both")
-    check_run_options(out, months=months, jobs=jobs)
+    # a sweep folder is made (claimed) as the sweep starts
+    check_run_options(out, replications=replications, months=months, jobs=jobs, claim=False)
     if scheduler is not None:
         from resurssimalli.executors import check_scheduler
 
@@ -433,13 +455,15 @@ def stress(
     from resurssimalli.experiment.stress import parse_target
 
     targets = [parse_target(t) for t in target] if target else None
-    check_run_options(out, replications=replications, months=months, jobs=jobs)
     if max_iterations < 1:
         raise InputError("--max-iterations", "max_iterations", f"at least 1, got {max_iterations}")
     if not 0 < tolerance_htv <= 10:
         raise InputError("--tolerance-htv", "tolerance_htv", f"between 0 and 10 HTV, got {tolerance_htv}")
+    check_run_options(out, replications=replications, months=months, jobs=jobs)
+    loaded = [load(p, set_) for p in scenarios]
+    check_targets(targets or [], loaded)
     stress_command(
-        [load(p, set_) for p in scenarios],
+        loaded,
         console,
         targets=targets,
         replications=replications,
@@ -449,6 +473,17 @@ def stress(
         out=out,
         tolerance_htv=tolerance_htv,
     )
+
+
+def check_targets(targets: list, scenarios: list[Scenario]) -> None:
+    """Every ``--target``'s group is a place or line of the scenarios' region, and their names are
+    distinct: refused before the loop optimises or simulates anything."""
+    from resurssimalli.scenario.load import TARGET_GROUPS, check_distinct, is_target_group
+
+    check_distinct(scenarios, "stress")
+    for t in targets:
+        if not is_target_group(t.group, scenarios[0].region):
+            raise InputError("--target", f"{t.kpi}[{t.group}]", f"a group that is {TARGET_GROUPS}")
 
 
 @app.command()
@@ -527,12 +562,15 @@ def calibrate(
             "--check", help="Write nothing; exit 1 if the shipped calibration is not what the fit gives"
         ),
     ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the two CSVs if --out holds them")] = False,
     set_: SetOpt = None,
 ) -> None:
     """Fit exit hazards and inflow per municipality and group to the plan's tables (scipy)."""
-    from resurssimalli.cli.calibrate import calibrate_command
+    from resurssimalli.cli.calibrate import calibrate_command, calibration_files
 
-    calibrate_command(load(scenario, set_), console, out, check)
+    if out is not None and not check:
+        calibration_files(out, force)  # refused before the scenario is read and the fit is made
+    calibrate_command(load(scenario, set_), console, out, check, force)
 
 
 data_app = typer.Typer(help="Import official statistics (StatFin) for the model.", no_args_is_help=True)
@@ -573,17 +611,58 @@ def _usage_errors() -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is (like Ctrl-C), so every ``finally`` cleans up."""
+
+
+_signalled: list[str] = []
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one does not cut the clean-up short
+    _signalled.append("terminated")
+    raise Terminated()
+
+
+@app.callback()
+def _every_command(ctx: typer.Context) -> None:
+    """As any command ends — done, failed, interrupted — its unpublished temporary folders are
+    removed (also when the app is called without :func:`main`, as tests do)."""
+    from resurssimalli.runs import remove_temporaries
+
+    ctx.call_on_close(remove_temporaries)
+
+
+def _stopped(message: str, code: int) -> None:
+    """End after an interruption or an error: workers, fork server and temporary folders go first."""
+    from resurssimalli.executors import stop_workers
+    from resurssimalli.runs import remove_temporaries
+
+    remove_temporaries()
+    stop_workers()
+    if message:
+        from resurssimalli.safety import visible
+
+        err_console.print(visible(message, 20_000, newlines=True), markup=False, highlight=False)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Console-script entry point: user errors → message on stderr, exit code 2."""
+    """Console-script entry point: user errors → message on stderr, exit code 2; Ctrl-C (130) and
+    SIGTERM (143) stop the workers and the fork server and remove temporary folders first."""
+    import signal
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         rc = app(standalone_mode=False)
-    except ResurssimalliError as e:
-        err_console.print(f"error: {e}", markup=False, highlight=False)
-        sys.exit(e.exit_code)
+    except ResurssimalliError as e:  # (a sweep stopped by SIGTERM says how to resume: code 143 then)
+        _stopped(f"error: {e}", 143 if _signalled else e.exit_code)
     except KeyboardInterrupt:
-        err_console.print("interrupted")
-        sys.exit(130)
+        _stopped("interrupted", 130)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
@@ -594,8 +673,10 @@ def main() -> None:
             e.show()
             sys.exit(2)
         raise
+    if _signalled:  # SIGTERM: typer turns it (a KeyboardInterrupt) into code 130
+        _stopped("terminated (SIGTERM): workers stopped, nothing published", 143)
     if rc == 130:  # Ctrl-C: click turns the interrupt into this code without a word
-        err_console.print("interrupted")
+        _stopped("interrupted", 130)
     sys.exit(rc if isinstance(rc, int) else 0)
 
 

@@ -19,11 +19,29 @@ from resurssimalli.calibrate import (
 )
 from resurssimalli.data.calibration import CALIBRATION_FILE, FIT_FILE
 from resurssimalli.errors import InputError
+from resurssimalli.runs import check_output_dir, check_output_file, output_error
 from resurssimalli.scenario.load import Scenario
 
 
-def calibrate_command(scenario: Scenario, console: Console, out: Path | None, check: bool) -> None:
+def calibration_files(out: Path | None, force: bool) -> tuple[Path, Path]:
+    """The two files ``calibrate`` writes, checked before the fit: into ``out`` (a folder, made if
+    missing; an existing file replaced only with ``force``), else the shipped data folder's
+    (rewritten: that is what the command is for)."""
+    if out is None:
+        return CALIBRATION_FILE, FIT_FILE
+    check_output_dir(out)
+    files = (out / CALIBRATION_FILE.name, out / FIT_FILE.name)
+    if out.is_dir():
+        for f in files:
+            check_output_file(f, force=force, what="--out")
+    return files
+
+
+def calibrate_command(
+    scenario: Scenario, console: Console, out: Path | None, check: bool, force: bool = False
+) -> None:
     """Fit, print, and write the shipped files (or ``out``); ``check``: exit 1 if they are stale."""
+    params, residuals = calibration_files(out, force) if not check else (CALIBRATION_FILE, FIT_FILE)
     if not scenario.region.flow_past_3_months:  # a region pack: no public flow table to fit to
         raise InputError(
             scenario.path, "region.pack",
@@ -37,12 +55,12 @@ def calibrate_command(scenario: Scenario, console: Console, out: Path | None, ch
             raise typer.Exit(1)
         console.print("The shipped calibration is what the fit produces.")
         return
-    params, residuals = (
-        (out / CALIBRATION_FILE.name, out / FIT_FILE.name) if out else (CALIBRATION_FILE, FIT_FILE)
-    )
     if out:
-        out.mkdir(parents=True, exist_ok=True)
-    write_calibration(fit, params, residuals)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_error(out, exc, "a folder that can be made") from None
+    write_calibration(fit, params, residuals, replace=out is None or force)
     console.print(f"Wrote {params} and {residuals}.")
 
 

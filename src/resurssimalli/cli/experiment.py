@@ -16,7 +16,7 @@ from resurssimalli.report.console import LINE_SHORT, SHARE_KPIS, kpi_text, print
 from resurssimalli.report.names import Names, scenario_record
 from resurssimalli.report.stress_tables import bracket_totals, brackets_frame, causes_frame, missed_months
 from resurssimalli.report.texts import Texts
-from resurssimalli.runs import RunFolder
+from resurssimalli.runs import RunFolder, claim_run_path
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import Target
 from resurssimalli.simulate import Allocation
@@ -215,6 +215,7 @@ def stress_command(
 ) -> Path:
     from resurssimalli.experiment.stress import stress
 
+    out = claim_run_path(out, f"stress-{scenarios[0].name}")  # the run folder's name is taken first
     with progress_bar(console, "stress") as progress:
         res = stress(
             scenarios,
@@ -247,7 +248,9 @@ def robust_command(
     gap: float | None,
 ) -> Path:
     from resurssimalli.experiment.robust import robust_plan
+    from resurssimalli.scenario.load import check_distinct
 
+    check_distinct(scenarios, "optimize --robust")
     res = robust_plan(scenarios, time_limit=time_limit, gap=gap)
     s = res.summary()
     names = _names(scenarios)

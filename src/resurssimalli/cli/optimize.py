@@ -13,7 +13,7 @@ from resurssimalli.report.console import print_frame
 from resurssimalli.report.names import TOTAL, Names, scenario_record
 from resurssimalli.report.tables import cost_kind
 from resurssimalli.report.texts import Texts
-from resurssimalli.runs import RunFolder
+from resurssimalli.runs import RunFolder, claim_run_path
 from resurssimalli.scenario.load import Scenario
 
 
@@ -205,6 +205,7 @@ def optimize_command(
 ) -> Path:
     """Optimise, print, write allocation/sites/access/costs.csv, summary.json (+ pareto.csv,
     + split_sensitivity.csv)."""
+    out = claim_run_path(out, scenario.name)  # the run folder's name is taken (or refused) first
     result = optimize(
         scenario, objective=objective, time_limit=time_limit, gap=gap, pareto=pareto, marginals=True
     )

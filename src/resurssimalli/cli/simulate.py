@@ -20,7 +20,7 @@ from resurssimalli.report.console import (
 )
 from resurssimalli.report.names import Names, scenario_record
 from resurssimalli.report.texts import Texts
-from resurssimalli.runs import RunFolder
+from resurssimalli.runs import RunFolder, claim_run_path
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.simulate.runner import SimulationResult, simulate
 from resurssimalli.simulate.stats import summarise_periods
@@ -81,6 +81,8 @@ def simulate_command(
     event_log: bool = False,
 ) -> Path:
     """Run the simulation and write ``kpis.parquet``, ``summary.csv`` and figures to a new run folder."""
+    name = f"{scenario.name}-sim"
+    out = claim_run_path(out, name)  # the run folder's name is taken (or refused) first
     if allocation is None:
         console.print("no --allocation: optimising the scenario first")
     plan = plan_for(scenario, allocation)
@@ -97,7 +99,6 @@ def simulate_command(
             event_log=event_log,
             progress=progress,
         )
-    name = f"{scenario.name}-sim"
     with RunFolder.new(name, out, scenario=scenario, command="simulate", seed=res.seed) as rf:
         if optimised is not None:
             rf.write_csv("allocation.csv", optimised.allocation)

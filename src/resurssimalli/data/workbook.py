@@ -14,7 +14,6 @@ The other columns (names, municipality, kind) are for the reader and are not rea
 from __future__ import annotations
 
 import math
-import zipfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import pandas as pd
 
 from resurssimalli.errors import InputError
 from resurssimalli.frozen import FrozenMap
-from resurssimalli.reading import existing_file
+from resurssimalli.reading import existing_file, open_workbook, sheet_rows
 from resurssimalli.safety import defuse_workbook, neutralise_frame
 
 if TYPE_CHECKING:
@@ -93,8 +92,11 @@ def _reader_columns(region: Region, pts: pd.DataFrame, sites: pd.DataFrame, lang
         sites["kind"] = sites["kind"].map(lambda k: KINDS_FI.get(k, k))
 
 
-def write_inputs_template(path: str | Path, region: Region, lang: str = "fi") -> Path:
-    """Write an input workbook holding ``region``'s current values (atomically); the README and
+def write_inputs_template(
+    path: str | Path, region: Region, lang: str = "fi", *, replace: bool = False
+) -> Path:
+    """Write an input workbook holding ``region``'s current values (atomically; an existing regular
+    file is replaced only with ``replace``, anything else never); the README and
     the columns for the reader in ``lang`` (``fi`` or ``en``), the ids and headers the model
     reads unchanged."""
     from resurssimalli.runs import atomic_write
@@ -118,13 +120,13 @@ def write_inputs_template(path: str | Path, region: Region, lang: str = "fi") ->
                     width = max(len(str(c.value or "")) for c in col)
                     ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 70)
 
-    return atomic_write(Path(path), write, replace=True)
+    return atomic_write(Path(path), write, replace=replace)
 
 
 def _sheet(path: Path, book: Any, sheet: str) -> pd.DataFrame:
     if sheet not in book.sheetnames:
-        raise InputError(path, sheet, f"a sheet named {sheet!r} (sheets found: {book.sheetnames})")
-    rows = list(book[sheet].iter_rows(values_only=True))
+        raise InputError(path, sheet, f"a sheet named {sheet!r} (sheets found: {book.sheetnames[:10]})")
+    rows = sheet_rows(path, book, sheet)
     if not rows:
         raise InputError(path, sheet, f"a header row with {list(SHEETS[sheet])}")
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
@@ -178,14 +180,8 @@ def _numbers(
 
 def read_inputs_workbook(path: str | Path) -> WorkbookInputs:
     """Read and check an input workbook; any problem is an :class:`InputError` naming the cell."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
     path = existing_file(path, "an existing input workbook (.xlsx; see `resurssimalli template`)")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(path, "<file>", f"an Excel .xlsx workbook ({type(exc).__name__})") from None
+    book = open_workbook(path, "an Excel .xlsx workbook")
     try:
         pts = _sheet(path, book, "demand_points")
         sites = _sheet(path, book, "sites")

@@ -10,18 +10,19 @@ that were running, and ``--resume`` recomputes only what is missing. A task that
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from resurssimalli.errors import InputError
 from resurssimalli.reading import existing_dir, read_json, read_parquet
-from resurssimalli.runs import publish_mode
+from resurssimalli.runs import atomic_write, write_bytes
 
-TASK_COLUMNS = ("scenario", "replication", "kpi", "value")
+# What a task's table must hold to be merged on resume (a replication's KPI table: kpi_table.COLUMNS).
+TASK_COLUMNS = ("scenario", "replication", "month", "kpi", "group", "value")
+TEXT_COLUMNS = ("scenario", "month", "kpi", "group")
 PLAN_KEYS = {"scenarios": dict, "replications": int, "seed": int, "months": (int, type(None))}
 
 
@@ -32,7 +33,7 @@ class TaskStore:
         self.root = Path(root)
         self.tasks = self.root / "tasks"
         if create:
-            self.tasks.mkdir(parents=True, exist_ok=True)
+            self.tasks.mkdir(exist_ok=True)
         else:
             existing_dir(self.tasks, "the sweep's tasks folder")
 
@@ -70,29 +71,15 @@ class TaskStore:
             if path.name.endswith(".error.json"):
                 read_json(path, "a failed task's record")
                 continue
-            df = read_parquet(path, "a task's KPI table", TASK_COLUMNS)
-            task = expected[key]
-            for col in ("scenario", "replication"):
-                values = set(df[col].unique().tolist())
-                if values != {task[col]}:
-                    got = sorted(values, key=str)[:3]
-                    raise InputError(path, col, f"only {task[col]!r} (this task's {col}), got {got}")
+            check_task_table(path, read_parquet(path, "a task's KPI table", TASK_COLUMNS), expected[key])
 
     def done(self) -> set[str]:
         return {p.name.removesuffix(".parquet") for p in self.tasks.glob("*.parquet")}
 
     def save(self, key: str, table: pd.DataFrame) -> None:
         err = self.tasks / f"{key}.error.json"
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.tasks)
-        os.close(fd)
-        try:
-            table.to_parquet(tmp, index=False)
-            publish_mode(Path(tmp))
-            os.replace(tmp, self.tasks / f"{key}.parquet")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        if err.exists():
+        atomic_write(self.tasks / f"{key}.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+        if err.is_file() and not err.is_symlink():
             err.unlink()
 
     def save_error(self, key: str, info: dict[str, Any]) -> None:
@@ -108,8 +95,28 @@ class TaskStore:
 
     @staticmethod
     def _atomic(path: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        publish_mode(Path(tmp))
-        os.replace(tmp, path)
+        write_bytes(path, data, replace=True)  # a plan or a failed task's record is the sweep's own
+
+
+def check_task_table(path: Path, df: pd.DataFrame, task: dict[str, Any]) -> None:
+    """A stored task's table is validated like any input before it is merged: rows, the task it
+    claims (scenario, replication), text where text belongs, finite numbers as values."""
+    if df.empty:
+        raise InputError(path, "<rows>", "a task's KPI rows; the table is empty")
+    for col in TEXT_COLUMNS:
+        bad = df[col][~df[col].map(lambda v: isinstance(v, str))]
+        if len(bad):
+            got = str(bad.iloc[0])[:40]
+            raise InputError(path, col, f"text in every row; row {bad.index[0] + 1} holds {got!r}")
+    for col, kind in (("replication", "integer"), ("value", "number")):
+        if not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
+            raise InputError(path, col, f"{kind}s (as the sweep stores them), got {df[col].dtype} values")
+    infinite = np.flatnonzero(np.isinf(df["value"].to_numpy(dtype=float, na_value=np.nan)))
+    if len(infinite):  # a KPI of no customer in a month is NaN (a share of nobody), never infinite
+        row = int(infinite[0])
+        raise InputError(path, f"row {row + 1}.value", f"a finite number, got {df['value'].iloc[row]}")
+    for col in ("scenario", "replication"):
+        values = set(df[col].unique().tolist())
+        if values != {task[col]}:
+            got = sorted(values, key=str)[:3]
+            raise InputError(path, col, f"only {task[col]!r} (this task's {col}), got {got}")

@@ -3,6 +3,8 @@ against it, month by month (:mod:`resurssimalli.simulate.verdicts` decides the v
 
 from __future__ import annotations
 
+import math
+
 import re
 from collections.abc import Sequence
 
@@ -42,9 +44,13 @@ def parse_target(text: str) -> Target:
         )
     if m["kpi"] not in KPI_NAMES:
         raise InputError("--target", text, f"a KPI among {list(KPI_NAMES)}")
-    return Target(
-        kpi=m["kpi"], op=m["op"], value=float(m["value"]), group=m["group"] or "all", judge=m["judge"]
-    )
+    try:
+        value = float(m["value"])
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InputError("--target", text, f"a finite number after {m['op']}, got {m['value']!r}")
+    return Target(kpi=m["kpi"], op=m["op"], value=value, group=m["group"] or "all", judge=m["judge"])
 
 
 def bound(op: str, low: float, high: float, mean: float) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.reading import existing_dir, read_csv
 from resurssimalli.runs import RESULTS_DIR, atomic_write, build_manifest, utc_now
 from resurssimalli.safety import slug, write_csv
-from resurssimalli.scenario.load import Scenario
+from resurssimalli.scenario.load import Scenario, check_distinct
 from resurssimalli.simulate.allocation import ACCESS_COLUMNS, ALLOCATION_COLUMNS, SITES_COLUMNS, Allocation
 
 log = logging.getLogger(__name__)
@@ -137,10 +138,7 @@ def _save_allocation(folder: Path, allocation: Allocation) -> None:
 def _check_names(scenarios: Sequence[Scenario]) -> None:
     if not scenarios:
         raise InputError("sweep", "SCENARIO", "at least one scenario")
-    names = [s.name for s in scenarios]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise InputError("sweep", "SCENARIO", f"scenarios with distinct names; repeated {dup}")
+    check_distinct(scenarios, "sweep")
     regions = {s.region.data_dir for s in scenarios}  # one plan is simulated: one region's places
     if len(regions) > 1:
         raise InputError(
@@ -174,13 +172,15 @@ def _new_store(
     """A new sweep folder ``out`` holding the plan under test (optimised now if none was given)."""
     if out is None:
         raise InputError("sweep", "out", "an output folder (out=...) for a new sweep, or resume=... for an old one")
-    folder = Path(out)
-    if folder.exists():
-        raise RunFolderExists(folder)
-    if allocation is None:
-        from resurssimalli.pipeline import plan_for
+    folder = claim_folder(Path(out))
+    try:
+        if allocation is None:
+            from resurssimalli.pipeline import plan_for
 
-        allocation = plan_for(scenarios[0]).allocation
+            allocation = plan_for(scenarios[0]).allocation
+    except BaseException:
+        folder.rmdir()  # still empty: the claim is dropped
+        raise
     store = TaskStore(folder)
     _save_allocation(folder, allocation)
     store.write_plan(plan)
@@ -313,6 +313,22 @@ class SweepInterrupted(ResurssimalliError):
         )
 
 
+def claim_folder(folder: Path) -> Path:
+    """Create the new sweep folder ``folder`` before any work (``mkdir`` is atomic: a folder, file
+    or link already there, or another sweep's folder made a moment ago, is refused)."""
+    from resurssimalli.runs import check_output_path, output_error
+
+    check_output_path(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        os.mkdir(folder)
+    except FileExistsError:
+        raise RunFolderExists(folder) from None
+    except OSError as exc:
+        raise output_error(folder, exc, "a sweep folder that can be created") from None
+    return folder
+
+
 def _finish(
     folder: Path,
     kpis: pd.DataFrame,
@@ -325,9 +341,10 @@ def _finish(
     scheduler: str | None,
     reused: int,
 ) -> None:
-    atomic_write(folder / "kpis.parquet", lambda p: kpis.to_parquet(p, index=False))
+    again = reused > 0  # a resumed sweep may have written these before it was stopped
+    atomic_write(folder / "kpis.parquet", lambda p: kpis.to_parquet(p, index=False), replace=again)
     if not comparison.empty:
-        atomic_write(folder / "comparison.csv", lambda p: write_csv(comparison, p))
+        atomic_write(folder / "comparison.csv", lambda p: write_csv(comparison, p), replace=again)
     extra = {
         "sweep": {
             **plan,

@@ -40,6 +40,7 @@ from resurssimalli.scenario.schema import ScenarioConfig
 log = logging.getLogger(__name__)
 NOT_INHERITED = ("name", "name_fi", "name_en", "description", "description_fi", "compare", "extends")
 MAX_SCENARIO_BYTES = 1_000_000
+MAX_SET_DEPTH = 12  # the deepest scenario key has 4 parts
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,57 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
                 None, None, f"a key must be a name, not a {type(key).__name__}", key_node.start_mark
             )
         if key in seen:
-            raise _DuplicateKey(str(key), seen[key] + 1, key_node.start_mark.line + 1)
+            raise _DuplicateKey(str(key), seen[key] + 1, key_node.start_mark.line + 1, node)
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
 
 
 class _DuplicateKey(Exception):
-    def __init__(self, key: str, first: int, second: int) -> None:
-        self.key, self.first, self.second = key, first, second
+    def __init__(self, key: str, first: int, second: int, mapping: yaml.MappingNode | None = None) -> None:
+        self.key, self.first, self.second, self.mapping = key, first, second, mapping
+
+    def path(self, root: yaml.Node | None) -> str:
+        """The key's dotted path (``staff.total_htv``): the mapping that holds it found in ``root``
+        (a fresh composition of the text: found by where it starts)."""
+        if root is None or self.mapping is None:
+            return self.key
+        mark = self.mapping.start_mark
+        trail = _find(root, (mark.line, mark.column))
+        return ".".join([*trail, self.key]) if trail else self.key
+
+
+def _find(node: yaml.Node, target: tuple[int, int], depth: int = 0) -> list[str] | None:
+    """The keys leading from ``node`` to the mapping starting at ``target`` (line, column)."""
+    if isinstance(node, yaml.MappingNode) and (node.start_mark.line, node.start_mark.column) == target:
+        return []
+    if depth > 100 or not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        return None
+    children = node.value if isinstance(node, yaml.MappingNode) else [(None, v) for v in node.value]
+    for i, (k, v) in enumerate(children):
+        below = _find(v, target, depth + 1)
+        if below is not None:
+            label = str(k.value) if isinstance(k, yaml.ScalarNode) else f"[{i}]"
+            return [label, *below]
+    return None
+
+
+MAX_YAML_VALUES = 200_000  # values after aliases are expanded; a real scenario has a few hundred
+
+
+def _check_expanded_size(data: Any, path: Path | str) -> None:
+    """Refuse YAML whose aliases expand to more than :data:`MAX_YAML_VALUES` values (an alias
+    bomb parses in no time but every later walk over it would run for hours)."""
+    count, stack = 0, [data]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            expected = f"at most {MAX_YAML_VALUES:,} values once aliases (*name) are expanded"
+            raise InputError(path, "<file>", expected)
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _construct_timestamp(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> Any:
@@ -125,7 +169,8 @@ def read_yaml(path: Path) -> dict:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506
     except _DuplicateKey as e:
-        raise InputError(path, e.key, f"each key once; set twice (lines {e.first} and {e.second})") from None
+        key = e.path(_compose(text))
+        raise InputError(path, key, f"each key once; set twice (lines {e.first} and {e.second})") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}" if mark is not None else "<file>"
@@ -138,7 +183,15 @@ def read_yaml(path: Path) -> dict:
         data = {}
     if not isinstance(data, dict):
         raise InputError(path, "<root>", f"a mapping of keys, got {type(data).__name__}")
+    _check_expanded_size(data, path)
     return data
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,12 +203,13 @@ def _chain(path: Path) -> list[tuple[Path, dict]]:
     out: list[tuple[Path, dict]] = []
     seen: list[Path] = []
     current: Path | None = _resolve(path, path, "<file>")
+    shown = Path(path)  # the path as written (messages name it, not where links lead)
     while current is not None:
         if current in seen:
             cycle = " -> ".join(p.name for p in [*seen, current])
             raise InputError(path, "extends", f"a chain without cycles; found {cycle}")
         seen.append(current)
-        data = read_yaml(current)
+        data = read_yaml(shown)
         out.append((current, data))
         parent = data.get("extends")
         if parent is None:
@@ -163,11 +217,12 @@ def _chain(path: Path) -> list[tuple[Path, dict]]:
         elif not isinstance(parent, str):
             raise InputError(current, "extends", "the file name of another scenario (a string)")
         else:
-            current = _resolve(current.parent / parent, current, "extends")
+            shown = current.parent / parent if not Path(parent).is_absolute() else Path(parent)
+            current = _resolve(shown, current, "extends")
             try:
                 existing_file(current, "scenario file")
-            except InputError as e:
-                raise InputError(seen[-1], "extends", f"{current}: {e.expected}") from None
+            except InputError as e:  # the path as the file wrote it, not where links lead
+                raise InputError(seen[-1], "extends", f"{parent}: {e.expected}") from None
     return list(reversed(out))
 
 
@@ -238,11 +293,17 @@ def parse_set(items: Iterable[str]) -> dict:
             raise InputError("--set", item, "KEY.PATH=VALUE with a key before '=' (e.g. staff.total_htv=30)")
         if key in seen:
             raise InputError("--set", key, "each key once; given twice")
+        if key.count(".") >= MAX_SET_DEPTH:
+            raise InputError("--set", key[:80], f"a key path of at most {MAX_SET_DEPTH} parts")
         seen.add(key)
         try:
             value = yaml.load(raw, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        except _DuplicateKey as e:
+            where = f"{key}.{e.path(_compose(raw))}"
+            raise InputError("--set", where, "each key once in the value; set twice") from None
         except (yaml.YAMLError, RecursionError):
             value = raw
+        _check_expanded_size(value, "--set")
         node = out
         parts = key.split(".")
         for p in parts[:-1]:
@@ -362,11 +423,8 @@ def _cross_check(cfg: ScenarioConfig, region: Region, prov: Provenance, default:
         if missing:
             err("costs.central_cost_shares", f"a share for every municipality; missing {sorted(missing)}")
     for i, t in enumerate(cfg.targets):
-        if t.group != "all" and t.group not in munis and t.group not in region.areas:
-            from resurssimalli.scenario.schema import SERVICE_LINES
-
-            if t.group not in SERVICE_LINES:
-                err(f"targets[{i}].group", "'all', a municipality, an area or a service line")
+        if not is_target_group(t.group, region):
+            err(f"targets[{i}].group", TARGET_GROUPS)
     if errors:
         raise InputErrors(errors)
 
@@ -404,6 +462,31 @@ def _check_jobseekers(cfg: ScenarioConfig, region: Region, source_of: Callable[[
         raise InputError(source_of("horizon.start"), "horizon.start",
                          f"the first day after the snapshot of {js.month} ({after}): the year planned "
                          f"starts from its counts, got {cfg.horizon.start}")
+
+
+TARGET_GROUPS = "'all', a municipality, an area or a service line"
+
+
+def is_target_group(group: str, region: Region) -> bool:
+    """True if a target's group is a place or line of ``region`` (the scenario's and ``--target``'s rule)."""
+    from resurssimalli.scenario.schema import SERVICE_LINES
+
+    return group == "all" or group in region.municipalities or group in region.areas or group in SERVICE_LINES
+
+
+def check_distinct(scenarios: Iterable[Scenario], where: str) -> None:
+    """Refuse scenarios sharing a name in one run, sweep or stress loop: their replications would
+    be pooled under that name (the same file given twice, or a compared file named like the run's)."""
+    seen: dict[str, Path] = {}
+    for s in scenarios:
+        if s.name in seen:
+            first = seen[s.name]
+            files = f"{first} and {s.path}" if Path(first) != Path(s.path) else f"{s.path} twice"
+            raise InputError(
+                where, "name", f"scenarios with distinct names in one run; {s.name!r} is the name of {files} "
+                "(give each file its own name:)",
+            )
+        seen[s.name] = s.path
 
 
 def scenario_hash(cfg: ScenarioConfig, region: Region, jobseekers: Path | None = None) -> str:

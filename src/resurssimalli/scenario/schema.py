@@ -8,13 +8,13 @@ Each key's meaning, unit and source are in ``data/assumptions.csv``.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import Counter
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from resurssimalli import tolerances
+from resurssimalli.safety import mixed_scripts, unsafe_chars
 
 SPLIT_GROUPS = ("weaker_position", "job_brokering", "competence_development")
 
@@ -48,16 +48,19 @@ class Frozen(BaseModel):
 
 
 def _one_line(v: str) -> str:
-    bad = sorted({f"U+{ord(c):04X}" for c in v if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
+    bad = unsafe_chars(v, one_line=True)
     if bad:
         raise ValueError(f"one line of text without control characters; found {bad[:5]}")
+    odd = mixed_scripts(v)
+    if odd:
+        raise ValueError(f"a name in one script (letters that look alike are not the same); found {odd}")
     return v
 
 
 def _text(v: str) -> str:
-    bad = sorted({f"U+{ord(c):04X}" for c in v if unicodedata.category(c) == "Cc" and c not in "\n\t"})
+    bad = unsafe_chars(v, one_line=False)
     if bad:
-        raise ValueError(f"text without control characters; found {bad[:5]}")
+        raise ValueError(f"text without control characters or bidi controls; found {bad[:5]}")
     return v
 
 
@@ -85,7 +88,7 @@ def _complete(values: dict, keys: tuple[str, ...], what: str) -> dict:
 
 
 class Horizon(Frozen):
-    start: dt.date
+    start: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
     months: Annotated[int, Field(ge=1, le=60)]
 
     @property
