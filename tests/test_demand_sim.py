@@ -77,7 +77,7 @@ def test_planned_meetings_per_line_are_the_simulated_ones(baseline, ample):
 
 
 def test_the_plan_holds_its_meetings_but_for_the_summer_backlog(baseline, played):
-    """The optimiser's plan: meetings within 12 % per line over the months the run can finish;
+    """The optimiser's plan: meetings within 14 % per line over the months the run can finish;
     the horizon's last month (July, half the coaches on summer leave) leaves its backlog to the
     month after the run."""
     _, meetings, _ = played
@@ -89,7 +89,10 @@ def test_the_plan_holds_its_meetings_but_for_the_summer_backlog(baseline, played
     # its months dip (December 0.77, March 0.82, June 0.79). At 1.2 x the plan's staff it holds
     # 0.946 and at 3 x all lines are within 10 % (test above): staff time, not the demand model's
     # meetings (notes/s3-stress.md).
-    assert early.between(0.88, 1.1).all(), early.round(3).to_dict()
+    # With the job seekers beyond the unemployed (issue 26) on the same coaches and the summer leave
+    # over the season (issue 23), job brokering held 0.877 (10 replications' measure of the
+    # backtest year: conversations on time 92 %, June's work 1.11 x on-duty time).
+    assert early.between(0.86, 1.1).all(), early.round(3).to_dict()
     year = meetings.sum() / plan.sum()
     assert year.between(0.82, 1.1).all(), year.round(3).to_dict()
 
@@ -97,6 +100,7 @@ def test_the_plan_holds_its_meetings_but_for_the_summer_backlog(baseline, played
 def test_stock_per_line_after_a_year_is_the_stock_the_plan_was_sized_on(baseline, played):
     _, _, stock = played
     proj = project(baseline)
+    proj = proj[~proj["source"].astype(str).str.startswith("state:")]  # the unemployed (the states: own KPIs)
     sized = proj[proj["month"] == proj["month"].max()].groupby("service_line")["stock_end"].sum()[list(LINES)]
     ratio = stock / sized
     assert ratio.between(0.85, 1.15).all(), ratio.round(3).to_dict()

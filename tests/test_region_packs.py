@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACK_KEYS = {  # the keys region init sets in the template (everything else is the seed's baseline)
     "name", "name_fi", "name_en", "description", "description_fi", "horizon", "region", "compare",
     "demand.stock_period", "demand.plant_closures", "staff.total_htv", "staff.centralised_htv", "staff.shortages",
+    "demand.jobseekers",  # the seed's snapshot covers its own municipalities only: a pack has none yet
 }  # fmt: skip
 
 

@@ -88,7 +88,10 @@ def _fi_range_sources() -> dict[str, str]:
 def range_cell(row: object, value: object, t: Texts) -> str:
     """The assumptions table's range and, in brackets, where it comes from, in the memo's language."""
     words = {"per_site": t("sens_range_per_site"), "spread": t("sens_range_spread")}
-    text = range_text(row.range_kind, row.low, row.high, value, _fmt(t), words) or t("sens_range_fixed")
+    if row.range_kind == "choice":  # the alternatives are the scenario's own values: shown as code
+        text = f"`{row.low}` | `{row.high}`"
+    else:
+        text = range_text(row.range_kind, row.low, row.high, value, _fmt(t), words) or t("sens_range_fixed")
     source = _fi_range_sources().get(row.key, "") if t.lang == "fi" else row.range_source
     return f"{text} ({source})" if source else text
 

@@ -44,7 +44,9 @@ def leave_section(f: Facts) -> Section | None:
     t, lv = f.t, f.scenario.config.staff.leave
     m = _by_month(roster)
     hours = float(roster["substitute_hours"].sum())
-    blocks: list[Block] = [Para(t(
+    opening = leave_line(f)  # the cause of a summer failure and what the plan does, when there is one
+    blocks: list[Block] = [Para(opening)] if opening else []
+    blocks += [Para(t(
         "leave_para", people=int(roster.groupby("area")["people"].first().sum()),
         days=f.scenario.config.staff.absence.summer_leave_days, block=lv.min_block_weeks,
         cover=lv.continuity_on_duty, margin=t.num(1 + lv.capacity_margin, 2), hours=t.num(hours, 0),

@@ -250,12 +250,15 @@ def grounds(f: Facts) -> Section:
     """Perustelut: what fails, where and when, why, what the plan does; the target KPIs' figure."""
     file = f.figure("targets")
     fig = [Figure("targets", file, f.t("fig_targets"))] if file else []
+    from resurssimalli.report.memo.summary import basis_lines
+
     blocks = [
         *fig,
         *_what_fails(f),
         *_why(f),
         *_others(f),
         *_remedy(f),
+        *(Para(text) for text in basis_lines(f)),  # the data, a pack's estimates, the leave plan
     ]  # the figure first: text flows around a page
     return Section("grounds", f.t("sec_grounds"), blocks)
 

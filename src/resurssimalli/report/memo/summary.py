@@ -142,3 +142,11 @@ SUMMARY_LINES: list[Callable[[Facts], str | None]] = [
 def summary(f: Facts) -> list[str]:
     """The memo's numbered opening lines (a line with nothing to say is left out)."""
     return [text for text in (line(f) for line in SUMMARY_LINES) if text]
+
+
+def basis_lines(f: Facts) -> list[str]:
+    """The lines the decision proposal's grounds carry from the opening: a region pack's estimates
+    and the data the verdicts rest on (the official snapshot or the plan's stock); each left out
+    when it has nothing to say. The summer-leave plan's line opens its own appendix (the proposal
+    keeps to two pages)."""
+    return [text for text in (_pack(f), _data(f)) if text]
