@@ -28,7 +28,9 @@ def _flat(text: str) -> str:
 def _row(path: Path, key: str) -> str:
     with path.open(encoding="utf-8") as fh:
         rows = [r for r in csv.reader(line for line in fh if not line.startswith("#"))]
-    return next(r for r in rows if r and r[0] == key)[-1]
+    header = next(r for r in rows if r and r[0] == "key")
+    column = "source_fi" if "source_fi" in header else "source"  # not the range columns after it
+    return next(r for r in rows if r and r[0] == key)[header.index(column)]
 
 
 TEXTS = {
