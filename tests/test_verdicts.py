@@ -11,6 +11,7 @@ import pytest
 from resurssimalli.report.memo import verdict_text
 from resurssimalli.report.texts import Texts
 from resurssimalli.scenario.schema import Target
+from resurssimalli.scenario import load_scenario
 from resurssimalli.simulate import simulate
 from resurssimalli.simulate.stats import summarise_periods
 from resurssimalli.simulate.verdicts import judge_kpis, judge_of, judge_targets
@@ -91,10 +92,12 @@ def test_verdict_names_the_month_in_words():
     assert verdict_text(Texts("fi"), r).startswith("ei täyty: heinäkuu 2024 57,3")
 
 
-def test_baseline_meets_on_average_but_fails_in_july(baseline):
-    """The real baseline: the horizon mean meets 90 %, July 2024 (summer leave) does not."""
-    sim = simulate(baseline, proportional_allocation(baseline), replications=3, seed=5)
-    j = judge_kpis(sim.kpis, [baseline]).set_index("kpi").loc[ON_TIME]
+def test_baseline_meets_on_average_but_fails_in_july(scenario_dir, baseline):
+    """The real baseline with everyone's summer leave in July (the all-in-July roster): the horizon
+    mean meets 90 %, July 2024 does not. (The office's rota, the default, holds July: issue 23.)"""
+    july = load_scenario(scenario_dir / "summer_leave_july.yaml")
+    sim = simulate(july, proportional_allocation(baseline), replications=3, seed=5)
+    j = judge_kpis(sim.kpis, [july]).set_index("kpi").loc[ON_TIME]
     assert j["judge"] == "every_month" and j["verdict"] == "fails"
     assert j["horizon_mean"] >= 0.90  # the year's average looks fine
     assert "2024-07" in j["failing_months"].split()

@@ -32,7 +32,7 @@ from resurssimalli.executors import Kind, executor, run_all
 from resurssimalli.experiment import flips
 from resurssimalli.experiment.factors import Factor, factors, overrides, set_overrides
 from resurssimalli.experiment.sensitivity_eval import SITE_PREFIX, Point, evaluate
-from resurssimalli.experiment.store import TASK_COLUMNS, TaskStore
+from resurssimalli.experiment.store import TaskStore
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.reading import existing_dir, read_parquet
 from resurssimalli.runs import RESULTS_DIR, atomic_write, build_manifest, utc_now
@@ -107,11 +107,14 @@ class _Runner:
     def _load(self, key: str) -> dict[str, float]:
         if key not in self._cache:
             path = self.store.tasks / f"{key}.parquet"
-            df = read_parquet(path, "a sensitivity point's table", TASK_COLUMNS)
+            df = read_parquet(path, "a sensitivity point's table", POINT_COLUMNS)
             if set(df["scenario"].astype(str)) != {key}:
                 raise InputError(path, "scenario", f"only {key!r} (this point's name)")
             self._cache[key] = dict(zip(df["kpi"].astype(str), df["value"].astype(float), strict=True))
         return self._cache[key]
+
+
+POINT_COLUMNS = ("scenario", "replication", "kpi", "value")  # a point's stored table (one row per output)
 
 
 def problem(factors_: Sequence[Factor]) -> dict[str, Any]:

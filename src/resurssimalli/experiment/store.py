@@ -33,7 +33,7 @@ class TaskStore:
         self.root = Path(root)
         self.tasks = self.root / "tasks"
         if create:
-            self.tasks.mkdir(exist_ok=True)
+            self.tasks.mkdir(parents=True, exist_ok=True)
         else:
             existing_dir(self.tasks, "the sweep's tasks folder")
 
