@@ -102,3 +102,19 @@ def test_kpis_by_state(params, year):
     assert len(conv) and conv.between(0, 1).all()
     # the conversations judged by state add up to those judged by line
     assert year[0].conv_due_state.sum() == year[0].conv_due_line.sum()
+
+
+def test_a_cadence_longer_than_the_default_margin_is_simulated(js):
+    """A state met every 9 months books, on the horizon's last days, a meeting ~274 days ahead: the
+    calendar reaches that far (its margin follows the longest cadence), so the run completes — the
+    sensitivity screening varies cadences this far (it failed with an IndexError before)."""
+    from resurssimalli.scenario import parse_set
+    from resurssimalli.simulate.calendar import MARGIN_DAYS
+    from resurssimalli.simulate.params import booking_margin_days
+
+    s = load_scenario(SCENARIO, parse_set(["service.states.other_services.interval_months=9"]))
+    assert booking_margin_days(s) > 9 * 30.4 > MARGIN_DAYS
+    p = build_params(s, proportional_allocation(s), months=12)
+    out = simulate_replication(p, 0, s.seed)
+    k = kpi_frame(p, out, 0)
+    assert k["value"].notna().any()

@@ -15,7 +15,8 @@ import numpy as np
 
 from resurssimalli.scenario.demand import add_months
 
-# Days simulated beyond the horizon end so that deadlines near the end can be computed.
+# Days simulated beyond the horizon end so that deadlines near the end can be computed (at least;
+# a scenario whose meetings are booked further ahead gets a longer margin, params.booking_margin_days).
 MARGIN_DAYS = 200
 
 
@@ -70,13 +71,16 @@ class SimCalendar:
         return self.wd_days_t[i]
 
 
-def build_calendar(horizon_start: dt.date, months: int, warm_up_days: int = 0) -> SimCalendar:
-    """Calendar for ``months`` KPI months from ``horizon_start`` after ``warm_up_days`` of warm-up."""
+def build_calendar(
+    horizon_start: dt.date, months: int, warm_up_days: int = 0, margin_days: int = MARGIN_DAYS
+) -> SimCalendar:
+    """Calendar for ``months`` KPI months from ``horizon_start`` after ``warm_up_days`` of warm-up,
+    and ``margin_days`` (at least :data:`MARGIN_DAYS`) beyond its end."""
     sim_start = horizon_start - dt.timedelta(days=warm_up_days)
     month_starts = [add_months(horizon_start, k) for k in range(months + 1)]
     horizon_end = month_starts[-1]
     n_days = (horizon_end - sim_start).days
-    total = n_days + MARGIN_DAYS
+    total = n_days + max(margin_days, MARGIN_DAYS)
     dates = [sim_start + dt.timedelta(days=i) for i in range(total)]
     fi = holidays.Finland(years=range(sim_start.year, dates[-1].year + 1))
     working = np.array([d.weekday() < 5 and d not in fi for d in dates], dtype=bool)

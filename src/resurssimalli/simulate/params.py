@@ -10,6 +10,7 @@ service process, the people (:mod:`.people`) and their organisation (:mod:`.team
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -231,7 +232,19 @@ def _horizon(scenario: Scenario, months: int | None) -> SimCalendar:
     n_months = months if months is not None else cfg.horizon.months
     if n_months < 1:
         raise InputError("--months", "months", f"a positive number of months, got {n_months}")
-    return build_calendar(cfg.horizon.start, n_months, cfg.simulation.warm_up_days)
+    return build_calendar(cfg.horizon.start, n_months, cfg.simulation.warm_up_days, booking_margin_days(scenario))
+
+
+def booking_margin_days(scenario: Scenario) -> int:
+    """Calendar days beyond the horizon's end that a booking made on its last day can reach: the
+    longest meeting interval (a line's later cadence, the first phase's, a customer state's) and
+    the conversation's grace in working days (7 calendar days per 5, and a week of holidays). A due
+    day beyond the calendar has no deadline to look up; a deadline beyond it is never reached."""
+    svc = scenario.config.service
+    months = [*svc.later_interval_months.values(), *(x.interval_months for x in svc.states.values())]
+    step = max(max(months, default=0.0) * DAYS_PER_MONTH, svc.first_phase_interval_weeks * 7.0)
+    grace = svc.conversation_grace_working_days * 7 / 5 + 7
+    return int(math.ceil(step + grace)) + 1
 
 
 def _customers(scenario: Scenario, munis: tuple[str, ...]) -> dict:
