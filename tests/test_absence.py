@@ -57,3 +57,12 @@ def test_the_rota_lifts_july_over_the_all_in_july_roster(scenario_dir, baseline)
         on0, on1 = k0["initial_interview_on_time_share"], k1["initial_interview_on_time_share"]
         assert on1[july] > on0[july] + 0.1
         assert min(on1) > min(on0)  # the worst month is better
+
+
+def test_no_summer_leave_is_a_rota_with_nobody_away(baseline):
+    """``summer_leave_days: 0``: the rota sends nobody on leave and the year simulates (the rota's
+    placement once failed on an empty block)."""
+    s = load_scenario(baseline.path, parse_set(["staff.absence.summer_leave_days=0"]))
+    p = build_params(s, proportional_allocation(s), months=2)
+    assert p.planned_leave is not None and not p.planned_leave.any()
+    simulate_replication(p, 0, SEED)

@@ -46,13 +46,13 @@ class Plan:
 def plan_for(scenario: Scenario, allocation_dir: Path | None = None, **optimize_options: object) -> Plan:
     """The plan to simulate: read from an optimiser run folder, or optimise ``scenario`` now."""
     if allocation_dir is not None:
-        return Plan(_with_planned_leave(scenario, Allocation.from_run_folder(allocation_dir)))
+        return Plan(with_planned_leave(scenario, Allocation.from_run_folder(allocation_dir)))
     result = optimize(scenario, **optimize_options)
     alloc = Allocation.from_result(result, source=f"optimize({scenario.name})")
-    return Plan(_with_planned_leave(scenario, alloc), result)
+    return Plan(with_planned_leave(scenario, alloc), result)
 
 
-def _with_planned_leave(scenario: Scenario, alloc: Allocation) -> Allocation:
+def with_planned_leave(scenario: Scenario, alloc: Allocation) -> Allocation:
     """``alloc`` with its leave plan when the scenario plays one (``summer_leave: planned``) and
     the allocation came without it."""
     if scenario.config.staff.absence.summer_leave != "planned" or alloc.leave is not None:

@@ -437,12 +437,17 @@ def stress(
             "default: each scenario's targets)",
         ),
     ] = None,
-    replications: Annotated[int, typer.Option("--replications", help="Replications per scenario")] = 10,
+    replications: Annotated[
+        int, typer.Option("--replications", help="Replications per scenario while bisecting")
+    ] = 10,
+    confirm_replications: Annotated[
+        int, typer.Option("--confirm-replications", help="Replications every ask is settled on")
+    ] = 20,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Worker processes (default: all cores)")] = None,
     months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
     max_iterations: Annotated[
         int, typer.Option("--max-iterations", help="Plans to simulate at most after the first")
-    ] = 16,
+    ] = 24,
     tolerance_htv: Annotated[
         float, typer.Option("--tolerance-htv", help="Width of each ask's bracket, HTV")
     ] = 0.1,
@@ -460,6 +465,9 @@ def stress(
     if not 0 < tolerance_htv <= 10:
         raise InputError("--tolerance-htv", "tolerance_htv", f"between 0 and 10 HTV, got {tolerance_htv}")
     check_run_options(out, replications=replications, months=months, jobs=jobs)
+    if not 1 <= confirm_replications <= MAX_REPLICATIONS:
+        raise InputError("--confirm-replications", "confirm_replications",
+                         f"a whole number from 1 to {MAX_REPLICATIONS}, got {confirm_replications}")  # fmt: skip
     loaded = [load(p, set_) for p in scenarios]
     check_targets(targets or [], loaded)
     stress_command(
@@ -467,6 +475,7 @@ def stress(
         console,
         targets=targets,
         replications=replications,
+        confirm_replications=confirm_replications,
         jobs=jobs,
         months=months,
         max_iterations=max_iterations,

@@ -212,6 +212,7 @@ def stress_command(
     max_iterations: int,
     out: Path | None,
     tolerance_htv: float = 0.1,
+    confirm_replications: int = 20,
 ) -> Path:
     from resurssimalli.experiment.stress import stress
 
@@ -225,6 +226,7 @@ def stress_command(
             months=months,
             max_rounds=max_iterations,
             tolerance_htv=tolerance_htv,
+            confirm_replications=confirm_replications,
             progress=progress,
         )
     names = _names(scenarios)

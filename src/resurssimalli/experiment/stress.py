@@ -34,7 +34,7 @@ import pandas as pd
 from resurssimalli.errors import InputError
 from resurssimalli.executors import Kind
 from resurssimalli.experiment.certificate import Certificate, minimum_hours_certificate
-from resurssimalli.experiment.stress_causes import cause_of
+from resurssimalli.experiment.stress_causes import cause_of, leave_plan_holds
 from resurssimalli.experiment.stress_plans import HOURS_ROOM, Plan, Planner, staffed
 from resurssimalli.experiment.stress_rows import (
     bracket_rows,
@@ -59,6 +59,9 @@ from resurssimalli.scenario.schema import Target
 from resurssimalli.simulate.allocation import Allocation
 
 DEFAULT_TOLERANCE_HTV = 0.1  # a bracket's width (HTV) at which the bisection stops; an assumption
+# the replications every ask is settled on (issue 24: a plan that holds, simulated with 20); a loop
+# started on fewer finds its brackets again on these (stress_units.Unit.confirm). An assumption.
+CONFIRM_REPLICATIONS = 20
 STATUSES = ("met", "causes_remain", "at_risk", "budget_insufficient", "undecided", "max_rounds")
 
 
@@ -73,6 +76,7 @@ class Round:
     kpis: pd.DataFrame
     judged: pd.DataFrame
     months: pd.DataFrame
+    replications: int = 0
 
     @property
     def met(self) -> bool:
@@ -148,7 +152,8 @@ class StressResult:
         out: dict[str, Any] = {
             "status": self.status,
             "scenarios": [x.name for x in scenarios],
-            "replications": replications,
+            "replications_start": replications,
+            "replications": self.replications,  # those the asks were settled on
             "rounds": int(self.iterations["iteration"].max()),
             "plan_round": self.plan_round,
             "tolerance_htv": self.tolerance_htv,
@@ -177,12 +182,19 @@ class _Simulator:
         self.replications, self.seed, self.n_months = replications, seed, months
         self.kind, self.jobs, self.scheduler, self.progress = kind, jobs, scheduler, progress
         self.rounds: list[Round] = []
+        self._reruns: dict[tuple, pd.DataFrame] = {}
 
     def kpis(self, alloc: Allocation, scenarios: Sequence[Scenario]) -> pd.DataFrame:
+        """The plan simulated in ``scenarios``; a scenario that plays a leave plan (``summer_leave:
+        planned``) plays the leave optimiser's plan for this allocation."""
+        from resurssimalli.pipeline import with_planned_leave
+
         htv = float(alloc.allocation["htv"].sum())
+        staffed_ = [staffed(s, htv) for s in scenarios]
+        allocs = [with_planned_leave(s, alloc) for s in staffed_]
         tasks = [
-            Task(staffed(s, htv), alloc, r, self.seed, self.n_months)
-            for s in scenarios
+            Task(s, a, r, self.seed, self.n_months)
+            for s, a in zip(staffed_, allocs, strict=True)
             for r in range(self.replications)
         ]
         return run_grid(
@@ -190,15 +202,19 @@ class _Simulator:
         )
 
     def rerun(self, number: int, scenarios: Sequence[Scenario]) -> pd.DataFrame:
-        """Round ``number``'s plan again, in other scenarios (a cause's test)."""
-        return self.kpis(self.rounds[number].allocation, scenarios)
+        """Round ``number``'s plan again, in other scenarios (a cause's test; once per round,
+        scenarios and replications)."""
+        key = (number, self.replications, tuple(s.config.model_dump_json() for s in scenarios))
+        if key not in self._reruns:
+            self._reruns[key] = self.kpis(self.rounds[number].allocation, scenarios)
+        return self._reruns[key]
 
     def simulate(self, number: int, plan: Plan, asked: dict[str, float]) -> Round:
         alloc = Allocation.from_result(plan.result, source=f"stress round {number}")
         kpis = self.kpis(alloc, self.scenarios)
         judged = judge(kpis, self.scenarios, self.targets)
         months = month_verdicts(kpis, judged, self.scenarios).assign(iteration=number)
-        r = Round(number, dict(asked), plan, alloc, kpis, judged, months)
+        r = Round(number, dict(asked), plan, alloc, kpis, judged, months, self.replications)
         self.rounds.append(r)
         return r
 
@@ -215,16 +231,30 @@ def _check_inputs(
 
 
 def _settle_causes(units: Units, sim: _Simulator) -> None:
-    """Units that missed with twice their hours get their cause (and no hours from now on)."""
+    """Units that missed with twice their hours get their cause (and no hours from now on); before
+    that, a unit that misses only in summer-leave months is tried with the leave optimiser's plan
+    (issue 25), and gets no hours when the plan holds it (:func:`.stress_causes.leave_plan_holds`)."""
     for u in units.staffing():
-        if u.bracket()[1] is None and u.doubled_and_missed():
+        if u.bracket()[1] is None and leave_plan_holds(u, sim.scenarios, sim.rerun):
+            u.cause = "leave_plan"
+        elif u.bracket()[1] is None and u.doubled_and_missed():
             u.cause = cause_of(u, sim.scenarios, sim.rerun)
 
 
 def _settled(last: Round, units: Units) -> bool:
     """The last plan was the one at every unit's upper end and every unit held in it."""
-    holding = all(u.obs[-1].holds for u in units.staffing())
+    holding = all(u.obs and u.obs[-1].holds for u in units.staffing())
     return holding and last.asked == units.upper_ends()
+
+
+def _confirming(sim: _Simulator, units: Units, confirm: int) -> bool:
+    """Settled on fewer replications than ``confirm``: go on with ``confirm`` (the same seeds and
+    more), every unit from the bracket found so far."""
+    if sim.replications >= confirm:
+        return False
+    sim.replications = confirm
+    units.confirm()
+    return True
 
 
 def stress(
@@ -238,13 +268,15 @@ def stress(
     kind: Kind = "processes",
     jobs: int | None = None,
     scheduler: str | None = None,
-    max_rounds: int = 16,
+    max_rounds: int = 24,
+    confirm_replications: int = CONFIRM_REPLICATIONS,
     progress: ProgressFn | None = None,
 ) -> StressResult:
     """Run the loop (module docstring); the plan is optimised on the first scenario. Every plan is
     simulated with ``replications`` replications from ``seed`` (the first scenario's unset), so
-    every bisection step compares the same customers. ``progress`` hears ``"stress"`` and
-    ``"simulate"``."""
+    every bisection step compares the same customers; once settled, the brackets are found again
+    on ``confirm_replications`` when that is more (the same seeds and more). ``progress`` hears
+    ``"stress"`` and ``"simulate"``."""
     _check_inputs(scenarios, targets, tolerance_htv)
     base = scenarios[0]
     seed = base.seed if seed is None else seed
@@ -252,19 +284,21 @@ def stress(
     planner = Planner(base)
     tol = tolerance_htv * planner.P
     units = Units(scenarios, targets, planner.need)
-    units.observe(0, sim.simulate(0, planner.first, {}).kpis, planner.first.hours)
+    units.observe(0, sim.simulate(0, planner.first, {}).kpis, planner.first.hours, replications)
     settled = False
     for n in range(1, max_rounds + 1):
         tick(progress, "stress", n - 1, max_rounds, f"round {n}")
         _settle_causes(units, sim)
         candidates = units.candidates(tol)
         if not candidates and _settled(sim.rounds[-1], units):
-            settled = True
-            break
+            if not _confirming(sim, units, confirm_replications):
+                settled = True
+                break
+            candidates = units.candidates(tol)
         asked = {**units.upper_ends(), **candidates}
         floors = planner.unit_floors(asked, {k: units.units[k].pairs for k in asked})
         plan = planner.probe(floors) if candidates else planner.plan(floors)
-        units.observe(n, sim.simulate(n, plan, asked).kpis, plan.hours)
+        units.observe(n, sim.simulate(n, plan, asked).kpis, plan.hours, sim.replications)
         units.checked(asked, tol)
     else:
         _settle_causes(units, sim)
@@ -322,7 +356,7 @@ def _result(
         brackets=bracket_rows(units, planner, tolerance_htv),
         causes=cause_rows(units, planner),
         rounds=observation_rows(units, sim.rounds, planner.P),
-        iterations=iteration_rows(sim.rounds, sim.replications),
+        iterations=iteration_rows(sim.rounds),
         added_hours={p: h for p, h in added.items() if h > HOURS_ROOM},
         first_plan=planner.first.result,
         tolerance_htv=tolerance_htv,

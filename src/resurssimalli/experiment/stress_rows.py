@@ -25,7 +25,9 @@ BRACKET_COLUMNS = [
     "settled",
 ]  # fmt: skip
 CAUSE_COLUMNS = ["unit", "scenario", "kpi", "months", "cause", "first_hours", "hours_tried"]
-ROUND_COLUMNS = ["iteration", "unit", "hours", "htv", "holds", "months", "within_budget", "cause"]
+ROUND_COLUMNS = [
+    "iteration", "unit", "hours", "htv", "holds", "months", "within_budget", "cause", "replications",
+]  # fmt: skip
 
 
 def _joined(values) -> str:
@@ -87,14 +89,15 @@ def observation_rows(units: Units, rounds: Sequence, productive_hours: float) ->
             _missed(o)[1],
             within[o.round],
             u.cause or "",
+            o.replications,
         )
         for u in sorted(units.units.values(), key=lambda x: x.key)
-        for o in u.obs
+        for o in [*u.earlier, *u.obs]
     ]
     return pd.DataFrame(rows, columns=ROUND_COLUMNS).sort_values(["iteration", "unit"], ignore_index=True)
 
 
-def iteration_rows(rounds: Sequence, replications: int) -> pd.DataFrame:
+def iteration_rows(rounds: Sequence) -> pd.DataFrame:
     """Every plan's targets judged, with the plan's HTV, budget and sites."""
     frames = [
         r.judged.assign(
@@ -103,7 +106,7 @@ def iteration_rows(rounds: Sequence, replications: int) -> pd.DataFrame:
             within_budget=r.plan.within_budget,
             unserved_hours_total=float(r.plan.result.summary["unserved_hours_total"]),
             sites_open=" ".join(r.plan.result.summary["sites_open"]),
-            replications=replications,
+            replications=r.replications,
         )
         for r in rounds
     ]

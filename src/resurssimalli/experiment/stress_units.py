@@ -13,7 +13,9 @@ Every plan simulated is an observation of every unit: its hours in the plan and 
 Its **bracket** is the envelope of those observations: the upper end is the fewest hours at which
 it held with no miss at as many hours or more, the lower end the most hours at which it missed
 below that. Between them the loop bisects; the bracket is an ask once it is no wider than the
-tolerance.
+tolerance. A bracket found on fewer replications than the loop confirms on is then found again on
+more (the same seeds and more, :meth:`Unit.confirm`), starting from its ends: brackets started from
+5 or from 10 replications are judged on the same replications in the end.
 """
 
 from __future__ import annotations
@@ -48,11 +50,13 @@ class Check:
 
 @dataclass(frozen=True)
 class Obs:
-    """A unit in one simulated plan: its hours and what it missed (scenario, KPI, month)."""
+    """A unit in one simulated plan: its hours and what it missed (scenario, KPI, month), on how
+    many replications."""
 
     round: int
     hours: float
     misses: tuple[tuple[str, str, str], ...]
+    replications: int = 0
 
     @property
     def holds(self) -> bool:
@@ -69,6 +73,15 @@ class Unit:
     least: float = 0.0  # the pairs' workload: no plan gives the unit less
     stale: set[int] = field(default_factory=set)  # rounds whose miss a later hold below it overruled
     checked: float | None = None  # the upper end one tolerance step below which it was seen to miss
+    # the bracket found on fewer replications, and those observations (:meth:`confirm`)
+    leave_tried: bool = False  # tried with the leave optimiser's plan (stress_causes.leave_plan_holds)
+    prior: tuple[float | None, float | None] | None = None
+    earlier: list[Obs] = field(default_factory=list)
+
+    @property
+    def needs_hours(self) -> bool:
+        """It missed in some plan (or did before the confirmation) and has no other cause."""
+        return self.cause is None and (self.entered is not None or self.prior is not None)
 
     @property
     def entered(self) -> Obs | None:
@@ -98,16 +111,28 @@ class Unit:
         """The hours to try next: twice those it first missed with while it has not held, then
         the bracket's middle; None when the bracket is an ask (or the unit needs no hours)."""
         lo, hi = self.bracket()
-        if self.entered is None or self.cause is not None:
+        if not self.needs_hours:
             return None
+        if self.prior is not None and self.prior[1] is not None and not self.obs:
+            return self.prior[1]  # confirming: first the upper end found on fewer replications
         if hi is None:
             first = self.entered
-            return None if self.doubled_and_missed() else CAUSE_HOURS_FACTOR * first.hours
-        lo = self.least if lo is None else lo  # every miss overruled: down towards the workload
+            return None if first is None or self.doubled_and_missed() else CAUSE_HOURS_FACTOR * first.hours
+        if lo is None:  # every miss overruled: down towards the prior lower end, then the workload
+            prior_lo = self.prior[0] if self.prior is not None else None
+            lo = prior_lo if prior_lo is not None and prior_lo < hi else self.least
         if hi - lo > tolerance:
             return (lo + hi) / 2
         settled = self.checked is not None and abs(self.checked - hi) <= 1.0
         return None if settled or hi <= self.least + 1.0 else self.step_below(hi, tolerance)
+
+    def confirm(self) -> None:
+        """Start again on more replications (the same seeds and more): the bracket found so far
+        becomes the prior, its observations earlier ones; the unit first tries the prior's upper
+        end, then one tolerance step below it (:meth:`candidate`)."""
+        self.prior = self.bracket()
+        self.earlier += self.obs
+        self.obs, self.stale, self.checked = [], set(), None
 
     def step_below(self, hi: float, tolerance: float) -> float:
         """One tolerance step below the upper end, never below the workload (the check's hours)."""
@@ -115,14 +140,16 @@ class Unit:
 
     def check(self, asked: float, tolerance: float) -> None:
         """After a plan that gave the unit ``asked`` = its upper end less one tolerance step, or its
-        workload if that is more (the minimality check): a miss confirms the upper end; a hold
-        overrules the misses at as many hours or more (the floor falls, the bisection goes on)."""
+        workload if that is more (the minimality check; the optimiser may give a little more, never
+        less): a miss confirms the upper end, and so does a hold at the upper end itself (no plan
+        gives the unit less); a hold below it overrules the misses at as many hours or more (the
+        floor falls, the bisection goes on)."""
         lo, hi = self.bracket()
         last = self.obs[-1]
-        if hi is None or abs(asked - self.step_below(hi, tolerance)) > 1.0 or abs(last.hours - asked) > 1.0:
+        if hi is None or abs(asked - self.step_below(hi, tolerance)) > 1.0 or last.hours < asked - 1.0:
             return
-        if not last.holds:
-            self.checked = hi
+        if not last.holds or last.hours >= hi - 1.0:  # missed below the upper end (the plan may
+            self.checked = hi  # give a little more than asked), or no plan gives it less than that
             return
         self.stale |= {o.round for o in self.obs if not o.holds and o.hours >= last.hours - 1e-9}
 
@@ -219,25 +246,32 @@ class Units:
         self.by_name = {s.name: s for s in scenarios}
         self.units: dict[str, Unit] = {}
         self.hours: dict[int, pd.Series] = {}  # round -> the plan's hours per (area, line)
-        self.pending: dict[str, list[tuple[int, tuple]]] = {}  # key -> misses of rounds before its pairs
+        self.pending: dict[str, list[tuple[int, tuple, int]]] = {}  # key -> rounds before it missed
 
-    def observe(self, rnd: int, kpis: pd.DataFrame, hours: pd.Series) -> None:
-        """Record every unit's hours and misses in the plan of round ``rnd``; a unit is made when
-        it first misses (with the rounds it held before)."""
+    def observe(self, rnd: int, kpis: pd.DataFrame, hours: pd.Series, replications: int = 0) -> None:
+        """Record every unit's hours and misses in the plan of round ``rnd`` (simulated on
+        ``replications``); a unit is made when it first misses (with the rounds it held before)."""
         self.hours[rnd] = hours
         for key, checks in checks_by_unit(kpis, self.scenarios, self.targets).items():
             misses = tuple((c.scenario, c.kpi, m) for c in checks for m in check_misses(kpis, c))
             u = self.units.get(key)
             if u is None and not misses:
-                self.pending.setdefault(key, []).append((rnd, misses))
+                self.pending.setdefault(key, []).append((rnd, misses, replications))
                 continue
             if u is None:
                 pairs = pairs_of(key, checks, kpis, self.by_name)
                 least = float(sum(float(self.need.get(p, 0.0)) for p in pairs))
                 u = self.units[key] = Unit(key, pairs, checks, least=least)
-                for r, m in self.pending.pop(key, []):
-                    u.obs.append(Obs(r, self.unit_hours(u, r), m))
-            u.obs.append(Obs(rnd, self.unit_hours(u, rnd), misses))
+                for r, m, n in self.pending.pop(key, []):
+                    u.obs.append(Obs(r, self.unit_hours(u, r), m, n))
+            u.obs.append(Obs(rnd, self.unit_hours(u, rnd), misses, replications))
+
+    def confirm(self) -> None:
+        """Every unit that needs hours starts again on more replications (:meth:`Unit.confirm`);
+        what held on fewer is forgotten."""
+        for u in self.staffing():
+            u.confirm()
+        self.pending.clear()
 
     def checked(self, asked: dict[str, float], tolerance: float) -> None:
         """Each unit asked one tolerance step below its upper end: confirmed or overruled."""
@@ -251,7 +285,7 @@ class Units:
 
     def staffing(self) -> list[Unit]:
         """Units that missed in some plan and have no other cause: they get hours."""
-        return [u for u in self.units.values() if u.entered is not None and u.cause is None]
+        return [u for u in self.units.values() if u.needs_hours]
 
     def caused(self) -> list[Unit]:
         return [u for u in self.units.values() if u.cause is not None]

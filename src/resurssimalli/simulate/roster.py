@@ -95,9 +95,9 @@ def rota_days(
     sim_start: dt.date, n_days: int, pools: tuple[tuple[int, ...], ...], areas: tuple[int, ...], length: int
 ) -> np.ndarray:
     """The rota as a read-only bool array [person, day] over ``n_days`` days from ``sim_start``:
-    the same placement every year (each year's season)."""
+    the same placement every year (each year's season); nobody away when ``length`` is 0."""
     out = np.zeros((len(areas), n_days), dtype=bool)
-    for year in years_of(sim_start, n_days):
+    for year in years_of(sim_start, n_days) if length > 0 else ():
         win = window(year, "rota")
         starts = rota(pools, areas, length, len(win))
         for x, s in enumerate(starts):
