@@ -42,6 +42,19 @@ def covering_key(key: str, keys: list[str]) -> str | None:
 NOT_SET = "(not set)"
 
 
+def loop_settings() -> dict[str, object]:
+    """Rows of the table that are the stress loop's settings, not scenario keys: their defaults,
+    read from the code that uses them."""
+    from resurssimalli.experiment.stress import CONFIRM_REPLICATIONS, DEFAULT_TOLERANCE_HTV
+    from resurssimalli.experiment.stress_units import CAUSE_HOURS_FACTOR
+
+    return {
+        "stress.tolerance_htv": DEFAULT_TOLERANCE_HTV,
+        "stress.cause_hours_factor": CAUSE_HOURS_FACTOR,
+        "stress.confirm_replications": CONFIRM_REPLICATIONS,
+    }
+
+
 def key_values(scenario: Scenario, keys: list[str]) -> dict[str, object]:
     """Each table key's value in the scenario: a leaf, a mapping of its sub-keys, or None if unset."""
     values: dict[str, dict[str, object]] = {}
@@ -60,6 +73,7 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
     """One row per table key with the scenario's value(s), unit, status, source and setter."""
     src = load_sources()
     values = key_values(scenario, list(src["key"]))
+    values |= {k: v for k, v in loop_settings().items() if values.get(k) is None}
     rows = []
     for r in src.itertuples():
         v = values[r.key]
