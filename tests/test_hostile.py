@@ -234,6 +234,11 @@ def o_stress_zero_iterations(d: Path) -> list[str]:
     return ["stress", "baseline.yaml", "--max-iterations", "0", "--out", "out"]
 
 
+def o_stress_zero_confirm(d: Path) -> list[str]:
+    (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
+    return ["stress", "baseline.yaml", "--confirm-replications", "0", "--out", "out"]
+
+
 def o_stress_bad_target(d: Path) -> list[str]:
     (d / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
     return ["stress", "baseline.yaml", "--target", "happiness>=1", "--out", "out"]
@@ -265,6 +270,7 @@ OPTION_CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "optimize_out_exists": (o_optimize_out_exists, ("out", "already exists")),
     "stress_zero_iterations": (o_stress_zero_iterations, ("--max-iterations", "at least 1")),
     "stress_bad_target": (o_stress_bad_target, ("--target", "happiness")),
+    "stress_zero_confirm": (o_stress_zero_confirm, ("--confirm-replications", "1 to")),
     "simulate_jobs_negative": (o_simulate_jobs_negative, ("--jobs", "1 to")),
     "sweep_jobs_negative": (o_sweep_jobs_negative, ("--jobs", "1 to")),
 }
