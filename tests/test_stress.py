@@ -76,8 +76,16 @@ def test_a_bracket_found_on_few_replications_is_found_again_on_more():
     assert u.bracket() == (140.0, 150.0) and u.candidate(10.0) is None  # the same ask, now on 20
     v = _unit((100.0, False), (200.0, True), (150.0, True), (140.0, False))
     v.confirm()
-    v.obs.append(Obs(5, 150.0, (("s", "k", "2024-01"),), 20))  # on more replications it misses
-    assert v.bracket() == (150.0, None) and v.candidate(10.0) == 300.0
+    v.obs.append(Obs(5, 150.0, (("s", "k", "2024-01"),), 20))  # on more replications it misses:
+    assert v.bracket() == (150.0, None) and v.candidate(10.0) == 170.0  # up in growing steps
+    v.obs.append(Obs(6, 170.0, (("s", "k", "2024-01"),), 20))
+    assert v.candidate(10.0) == 210.0
+    v.obs.append(Obs(7, 210.0, (("s", "k", "2024-01"),), 20))
+    assert v.candidate(10.0) == 290.0  # 210 + 80
+    v.obs.append(Obs(8, 290.0, (("s", "k", "2024-01"),), 20))
+    assert v.candidate(10.0) == 300.0  # at most twice the hours it first missed with here
+    v.obs.append(Obs(9, 300.0, (("s", "k", "2024-01"),), 20))
+    assert v.doubled_and_missed() and v.candidate(10.0) is None  # then a cause, not hours
 
 
 def test_a_summer_miss_is_tried_with_the_leave_plan_before_hours(scenario_dir):

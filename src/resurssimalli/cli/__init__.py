@@ -447,7 +447,7 @@ def stress(
     months: Annotated[int | None, typer.Option("--months", help="Simulated months (default horizon)")] = None,
     max_iterations: Annotated[
         int, typer.Option("--max-iterations", help="Plans to simulate at most after the first")
-    ] = 24,
+    ] = 40,
     tolerance_htv: Annotated[
         float, typer.Option("--tolerance-htv", help="Width of each ask's bracket, HTV")
     ] = 0.1,

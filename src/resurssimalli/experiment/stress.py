@@ -268,7 +268,7 @@ def stress(
     kind: Kind = "processes",
     jobs: int | None = None,
     scheduler: str | None = None,
-    max_rounds: int = 24,
+    max_rounds: int = 40,
     confirm_replications: int = CONFIRM_REPLICATIONS,
     progress: ProgressFn | None = None,
 ) -> StressResult:

@@ -108,8 +108,9 @@ class Unit:
         return any(not o.holds and o.hours >= twice - 1.0 for o in self.obs)
 
     def candidate(self, tolerance: float) -> float | None:
-        """The hours to try next: twice those it first missed with while it has not held, then
-        the bracket's middle; None when the bracket is an ask (or the unit needs no hours)."""
+        """The hours to try next: twice those it first missed with while it has not held (when
+        confirming, growing steps up from the prior upper end first), then the bracket's middle;
+        None when the bracket is an ask (or the unit needs no hours)."""
         lo, hi = self.bracket()
         if not self.needs_hours:
             return None
@@ -117,7 +118,15 @@ class Unit:
             return self.prior[1]  # confirming: first the upper end found on fewer replications
         if hi is None:
             first = self.entered
-            return None if first is None or self.doubled_and_missed() else CAUSE_HOURS_FACTOR * first.hours
+            if first is None or self.doubled_and_missed():
+                return None
+            twice = CAUSE_HOURS_FACTOR * first.hours
+            if self.prior is None:
+                return twice
+            # confirming, and the prior upper end missed: up from the last miss in growing steps
+            # (2, 4, 8 ... tolerance steps), at most the doubling rule's hours
+            fails = [o.hours for o in self.obs if not o.holds]
+            return min(max(fails) + tolerance * 2 ** len(fails), twice)
         if lo is None:  # every miss overruled: down towards the prior lower end, then the workload
             prior_lo = self.prior[0] if self.prior is not None else None
             lo = prior_lo if prior_lo is not None and prior_lo < hi else self.least
