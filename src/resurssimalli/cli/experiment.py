@@ -124,7 +124,7 @@ def _print_asks(res: Any, console: Console, names: Names) -> None:
     c = causes_frame(res.causes, names)
     if not c.empty:
         c = c.rename(columns={"unit": "queue", "kpi": "KPI"})
-        print_frame(console, c, "Misses twice the hours do not fix: no hours, their cause")
+        print_frame(console, c, "Misses that get no hours, and their cause")
     m = missed_months(res.months, names)
     if not m.empty:
         shown = pd.DataFrame(
@@ -233,6 +233,13 @@ def stress_command(
     frame = verdict_frame(res.verdicts, names)
     print_frame(console, frame, "The returned plan's verdict (95% CI)", kinds={"target": "text"})
     console.print(_status_line(res), highlight=False)
+    if res.roster is not None:
+        console.print(
+            f"the first plan missed only in summer-leave months where the leave optimiser's plan holds: "
+            f"every scenario played it (substitutes {res.roster.substitute_hours:,.0f} h, "
+            f"{res.roster.substitute_cost_eur:,.0f} EUR); no staff asked for the summer",
+            highlight=False,
+        )
     _print_asks(res, console, names)
     with RunFolder.new(f"stress-{scenarios[0].name}", out, scenario=scenarios[0], command="stress") as rf:
         res.write(rf, scenarios, replications)

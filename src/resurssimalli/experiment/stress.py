@@ -34,7 +34,12 @@ import pandas as pd
 from resurssimalli.errors import InputError
 from resurssimalli.executors import Kind
 from resurssimalli.experiment.certificate import Certificate, minimum_hours_certificate
-from resurssimalli.experiment.stress_causes import cause_of, leave_plan_holds
+from resurssimalli.experiment.stress_causes import (
+    cause_of,
+    fixed_by_leave_plan,
+    summer_units,
+    with_leave_plan,
+)
 from resurssimalli.experiment.stress_plans import HOURS_ROOM, Plan, Planner, staffed
 from resurssimalli.experiment.stress_rows import (
     bracket_rows,
@@ -53,6 +58,7 @@ from resurssimalli.experiment.stress_targets import (
 from resurssimalli.experiment.stress_units import Units
 from resurssimalli.experiment.sweep import Task, run_grid
 from resurssimalli.optimize import OptimizeResult
+from resurssimalli.optimize.leave import LeavePlan
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import Target
@@ -77,6 +83,7 @@ class Round:
     judged: pd.DataFrame
     months: pd.DataFrame
     replications: int = 0
+    roster: LeavePlan | None = None  # the leave plan the scenarios played (None: their own roster)
 
     @property
     def met(self) -> bool:
@@ -117,6 +124,7 @@ class StressResult:
     replications: int
     plan_round: int = 0
     proof: Proof | None = None
+    roster: LeavePlan | None = None  # the leave plan the returned plan's scenarios played, if any
     floors: dict[tuple[str, str], float] = field(default_factory=dict)  # the returned plan's floors
     round_floors: dict[int, dict[tuple[str, str], float]] = field(default_factory=dict)  # every plan's
 
@@ -144,6 +152,10 @@ class StressResult:
             rf.write_csv(name, df)
         if self.proof is not None:
             rf.write_csv("stress_certificate.csv", self.proof.certificate.rows)
+        if self.roster is not None:
+            from resurssimalli.pipeline import write_roster
+
+            write_roster(rf, self.roster)
         rf.extra["stress"] = self.manifest(scenarios, replications)
 
     def manifest(self, scenarios: Sequence[Scenario], replications: int) -> dict[str, Any]:
@@ -162,7 +174,13 @@ class StressResult:
             "plan_cost_eur": float(self.plan.summary["total_cost_eur"]),
             "first_plan_cost_eur": float(self.first_plan.summary["total_cost_eur"]),
             "asked_htv": sum(self.added_hours.values()) / P,
+            "leave_plan": self.roster is not None,  # the scenarios played the leave optimiser's plan
         }
+        if self.roster is not None:
+            out |= {
+                "substitute_hours": self.roster.substitute_hours,
+                "substitute_cost_eur": self.roster.substitute_cost_eur,
+            }
         if self.proof is not None:
             p = self.proof
             out |= {
@@ -183,23 +201,31 @@ class _Simulator:
         self.kind, self.jobs, self.scheduler, self.progress = kind, jobs, scheduler, progress
         self.rounds: list[Round] = []
         self._reruns: dict[tuple, pd.DataFrame] = {}
+        self.roster: LeavePlan | None = None
 
     def kpis(self, alloc: Allocation, scenarios: Sequence[Scenario]) -> pd.DataFrame:
-        """The plan simulated in ``scenarios``; a scenario that plays a leave plan (``summer_leave:
-        planned``) plays the leave optimiser's plan for this allocation."""
-        from resurssimalli.pipeline import with_planned_leave
-
+        """The plan simulated in ``scenarios``. Scenarios that play a leave plan (``summer_leave:
+        planned``) play one plan for this allocation: the leave optimiser's for the first scenario
+        (leave is planned in spring for the expected year; the other scenarios test it)."""
         htv = float(alloc.allocation["htv"].sum())
         staffed_ = [staffed(s, htv) for s in scenarios]
-        allocs = [with_planned_leave(s, alloc) for s in staffed_]
-        tasks = [
-            Task(s, a, r, self.seed, self.n_months)
-            for s, a in zip(staffed_, allocs, strict=True)
-            for r in range(self.replications)
-        ]
+        if any(s.config.staff.absence.summer_leave == "planned" for s in staffed_):
+            alloc = self.with_roster(alloc, staffed_[0])
+        tasks = [Task(s, alloc, r, self.seed, self.n_months) for s in staffed_ for r in range(self.replications)]
         return run_grid(
             tasks, kind=self.kind, jobs=self.jobs, scheduler=self.scheduler, progress=self.progress
         )
+
+    def with_roster(self, alloc: Allocation, scenario: Scenario) -> Allocation:
+        """``alloc`` with the leave optimiser's plan for it (planned in ``scenario``; kept as
+        :attr:`roster`, the last one made)."""
+        from resurssimalli.optimize.leave import leave_rows
+        from resurssimalli.pipeline import plan_roster
+
+        if alloc.leave is not None:
+            return alloc
+        self.roster = plan_roster(with_leave_plan(scenario), alloc)
+        return alloc.with_leave(leave_rows(self.roster))
 
     def rerun(self, number: int, scenarios: Sequence[Scenario]) -> pd.DataFrame:
         """Round ``number``'s plan again, in other scenarios (a cause's test; once per round,
@@ -211,10 +237,11 @@ class _Simulator:
 
     def simulate(self, number: int, plan: Plan, asked: dict[str, float]) -> Round:
         alloc = Allocation.from_result(plan.result, source=f"stress round {number}")
+        self.roster = None
         kpis = self.kpis(alloc, self.scenarios)
         judged = judge(kpis, self.scenarios, self.targets)
         months = month_verdicts(kpis, judged, self.scenarios).assign(iteration=number)
-        r = Round(number, dict(asked), plan, alloc, kpis, judged, months, self.replications)
+        r = Round(number, dict(asked), plan, alloc, kpis, judged, months, self.replications, self.roster)
         self.rounds.append(r)
         return r
 
@@ -231,14 +258,30 @@ def _check_inputs(
 
 
 def _settle_causes(units: Units, sim: _Simulator) -> None:
-    """Units that missed with twice their hours get their cause (and no hours from now on); before
-    that, a unit that misses only in summer-leave months is tried with the leave optimiser's plan
-    (issue 25), and gets no hours when the plan holds it (:func:`.stress_causes.leave_plan_holds`)."""
+    """Units that missed with twice their hours get their cause (and no hours from now on)."""
     for u in units.staffing():
-        if u.bracket()[1] is None and leave_plan_holds(u, sim.scenarios, sim.rerun):
-            u.cause = "leave_plan"
-        elif u.bracket()[1] is None and u.doubled_and_missed():
+        if u.bracket()[1] is None and u.doubled_and_missed():
             u.cause = cause_of(u, sim.scenarios, sim.rerun)
+
+
+def _adopt_leave_plan(units: Units, sim: _Simulator) -> bool:
+    """Before any hours are asked (issue 25): when the first plan misses only in summer-leave
+    months somewhere, and the same plan simulated with the leave optimiser's plan holds those
+    units, every scenario plays the leave plan from now on (the units are judged afresh)."""
+    if all(s.config.staff.absence.summer_leave == "planned" for s in sim.scenarios):
+        return False
+    summer = summer_units(units.staffing(), sim.scenarios)
+    if not summer:
+        return False
+    planned = [with_leave_plan(s) for s in sim.scenarios]
+    fixed = fixed_by_leave_plan(summer, sim.rerun(0, planned))
+    if not fixed:
+        return False
+    for u in fixed:
+        u.leave_fixed = True
+    sim.scenarios = planned
+    units.restart(planned)
+    return True
 
 
 def _settled(last: Round, units: Units) -> bool:
@@ -285,8 +328,12 @@ def stress(
     tol = tolerance_htv * planner.P
     units = Units(scenarios, targets, planner.need)
     units.observe(0, sim.simulate(0, planner.first, {}).kpis, planner.first.hours, replications)
+    start = 1
+    if _adopt_leave_plan(units, sim):  # the first plan again, with the leave plan
+        units.observe(1, sim.simulate(1, planner.first, {}).kpis, planner.first.hours, replications)
+        start = 2
     settled = False
-    for n in range(1, max_rounds + 1):
+    for n in range(start, max_rounds + 1):
         tick(progress, "stress", n - 1, max_rounds, f"round {n}")
         _settle_causes(units, sim)
         candidates = units.candidates(tol)
@@ -363,6 +410,7 @@ def _result(
         replications=sim.replications,
         plan_round=kept.number,
         proof=proof,
+        roster=kept.roster,
         floors=dict(kept.plan.floors),
         round_floors={r.number: dict(r.plan.floors) for r in sim.rounds},
     )

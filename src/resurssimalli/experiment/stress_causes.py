@@ -1,11 +1,12 @@
 """Why a miss that hours do not fix is missed: its cause, found by test, never guessed.
 
-A unit that misses only in its scenarios' summer-leave months is first tried with the leave
-optimiser's plan (issue 25: leave planned in whole weeks over the season, with substitutes) on the
-same plan and seeds:
+When the first plan misses only in summer-leave months somewhere, the same plan is simulated with
+the leave optimiser's plan (issue 25: leave in whole weeks over the season, with substitutes):
 
 * ``leave_plan`` — the leave plan holds it: the summer is a matter of planning leave (and paying
-  its substitutes), not of staff; it gets no hours.
+  its substitutes), not of staff; the loop goes on with the leave plan in every scenario
+  (:func:`resurssimalli.experiment.stress.stress`), and the unit gets hours only if it misses
+  again.
 
 A unit that still misses with :data:`~resurssimalli.experiment.stress_units.CAUSE_HOURS_FACTOR`
 times the hours it first missed with is not short of staff (issue 24), and gets no hours. Its
@@ -55,21 +56,14 @@ def with_leave_plan(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, config=scenario.config.model_copy(update={"staff": staff}))
 
 
-def leave_plan_holds(
-    unit: Unit,
-    scenarios: Sequence[Scenario],
-    rerun: Callable[[int, Sequence[Scenario]], pd.DataFrame],
-) -> bool:
-    """The unit missed only in summer-leave months of scenarios that do not yet play a leave plan,
-    and the round it first missed in, simulated again with the leave plan, holds it (tried once)."""
-    first = unit.entered
-    if first is None or unit.leave_tried or not only_leave_months(first.misses, scenarios):
-        return False
-    unit.leave_tried = True
-    if all(s.config.staff.absence.summer_leave == "planned" for s in scenarios):
-        return False
-    kpis = rerun(first.round, [with_leave_plan(s) for s in scenarios])
-    return not any(check_misses(kpis, c) for c in unit.checks)
+def summer_units(units: Sequence[Unit], scenarios: Sequence[Scenario]) -> list[Unit]:
+    """The units whose first miss falls only in their scenarios' summer-leave months."""
+    return [u for u in units if u.entered is not None and only_leave_months(u.entered.misses, scenarios)]
+
+
+def fixed_by_leave_plan(units: Sequence[Unit], kpis: pd.DataFrame) -> list[Unit]:
+    """Of ``units``, those that hold in ``kpis`` (the same plan simulated with the leave plan)."""
+    return [u for u in units if not any(check_misses(kpis, c) for c in u.checks)]
 
 
 def only_leave_months(misses: Sequence[tuple[str, str, str]], scenarios: Sequence[Scenario]) -> bool:

@@ -62,17 +62,23 @@ def bracket_rows(units: Units, planner: Planner, tolerance_htv: float) -> pd.Dat
     return pd.DataFrame(rows, columns=BRACKET_COLUMNS)
 
 
+def _cause_rows(u, cause: str, first: Obs, tried: Obs) -> list[tuple]:
+    by_kpi: dict[tuple[str, str], list[str]] = {}
+    for s, k, m in tried.misses:
+        by_kpi.setdefault((s, k), []).append(m)
+    return [(u.key, s, k, _joined(ms), cause, first.hours, tried.hours) for (s, k), ms in sorted(by_kpi.items())]
+
+
 def cause_rows(units: Units, planner: Planner) -> pd.DataFrame:
-    """Every miss that got no hours: its unit, scenario, KPI, months and cause."""
+    """Every miss that got no hours: its unit, scenario, KPI, months and cause; first the summer
+    misses of the first plan that the leave plan held (cause ``leave_plan``)."""
     rows = []
+    for u in sorted(units.leave_fixed(), key=lambda x: x.key):
+        first = next(o for o in [*u.earlier, *u.obs] if not o.holds)
+        rows += _cause_rows(u, "leave_plan", first, first)
     for u in sorted(units.caused(), key=lambda x: x.key):
-        first = u.entered
         tried = max((o for o in u.obs if not o.holds), key=lambda o: o.hours)
-        by_kpi: dict[tuple[str, str], list[str]] = {}
-        for s, k, m in tried.misses:
-            by_kpi.setdefault((s, k), []).append(m)
-        for (s, k), months in sorted(by_kpi.items()):
-            rows.append((u.key, s, k, _joined(months), u.cause, first.hours if first else 0.0, tried.hours))
+        rows += _cause_rows(u, str(u.cause), u.entered or tried, tried)
     return pd.DataFrame(rows, columns=CAUSE_COLUMNS)
 
 

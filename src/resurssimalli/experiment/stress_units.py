@@ -74,7 +74,7 @@ class Unit:
     stale: set[int] = field(default_factory=set)  # rounds whose miss a later hold below it overruled
     checked: float | None = None  # the upper end one tolerance step below which it was seen to miss
     # the bracket found on fewer replications, and those observations (:meth:`confirm`)
-    leave_tried: bool = False  # tried with the leave optimiser's plan (stress_causes.leave_plan_holds)
+    leave_fixed: bool = False  # missed in the first plan's summer; the leave plan held it
     prior: tuple[float | None, float | None] | None = None
     earlier: list[Obs] = field(default_factory=list)
 
@@ -275,6 +275,16 @@ class Units:
                     u.obs.append(Obs(r, self.unit_hours(u, r), m, n))
             u.obs.append(Obs(rnd, self.unit_hours(u, rnd), misses, replications))
 
+    def restart(self, scenarios: Sequence[Scenario]) -> None:
+        """The scenarios change (they now play the leave plan): every observation so far is kept as
+        an earlier one, and every unit is judged afresh from the next plan."""
+        self.scenarios = list(scenarios)
+        self.by_name = {s.name: s for s in scenarios}
+        for u in self.units.values():
+            u.earlier += u.obs
+            u.obs, u.stale, u.checked = [], set(), None
+        self.pending.clear()
+
     def confirm(self) -> None:
         """Every unit that needs hours starts again on more replications (:meth:`Unit.confirm`);
         what held on fewer is forgotten."""
@@ -298,6 +308,9 @@ class Units:
 
     def caused(self) -> list[Unit]:
         return [u for u in self.units.values() if u.cause is not None]
+
+    def leave_fixed(self) -> list[Unit]:
+        return [u for u in self.units.values() if u.leave_fixed]
 
     def candidates(self, tolerance: float) -> dict[str, float]:
         """The hours each staffing unit tries next (units whose bracket is an ask are left out)."""

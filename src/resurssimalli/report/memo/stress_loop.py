@@ -138,11 +138,31 @@ def _months(f: Facts) -> Table | None:
     return Table("stress_months", t("stressloop_months"), cols, rows)
 
 
+def _precision(f: Facts) -> list[Para]:
+    """The replications the bisection ran on and those the asks were settled on, when more."""
+    info = _info(f)
+    start, reps = int(info.get("replications_start", 0) or 0), int(info.get("replications", 0) or 0)
+    if not start or reps <= start:
+        return []
+    return [Para(f.t("stressloop_confirm", start=f.t.num(start, 0), reps=f.t.num(reps, 0)))]
+
+
+def _leave(f: Facts) -> list[Para]:
+    """When the first plan missed only in summer months and the leave plan held them: the loop
+    went on with the leave plan, at its substitutes' hours and cost."""
+    info = _info(f)
+    if not info.get("leave_plan"):
+        return []
+    hours, eur = float(info.get("substitute_hours", 0.0)), float(info.get("substitute_cost_eur", 0.0))
+    return [Para(f.t("stressloop_leave_plan", hours=f.t.num(hours, 0), eur=f.t.num(eur, 0)))]
+
+
 def stress_loop(f: Facts) -> Section | None:
     """The loop's answer, or None when the run is not a stress run."""
     if f.res.table("stress_iterations.csv") is None or "stress" not in f.res.manifest:
         return None
-    tol = f.t.num(float(_info(f).get("tolerance_htv", 0.1)), 2)
-    blocks: list[Block] = [Para(f.t("stressloop_text", tol=tol)), _status(f)]
+    info = _info(f)
+    tol = f.t.num(float(info.get("tolerance_htv", 0.1)), 2)
+    blocks: list[Block] = [Para(f.t("stressloop_text", tol=tol)), *_precision(f), _status(f), *_leave(f)]
     blocks += [b for b in (_brackets(f), _fixes(f), _causes(f), _months(f)) if b is not None]
     return Section("stress_loop", f.t("sec_stress_loop"), blocks)
