@@ -127,10 +127,13 @@ def top_table(res: RunResults, names: Names) -> Table | None:
 
 def flip_lines(res: RunResults, names: Names) -> list[str]:
     """One sentence per verdict that an assumption turns within its range."""
-    t = names.t
     flips = res.table("sensitivity_flips.csv")
-    if flips is None:
-        return []
+    return [] if flips is None else flip_sentences(flips, names)
+
+
+def flip_sentences(flips: pd.DataFrame, names: Names) -> list[str]:
+    """One sentence per row of a flips table (``sensitivity_flips.csv``) whose verdict flips."""
+    t = names.t
     out = []
     for r in flips[flips["flips"].astype(str).str.lower() == "true"].itertuples(index=False):
         site = str(r.output).startswith(SITE_PREFIX)
@@ -147,10 +150,13 @@ def flip_lines(res: RunResults, names: Names) -> list[str]:
 
 def steady_lines(res: RunResults, names: Names) -> list[str]:
     """One sentence per target whose verdict none of its top assumptions turns within its range."""
-    t = names.t
     flips = res.table("sensitivity_flips.csv")
-    if flips is None:
-        return []
+    return [] if flips is None else steady_sentences(flips, names)
+
+
+def steady_sentences(flips: pd.DataFrame, names: Names) -> list[str]:
+    """One sentence per target of a flips table that no searched assumption turns."""
+    t = names.t
     out = []
     targets = flips[~flips["output"].astype(str).str.startswith(SITE_PREFIX)]
     for verdict, rows in targets.groupby("verdict", sort=False):
