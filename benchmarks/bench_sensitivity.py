@@ -4,7 +4,8 @@ Target: at most 5 minutes on the project's 2-core machine.
 
 Run once (``python benchmarks/run_all.py sensitivity``); it prints the wall time, the points, the
 five assumptions that matter most over the decision quantities and the verdicts that flip (the
-README's figures). The run folder is kept under ``results/`` for ``resurssimalli memo``.
+README's figures). The run folder is kept under ``results/`` for ``resurssimalli memo`` and for
+``tests/backtest/readme_sensitivity.py --from FOLDER``, which renders the README's figures from it.
 """
 
 from __future__ import annotations

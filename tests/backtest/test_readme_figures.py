@@ -2,19 +2,26 @@
 
 The optimiser figures are recomputed fresh; the simulation figures are rendered from the tables
 ``regenerate_readme.py`` stored, whose baseline equals the backtest's KPI summary (recomputed by
-``test_backtest.py``). A failure names the span, what the README prints and what the code gives:
+``test_backtest.py``); the sensitivity figures are rendered from the stored Morris screening
+(``readme_sensitivity.py``), whose factors and ranges must be the assumptions table's as it is. A
+failure names the span, what the README prints and what the code gives:
 regenerate with ``.venv/bin/python tests/backtest/regenerate_readme.py`` (``--stored`` to keep
 the stored simulation tables) and commit the READMEs.
 """
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from readme_figures import READMES, fill, spans
 from readme_optimiser import optimiser_figures
+from readme_sensitivity import BASELINE, FLIPS, RUN, TOP, sensitivity_figures
 from readme_simulation import BACKTEST, BUDGETS, OUTCOMES, TARGET_HEADERS, VERDICTS, simulation_figures
 
+from resurssimalli.experiment import flips
+from resurssimalli.experiment.factors import factors
 from resurssimalli.scenario import load_scenario
 
 
@@ -26,6 +33,11 @@ def fresh() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def stored() -> dict[str, str]:
     return simulation_figures()
+
+
+@pytest.fixture(scope="module")
+def sens() -> dict[str, str]:
+    return sensitivity_figures()
 
 
 def _stale(figures: dict[str, str]) -> list[str]:
@@ -40,10 +52,12 @@ def _stale(figures: dict[str, str]) -> list[str]:
     return out
 
 
-def test_every_span_is_computed(fresh, stored):
-    assert not set(fresh) & set(stored), "a figure computed two ways"
+def test_every_span_is_computed(fresh, stored, sens):
+    assert not set(fresh) & set(stored) and not (set(fresh) | set(stored)) & set(sens), (
+        "a figure computed two ways"
+    )
     for path in READMES:
-        unknown = set(spans(path.read_text(encoding="utf-8"))) - set(fresh) - set(stored)
+        unknown = set(spans(path.read_text(encoding="utf-8"))) - set(fresh) - set(stored) - set(sens)
         assert not unknown, f"{path.name}: spans nothing computes: {sorted(unknown)}"
 
 
@@ -60,6 +74,32 @@ def test_optimiser_figures_are_fresh(fresh):
 def test_simulation_figures_match_the_stored_run(stored):
     stale = _stale(stored)
     assert not stale, "README figures differ from the stored run (regenerate_readme.py):\n" + "\n".join(stale)
+
+
+def test_sensitivity_figures_match_the_stored_run(sens):
+    stale = _stale(sens)
+    assert not stale, (
+        "README figures differ from the stored sensitivity run (regenerate_readme.py):\n" + "\n".join(stale)
+    )
+
+
+def test_stored_sensitivity_run_varies_the_table_as_it_is():
+    """The stored screening varied what the assumptions table ranges now: the same factors and
+    (for the top five) the same ranges and the scenario's values, and searched the scenario's
+    targets. A range added, dropped or moved, or a target changed, fails here until rerun."""
+    base = load_scenario(BASELINE)
+    now = {f.name: f for f in factors(base)}
+    run = pd.read_csv(RUN, index_col=0, keep_default_na=False)["value"]
+    assert (int(run["factors"]), int(run["keys"])) == (len(now), len({f.key for f in now.values()}))
+    top = pd.read_csv(TOP, keep_default_na=False, na_values=[""])
+    assert top["factor"].nunique() == 5
+    for r in top.drop_duplicates("factor").itertuples(index=False):
+        f = now[r.factor]
+        assert r.range_kind == f.kind and (r.low, r.high) == pytest.approx((f.low, f.high)), r.factor
+        assert json.loads(r.base) == f.base, r.factor
+    stored = pd.read_csv(FLIPS, keep_default_na=False, na_values=[""])
+    targets = {v.name for v in flips.verdicts(base, []) if v.needs_simulation}
+    assert set(stored.loc[~stored["output"].str.startswith("site:"), "verdict"]) == targets
 
 
 def test_stored_run_is_the_backtests_baseline():

@@ -52,7 +52,7 @@ def factor_label(factor: str, names: Names) -> str:
     """An assumption's name for the reader: its key, or the site's name for a site's cost."""
     prefix = "sites.fixed_cost_eur."
     if factor.startswith(prefix):
-        return f"{names.t('sens_site_cost')} {names.site(factor[len(prefix) :])}"
+        return str(names.t("sens_site_cost", site=names.site(factor[len(prefix) :])))
     return f"`{factor}`"
 
 
