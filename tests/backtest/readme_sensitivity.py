@@ -72,7 +72,8 @@ def run_folder(folder: Path | None = None) -> Path:
 
 
 def _commit(recorded: str) -> str:
-    """The run's commit as the manifest records it, shortened (``-dirty``: edits not committed)."""
+    """The run's commit as the manifest records it, shortened (``-dirty``: edits not committed);
+    kept in the stored table for provenance, not printed (a branch's commit may be rebased away)."""
     sha, dirty, _ = recorded.partition("-dirty")
     return sha[:7] + dirty
 
@@ -170,8 +171,7 @@ def run_text(run: pd.Series) -> str:
         f"simulated for {run['months']} months with {run['replications']} replications on the same seeds; "
         f"{int(run['points']):,} points; μ* is the mean absolute change of a quantity per move over an "
         f"assumption's whole range, from steps of {step} of it; flips searched for each verdict's top "
-        f"{run['top_per_verdict']} assumptions with {run['steps']} bisection steps; measured {run['date']} "
-        f"on {run['commit']}"
+        f"{run['top_per_verdict']} assumptions with {run['steps']} bisection steps; measured {run['date']}"
     )
 
 

@@ -30,7 +30,9 @@ from readme_simulation import regenerate_tables, simulation_figures  # noqa: E40
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--stored", action="store_true", help="simulation figures from the stored tables (no simulation)"
+        "--stored",
+        action="store_true",
+        help="simulation and sensitivity figures from the stored tables (no simulation)",
     )
     ap.add_argument(
         "--sensitivity-from",
