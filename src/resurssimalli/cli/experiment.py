@@ -198,6 +198,12 @@ def _status_line(res: Any) -> str:
             f"[yellow]the budget lies inside the brackets[/yellow] (lower ends {p.lower_hours / P:,.2f} HTV, "
             f"upper ends {p.upper_hours / P:,.2f} HTV, budget {p.budget_hours / P:,.2f}): a finer --tolerance-htv decides"
         )
+    if res.status == "coupled":
+        return (
+            "[yellow]every ask held its queue with the rest at the first plan's hours, but within the budget "
+            "the plan at the upper ends still misses (below): the queues share the budget's spare[/yellow]"
+            f" — returned: {plan}"
+        )
     return f"[yellow]the brackets did not settle in the rounds allowed[/yellow] — returned: {plan}"
 
 

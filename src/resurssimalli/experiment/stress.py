@@ -19,7 +19,10 @@
    help), ``at_risk`` (every unit holds on its mean, some interval still reaches past the target),
    ``budget_insufficient`` (over the budget: the lower ends alone need more than the budget,
    proven by the minimum-hours model, and the plan at the upper ends, simulated, holds every unit),
-   ``undecided`` (the budget lies inside the brackets), or ``max_rounds``. The plan returned is
+   ``undecided`` (the budget lies inside the brackets), ``coupled`` (every bracket settled on the
+   confirming replications, but the plan within the budget at the upper ends misses where the
+   plans that tried each ask held: the loop would go round in a cycle, the queues share the
+   budget's spare), or ``max_rounds``. The plan returned is
    the last plan simulated within the budget, with its own verdict.
 """
 
@@ -68,7 +71,7 @@ DEFAULT_TOLERANCE_HTV = 0.1  # a bracket's width (HTV) at which the bisection st
 # the replications every ask is settled on (issue 24: a plan that holds, simulated with 20); a loop
 # started on fewer finds its brackets again on these (stress_units.Unit.confirm). An assumption.
 CONFIRM_REPLICATIONS = 20
-STATUSES = ("met", "causes_remain", "at_risk", "budget_insufficient", "undecided", "max_rounds")
+STATUSES = ("met", "causes_remain", "at_risk", "budget_insufficient", "undecided", "coupled", "max_rounds")
 
 
 @dataclass(frozen=True)
@@ -332,29 +335,47 @@ def stress(
     if _adopt_leave_plan(units, sim):  # the first plan again, with the leave plan
         units.observe(1, sim.simulate(1, planner.first, {}).kpis, planner.first.hours, replications)
         start = 2
-    settled = False
-    for n in range(start, max_rounds + 1):
+    settled, coupled = _bisect(units, sim, planner, tol, start, max_rounds, confirm_replications, progress)
+    tick(progress, "stress", max_rounds, max_rounds, "done")
+    return _result(settled, sim, units, planner, tolerance_htv, coupled)
+
+
+def _bisect(
+    units: Units, sim: _Simulator, planner: Planner, tol: float, n: int, max_rounds: int, confirm: int,
+    progress: ProgressFn | None,
+) -> tuple[bool, bool]:  # fmt: skip
+    """Rounds ``n``... until every bracket is an ask and the plan at the upper ends holds
+    (settled), or a plan would be simulated again with nothing new to learn (a cycle: the queues
+    are coupled through the plan), or the rounds run out. Settled or cycling on fewer than
+    ``confirm`` replications, the loop goes on with ``confirm``. Returns (settled, coupled)."""
+    seen: set[tuple] = set()
+    while n <= max_rounds:
         tick(progress, "stress", n - 1, max_rounds, f"round {n}")
         _settle_causes(units, sim)
         candidates = units.candidates(tol)
         if not candidates and _settled(sim.rounds[-1], units):
-            if not _confirming(sim, units, confirm_replications):
-                settled = True
-                break
+            if not _confirming(sim, units, confirm):
+                return True, False
             candidates = units.candidates(tol)
         asked = {**units.upper_ends(), **candidates}
+        state = (sim.replications, bool(candidates), tuple(sorted(asked.items())))
+        if state in seen:  # this plan was simulated on these replications: nothing new to learn
+            if not _confirming(sim, units, confirm):
+                return False, True
+            continue
+        seen.add(state)
         floors = planner.unit_floors(asked, {k: units.units[k].pairs for k in asked})
         plan = planner.probe(floors) if candidates else planner.plan(floors)
         units.observe(n, sim.simulate(n, plan, asked).kpis, plan.hours, sim.replications)
         units.checked(asked, tol)
-    else:
-        _settle_causes(units, sim)
-        settled = _settled(sim.rounds[-1], units) and not units.candidates(tol)
-    tick(progress, "stress", max_rounds, max_rounds, "done")
-    return _result(settled, sim, units, planner, tolerance_htv)
+        n += 1
+    _settle_causes(units, sim)
+    return _settled(sim.rounds[-1], units) and not units.candidates(tol), False
 
 
-def _status(settled: bool, last: Round, units: Units, proof: Proof | None) -> str:
+def _status(settled: bool, last: Round, units: Units, proof: Proof | None, coupled: bool = False) -> str:
+    if coupled:
+        return "coupled"
     if not settled:
         return "max_rounds"
     if not last.plan.within_budget:
@@ -384,11 +405,11 @@ def _proof(last: Round, units: Units, planner: Planner) -> Proof:
 
 
 def _result(
-    settled: bool, sim: _Simulator, units: Units, planner: Planner, tolerance_htv: float
+    settled: bool, sim: _Simulator, units: Units, planner: Planner, tolerance_htv: float, coupled: bool
 ) -> StressResult:
     last = sim.rounds[-1]
     proof = _proof(last, units, planner) if settled and not last.plan.within_budget else None
-    status = _status(settled, last, units, proof)
+    status = _status(settled, last, units, proof, coupled)
     kept = next(r for r in reversed(sim.rounds) if r.plan.within_budget)
     pairs = {k: u.pairs for k, u in units.units.items()}
     upper = planner.unit_floors(units.upper_ends(), pairs)

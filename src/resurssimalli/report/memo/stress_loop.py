@@ -28,6 +28,7 @@ def _status(f: Facts) -> Para:
         "at_risk": "stressloop_at_risk",
         "budget_insufficient": "stressloop_insufficient",
         "undecided": "stressloop_undecided",
+        "coupled": "stressloop_coupled",
     }.get(str(info.get("status", "")), "stressloop_max")
     insufficient = key == "stressloop_insufficient"
 
