@@ -1,10 +1,10 @@
 """The summer-leave planner (Pyomo + HiGHS through :mod:`.solve`): who is on leave in which week
 of the KVTES season, and the substitute (sijainen) hours that keep each week's work covered.
 
-Variables: ``leave[p, w]`` (person ``p`` on leave in week ``w``), ``start[p, w]`` (a block
-begins), ``sub[t, w]`` substitute hours of team (area) ``t``, and two elastic slacks —
-``gap[q, w]`` people missing from an interview queue's continuity cover and ``short[t, w]``
-hours of work the team's capacity and the substitutes cannot cover. The rules
+Variables: ``take[g, k]`` (how many of the alike people ``g`` take leave pattern ``k``),
+``subd[g, w]`` substitute days (sijainen) in place of the group's people on leave in week ``w``,
+and two elastic slacks — ``gap[q, w]`` people missing from an interview queue's continuity cover
+and ``short[t, w]`` hours of work line team ``t``'s capacity and the substitutes cannot cover. The rules
 (:data:`.leave_rules.LEAVE_RULES`, read as a table of contents in :func:`build_leave_model`):
 
 * ``leave_taken`` — every person takes the whole leave (``staff.absence.summer_leave_days`` in whole weeks)
@@ -12,21 +12,27 @@ hours of work the team's capacity and the substitutes cannot cover. The rules
   of the leave patterns);
 * ``continuity`` — every interview queue has ``staff.leave.continuity_on_duty`` of its own people
   on duty every week (substitutes are hours, not named people on a queue);
-* ``cover`` — the team's on-duty capacity plus substitutes cover the week's work × (1 +
-  ``staff.leave.capacity_margin``), or as much as the team has with nobody on leave if that is
-  less (:func:`cover_target`); ``substitute_cap`` — at most
-  ``staff.leave.substitute_hours_per_week`` substitute hours a week over the whole area.
+* ``cover`` — each line team's (area × service line: the people who hold an absent colleague's
+  due conversations in the simulation) on-duty capacity plus its substitutes cover the week's
+  work × (1 + ``staff.leave.capacity_margin``), or as much as the team has with nobody on leave
+  if that is less (:func:`cover_target`). A person's hours count for each of their lines by their
+  share; a substitute day works in an absent person's place (their customers, all their lines,
+  and their queue), which is how the simulation plays it (``leave_rows``);
+  ``substitute_in_place`` — substitute days only for people on leave that week;
+  ``substitute_cap`` — at most ``staff.leave.substitute_hours_per_week`` substitute hours a
+  week over the whole area.
 
 Solved lexicographically (no penalty weights to tune): first the fewest continuity gaps, then,
 holding them, the smallest share of any week's work left uncovered (spread, not piled on a few
-weeks), then the fewest uncovered hours, then, holding both, the least substitute cost plus the
+weeks), then the fewest uncovered hours (both skipped when a first look finds every hour can
+be covered), then, holding both, the least substitute cost plus the
 preference penalties (within :data:`LEAVE_GAP` of the optimum; ``outside_summer_penalty_eur``
 per leave week outside June-August,
 ``july_wish_penalty_eur`` per leave week outside July of a person wishing for July). A gap or an
 uncovered hour left after the first two stages is named by week and team: what cannot be
 covered, never just "infeasible".
 
-Alike people (same area, FTE, interview queues and wish) are interchangeable, so the model counts how many
+Alike people (same area, FTE, line shares, interview queues and wish) are interchangeable, so the model counts how many
 of each group take each leave pattern (every placement of the weeks in blocks long enough:
 :func:`leave_patterns`) instead of one binary per person and week — no symmetric copies of a
 roster for the solver to wade through; the patterns are then handed out in id order.
@@ -88,29 +94,35 @@ def leave_patterns(n_weeks: int, leave_weeks: int, min_block: int) -> tuple[tupl
 
 
 def alike_groups(inp: LeaveInput) -> tuple[tuple[int, ...], ...]:
-    """People who are interchangeable for the plan (same area, FTE, interview queues and July wish), each
-    group in the area's order; the model counts how many of a group take each leave pattern."""
+    """People who are interchangeable for the plan (same area, FTE, line shares, interview queues and
+    July wish), each group in the area's order; the model counts how many of a group take each
+    leave pattern."""
     groups: dict[tuple, list[int]] = {}
     for p, person in enumerate(inp.people):
         queues = tuple(q for q, queue in enumerate(inp.queues) if p in queue.members)
-        key = (person.area, round(person.fte, 9), queues, inp.wants_july[p])
+        shares = tuple(sorted((ln, round(sh, 9)) for ln, sh in person.shares))
+        key = (person.area, round(person.fte, 9), shares, queues, inp.wants_july[p])
         groups.setdefault(key, []).append(p)
     return tuple(tuple(sorted(g, key=lambda p: inp.people[p].ordinal)) for _k, g in sorted(groups.items()))
 
 
 def _variables(m: pyo.ConcreteModel, inp: LeaveInput) -> None:
     m.G, m.K = pyo.Set(initialize=range(len(m.groups))), pyo.Set(initialize=range(len(m.patterns)))
-    m.W, m.T, m.Q = (pyo.Set(initialize=range(n)) for n in (len(inp.weeks), len(inp.teams), len(inp.queues)))
+    m.W, m.LT, m.Q = (pyo.Set(initialize=range(n)) for n in (len(inp.weeks), len(inp.line_teams), len(inp.queues)))
     m.take = pyo.Var(m.G, m.K, domain=pyo.NonNegativeIntegers, bounds=lambda m, g, k: (0, len(m.groups[g])))
-    m.sub = pyo.Var(m.T, m.W, domain=pyo.NonNegativeReals)
+    m.subd = pyo.Var(m.G, m.W, domain=pyo.NonNegativeIntegers,
+                     bounds=lambda m, g, w: (0, inp.weeks[w].working_days * len(m.groups[g])))  # fmt: skip
     m.gap = pyo.Var(m.Q, m.W, domain=pyo.NonNegativeReals)
-    m.short = pyo.Var(m.T, m.W, domain=pyo.NonNegativeReals)
+    m.short = pyo.Var(m.LT, m.W, domain=pyo.NonNegativeReals)
     m.worst = pyo.Var(domain=pyo.NonNegativeReals)  # the largest share of a week's target left short
     covers: dict[int, list[int]] = {w: [] for w in range(len(inp.weeks))}
     for k, pat in enumerate(m.patterns):
         for w in pat:
             covers[w].append(k)
     m.away = pyo.Expression(m.G, m.W, rule=lambda m, g, w: sum(m.take[g, k] for k in covers[w]))
+    # paid substitute hours: a day in place of a person of group g is their FTE's on-duty day
+    m.sub_hours = pyo.Expression(m.W, rule=lambda m, w: sum(
+        substitute_day_hours(inp, m.groups[g][0]) * m.subd[g, w] for g in m.G))  # fmt: skip
 
 
 def _leave_rules(m: pyo.ConcreteModel, inp: LeaveInput) -> None:
@@ -126,24 +138,50 @@ def _service_rules(m: pyo.ConcreteModel, inp: LeaveInput) -> None:
         gs = [g for g in m.G if members.issuperset(m.groups[g])]
         return sum(len(m.groups[g]) - m.away[g, w] for g in gs) + m.gap[q, w] >= need
 
+    share = inp.line_share
+
     def cover(m: pyo.ConcreteModel, t: int, w: int) -> Any:
-        gs = [g for g in m.G if inp.team_of(m.groups[g][0]) == t]
-        cap = {g: float(inp.week_capacity[m.groups[g][0], w]) for g in gs}
-        on_duty = sum(cap[g] * (len(m.groups[g]) - m.away[g, w]) for g in gs)
-        return on_duty + m.sub[t, w] + m.short[t, w] >= cover_target(inp, t, w)
+        gs = [g for g in m.G if share[m.groups[g][0], t] > 0]
+        on_duty = sum(float(share[g0 := m.groups[g][0], t] * inp.week_capacity[g0, w]) * (len(m.groups[g]) - m.away[g, w])
+                      + float(share[g0, t]) * substitute_day_capacity(inp, g0) * m.subd[g, w] for g in gs)  # fmt: skip
+        return on_duty + m.short[t, w] >= cover_target(inp, t, w)
+
+    def in_place(m: pyo.ConcreteModel, g: int, w: int) -> Any:
+        return m.subd[g, w] <= inp.weeks[w].working_days * m.away[g, w]
 
     _add(m, "continuity", m.Q * m.W, continuity)
-    _add(m, "cover", m.T * m.W, cover)
-    _add(m, "substitute_cap", m.W, lambda m, w: sum(m.sub[t, w] for t in m.T) <= inp.substitute_cap)
-    _add(m, "short_share", m.T * m.W, lambda m, t, w: m.short[t, w] <= m.worst * cover_target(inp, t, w))
+    _add(m, "cover", m.LT * m.W, cover)
+    _add(m, "substitute_in_place", m.G * m.W, in_place)
+    _add(m, "substitute_cap", m.W, lambda m, w: m.sub_hours[w] <= inp.substitute_cap)
+    _add(m, "short_share", m.LT * m.W, lambda m, t, w: m.short[t, w] <= m.worst * cover_target(inp, t, w))
+
+
+def substitute_day_hours(inp: LeaveInput, p: int) -> float:
+    """Paid hours of a substitute day in person ``p``'s place: their FTE's on-duty day."""
+    return inp.people[p].fte * inp.hours_per_duty_day
+
+
+def substitute_day_capacity(inp: LeaveInput, p: int) -> float:
+    """Hours a substitute day in ``p``'s place gives on average: the person's on-duty day less
+    other absence (the simulation plays it as the person on duty, absent as on any other day)."""
+    return substitute_day_hours(inp, p) * (1 - inp.other_share)
+
+
+def line_capacity(inp: LeaveInput, leave: np.ndarray, sub_days: np.ndarray | None = None) -> np.ndarray:
+    """[line team, week] hours on duty (and substitutes, ``sub_days`` [person, week]) by share."""
+    on = inp.week_capacity * ~leave
+    if sub_days is not None:
+        day = np.array([substitute_day_capacity(inp, p) for p in range(len(inp.people))])
+        on = on + day[:, None] * sub_days
+    return inp.line_share.T @ on
 
 
 def cover_target(inp: LeaveInput, t: int, w: int) -> float:
-    """Hours team ``t`` must have in week ``w``: its work × (1 + margin), or all its people's
+    """Hours line team ``t`` must have in week ``w``: its work × (1 + margin), or all its people's
     on-duty hours if that is less (leave never asks for more than the week would have without it;
     substitutes are for leave, not for a week that is short anyway)."""
-    full = float(sum(inp.week_capacity[p, w] for p in range(len(inp.people)) if inp.team_of(p) == t))
-    return min((1 + inp.margin) * float(inp.work[t, w]), full)
+    full = float(inp.line_share[:, t] @ inp.week_capacity[:, w])
+    return min((1 + inp.margin) * float(inp.line_work[t, w]), full)
 
 
 def preference_penalty(inp: LeaveInput, p: int, w: int) -> float:
@@ -162,10 +200,8 @@ def build_leave_model(inp: LeaveInput) -> pyo.ConcreteModel:
     _leave_rules(m, inp)
     _service_rules(m, inp)
     m.gaps = pyo.Expression(expr=sum(m.gap[q, w] for q in m.Q for w in m.W))
-    m.shortfall = pyo.Expression(expr=sum(m.short[t, w] for t in m.T for w in m.W))
-    m.substitute_cost = pyo.Expression(
-        expr=inp.substitute_eur_per_hour * sum(m.sub[t, w] for t in m.T for w in m.W)
-    )
+    m.shortfall = pyo.Expression(expr=sum(m.short[t, w] for t in m.LT for w in m.W))
+    m.substitute_cost = pyo.Expression(expr=inp.substitute_eur_per_hour * sum(m.sub_hours[w] for w in m.W))
     pen = {
         (g, k): sum(preference_penalty(inp, m.groups[g][0], w) for w in m.patterns[k])
         for g in m.G
@@ -177,17 +213,27 @@ def build_leave_model(inp: LeaveInput) -> pyo.ConcreteModel:
 
 @dataclass(frozen=True)
 class LeavePlan:
-    """A solved leave plan. ``leave[p, w]``: person ``p`` on leave in week ``w``; ``sub``/``short``
-    [team, week] hours; ``gap`` [queue, week] people missing; ``problems``: what cannot be
-    covered, by week and team (empty when the plan holds); ``status`` from the last stage."""
+    """A solved leave plan. ``leave[p, w]``: person ``p`` on leave in week ``w``; ``sub_days[p, w]``
+    of those working days a substitute works in their place; ``short`` [line team, week] hours;
+    ``gap`` [queue, week] people missing; ``problems``: what cannot be covered, by week and team
+    (empty when the plan holds); ``status`` from the last stage."""
 
     input: LeaveInput
     leave: np.ndarray
-    sub: np.ndarray
+    sub_days: np.ndarray
     short: np.ndarray
     gap: np.ndarray
     status: str
     problems: tuple[str, ...] = field(default=())
+
+    @property
+    def sub(self) -> np.ndarray:
+        """[team (area), week] paid substitute hours."""
+        inp = self.input
+        out = np.zeros((len(inp.teams), len(inp.weeks)))
+        for p in range(len(inp.people)):
+            out[inp.team_of(p)] += substitute_day_hours(inp, p) * self.sub_days[p]
+        return out
 
     @property
     def substitute_hours(self) -> float:
@@ -251,6 +297,11 @@ def _stage(session: Session, m: pyo.ConcreteModel, name: str, expr: Any, hold: A
     return out.status
 
 
+def _noise(inp: LeaveInput) -> float:
+    """Hours of shortfall that are the solver's rounding, not a shortfall."""
+    return tolerances.NOISE_REL * max(float(inp.line_work.max()), 1.0)
+
+
 def _problems(inp: LeaveInput, gap: np.ndarray, short: np.ndarray) -> tuple[str, ...]:
     """What cannot be covered, in the rules' words, by week and team."""
     out = []
@@ -259,23 +310,29 @@ def _problems(inp: LeaveInput, gap: np.ndarray, short: np.ndarray) -> tuple[str,
         have = inp.continuity - gap[q, w]
         out.append(f"{inp.weeks[w].label}: {inp.queues[q].label} has only {have:.0f} of {inp.continuity} "
                    f"on duty with everyone's leave in the season ({spec.scenario_key})")  # fmt: skip
-    noise = tolerances.NOISE_REL * max(float(inp.work.max()), 1.0)
-    for t, w in zip(*np.nonzero(short > noise), strict=True):
-        out.append(f"{inp.weeks[w].label}: {inp.teams[t]} is {short[t, w]:,.0f} h short of its work × "
+    for t, w in zip(*np.nonzero(short > _noise(inp)), strict=True):
+        out.append(f"{inp.weeks[w].label}: {inp.line_team_label(t)} is {short[t, w]:,.0f} h short of its work × "
                    f"{1 + inp.margin:g} with {inp.substitute_cap:,.0f} substitute hours a week "
                    f"({LEAVE_RULES['cover'].scenario_key})")  # fmt: skip
     return tuple(out)
 
 
-def _assign(m: pyo.ConcreteModel, inp: LeaveInput) -> np.ndarray:
-    """[person, week] leave: each group's patterns handed out in pattern order to its people in id order."""
+def _assign(m: pyo.ConcreteModel, inp: LeaveInput) -> tuple[np.ndarray, np.ndarray]:
+    """[person, week] leave and substitute days: each group's patterns handed out in pattern order
+    to its people in id order; a group's substitute days of a week one at a time to its people on
+    leave then, the fewest days first (alike people: any hand-out covers the same)."""
     leave = np.zeros((len(inp.people), len(inp.weeks)), dtype=bool)
+    days = np.zeros(leave.shape, dtype=np.int64)
     for g, members in enumerate(m.groups):
         queue = iter(members)
         for k in m.K:
             for _ in range(int(round(pyo.value(m.take[g, k])))):
                 leave[next(queue), list(m.patterns[k])] = True
-    return leave
+        for w, wk in enumerate(inp.weeks):
+            for _ in range(int(round(pyo.value(m.subd[g, w])))):
+                free = [p for p in members if leave[p, w] and days[p, w] < wk.working_days]
+                days[min(free, key=lambda p: (days[p, w], inp.people[p].ordinal)), w] += 1
+    return leave, days
 
 
 def plan_leave(inp: LeaveInput) -> LeavePlan:
@@ -283,31 +340,37 @@ def plan_leave(inp: LeaveInput) -> LeavePlan:
     m = build_leave_model(inp)
     session = Session()
     _stage(session, m, "gaps", m.gaps, None)
-    _stage(session, m, "worst", m.worst, m.gaps)
-    _stage(session, m, "shortfall", m.shortfall, m.worst)
+    _stage(session, m, "shortfall_probe", m.shortfall, m.gaps)
+    if pyo.value(m.shortfall) > _noise(inp):  # some work cannot be covered: spread it first
+        _stage(session, m, "worst", m.worst, m.gaps)
+        _stage(session, m, "shortfall", m.shortfall, m.worst)
     status = _stage(session, m, "cost", m.substitute_cost + m.preferences, m.shortfall)
-    n_w, n_t, n_q = len(inp.weeks), len(inp.teams), len(inp.queues)
-    leave = _assign(m, inp)
+    n_w, n_t, n_q = len(inp.weeks), len(inp.line_teams), len(inp.queues)
+    leave, days = _assign(m, inp)
     gap, short = _values(m.gap, n_q, n_w), _values(m.short, n_t, n_w)
-    return LeavePlan(inp, leave, _values(m.sub, n_t, n_w), short, gap, status, _problems(inp, gap, short))
+    return LeavePlan(inp, leave, days, short, gap, status, _problems(inp, gap, short))
 
 
 def roster_table(plan: LeavePlan) -> pd.DataFrame:
-    """Week × team: people on leave, substitute hours, capacity (on duty + substitutes) and work,
-    hours the plan cannot cover and people missing from the team's interview queues' cover."""
+    """Week × team (area): people on leave, substitute hours (paid), capacity (on duty +
+    substitutes' hours less other absence) and work, hours the plan cannot cover (its line teams')
+    and people missing from the team's interview queues' cover."""
     inp, rows = plan.input, []
+    sub, short = plan.sub, plan.short
+    sub_cap = np.array([substitute_day_capacity(inp, p) for p in range(len(inp.people))])[:, None] * plan.sub_days
     for t, team in enumerate(inp.teams):
         members = [p for p in range(len(inp.people)) if inp.team_of(p) == t]
+        lines = [lt for lt, (area, _ln) in enumerate(inp.line_teams) if area == team]
         for w, wk in enumerate(inp.weeks):
             on_leave = [p for p in members if plan.leave[p, w]]
             duty = float(sum(inp.week_capacity[p, w] for p in members if not plan.leave[p, w]))
-            cap = duty + float(plan.sub[t, w])
+            cap = duty + float(sub_cap[members, w].sum())
             work = float(inp.work[t, w])
             gaps = sum(float(plan.gap[q, w]) for q, queue in enumerate(inp.queues) if queue.area == team)
             rows.append((wk.monday, wk.monday.isocalendar()[1], wk.month, team, len(members), len(on_leave),
-                         float(sum(inp.people[p].fte for p in on_leave)), float(plan.sub[t, w]),
+                         float(sum(inp.people[p].fte for p in on_leave)), float(sub[t, w]),
                          duty, cap, work, cap / work if work > 0 else float("nan"),
-                         float(plan.short[t, w]), round(gaps)))  # fmt: skip
+                         float(short[lines, w].sum()), round(gaps)))  # fmt: skip
     return pd.DataFrame(rows, columns=ROSTER_COLUMNS)
 
 
@@ -336,36 +399,14 @@ def people_table(plan: LeavePlan) -> pd.DataFrame:
 LEAVE_COLUMNS = ["area", "ordinal", "person", "week_start", "working_days", "substitute_days"]
 
 
-def _covered_days(plan: LeavePlan, t: int, w: int, away: list[int]) -> dict[int, int]:
-    """Team ``t``'s substitute hours in week ``w`` as whole days of its people on leave, one day
-    at a time round the people in their order (each day worth the person's FTE × an on-duty
-    day's hours), while at least half the next day's hours are left."""
-    inp, hours = plan.input, float(plan.sub[t, w])
-    days = dict.fromkeys(away, 0)
-    while True:
-        free = [p for p in away if days[p] < inp.weeks[w].working_days]
-        p = min(free, key=lambda p: (days[p], inp.people[p].ordinal), default=None)
-        if p is None:
-            return days
-        day = inp.people[p].fte * inp.hours_per_duty_day
-        if hours < day / 2 or day <= 0:
-            return days
-        days[p] += 1
-        hours -= day
-
-
 def leave_rows(plan: LeavePlan) -> pd.DataFrame:
     """The plan as the simulation plays it: one row per person and leave week, with the working
     days of it a substitute covers (``substitute_days``: the substitute takes the absent person's
-    customers and queue that day). A team's substitute hours in a week become whole days of its
-    people on leave (:func:`_covered_days`); hours in a week nobody of the team is away cannot be
-    played this way (the plan buys none: :func:`cover_target`)."""
+    customers, all their lines, and queue that day)."""
     inp, rows = plan.input, []
-    for t, _team in enumerate(inp.teams):
-        for w, wk in enumerate(inp.weeks):
-            away = [p for p in range(len(inp.people)) if inp.team_of(p) == t and plan.leave[p, w]]
-            for p, covered in _covered_days(plan, t, w, away).items():
-                person = inp.people[p]
-                rows.append((person.area, person.ordinal, person.id, wk.monday, wk.working_days, covered))
+    for p, person in enumerate(inp.people):
+        for w in np.flatnonzero(plan.leave[p]):
+            wk = inp.weeks[w]
+            rows.append((person.area, person.ordinal, person.id, wk.monday, wk.working_days, int(plan.sub_days[p, w])))
     out = pd.DataFrame(rows, columns=LEAVE_COLUMNS)
     return out.sort_values(["area", "ordinal", "week_start"], ignore_index=True)

@@ -10,10 +10,16 @@
   simulation plays: an area's people with a share of a customer line other than integration, and
   the people with an integration share (the integration team interviews every integration-phase
   customer).
+* **Line teams.** The simulation's customer teams: an area's people serving one line (area ×
+  service line, employer services included, :mod:`resurssimalli.simulate.teams`). Only a
+  colleague of the same line team, or a substitute in the absent person's place, holds an absent
+  person's due conversations, so the plan's cover is per line team: a person's on-duty hours
+  count for each of their lines by their share of it.
 * **Work.** The demand model's expected hours a day (:func:`~resurssimalli.scenario.demand.
   daily_hours`: inflow with its seasonality, the conversation cadence, line switching, plant
-  closures) plus employer requests, summed over the week's seven days in each area (integration
-  in the lead municipality's area, as in :mod:`.workload`). A season day outside the horizon
+  closures) plus employer requests, summed over the week's seven days in each line team
+  (integration in the lead municipality's area, as in :mod:`.workload`; a line an area has no
+  people for goes to the team the simulation routes its customers to). A season day outside the horizon
   reads the same day 52 weeks before or after (a steady yearly cycle); a horizon shorter than a
   year that holds neither reads its mean day (``Week.outside_horizon`` days). The deadlines
   (initial interview within 5 working days, conversations within their grace days) are shorter
@@ -27,6 +33,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +47,7 @@ from resurssimalli.scenario.demand import DAYS_PER_YEAR, add_months, daily_hours
 from resurssimalli.scenario.load import Scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 from resurssimalli.simulate.planned_leave import in_run_year
+from resurssimalli.simulate.teams import _route as route_team
 
 SEASON_START = (5, 2)  # KVTES IV 2 §: the leave season is 2.5.-30.9.
 SEASON_END = (9, 30)
@@ -62,6 +70,10 @@ class LeavePerson:
     @property
     def id(self) -> str:
         return f"{self.area} {self.ordinal + 1}"
+
+    def share(self, line: str) -> float:
+        """The FTE of ``line`` in the person's week."""
+        return sum(s for ln, s in self.shares if ln == line)
 
 
 @dataclass(frozen=True)
@@ -99,9 +111,11 @@ class LeaveInput:
     wants_july: tuple[bool, ...]
     teams: tuple[str, ...]  # areas with people, sorted
     queues: tuple[Queue, ...]
-    work: np.ndarray  # [team, week] hours
+    line_teams: tuple[tuple[str, str], ...]  # (area, line) with people, sorted
+    line_work: np.ndarray  # [line team, week] hours
     week_capacity: np.ndarray  # [person, week] hours on duty
     hours_per_duty_day: float  # an on-duty day of one FTE
+    other_share: float  # other absence (sick leave ...) on an on-duty day, on average
     leave_weeks: int
     min_block_weeks: int
     margin: float
@@ -113,6 +127,24 @@ class LeaveInput:
 
     def team_of(self, p: int) -> int:
         return self.teams.index(self.people[p].area)
+
+    @property
+    def work(self) -> np.ndarray:
+        """[team (area), week] hours: the area's line teams' work."""
+        out = np.zeros((len(self.teams), len(self.weeks)))
+        for lt, (area, _line) in enumerate(self.line_teams):
+            out[self.teams.index(area)] += self.line_work[lt]
+        return out
+
+    @functools.cached_property
+    def line_share(self) -> np.ndarray:
+        """[person, line team] the share of the person's hours that serves the line team."""
+        return np.array([[p.share(ln) / p.fte if (a == p.area and p.fte > 0) else 0.0
+                          for a, ln in self.line_teams] for p in self.people]).reshape(len(self.people), -1)  # fmt: skip
+
+    def line_team_label(self, lt: int) -> str:
+        area, line = self.line_teams[lt]
+        return f"{area} {line.replace('_', ' ')}"
 
 
 def _season_year(start: dt.date, end: dt.date) -> int:
@@ -142,26 +174,35 @@ def season_weeks(start: dt.date, months: int) -> tuple[int, tuple[Week, ...]]:
     return year, tuple(weeks)
 
 
-def _work(scenario: Scenario, teams: Sequence[str], weeks: Sequence[Week]) -> np.ndarray:
-    """[team, week] hours of work: the demand model's customer work and employer requests."""
+def _line_teams(people: Sequence[LeavePerson]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted({(p.area, ln) for p in people for ln, sh in p.shares if ln in WORK_LINES and sh > 0}))
+
+
+def _work(scenario: Scenario, people: Sequence[LeavePerson], weeks: Sequence[Week]) -> np.ndarray:
+    """[line team, week] hours of work: the demand model's customer work and employer requests,
+    each (area, line) in the team the simulation routes its customers to (``route_team``)."""
     region = scenario.region
+    keys = _line_teams(people)
+    htv = [sum(p.share(ln) for p in people if p.area == a) for a, ln in keys]
     lead_area = region.area_of(region.lead_municipality)
     days = daily_hours(scenario)
     days["area"] = [
         lead_area if ln in CENTRAL_LINES else region.area_of(m)
         for m, ln in zip(days["municipality"], days["service_line"], strict=True)
     ]
-    by_area = days.groupby(["area", "day"])["hours"].sum()
     employer = employer_hours_per_year(scenario).groupby(lambda m: region.area_of(m)).sum() / DAYS_PER_YEAR
-    out = np.zeros((len(teams), len(weeks)))
-    for t, area in enumerate(teams):
-        daily = by_area.get(area, None)
-        series = daily.to_numpy() if daily is not None else np.zeros(int(days["day"].max()) + 1)
-        for w, wk in enumerate(weeks):
-            held = [d for d in wk.work_days if d >= 0]  # a horizon under a year: its mean day for the rest
-            mean_day = float(series.mean()) if len(series) else 0.0
-            customer = float(series[held].sum()) + (7 - len(held)) * mean_day
-            out[t, w] = customer + 7 * float(employer.get(area, 0.0))
+    n_days = int(days["day"].max()) + 1
+    series = np.zeros((len(keys), n_days))
+    for (area, line), g in days.groupby(["area", "service_line"]):
+        series[route_team(list(keys), htv, area, str(line))] += g.groupby("day")["hours"].sum().reindex(
+            range(n_days), fill_value=0.0).to_numpy()  # fmt: skip
+    daily_employer = np.zeros(len(keys))
+    for area, h in employer.items():
+        daily_employer[route_team(list(keys), htv, str(area), "employer_services")] += float(h)
+    out = np.zeros((len(keys), len(weeks)))
+    for w, wk in enumerate(weeks):
+        held = [d for d in wk.work_days if d >= 0]  # a horizon under a year: its mean day for the rest
+        out[:, w] = series[:, held].sum(axis=1) + (7 - len(held)) * series.mean(axis=1) + 7 * daily_employer
     return out
 
 
@@ -212,8 +253,9 @@ def leave_input(scenario: Scenario, people: Sequence[LeavePerson]) -> LeaveInput
     cap = np.array([p.fte for p in people])[:, None] * (wd * per_day * (1 - other))[None, :]
     return LeaveInput(
         season_year=year, weeks=weeks, people=people, wants_july=_wants_july(people, lv.july_wish_share),
-        teams=teams, queues=_queues(people, teams), work=_work(scenario, teams, weeks), week_capacity=cap,
-        hours_per_duty_day=per_day,
+        teams=teams, queues=_queues(people, teams), line_teams=_line_teams(people),
+        line_work=_work(scenario, people, weeks), week_capacity=cap,
+        hours_per_duty_day=per_day, other_share=other,
         leave_weeks=math.ceil(leave_days / DAYS_PER_LEAVE_WEEK), min_block_weeks=lv.min_block_weeks,
         margin=lv.capacity_margin, continuity=lv.continuity_on_duty,
         substitute_eur_per_hour=lv.substitute_eur_per_hour, substitute_cap=lv.substitute_hours_per_week,

@@ -28,7 +28,12 @@ def _continuity_label(inp: LeaveInput, k: tuple[int, int]) -> str:
 
 def _cover_label(inp: LeaveInput, k: tuple[int, int]) -> str:
     t, w = k
-    return f"{inp.weeks[w].label}: {inp.teams[t]}'s capacity covers its work × {1 + inp.margin:g}"
+    return f"{inp.weeks[w].label}: {inp.line_team_label(t)}'s capacity covers its work × {1 + inp.margin:g}"
+
+
+def _in_place_label(inp: LeaveInput, k: tuple[int, int]) -> str:
+    g, w = k
+    return f"{inp.weeks[w].label}: substitute days of group {g} only in place of its people on leave"
 
 
 def _cap_label(inp: LeaveInput, w: int) -> str:
@@ -51,8 +56,9 @@ LEAVE_RULES: dict[str, RuleSpec] = {
             _cover_label,
             "staff.leave.capacity_margin, staff.leave.substitute_hours_per_week",
         ),
+        RuleSpec("substitute_in_place", "leave", _in_place_label, "-"),
         RuleSpec("substitute_cap", "leave", _cap_label, "staff.leave.substitute_hours_per_week"),
-        RuleSpec("short_share", "leave", lambda inp, k: f"{inp.weeks[k[1]].label}: {inp.teams[k[0]]}'s hours "
+        RuleSpec("short_share", "leave", lambda inp, k: f"{inp.weeks[k[1]].label}: {inp.line_team_label(k[0])}'s hours "
                  "short at most the worst week's share", "-", hard=False),  # fmt: skip
         RuleSpec("stage_hold", "leave", lambda inp, k: f"stage {k}'s optimum is held", "-", hard=False),
     )
