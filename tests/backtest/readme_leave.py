@@ -78,7 +78,7 @@ def leave_figures() -> dict[str, str]:
             f"with someone of every interview queue on duty every week; at most {int(p['july_max'])} are "
             f"away in a July week and {int(p['june_max'])} in a June week; {int(p['wishes_met'])} of the "
             f"{int(p['wishes'])} July wishes are met and {int(p['outside'])} leave weeks fall in May or "
-            f"September. Keeping every week's hours at the work × {float(p['margin']):g} takes "
+            f"September. Keeping every team's (area × service line) weekly hours at its work × {float(p['margin']):g} takes "
             f"{eur(float(p['substitute_hours']))} substitute hours ({eur(float(p['substitute_eur']))} €; "
             f"{eur(float(p['july_sub']))} h in July, {eur(float(p['june_sub']))} h in June)"
         ),
