@@ -211,5 +211,21 @@ def test_run_writes_the_plan_into_the_memo_and_workbook(tmp_path, baseline):
     assert out.roster is not None and out.roster.problems == ()
     memo = (out.folder / "memo.md").read_text(encoding="utf-8")
     assert re.search(r"^## .*Kesälomasuunnitelma", memo, flags=re.M) and "](roster.png)" in memo
-    assert "Kesälomasuunnitelma hajauttaa lomat" in memo  # the cause and what the plan does
+    proposal = memo.split("## Liitteet")[0]  # the opening: the own rule against the plan, and its price
+    assert re.search(r"\*\*Kesä \(elokuu 2023\):\*\* toimiston lomajärjestyksellä alkuhaastattelu", proposal)
+    hours = f"{out.roster.substitute_hours:,.0f}".replace(",", "\u00a0")
+    assert re.search(rf"Kesälomasuunnitelmalla \(liite [A-Z]; {hours} sijaistuntia, ", proposal)
+    effect = pd.read_csv(out.folder / "leave_effect.csv")
+    assert set(effect["month"]) == {"2023-08"} and set(effect["other_rule"]) == {"planned"}
+    assert (effect["n"] == 1).all() and np.allclose(effect["diff_mean"], effect["other_mean"] - effect["own_mean"])
     assert "Kesälomasuunnitelma" in load_workbook(out.folder / "results.xlsx", read_only=True).sheetnames
+
+
+def test_a_run_compares_its_own_leave_rule_with_the_plan(baseline, scenario_dir):
+    from resurssimalli.simulate.planned_leave import other_rule, with_leave_rule
+
+    planned = load_scenario(scenario_dir / "summer_leave_planned.yaml")
+    assert other_rule("rota") == "planned" and other_rule(planned.config.staff.absence.summer_leave) == "rota"
+    variant = with_leave_rule(baseline, "planned")
+    assert variant.config.staff.absence.summer_leave == "planned" and variant.seed == baseline.seed
+    assert variant.name == "baseline:planned" and baseline.config.staff.absence.summer_leave == "rota"

@@ -30,6 +30,7 @@ from resurssimalli.scenario.load import Scenario, check_distinct, load_scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
 from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
 from resurssimalli.simulate.people import EMPLOYER_LINE, build_people
+from resurssimalli.simulate.planned_leave import leave_effect, other_rule, with_leave_rule
 from resurssimalli.simulate.runner import start_workers
 from resurssimalli.simulate.stats import summarise_periods
 from resurssimalli.simulate.verdicts import with_worst_places
@@ -115,14 +116,16 @@ def _simulate_all(
     jobs: int,
     progress: ProgressFn | None,
     pool: cf.Executor,
-) -> tuple[SimulationResult, pd.DataFrame]:
-    """The scenario and every compared one on the same plan: one pool over all tasks."""
+    extra: Sequence[Scenario] = (),
+) -> tuple[SimulationResult, pd.DataFrame, list[pd.DataFrame]]:
+    """The scenario and every compared one on the same plan: one pool over all tasks; ``extra``
+    scenarios' KPIs (variants of the scenario, not compared ones) come apart."""
     sims = simulate_many(
-        [scenario, *compare], alloc, replications=replications, months=months, jobs=jobs, progress=progress,
-        pool=pool,
-    )
+        [scenario, *compare, *extra], alloc, replications=replications, months=months, jobs=jobs,
+        progress=progress, pool=pool,
+    )  # fmt: skip
     kpis = pd.concat([sims[s.name].kpis for s in (scenario, *compare)], ignore_index=True)
-    return sims[scenario.name], kpis
+    return sims[scenario.name], kpis, [sims[s.name].kpis for s in extra]
 
 
 def _spare_worker(pool: Executor, jobs: int) -> Executor | None:
@@ -158,6 +161,7 @@ def _write_run(
     kpis: pd.DataFrame, compare: Sequence[Scenario], memo_lang: str | None = None,
     what_if: WhatIf | None = None, background: Executor | None = None,
     htv_value: pd.DataFrame | None = None, roster: LeavePlan | None = None,
+    leave_effect: pd.DataFrame | None = None,
 ) -> tuple[Path, pd.DataFrame, tuple[str, ...]]:
     """Write the run folder; every file once. Returns the folder, the KPI summary, memo file names.
 
@@ -182,6 +186,8 @@ def _write_run(
         plan.write(rf)
         if roster is not None:
             write_roster(rf, roster, memo_lang or "fi")
+        if leave_effect is not None:
+            rf.write_csv("leave_effect.csv", leave_effect)
         rf.write_parquet("kpis.parquet", kpis)
         rf.write_csv("summary.csv", summary)
         if sim.events is not None:
@@ -265,9 +271,15 @@ def _run_stages(
             plan = Plan(plan.allocation.with_leave(leave_rows(leave)), plan.optimised)
         others = f" + {len(compare)} scenarios" if compare else ""
         tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
-        sim, kpis = _simulate_all(
-            scenario, plan.allocation, compare, replications, months, jobs or 1, progress, pool
-        )
+        rule = other_rule(scenario.config.staff.absence.summer_leave) if leave is not None else None
+        sim, kpis, by_rule = _simulate_all(
+            scenario, plan.allocation, compare, replications, months, jobs or 1, progress, pool,
+            [with_leave_rule(scenario, rule)] if rule else [],
+        )  # fmt: skip
+        effect = None
+        if rule:  # what the leave plan does to the summer, on the same seeds (the memo's summer line)
+            own_kpis = kpis[kpis["scenario"] == scenario.name]
+            effect = leave_effect(own_kpis, by_rule[0], scenario.config.staff.absence.summer_leave, rule)
         spare = _spare_worker(pool, jobs or 1) if memo else None  # writes the workbook beside the memo
         table = value = None
         own = kpis[kpis["scenario"] == scenario.name]
@@ -288,7 +300,7 @@ def _run_stages(
         assert plan.optimised is not None
         folder, summary, names = _write_run(
             scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare, value,
-            leave,
+            leave, effect,
         )
     tick(progress, "run", total, total, "done")
     return RunOutcome(

@@ -46,6 +46,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "htv_value.csv": ("variant", "change", "place", "effect_size", "kpi", "group", "mean", "ci_low", "ci_high", "n"),
     "roster.csv": ("week_start", "iso_week", "month", "area", "people", "people_on_leave", "substitute_hours",
                    "on_duty_hours", "capacity_hours", "work_hours", "short_hours", "queues_uncovered"),
+    "leave_effect.csv": ("kpi", "month", "own_rule", "other_rule", "own_mean", "other_mean", "diff_mean",
+                         "diff_ci_low", "diff_ci_high", "n"),
     "sensitivity_factors.csv": ("factor", "key", "range_kind", "low", "high", "x_base", "base", "options"),
     "sensitivity_indices.csv": ("output", "factor", "key", "method", "importance", "rank"),
     "sensitivity_oat.csv": ("factor", "output", "x_low", "x_base", "x_high", "at_low", "at_base", "at_high"),
@@ -69,6 +71,7 @@ NUMERIC: dict[str, tuple[str, ...]] = {
     ),  # fmt: skip
     "roster.csv": ("iso_week", "month", "people", "people_on_leave", "substitute_hours", "on_duty_hours",
                    "capacity_hours", "work_hours", "short_hours", "queues_uncovered"),
+    "leave_effect.csv": ("own_mean", "other_mean", "diff_mean", "diff_ci_low", "diff_ci_high", "n"),
     "stress_brackets.csv": (
         "first_hours", "lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv",
     ),  # fmt: skip

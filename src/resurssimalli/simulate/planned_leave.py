@@ -6,16 +6,26 @@ covers. A person is on summer leave Monday to Sunday of each leave week except t
 ``substitute_days`` working days, when the substitute works in their place (their customers and
 queue). A week outside the run falls in the same week 52 weeks before or after (the season year's
 weeks mapped onto the run's year, as the plan read its work), or nowhere if the run cannot hold it.
+
+A run that plans the leave also simulates its scenario with the other rule (the plan, or for a
+scenario that plays the plan the office's rota) on the same seeds: :func:`leave_effect` is what
+the plan does to each month of the season (``leave_effect.csv``, the memo's summer line).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from resurssimalli.errors import InputError
+from resurssimalli.simulate.stats import t_interval
+
+if TYPE_CHECKING:
+    from resurssimalli.scenario.load import Scenario
 
 YEAR_SHIFT_DAYS = 364  # 52 weeks: the same weekday a year before or after
 
@@ -64,3 +74,46 @@ def planned_days(
         out[x, [d for d in days if d not in covered]] = True
     out.setflags(write=False)
     return out
+
+
+# -- what the plan does to the summer: the scenario's own leave rule against the plan, paired -----
+LEAVE_EFFECT_KPIS = ("initial_interview_on_time_share", "conversations_on_time_share")
+SEASON_MONTHS = (5, 6, 7, 8, 9)
+LEAVE_EFFECT_COLUMNS = [
+    "kpi", "month", "own_rule", "other_rule", "own_mean", "other_mean", "diff_mean", "diff_ci_low",
+    "diff_ci_high", "n",
+]  # fmt: skip
+
+
+def other_rule(rule: str) -> str:
+    """The leave rule a run compares its own with: the plan, or for a run that plays the plan the
+    office's rota."""
+    return "rota" if rule == "planned" else "planned"
+
+
+def with_leave_rule(scenario: Scenario, rule: str) -> Scenario:
+    """``scenario`` playing the summer-leave rule ``rule`` (named ``<name>:<rule>``; the same seed)."""
+    staff = scenario.config.staff
+    absence = staff.absence.model_copy(update={"summer_leave": rule})
+    config = scenario.config.model_copy(update={"staff": staff.model_copy(update={"absence": absence})})
+    return dataclasses.replace(scenario, name=f"{scenario.name}:{rule}", config=config)
+
+
+def leave_effect(own: pd.DataFrame, other: pd.DataFrame, own_rule: str, rule: str) -> pd.DataFrame:
+    """Area-wide interviews and conversations on time in each month of the leave season, with the
+    scenario's own leave rule and with ``rule`` (the same seeds), and the paired difference
+    (other − own) with its 95 % interval over the replications."""
+    keys = ["kpi", "month", "replication"]
+
+    def pick(k: pd.DataFrame) -> pd.DataFrame:
+        sel = (k["group"] == "all") & k["kpi"].isin(LEAVE_EFFECT_KPIS)
+        sel &= pd.to_datetime(k["month"]).dt.month.isin(SEASON_MONTHS)
+        return k.loc[sel, [*keys, "value"]]
+
+    pairs = pick(own).merge(pick(other), on=keys, suffixes=("_own", "_other"))
+    rows = []
+    for (kpi, month), g in pairs.groupby(["kpi", "month"], sort=True):
+        d_mean, lo, hi, n = t_interval((g["value_other"] - g["value_own"]).to_numpy())
+        rows.append((kpi, month, own_rule, rule, float(g["value_own"].mean()), float(g["value_other"].mean()),
+                     d_mean, lo, hi, n))  # fmt: skip
+    return pd.DataFrame(rows, columns=LEAVE_EFFECT_COLUMNS)

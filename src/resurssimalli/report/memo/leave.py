@@ -1,14 +1,16 @@
-"""The memo's summer-leave plan ("Kesälomasuunnitelma", issue 25): a body section from the run's
-``roster.csv`` (the leave optimiser's plan, :mod:`resurssimalli.optimize.leave`) and an opening
-line saying, when a summer month fails a target or the plan needs substitutes, why and what the
-plan does about it."""
+"""The memo's summer-leave plan ("Kesälomasuunnitelma", issue 25): an appendix from the run's
+``roster.csv`` (the leave optimiser's plan, :mod:`resurssimalli.optimize.leave`) and the decision
+proposal's summer paragraph saying, when a summer month fails a target or the plan needs
+substitutes, why and what the plan does about it (``leave_effect.csv``: the scenario's own leave
+rule against the plan on the same seeds)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from resurssimalli.report.memo.document import Block, Bullets, Column, Figure, Para, Section, Table
-from resurssimalli.report.memo.facts import Facts
+from resurssimalli.report.memo.facts import Facts, kpi_value
+from resurssimalli.report.memo.proposal import ref
 
 SUMMER = (6, 7, 8)
 ROSTER_FIGURE = "roster.png"
@@ -44,9 +46,7 @@ def leave_section(f: Facts) -> Section | None:
     t, lv = f.t, f.scenario.config.staff.leave
     m = _by_month(roster)
     hours = float(roster["substitute_hours"].sum())
-    opening = leave_line(f)  # the cause of a summer failure and what the plan does, when there is one
-    blocks: list[Block] = [Para(opening)] if opening else []
-    blocks += [Para(t(
+    blocks: list[Block] = [Para(t(
         "leave_para", people=int(roster.groupby("area")["people"].first().sum()),
         days=f.scenario.config.staff.absence.summer_leave_days, block=lv.min_block_weeks,
         cover=lv.continuity_on_duty, margin=t.num(1 + lv.capacity_margin, 2), hours=t.num(hours, 0),
@@ -66,37 +66,66 @@ def leave_section(f: Facts) -> Section | None:
     return Section("leave", t("sec_leave"), blocks)
 
 
-def _failing_summer(f: Facts) -> list[str]:
-    """The run's own scenario's targets failing in a June-August month, as 'KPI (month, ...)'."""
+def _failing_summer(f: Facts) -> dict[str, list[str]]:
+    """The run's own scenario's targets failing in a June-August month: KPI -> its months."""
     st = f.stress
     if st is None:
-        return []
+        return {}
     own = st[(st["scenario"] == f.scenario.name) & (st["verdict"] == "fails")]
-    out = []
+    out: dict[str, list[str]] = {}
     for r in own.itertuples():
-        months = [
-            x for x in str(getattr(r, "failing_months", "") or "").split() if x[5:7] in ("06", "07", "08")
-        ]
+        months = [x for x in str(getattr(r, "failing_months", "") or "").split() if int(x[5:7]) in SUMMER]
         if months:
-            out.append(f"{f.t.name('kpi', r.kpi)}: {', '.join(f.t.month(x) for x in months)}")
+            out.setdefault(str(r.kpi), []).extend(months)
     return out
 
 
+def _effect_month(effect: pd.DataFrame, failing: dict[str, list[str]]) -> str | None:
+    """The month the summer line speaks of: the failing summer month where the scenario's own rule
+    holds the fewest conversations on time, else July, else the season's month it does worst."""
+    conv = effect[effect["kpi"] == "conversations_on_time_share"].set_index("month")["own_mean"]
+    if conv.empty:
+        return None
+    months = sorted({m for ms in failing.values() for m in ms} & set(conv.index))
+    july = [m for m in conv.index if m[5:7] == "07"]
+    return str(conv[months].idxmin()) if months else july[0] if july else str(conv.idxmin())
+
+
 def leave_line(f: Facts) -> str:
-    """The opening's summer line: empty when no summer month fails and no substitutes are needed."""
-    roster = f.res.table("roster.csv")
+    """The proposal's summer paragraph: in the month that fails (or July) interviews and
+    conversations on time with the scenario's own leave rule and with the other (the plan, on the
+    same seeds: ``leave_effect.csv``), the cause when a target fails, and what the plan does with
+    its substitute hours and euros. Empty when no summer month fails and no substitutes are needed."""
+    t, roster, effect = f.t, f.res.table("roster.csv"), f.res.table("leave_effect.csv")
     failing = _failing_summer(f)
-    if roster is None:
-        return f.t("line_summer_no_plan", failing="; ".join(failing)) if failing else ""
+    if roster is None or effect is None:
+        if not failing:
+            return ""
+        parts = [f"{t.name('kpi', k)}: {', '.join(t.month(x) for x in ms)}" for k, ms in failing.items()]
+        return t("line_summer_no_plan", failing="; ".join(parts))
     hours = float(roster["substitute_hours"].sum())
-    if not failing and hours < 0.5:
+    month = _effect_month(effect, failing)
+    if month is None or (not failing and hours < 0.5):
         return ""
-    t, lv = f.t, f.scenario.config.staff.leave
-    july = _by_month(roster).loc[7] if 7 in set(roster["month"]) else None
-    plays = f.scenario.config.staff.absence.summer_leave == "planned"
-    head = t("line_summer_fails", failing="; ".join(failing)) if failing else t("line_summer_ok")
-    return head + " " + t(
-        "line_summer_plan", hours=t.num(hours, 0), eur=t.num(hours * lv.substitute_eur_per_hour, 0),
-        most=t.num(july["most"] if july is not None else 0, 0), margin=t.num(1 + lv.capacity_margin, 2),
-        plays=t("line_summer_plays") if plays else t("line_summer_not_played"),
-    )  # fmt: skip
+    row = effect[effect["month"] == month].set_index("kpi")
+    own, other = str(row["own_rule"].iloc[0]), str(row["other_rule"].iloc[0])
+    i, c = "initial_interview_on_time_share", "conversations_on_time_share"
+
+    def val(kpi: str, col: str) -> str:
+        return kpi_value(t, kpi, float(row.loc[kpi, col])) if kpi in row.index else "–"
+
+    def rule(name: str, first: bool = False) -> str:  # the plan's rule carries its appendix and price
+        text = t(f"leave_rule_{name}")
+        if name == "planned":
+            text += t("line_summer_price", a=ref(f, "leave"), hours=t.num(hours, 0),
+                      eur=t.num(hours * f.scenario.config.staff.leave.substitute_eur_per_hour, 0))  # fmt: skip
+        return text[:1].upper() + text[1:] if first else text
+
+    return t("line_summer", month=t.month(month), own=rule(own), other=rule(other, first=True),
+             i_own=val(i, "own_mean"), c_own=val(c, "own_mean"), i_other=val(i, "other_mean"),
+             c_other=val(c, "other_mean"), cause=_cause(f, own) if failing else "")  # fmt: skip
+
+
+def _cause(f: Facts, own: str) -> str:
+    """Why a summer month fails: the leave, bought no substitutes under the office's rules."""
+    return f.t("line_summer_cause_planned" if own == "planned" else "line_summer_cause")

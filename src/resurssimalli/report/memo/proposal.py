@@ -1,8 +1,9 @@
 """The memo's first two pages: a decision proposal in the form Finnish municipal boards use.
 
 * *päätösehdotus* — what the board decides: the staff per area, the sites, the follow-up;
-* *perustelut* — what fails, where and when, why, and what the plan does about it (the target
-  KPIs' figure);
+* *perustelut* — what fails, where and when, why, the summer (the leave plan's effect and
+  price, when a summer month fails or the plan needs substitutes), and what the plan does about
+  it (the target KPIs' figure);
 * *talousvaikutukset* — what the municipalities pay, and what one HTV more or fewer buys in
   each area (``htv_value.csv``, computed by ``run``);
 * *riskit ja epävarmuus* — the assumptions that matter most and the confidence.
@@ -188,6 +189,15 @@ def _why(f: Facts) -> list[Block]:
     ]
 
 
+def _summer(f: Facts) -> list[Block]:
+    """When a summer month fails or the leave plan needs substitutes: the cause and what the plan
+    does (:func:`resurssimalli.report.memo.leave.leave_line`)."""
+    from resurssimalli.report.memo.leave import leave_line
+
+    text = leave_line(f)
+    return [Para(text)] if text else []
+
+
 def _others(f: Facts) -> list[Block]:
     """The compared scenarios that miss a target: each with its worst target and month."""
     st = f.stress
@@ -256,6 +266,7 @@ def grounds(f: Facts) -> Section:
         *fig,
         *_what_fails(f),
         *_why(f),
+        *_summer(f),
         *_others(f),
         *_remedy(f),
         *(Para(text) for text in basis_lines(f)),  # the data, a pack's estimates, the leave plan
@@ -359,12 +370,10 @@ def _assumption_items(f: Facts) -> list[str]:
     from resurssimalli.report.assumptions import key_values
     from resurssimalli.report.memo.values import show_value
 
-    values = key_values(f.scenario, list(KEY_ASSUMPTIONS))
+    keys = [k for k in KEY_ASSUMPTIONS if k != "staff.absence.summer_leave" or not _summer(f)]  # said there
+    values = key_values(f.scenario, keys)
     a = ref(f, "outcomes")
-    return [
-        f.t(f"prop_key_{k.replace('.', '_')}", value=show_value(f.names, values[k]), a=a)
-        for k in KEY_ASSUMPTIONS
-    ]
+    return [f.t(f"prop_key_{k.replace('.', '_')}", value=show_value(f.names, values[k]), a=a) for k in keys]
 
 
 def risks(f: Facts) -> Section:
