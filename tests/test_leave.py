@@ -229,3 +229,12 @@ def test_a_run_compares_its_own_leave_rule_with_the_plan(baseline, scenario_dir)
     variant = with_leave_rule(baseline, "planned")
     assert variant.config.staff.absence.summer_leave == "planned" and variant.seed == baseline.seed
     assert variant.name == "baseline:planned" and baseline.config.staff.absence.summer_leave == "rota"
+
+
+def test_a_what_if_of_a_planned_scenario_plays_a_leave_plan_for_its_people(planned):
+    """One HTV more or fewer changes the people: the variant plays a leave plan made for them."""
+    from resurssimalli.experiment.outcomes import what_if_all
+
+    s, alloc, _roster = planned
+    out = what_if_all(s, alloc, [("area", "Ikaalinen")], 1, months=1, bands=("central",))
+    assert set(out.table["variant"]) == {"Ikaalinen +1 HTV", "Ikaalinen -1 HTV"}

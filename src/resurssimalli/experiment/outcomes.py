@@ -271,10 +271,13 @@ def what_if_all(
     plan's cost table (for the cost changes); ``base_kpis``: the plan's KPIs already simulated
     at the scenario's own effect size on these seeds (not simulated again)."""
     from resurssimalli.experiment.what_if import changes_table, plan_row
+    from resurssimalli.pipeline import with_planned_leave
 
     base = plan_row(scenario, alloc.sites, alloc.access, costs)
     variants = what_if_variants(scenario, alloc, places, base)
-    runnable = {k: (v.scenario, v.allocation) for k, v in variants.items() if v.allocation is not None}
+    # a scenario that plays the leave plan plays one made for each variant's people (issue 25)
+    runnable = {k: (v.scenario, with_planned_leave(v.scenario, v.allocation))
+                for k, v in variants.items() if v.allocation is not None}  # fmt: skip
     reps = replications or scenario.config.simulation.replications
     judged: list[pd.DataFrame] = []
     table = what_it_buys(
