@@ -124,10 +124,24 @@ class Customer:
         "step",
         "ind",
     )
+    # the fields most events read first: the compiled class lays its fields out in this order, and
+    # on a large area most customers are out of the cache when an event comes (issue 30)
+    gone: bool
+    version: int
+    xv: int
+    overdue: bool
+    fsite: int
+    interview_day: int
+    due: int
+    due_deadline: int
+    coach: int
+    line: int
+    area: int
+    state: int
+    meet: float
+    step: int
     id: int
     muni: int
-    area: int
-    line: int
     line0: int
     minutes: float
     dp: int
@@ -136,33 +150,22 @@ class Customer:
     reg_day: int
     exit: float
     deadline: int
-    interview_day: int
-    coach: int
-    due: int
-    due_deadline: int
-    version: int
-    gone: bool
     source: Source
     age: int
     foreign: bool
     partially_able: bool
     e: float
     rate: tuple[float, float, float]
-    xv: int
     site: int
-    fsite: int
-    # per customer (customer_states.py): the state (0 unemployed), meeting minutes, the cadence in
-    # days (0: the unemployed's first phase and line interval) and coach minutes a duty day between meetings
-    state: int
-    meet: float
-    step: int
     ind: float
-    # the exit clock's state (exits.ExitClock.start sets them when the service effect is on)
+    # per customer (customer_states.py): ``state`` (0 unemployed), ``meet`` meeting minutes, ``step``
+    # the cadence in days (0: the unemployed's first phase and line interval) and ``ind`` coach minutes
+    # a duty day between meetings; the exit clock's state (exits.ExitClock.start sets ``overdue`` and
+    # these when the service effect is on)
     hz: float
     mark: float
     cmark: float
     mult: float
-    overdue: bool
 
     def __init__(self, cid: int, cohort: Columns, i: int, area: int, deadline: int) -> None:
         self.id = cid
