@@ -79,7 +79,8 @@ def test_a_rescheduled_exit_fires_once_at_its_last_booked_time(baseline):
         booked[c.id] = now + max(c.exit - now, 0.0) if c.exit < horizon else None
 
     for i, c in enumerate(customers):
-        c.reg, c.e, c.rate, c.remote, c.minutes = 0.0, float(e[i]), tuple(map(float, rate[i])), bool(i % 2), 20.0
+        c.reg, c.e, c.rate = 0.0, float(e[i]), tuple(map(float, rate[i]))
+        c.remote, c.minutes = bool(i % 2), 20.0  # half face-to-face: the travel factor too
         clock.start(c)
         book(c, 0.0)
 
