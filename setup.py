@@ -24,6 +24,7 @@ from setuptools.command.build_py import build_py
 COMPILED = [
     "src/resurssimalli/simulate/model.py",
     "src/resurssimalli/simulate/exits.py",
+    "src/resurssimalli/simulate/caseloads.py",
 ]
 PACKAGE = "resurssimalli.simulate"
 GROUP = PACKAGE + "._compiled"  # the shared library: resurssimalli/simulate/_compiled__mypyc.*.so

@@ -45,6 +45,7 @@ import simpy
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, SWITCHING_LINES, next_step_days
 from resurssimalli.simulate.attributes import LONG_TERM_MONTHS, STOCK_GROUPS
+from resurssimalli.simulate.caseloads import CaseLoads
 from resurssimalli.simulate.draws import (
     Cohort,
     draw_arrivals,
@@ -123,10 +124,24 @@ class Customer:
         "step",
         "ind",
     )
+    # the fields most events read first: the compiled class lays its fields out in this order, and
+    # on a large area most customers are out of the cache when an event comes (issue 30)
+    gone: bool
+    version: int
+    xv: int
+    overdue: bool
+    fsite: int
+    interview_day: int
+    due: int
+    due_deadline: int
+    coach: int
+    line: int
+    area: int
+    state: int
+    meet: float
+    step: int
     id: int
     muni: int
-    area: int
-    line: int
     line0: int
     minutes: float
     dp: int
@@ -135,33 +150,22 @@ class Customer:
     reg_day: int
     exit: float
     deadline: int
-    interview_day: int
-    coach: int
-    due: int
-    due_deadline: int
-    version: int
-    gone: bool
     source: Source
     age: int
     foreign: bool
     partially_able: bool
     e: float
     rate: tuple[float, float, float]
-    xv: int
     site: int
-    fsite: int
-    # per customer (customer_states.py): the state (0 unemployed), meeting minutes, the cadence in
-    # days (0: the unemployed's first phase and line interval) and coach minutes a duty day between meetings
-    state: int
-    meet: float
-    step: int
     ind: float
-    # the exit clock's state (exits.ExitClock.start sets them when the service effect is on)
+    # per customer (customer_states.py): ``state`` (0 unemployed), ``meet`` meeting minutes, ``step``
+    # the cadence in days (0: the unemployed's first phase and line interval) and ``ind`` coach minutes
+    # a duty day between meetings; the exit clock's state (exits.ExitClock.start sets ``overdue`` and
+    # these when the service effect is on)
     hz: float
     mark: float
     cmark: float
     mult: float
-    overdue: bool
 
     def __init__(self, cid: int, cohort: Columns, i: int, area: int, deadline: int) -> None:
         self.id = cid
@@ -344,8 +348,7 @@ class Office:
         self.kpi_month: list[int] = cal.kpi_month.tolist()
         self.M = cal.months
         n = p.n_coaches
-        self.fte = list(p.coach_fte)  # per slot: the person's share of the line
-        self.caseload = [0] * n
+        self.loads = CaseLoads(p.teams, list(p.coach_fte))  # caseloads; the coach a customer gets
         self.indirect = [0.0] * n  # per slot: indirect minutes a duty day its customers need
         self.slot_person: list[int] = list(p.coach_person)
         self.slot_line: list[int] = [LINE_INDEX.get(x, -1) for x in p.coach_line]
@@ -472,7 +475,7 @@ class Office:
             self._conversation_judged(c, held_on_time=False)  # left with a conversation overdue
         c.gone = True
         if c.coach >= 0:
-            self.caseload[c.coach] = self.caseload[c.coach] - 1
+            self.loads.release(c.coach)
             self.indirect[c.coach] = self.indirect[c.coach] - c.ind
         del self.active[c.id]
         if self.events is not None:
@@ -482,19 +485,11 @@ class Office:
         self.leave(cast(Customer, ev.value))
 
     def _assign(self, c: Customer) -> None:
-        """The least loaded coach of the customer's team (caseload + 1 per HTV; ties: lowest index)."""
-        team = self.p.teams[self.team_for[c.area][c.line]]
-        fte, load = self.fte, self.caseload
-        best = team[0]
-        if len(team) > 1:
-            low = (load[best] + 1) / fte[best]
-            for k in team[1:]:
-                v = (load[k] + 1) / fte[k]
-                if v < low or (v == low and k < best):
-                    best, low = k, v
+        """The least loaded coach of the customer's team (caseload + 1 per HTV; ties: lowest index:
+        :class:`~resurssimalli.simulate.caseloads.CaseLoads`)."""
+        best = self.loads.take(self.team_for[c.area][c.line])
         c.coach = best
         self.coached_of[c.id] = True
-        load[best] = load[best] + 1
         self.indirect[best] = self.indirect[best] + c.ind
 
     def _book(self, c: Customer, due: int) -> None:
@@ -514,7 +509,7 @@ class Office:
 
     def _switch(self, c: Customer, day: int) -> None:
         """The customer's coach changes to multi-sector support (the spell has passed the threshold)."""
-        self.caseload[c.coach] = self.caseload[c.coach] - 1
+        self.loads.release(c.coach)
         self.indirect[c.coach] = self.indirect[c.coach] - c.ind
         c.line = MULTI
         c.ind = self.indirect_line[MULTI]
