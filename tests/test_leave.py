@@ -238,3 +238,4 @@ def test_a_what_if_of_a_planned_scenario_plays_a_leave_plan_for_its_people(plann
     s, alloc, _roster = planned
     out = what_if_all(s, alloc, [("area", "Ikaalinen")], 1, months=1, bands=("central",))
     assert set(out.table["variant"]) == {"Ikaalinen +1 HTV", "Ikaalinen -1 HTV"}
+

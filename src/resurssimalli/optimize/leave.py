@@ -304,8 +304,8 @@ def _stage(session: Session, m: pyo.ConcreteModel, name: str, expr: Any, hold: A
 def _whole_days(session: Session, m: pyo.ConcreteModel) -> str:
     """Substitute days bought whole: holding the cost stage's leave, the least-cost whole days
     that keep every rule (a small MIP, week by week in effect). Should the substitute cap leave no
-    whole-day answer for that leave, the leave is freed again and placed with whole days at once
-    (slower, the same rules)."""
+    whole-day answer that keeps the fractional plan's shortfall, :func:`_whole_days_short` (the
+    same leave; freeing the leave too made a MIP that ran for many minutes)."""
     take = [v for v in m.take.values()]
     for v in take:
         v.fix(round(pyo.value(v)))
@@ -314,8 +314,32 @@ def _whole_days(session: Session, m: pyo.ConcreteModel) -> str:
     out = session.run(m, gap=LEAVE_GAP)
     if out.has_solution:
         return out.status
+    return _whole_days_short(session, m, take)
+
+
+# € per uncovered hour when whole substitute days cannot keep the fractional plan's shortfall: far
+# above a substitute hour's cost, so the whole days cover all they can first
+WHOLE_DAY_SHORT_EUR = 1_000.0
+
+
+def _whole_days_short(session: Session, m: pyo.ConcreteModel, take: list) -> str:
+    """When :func:`_whole_days` has no answer (an overloaded area at the weekly substitute cap:
+    whole days cannot cover the fractional plan's shortfall within its hold): the cost stage's
+    leave, the holds on the shortfall and the cost released, the fewest uncovered hours
+    (priced at :data:`WHOLE_DAY_SHORT_EUR`) then the least cost. Always feasible: the shortfall
+    is a slack, and what stays short is named (:func:`_problems`)."""
     for v in take:
-        v.unfix()
+        v.fix(round(pyo.value(v)))
+    for name in ("stage_hold_shortfall", "stage_hold_cost"):
+        c = m.component(name)
+        if c is not None:
+            c.deactivate()
+    for o in m.component_objects(pyo.Objective, active=True):
+        o.deactivate()
+    m.add_component(
+        "objective_whole_days",
+        pyo.Objective(expr=WHOLE_DAY_SHORT_EUR * m.shortfall + m.substitute_cost + m.preferences),
+    )
     out = session.run(m, gap=LEAVE_GAP)
     if not out.has_solution:
         raise RuntimeError(f"the leave model's whole-day stage ended {out.status} without a roster")
