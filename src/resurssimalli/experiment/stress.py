@@ -330,11 +330,15 @@ def stress(
     planner = Planner(base)
     tol = tolerance_htv * planner.P
     units = Units(scenarios, targets, planner.need)
-    units.observe(0, sim.simulate(0, planner.first, {}).kpis, planner.first.hours, replications)
+    # the first plan, and whether the leave plan holds its summer, judged on the confirming
+    # replications: the same decision whatever the bisection starts from
+    sim.replications = max(replications, confirm_replications)
+    units.observe(0, sim.simulate(0, planner.first, {}).kpis, planner.first.hours, sim.replications)
     start = 1
     if _adopt_leave_plan(units, sim):  # the first plan again, with the leave plan
-        units.observe(1, sim.simulate(1, planner.first, {}).kpis, planner.first.hours, replications)
+        units.observe(1, sim.simulate(1, planner.first, {}).kpis, planner.first.hours, sim.replications)
         start = 2
+    sim.replications = replications
     settled, coupled = _bisect(units, sim, planner, tol, start, max_rounds, confirm_replications, progress)
     tick(progress, "stress", max_rounds, max_rounds, "done")
     return _result(settled, sim, units, planner, tolerance_htv, coupled)
