@@ -125,6 +125,15 @@ def top_table(res: RunResults, names: Names) -> Table | None:
     return Table("sensitivity_top", t("sens_top_table"), cols, rows)
 
 
+def _true(col: pd.Series) -> pd.Series:
+    """A flips table's yes/no column as booleans (True or "True" as stored in CSV)."""
+    return col.astype(str).str.lower() == "true"
+
+
+def _is_true(value: object) -> bool:
+    return str(value).lower() == "true"
+
+
 def flip_lines(res: RunResults, names: Names) -> list[str]:
     """One sentence per verdict that an assumption turns within its range."""
     flips = res.table("sensitivity_flips.csv")
@@ -135,9 +144,9 @@ def flip_sentences(flips: pd.DataFrame, names: Names) -> list[str]:
     """One sentence per row of a flips table (``sensitivity_flips.csv``) whose verdict flips."""
     t = names.t
     out = []
-    for r in flips[flips["flips"].astype(str).str.lower() == "true"].itertuples(index=False):
+    for r in flips[_true(flips["flips"])].itertuples(index=False):
         site = str(r.output).startswith(SITE_PREFIX)
-        holds = str(r.holds_at_base).lower() == "true"
+        holds = _is_true(r.holds_at_base)
         yes, no = (
             ("sens_site_open", "sens_site_closed") if site else ("sens_target_met", "sens_target_missed")
         )
@@ -160,9 +169,9 @@ def steady_sentences(flips: pd.DataFrame, names: Names) -> list[str]:
     out = []
     targets = flips[~flips["output"].astype(str).str.startswith(SITE_PREFIX)]
     for verdict, rows in targets.groupby("verdict", sort=False):
-        if (rows["flips"].astype(str).str.lower() == "true").any():
+        if _true(rows["flips"]).any():
             continue
-        holds = str(rows["holds_at_base"].iloc[0]).lower() == "true"
+        holds = _is_true(rows["holds_at_base"].iloc[0])
         factors = ", ".join(factor_label(str(f), names) for f in rows["factor"])
         state = t("sens_target_met" if holds else "sens_target_missed")
         label = verdict_label(str(verdict), "", names)
@@ -274,7 +283,7 @@ def risk_items(res: RunResults, names: Names, appendix: str) -> list[str]:
         return []
     top = overall_top(res.table("sensitivity_indices.csv"), 3)
     flips = res.table("sensitivity_flips.csv")
-    n = int((flips["flips"].astype(str).str.lower() == "true").sum()) if flips is not None else 0
+    n = int(_true(flips["flips"]).sum()) if flips is not None else 0
     labels = ", ".join(factor_label(f, names) for f in top)
     return [str(names.t("sens_risk", factors=labels, n=names.t.num(n, 0), a=appendix))]
 
