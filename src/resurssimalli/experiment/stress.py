@@ -214,7 +214,8 @@ class _Simulator:
         staffed_ = [staffed(s, htv) for s in scenarios]
         if any(s.config.staff.absence.summer_leave == "planned" for s in staffed_):
             alloc = self.with_roster(alloc, staffed_[0])
-        tasks = [Task(s, alloc, r, self.seed, self.n_months) for s in staffed_ for r in range(self.replications)]
+        reps = range(self.replications)
+        tasks = [Task(s, alloc, r, self.seed, self.n_months) for s in staffed_ for r in reps]
         return run_grid(
             tasks, kind=self.kind, jobs=self.jobs, scheduler=self.scheduler, progress=self.progress
         )

@@ -66,7 +66,8 @@ def _cause_rows(u, cause: str, first: Obs, tried: Obs) -> list[tuple]:
     by_kpi: dict[tuple[str, str], list[str]] = {}
     for s, k, m in tried.misses:
         by_kpi.setdefault((s, k), []).append(m)
-    return [(u.key, s, k, _joined(ms), cause, first.hours, tried.hours) for (s, k), ms in sorted(by_kpi.items())]
+    rows = sorted(by_kpi.items())
+    return [(u.key, s, k, _joined(ms), cause, first.hours, tried.hours) for (s, k), ms in rows]
 
 
 def cause_rows(units: Units, planner: Planner) -> pd.DataFrame:

@@ -4,7 +4,6 @@ against it, month by month (:mod:`resurssimalli.simulate.verdicts` decides the v
 from __future__ import annotations
 
 import math
-
 import re
 from collections.abc import Sequence
 

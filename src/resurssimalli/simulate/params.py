@@ -33,8 +33,8 @@ from resurssimalli.simulate.calendar import SimCalendar, build_calendar
 from resurssimalli.simulate.customer_states import StateParams, state_params
 from resurssimalli.simulate.exit_effect import OFF, ExitEffect, build_exit_effect
 from resurssimalli.simulate.openings import nearest_open_site, site_fields
-from resurssimalli.simulate.planned_leave import planned_days
 from resurssimalli.simulate.people import EMPLOYER_LINE, MIN_PART_TIME_FTE, build_people
+from resurssimalli.simulate.planned_leave import planned_days
 from resurssimalli.simulate.roster import rota_days
 from resurssimalli.simulate.staffing import staffed_for_plan
 from resurssimalli.simulate.teams import staff_tables
@@ -232,7 +232,8 @@ def _horizon(scenario: Scenario, months: int | None) -> SimCalendar:
     n_months = months if months is not None else cfg.horizon.months
     if n_months < 1:
         raise InputError("--months", "months", f"a positive number of months, got {n_months}")
-    return build_calendar(cfg.horizon.start, n_months, cfg.simulation.warm_up_days, booking_margin_days(scenario))
+    margin = booking_margin_days(scenario)
+    return build_calendar(cfg.horizon.start, n_months, cfg.simulation.warm_up_days, margin)
 
 
 def booking_margin_days(scenario: Scenario) -> int:
