@@ -333,3 +333,37 @@ def test_insufficient_needs_both_halves_of_the_proof():
     within = SimpleNamespace(plan=SimpleNamespace(within_budget=True), met=False)
     assert _status(True, within, units, None) == "at_risk"
     assert _status(True, within, SimpleNamespace(caused=lambda: [1]), None) == "causes_remain"
+
+
+def test_a_budget_inside_the_brackets_narrows_them(baseline):
+    """Theory: settled over the budget, the budget lies inside the brackets when the lower ends'
+    minimum hours (every other pair at its workload) fit it; then the loop halves the tolerance and
+    a settled bracket wider than the new tolerance is bisected at its middle again. Lower ends that
+    need more than the budget are outside: narrowing cannot help."""
+    from types import SimpleNamespace
+
+    from resurssimalli.experiment.stress import _inside
+    from resurssimalli.experiment.stress_units import Units
+
+    planner = Planner(baseline)
+    pairs = tuple(("Hameenkyro", x) for x in ("competence_development", "job_brokering", "multi_sector", "youth"))
+    need = sum(float(planner.need[p]) for p in pairs)
+    spare = planner.budget - planner.minimum_hours({})
+    over = SimpleNamespace(plan=SimpleNamespace(within_budget=False))
+
+    def units_with(lower: float, upper: float) -> Units:
+        units = Units([baseline], [parse_target(TARGET)], planner.need)
+        u = Unit("queue:Hameenkyro", pairs, (), least=need)
+        u.obs = [Obs(1, lower, (("s", "k", "2024-01"),)), Obs(2, upper, ())]
+        u.checked = upper
+        units.units[u.key] = u
+        return units
+
+    inside = units_with(need + 0.5 * spare, need + 2.0 * spare)
+    assert _inside(over, inside, planner)
+    assert not _inside(SimpleNamespace(plan=SimpleNamespace(within_budget=True)), inside, planner)
+    assert not _inside(over, units_with(need + 1.5 * spare, need + 2.0 * spare), planner)
+    u = inside.units["queue:Hameenkyro"]
+    width = 1.5 * spare
+    assert u.candidate(width) is None  # an ask at the stated tolerance
+    assert u.candidate(width / 2) == pytest.approx(need + 1.25 * spare)  # narrowed: its middle next

@@ -58,3 +58,29 @@ def test_the_stress_section_shows_the_loops_answer(stress_run, lang):
         t("stressloop_causes_remain", n=t.num(1, 0), htv="", cost="", first_cost="").split("{")[0][:40]
         in memo
     )
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_a_narrowed_tolerance_and_an_undecided_budget_are_said(stress_run, tmp_path, lang):
+    """When the budget lay inside the brackets at the stated tolerance, the memo says they were
+    narrowed and to what; "undecided" names the tolerance it still holds at and the upper ends'
+    minimum hours (every other queue at its workload), not the simulated probe's total."""
+    import json
+    import shutil
+
+    from resurssimalli.report import write_report
+
+    run = tmp_path / "run"
+    shutil.copytree(stress_run, run)
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    manifest["stress"] |= {
+        "status": "undecided", "tolerance_htv": 0.025, "tolerance_htv_stated": 0.1,
+        "lower_htv": 32.64, "upper_htv": 33.92, "upper_minimum_htv": 32.81, "budget_htv": 32.66,
+    }  # fmt: skip
+    (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    write_report(run, lang=lang)
+    memo = (run / ("memo.md" if lang == "fi" else "memo.en.md")).read_text(encoding="utf-8")
+    t = Texts(lang)
+    assert t("stressloop_narrowed", stated=t.num(0.1, 1), tol=t.num(0.025, 3)) in memo
+    assert t.num(32.81, 2) in memo and t.num(33.92, 2) not in memo
+    assert f"{t.num(0.025, 3)} " in memo

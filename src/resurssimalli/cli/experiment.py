@@ -117,6 +117,9 @@ def _print_asks(res: Any, console: Console, names: Names) -> None:
         )  # fmt: skip
         shown = pd.concat([shown, pd.DataFrame([total], columns=shown.columns)], ignore_index=True)
         title = f"What each queue needs (bracket within {res.tolerance_htv:g} HTV)"
+        stated = res.stated_tolerance_htv or res.tolerance_htv
+        if res.tolerance_htv < stated - 1e-12:
+            title += f", narrowed from {stated:g}: the budget lay inside the brackets"
         print_frame(console, shown, title, kinds={c: "text" for c in shown.columns})
         fixes = b.drop_duplicates("unit")[["unit", "scenarios", "months"]]
         fixes = fixes.rename(columns={"unit": "queue", "months": "months its upper end fixes"})
@@ -194,9 +197,11 @@ def _status_line(res: Any) -> str:
         )
     if res.status == "undecided":
         P = p.productive_hours_per_htv
+        upper = p.upper_minimum_hours if p.upper_minimum_hours is not None else p.upper_hours
         return (
-            f"[yellow]the budget lies inside the brackets[/yellow] (lower ends {p.lower_hours / P:,.2f} HTV, "
-            f"upper ends {p.upper_hours / P:,.2f} HTV, budget {p.budget_hours / P:,.2f}): a finer --tolerance-htv decides"
+            f"[yellow]the budget lies inside the brackets[/yellow] even at {res.tolerance_htv:g} HTV: with "
+            f"every other queue at its workload the lower ends need {p.lower_hours / P:,.2f} HTV, the upper "
+            f"ends {upper / P:,.2f}; the budget is {p.budget_hours / P:,.2f}"
         )
     if res.status == "coupled":
         return (

@@ -19,15 +19,17 @@
    help), ``at_risk`` (every unit holds on its mean, some interval still reaches past the target),
    ``budget_insufficient`` (over the budget: the lower ends alone need more than the budget,
    proven by the minimum-hours model, and the plan at the upper ends, simulated, holds every unit),
-   ``undecided`` (the budget lies inside the brackets), ``coupled`` (every bracket settled on the
-   confirming replications, but the plan within the budget at the upper ends misses where the
-   plans that tried each ask held: the loop would go round in a cycle, the queues share the
-   budget's spare), or ``max_rounds``. The plan returned is
-   the last plan simulated within the budget, with its own verdict.
+   ``undecided`` (the budget lies inside the brackets even once they are narrowed: a budget inside
+   them halves the tolerance and bisects on, down to a quarter of the stated one), ``coupled``
+   (every bracket settled on the confirming replications, but the plan within the budget at the
+   upper ends misses where the plans that tried each ask held: the loop would go round in a
+   cycle, the queues share the budget's spare), or ``max_rounds``. The plan returned is the last
+   plan simulated within the budget, with its own verdict.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +73,9 @@ DEFAULT_TOLERANCE_HTV = 0.1  # a bracket's width (HTV) at which the bisection st
 # the replications every ask is settled on (issue 24: a plan that holds, simulated with 20); a loop
 # started on fewer finds its brackets again on these (stress_units.Unit.confirm). An assumption.
 CONFIRM_REPLICATIONS = 20
+# a budget inside the brackets halves the tolerance until it is not, down to the stated tolerance
+# over this factor (issue 24: "met" or "insufficient" with proof); an assumption of the loop
+REFINEMENT_FACTOR = 4
 STATUSES = ("met", "causes_remain", "at_risk", "budget_insufficient", "undecided", "coupled", "max_rounds")
 
 
@@ -105,6 +110,7 @@ class Proof:
     upper_round: int  # the round that simulated the plan at the upper ends
     upper_plan: OptimizeResult
     certificate: Certificate
+    upper_minimum_hours: float | None = None  # the upper ends + every other pair's workload + the fixed lines
 
     def holds(self) -> bool:
         return self.lower_hours > self.budget_hours + HOURS_ROOM and self.certificate.holds()
@@ -123,9 +129,10 @@ class StressResult:
     iterations: pd.DataFrame  # every plan's targets judged
     added_hours: dict[tuple[str, str], float]  # the asks' upper ends above the first plan
     first_plan: OptimizeResult
-    tolerance_htv: float
+    tolerance_htv: float  # the brackets' width: the stated tolerance, or the narrower one it took
     replications: int
     plan_round: int = 0
+    stated_tolerance_htv: float | None = None  # the tolerance asked for (when narrowed)
     proof: Proof | None = None
     roster: LeavePlan | None = None  # the leave plan the returned plan's scenarios played, if any
     floors: dict[tuple[str, str], float] = field(default_factory=dict)  # the returned plan's floors
@@ -172,6 +179,7 @@ class StressResult:
             "rounds": int(self.iterations["iteration"].max()),
             "plan_round": self.plan_round,
             "tolerance_htv": self.tolerance_htv,
+            "tolerance_htv_stated": self.stated_tolerance_htv or self.tolerance_htv,
             "budget_htv": s.total_htv,
             "plan_htv": float(self.plan.allocation["htv"].sum()),
             "plan_cost_eur": float(self.plan.summary["total_cost_eur"]),
@@ -189,6 +197,7 @@ class StressResult:
             out |= {
                 "lower_htv": p.lower_hours / P,
                 "upper_htv": p.upper_hours / P,
+                "upper_minimum_htv": (p.upper_minimum_hours or p.upper_hours) / P,
                 "upper_round": p.upper_round,
                 "upper_plan_cost_eur": float(p.upper_plan.summary["total_cost_eur"]),
             }
@@ -340,19 +349,38 @@ def stress(
         units.observe(1, sim.simulate(1, planner.first, {}).kpis, planner.first.hours, sim.replications)
         start = 2
     sim.replications = replications
-    settled, coupled = _bisect(units, sim, planner, tol, start, max_rounds, confirm_replications, progress)
+    finest = tol / REFINEMENT_FACTOR
+    while True:
+        settled, coupled, start = _bisect(
+            units, sim, planner, tol, start, max_rounds, confirm_replications, progress
+        )  # fmt: skip
+        if not (settled and _inside(sim.rounds[-1], units, planner)) or tol / 2 < finest - 1e-9:
+            break
+        tol /= 2  # the budget lies inside the brackets: narrow them until it does not
     tick(progress, "stress", max_rounds, max_rounds, "done")
-    return _result(settled, sim, units, planner, tolerance_htv, coupled)
+    res = _result(settled, sim, units, planner, tol / planner.P, coupled)
+    return dataclasses.replace(res, stated_tolerance_htv=tolerance_htv)
+
+
+def _inside(last: Round, units: Units, planner: Planner) -> bool:
+    """Settled over the budget with the lower ends' minimum hours within it: the budget lies inside
+    the brackets (narrower brackets decide between "met" and "budget insufficient")."""
+    if last.plan.within_budget:
+        return False
+    pairs = {k: u.pairs for k, u in units.units.items()}
+    lower = planner.minimum_hours(planner.unit_floors(units.lower_ends(), pairs))
+    return lower <= planner.budget + HOURS_ROOM
 
 
 def _bisect(
     units: Units, sim: _Simulator, planner: Planner, tol: float, n: int, max_rounds: int, confirm: int,
     progress: ProgressFn | None,
-) -> tuple[bool, bool]:  # fmt: skip
+) -> tuple[bool, bool, int]:  # fmt: skip
     """Rounds ``n``... until every bracket is an ask and the plan at the upper ends holds
     (settled), or a plan would be simulated again with nothing new to learn (a cycle: the queues
     are coupled through the plan), or the rounds run out. Settled or cycling on fewer than
-    ``confirm`` replications, the loop goes on with ``confirm``. Returns (settled, coupled)."""
+    ``confirm`` replications, the loop goes on with ``confirm``. Returns (settled, coupled, the
+    next round's number)."""
     seen: set[tuple] = set()
     while n <= max_rounds:
         tick(progress, "stress", n - 1, max_rounds, f"round {n}")
@@ -360,13 +388,13 @@ def _bisect(
         candidates = units.candidates(tol)
         if not candidates and _settled(sim.rounds[-1], units):
             if not _confirming(sim, units, confirm):
-                return True, False
+                return True, False, n
             candidates = units.candidates(tol)
         asked = {**units.upper_ends(), **candidates}
         state = (sim.replications, bool(candidates), tuple(sorted(asked.items())))
         if state in seen:  # this plan was simulated on these replications: nothing new to learn
             if not _confirming(sim, units, confirm):
-                return False, True
+                return False, True, n
             continue
         seen.add(state)
         floors = planner.unit_floors(asked, {k: units.units[k].pairs for k in asked})
@@ -375,7 +403,7 @@ def _bisect(
         units.checked(asked, tol)
         n += 1
     _settle_causes(units, sim)
-    return _settled(sim.rounds[-1], units) and not units.candidates(tol), False
+    return _settled(sim.rounds[-1], units) and not units.candidates(tol), False, n
 
 
 def _status(settled: bool, last: Round, units: Units, proof: Proof | None, coupled: bool = False) -> str:
@@ -395,6 +423,7 @@ def _proof(last: Round, units: Units, planner: Planner) -> Proof:
     budget, beside the plan at the upper ends."""
     pairs = {k: u.pairs for k, u in units.units.items()}
     lower = planner.unit_floors(units.lower_ends(), pairs)
+    upper = planner.minimum_hours(planner.unit_floors(units.upper_ends(), pairs))
     need = planner.need
     extra = {p: h - float(need.get(p, 0.0)) for p, h in {**lower, **planner.fixed()}.items()}
     cert = minimum_hours_certificate(planner.base, {p: h for p, h in extra.items() if h > HOURS_ROOM})
@@ -406,6 +435,7 @@ def _proof(last: Round, units: Units, planner: Planner) -> Proof:
         last.number,
         last.plan.result,
         cert,
+        upper,
     )
 
 

@@ -44,7 +44,8 @@ def _status(f: Facts) -> Para:
             first_cost=num("first_plan_cost_eur", 0),
             total=num("budget_htv", 2),
             lower=num("lower_htv", 2),
-            upper=num("upper_htv", 2),
+            upper=num("upper_minimum_htv" if key == "stressloop_undecided" else "upper_htv", 2),
+            tol=_tol(t, info.get("tolerance_htv", 0.1)),
         )
     )
 
@@ -80,7 +81,7 @@ def _brackets(f: Facts) -> Table | None:
         Column(t("col_htv"), True),
         Column(t("stressloop_col_change"), True),
     )
-    tol = t.num(float(_info(f).get("tolerance_htv", 0.1)), 2)
+    tol = _tol(t, _info(f).get("tolerance_htv", 0.1))
     return Table("stress_brackets", t("stressloop_brackets", tol=tol), cols, rows, total_row=True)
 
 
@@ -139,13 +140,25 @@ def _months(f: Facts) -> Table | None:
     return Table("stress_months", t("stressloop_months"), cols, rows)
 
 
+def _tol(t, htv: object) -> str:
+    """A tolerance in HTV with the decimals it has (0.1, 0.05, 0.025)."""
+    s = t.num(float(htv), 3)  # type: ignore[arg-type]
+    return s.rstrip("0").rstrip(",.") if any(c in s for c in ",.") else s
+
+
 def _precision(f: Facts) -> list[Para]:
-    """The replications the bisection ran on and those the asks were settled on, when more."""
-    info = _info(f)
+    """The replications the bisection ran on and those the asks were settled on, when more; the
+    tolerance the brackets were narrowed to, when the budget lay inside them at the stated one."""
+    info, t = _info(f), f.t
     start, reps = int(info.get("replications_start", 0) or 0), int(info.get("replications", 0) or 0)
-    if not start or reps <= start:
-        return []
-    return [Para(f.t("stressloop_confirm", start=f.t.num(start, 0), reps=f.t.num(reps, 0)))]
+    out = []
+    if start and reps > start:
+        out.append(Para(t("stressloop_confirm", start=t.num(start, 0), reps=t.num(reps, 0))))
+    tol = float(info.get("tolerance_htv", 0.1))
+    stated = float(info.get("tolerance_htv_stated", tol))
+    if tol < stated - 1e-12:
+        out.append(Para(t("stressloop_narrowed", stated=_tol(t, stated), tol=_tol(t, tol))))
+    return out
 
 
 def _leave(f: Facts) -> list[Para]:
@@ -163,7 +176,7 @@ def stress_loop(f: Facts) -> Section | None:
     if f.res.table("stress_iterations.csv") is None or "stress" not in f.res.manifest:
         return None
     info = _info(f)
-    tol = f.t.num(float(info.get("tolerance_htv", 0.1)), 2)
+    tol = _tol(f.t, info.get("tolerance_htv_stated", info.get("tolerance_htv", 0.1)))
     blocks: list[Block] = [Para(f.t("stressloop_text", tol=tol)), *_precision(f), _status(f), *_leave(f)]
     blocks += [b for b in (_brackets(f), _fixes(f), _causes(f), _months(f)) if b is not None]
     return Section("stress_loop", f.t("sec_stress_loop"), blocks)
