@@ -299,7 +299,9 @@ def test_the_memo_shows_brackets_causes_and_cost(small, tmp_path, lang):
     assert t("sec_stress_loop") in memo
     rows = memo_table(memo, "stress_brackets")
     assert len(rows) == len(res.brackets) + 1 and rows[-1][0] == t("col_total")
-    lo, hi = res.brackets["added_lower_htv"].sum(), res.brackets["added_upper_htv"].sum()
+    per_pair = res.brackets.groupby(["area", "service_line"])  # a pair two units share: counted once
+    lo = per_pair["added_lower_htv"].max().sum(min_count=per_pair.ngroups)
+    hi = per_pair["added_upper_htv"].max().sum()
     assert rows[-1][4].replace("+", "") == f"{t.num(lo, 2)}–{t.num(hi, 2)}"
     if len(res.causes):
         causes = memo_table(memo, "stress_causes")
@@ -367,3 +369,27 @@ def test_a_budget_inside_the_brackets_narrows_them(baseline):
     width = 1.5 * spare
     assert u.candidate(width) is None  # an ask at the stated tolerance
     assert u.candidate(width / 2) == pytest.approx(need + 1.25 * spare)  # narrowed: its middle next
+
+
+def test_the_asks_total_counts_a_shared_pair_once():
+    """Theory: the total of the asks is the plan at their ends: a pair two units ask for gets the
+    larger floor, once; a pair without a lower end leaves the total's lower end open."""
+    from resurssimalli.report.stress_tables import bracket_totals
+
+    rows = pd.DataFrame(
+        {
+            "unit": ["queue:A", "queue:A", "pairs:x:all", "pairs:x:all"],
+            "area": ["A", "A", "A", "B"],
+            "service_line": ["x", "y", "x", "x"],
+            "lower_hours": [90.0, 40.0, 80.0, 10.0],
+            "upper_hours": [100.0, 50.0, 120.0, 20.0],
+        }
+    )
+    for c in ("lower", "upper"):
+        rows[f"{c}_htv"] = rows[f"{c}_hours"] / 10
+        rows[f"added_{c}_htv"] = rows[f"{c}_htv"] - 1.0
+    tot = bracket_totals(rows)
+    assert tot["upper_hours"] == 120.0 + 50.0 + 20.0 and tot["lower_hours"] == 90.0 + 40.0 + 10.0
+    assert tot["added_upper_htv"] == pytest.approx(19.0 - 3.0)
+    rows.loc[3, "lower_hours"] = float("nan")
+    assert bracket_totals(rows)["lower_hours"] != bracket_totals(rows)["lower_hours"]  # NaN: open

@@ -2,8 +2,8 @@
 
 A **unit** gets hours as one: an interview queue (``queue:<area>``: the area's coaches of every
 customer line but integration; ``queue:integration``: the integration team), or — for a KPI
-without queues, or a target on one group — the (area, line) pairs of the groups that miss
-(``pairs:<kpi>:<group>``). A unit is judged on its own group's KPI: its **mean** over the
+without queues, or a target on one group — the (area, line) pairs of the target's group, every
+customer pair for the whole area (``pairs:<kpi>:<group>``). A unit is judged on its own group's KPI: its **mean** over the
 replications (the same seeds in every plan) on the right side of the target in every month
 (``every_month`` / ``worst_month``) or over the year (``horizon``), in every scenario. Queues are
 small, so their intervals are too wide to judge them on; the plan's verdict is judged on the
@@ -230,18 +230,15 @@ def checks_by_unit(
     return {k: tuple(v) for k, v in out.items()}
 
 
-def pairs_of(key: str, checks: Sequence[Check], kpis: pd.DataFrame, by_name: Mapping[str, Scenario]):
-    """A unit's pairs: a queue's coaches, or the pairs of the groups that miss on their means
-    (for a target on ``all``, its subgroups that miss; a small group's interval is too wide)."""
+def pairs_of(key: str, checks: Sequence[Check], by_name: Mapping[str, Scenario]) -> tuple[Pair, ...]:
+    """A unit's pairs: a queue's coaches, a group's pairs, or — a target on the whole area
+    (``all``) — every customer pair: the whole area's hours are its lever (in the first plan's
+    proportions). Only the subgroups that missed would not do: the optimiser would fund them
+    from the other pairs' spare, and those would then miss the same whole-area target."""
     scen = by_name[checks[0].scenario]
     if key.startswith("queue:"):
         return queue_pairs(key, scen)
-    c = checks[0]
-    if c.group != "all":
-        return group_pairs([c.group], scen)
-    sub = kpis[(kpis["scenario"] == c.scenario) & (kpis["kpi"] == c.kpi) & (kpis["group"] != "all")]
-    means = sub.groupby("group")["value"].mean()
-    return group_pairs([str(g) for g, v in means.items() if wrong(c.op, c.value, float(v))], scen)
+    return group_pairs([] if checks[0].group == "all" else [checks[0].group], scen)
 
 
 class Units:
@@ -268,7 +265,7 @@ class Units:
                 self.pending.setdefault(key, []).append((rnd, misses, replications))
                 continue
             if u is None:
-                pairs = pairs_of(key, checks, kpis, self.by_name)
+                pairs = pairs_of(key, checks, self.by_name)
                 least = float(sum(float(self.need.get(p, 0.0)) for p in pairs))
                 u = self.units[key] = Unit(key, pairs, checks, least=least)
                 for r, m, n in self.pending.pop(key, []):

@@ -64,11 +64,15 @@ def brackets_frame(brackets: pd.DataFrame | None, names: Names) -> pd.DataFrame:
 
 
 def bracket_totals(brackets: pd.DataFrame | None) -> dict[str, float]:
-    """The brackets' sums: hours and HTV at the lower and upper ends, and above the first plan."""
+    """The plan at the lower and at the upper ends, summed: per (area, line) the largest floor any
+    unit asks (a pair two units share is counted once, as the plan gives it), then over the pairs;
+    hours, HTV and above the first plan. A lower end is missing (NaN) when some pair has none."""
     cols = ["lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv"]
     if brackets is None or brackets.empty:
         return dict.fromkeys(cols, 0.0)
-    return {c: float(brackets[c].astype(float).sum()) for c in cols}
+    pair = brackets.groupby(["area", "service_line"])
+    per_pair = pair[cols].max()  # NaN only where no unit has that end for the pair
+    return {c: float(per_pair[c].astype(float).sum(min_count=len(per_pair))) for c in cols}
 
 
 def causes_frame(causes: pd.DataFrame | None, names: Names) -> pd.DataFrame:
