@@ -191,9 +191,10 @@ def _status_line(res: Any) -> str:
     if res.status == "budget_insufficient":
         P = p.productive_hours_per_htv
         return (
-            f"[red]budget insufficient[/red]: the asks' lower ends need {p.lower_hours / P:,.2f} HTV of "
-            f"{p.budget_hours / P:,.2f} (minimum-hours model {p.certificate.solver_status}); at their upper "
-            f"ends ({p.upper_hours / P:,.2f} HTV, {_cost(p.upper_plan)}) every queue held, round {p.upper_round}"
+            f"[red]budget insufficient[/red]: the asks' lower ends, with every other area and line at its "
+            f"workload, need {p.lower_hours / P:,.2f} HTV of {p.budget_hours / P:,.2f} (minimum-hours model "
+            f"{p.certificate.solver_status}); the first plan with the asks' upper ends ({p.upper_hours / P:,.2f} "
+            f"HTV, {_cost(p.upper_plan)}) held every queue, round {p.upper_round}"
         )
     if res.status == "undecided":
         P = p.productive_hours_per_htv
