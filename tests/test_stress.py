@@ -393,3 +393,24 @@ def test_the_asks_total_counts_a_shared_pair_once():
     assert tot["added_upper_htv"] == pytest.approx(19.0 - 3.0)
     rows.loc[3, "lower_hours"] = float("nan")
     assert bracket_totals(rows)["lower_hours"] != bracket_totals(rows)["lower_hours"]  # NaN: open
+
+
+def test_a_queue_inside_a_whole_area_ask_needs_no_ask_of_its_own(baseline):
+    """Theory: a plan gives each pair the largest floor any unit asks, so a queue whose pairs the
+    whole-area unit's upper end already gives more than the queue would try cannot be tried at its
+    own hours (the loop would ask for the same plan again and stop as 'coupled'); it is dropped from
+    the candidates. Below that, it is tried."""
+    from resurssimalli.experiment.stress import _uncovered
+    from resurssimalli.experiment.stress_units import Units, group_pairs, queue_pairs
+
+    planner = Planner(baseline)
+    units = Units([baseline], [parse_target(TARGET)], planner.need)
+    whole = Unit("pairs:conversations_on_time_share:all", group_pairs([], baseline), ())
+    queue = Unit("queue:Hameenkyro", queue_pairs("queue:Hameenkyro", baseline), ())
+    first = {u.key: sum(float(planner.first.hours.get(p, 0.0)) for p in u.pairs) for u in (whole, queue)}
+    miss = (("s", "conversations_on_time_share", "2024-03"),)
+    whole.obs = [Obs(0, first[whole.key], miss), Obs(1, first[whole.key] * 1.05, ())]  # held at +5 %
+    units.units = {whole.key: whole, queue.key: queue}
+    given = first[queue.key] * 1.05  # what the whole-area unit's floors give the queue's pairs
+    assert _uncovered({queue.key: given * 0.98}, units, planner) == {}
+    assert _uncovered({queue.key: given * 1.02}, units, planner) == {queue.key: given * 1.02}

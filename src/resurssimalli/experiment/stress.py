@@ -385,11 +385,11 @@ def _bisect(
     while n <= max_rounds:
         tick(progress, "stress", n - 1, max_rounds, f"round {n}")
         _settle_causes(units, sim)
-        candidates = units.candidates(tol)
+        candidates = _uncovered(units.candidates(tol), units, planner)
         if not candidates and _settled(sim.rounds[-1], units):
             if not _confirming(sim, units, confirm):
                 return True, False, n
-            candidates = units.candidates(tol)
+            candidates = _uncovered(units.candidates(tol), units, planner)
         asked = {**units.upper_ends(), **candidates}
         state = (sim.replications, bool(candidates), tuple(sorted(asked.items())))
         if state in seen:  # this plan was simulated on these replications: nothing new to learn
@@ -404,6 +404,21 @@ def _bisect(
         n += 1
     _settle_causes(units, sim)
     return _settled(sim.rounds[-1], units) and not units.candidates(tol), False, n
+
+
+def _uncovered(candidates: dict[str, float], units: Units, planner: Planner) -> dict[str, float]:
+    """The candidates a plan can try: a unit whose pairs the other units' upper ends already give at
+    least the hours it would try (a queue inside a whole-area unit) cannot be simulated there, and
+    needs no ask of its own — the plan at the upper ends gives it more."""
+    pairs = {k: u.pairs for k, u in units.units.items()}
+    upper = units.upper_ends()
+    out = {}
+    for key, hours in candidates.items():
+        floors = planner.unit_floors({k: h for k, h in upper.items() if k != key}, pairs)
+        given = sum(floors.get(p, 0.0) for p in pairs[key])
+        if given < hours - 1.0:
+            out[key] = hours
+    return out
 
 
 def _status(settled: bool, last: Round, units: Units, proof: Proof | None, coupled: bool = False) -> str:
