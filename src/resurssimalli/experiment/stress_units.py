@@ -3,9 +3,10 @@
 A **unit** gets hours as one: an interview queue (``queue:<area>``: the area's coaches of every
 customer line but integration; ``queue:integration``: the integration team), or — for a KPI
 without queues, or a target on one group — the (area, line) pairs of the target's group, every
-customer pair for the whole area (``pairs:<kpi>:<group>``). A unit is judged on its own group's KPI: its **mean** over the
-replications (the same seeds in every plan) on the right side of the target in every month
-(``every_month`` / ``worst_month``) or over the year (``horizon``), in every scenario. Queues are
+customer pair for the whole area (``pairs:<kpi>:<group>``). A unit is judged on its own group's
+KPI: its **mean** over the replications (the same seeds in every plan) on the right side of the
+target in every month (``every_month`` / ``worst_month``) or over the year (``horizon``), in every
+scenario. Queues are
 small, so their intervals are too wide to judge them on; the plan's verdict is judged on the
 intervals of the targets' own groups (:func:`resurssimalli.experiment.stress_targets.judge`).
 
