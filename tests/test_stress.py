@@ -414,3 +414,21 @@ def test_a_queue_inside_a_whole_area_ask_needs_no_ask_of_its_own(baseline):
     given = first[queue.key] * 1.05  # what the whole-area unit's floors give the queue's pairs
     assert _uncovered({queue.key: given * 0.98}, units, planner) == {}
     assert _uncovered({queue.key: given * 1.02}, units, planner) == {queue.key: given * 1.02}
+
+
+def test_a_hold_below_the_prior_bracket_steps_down_in_growing_steps():
+    """Theory: confirming on more replications, a unit that holds below the lower end found on
+    fewer goes down in growing steps (2, 4, 8 ... tolerance steps, the mirror of the steps up), not
+    straight to the middle of its workload and the hold: one noisy bracket costs a few rounds."""
+    u = _unit((100.0, False), (200.0, True), (150.0, True), (140.0, False))
+    u.checked = 150.0
+    u.least = 20.0
+    u.confirm()  # prior (140, 150)
+    u.obs.append(Obs(5, 150.0, (), 20))
+    u.obs.append(Obs(6, 138.0, (), 20))  # the check one step below held, below the prior's 140
+    assert u.bracket() == (None, 138.0)
+    assert u.candidate(10.0) == pytest.approx(128.0)  # lo = 138 - 2 * 10: its middle
+    u.obs.append(Obs(7, 128.0, (), 20))
+    assert u.candidate(10.0) == pytest.approx(108.0)  # two holds below 140: lo = 128 - 4 * 10
+    u.obs.append(Obs(8, 108.0, (("s", "k", "2024-01"),), 20))
+    assert u.bracket() == (108.0, 128.0) and u.candidate(10.0) == pytest.approx(118.0)  # bisect again

@@ -128,9 +128,15 @@ class Unit:
             # (2, 4, 8 ... tolerance steps), at most the doubling rule's hours
             fails = [o.hours for o in self.obs if not o.holds]
             return min(max(fails) + tolerance * 2 ** len(fails), twice)
-        if lo is None:  # every miss overruled: down towards the prior lower end, then the workload
-            prior_lo = self.prior[0] if self.prior is not None else None
-            lo = prior_lo if prior_lo is not None and prior_lo < hi else self.least
+        if lo is None:  # every miss overruled: down towards the prior lower end, then in growing
+            prior_lo = self.prior[0] if self.prior is not None else None  # steps towards the workload
+            if prior_lo is not None and prior_lo < hi:
+                lo = prior_lo
+            elif prior_lo is not None:  # confirming, and it held below the prior's lower end
+                held = [o for o in self.obs if o.holds and o.hours <= prior_lo + 1.0]
+                lo = max(self.least, hi - tolerance * 2 ** len(held))
+            else:
+                lo = self.least
         if hi - lo > tolerance:
             return (lo + hi) / 2
         settled = self.checked is not None and abs(self.checked - hi) <= 1.0
