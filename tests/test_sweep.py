@@ -136,3 +136,27 @@ def test_ctrl_c_stores_finished_tasks_and_says_how_to_resume(tmp_path, scenario_
     assert proc.returncode == 130, err
     assert "--resume" in err and "Traceback" not in err
     assert len(list((out / "tasks").glob("*.parquet"))) >= 2 and not (out / "manifest.json").exists()
+
+
+def test_batches_keep_a_scenarios_replications_together_and_give_the_same_tables(scenarios, allocation):
+    from resurssimalli.experiment.sweep import batches, simulate_batch, simulate_task
+
+    tasks = grid(scenarios, allocation, 4, seed=7, months=MONTHS)
+    got = batches(tasks, jobs=1)  # a quarter of the tasks per worker at most: 2 per batch
+    assert [len(b.tasks) for b in got] == [2, 2, 2, 2]
+    assert [t for b in got for t in b.tasks] == tasks  # every task once, in order
+    assert all(len({id(t.scenario) for t in b.tasks}) == 1 for b in got)
+    assert len(batches(tasks, jobs=4)) == len(tasks)  # many workers: one task each
+    results = simulate_batch(got[1])
+    assert all(ok for ok, _ in results)
+    for t, (_, table) in zip(got[1].tasks, results, strict=True):
+        pd.testing.assert_frame_equal(table, simulate_task(t))
+
+
+def test_a_failing_replication_fails_only_its_own_task_in_a_batch(scenarios, allocation):
+    from resurssimalli.experiment.sweep import Batch, Task, simulate_batch
+
+    bad = Task(scenarios[0], allocation, -1, 7, MONTHS)  # a negative replication cannot be seeded
+    good = Task(scenarios[0], allocation, 0, 7, MONTHS)
+    (ok_bad, exc), (ok_good, table) = simulate_batch(Batch((bad, good)))
+    assert not ok_bad and isinstance(exc, Exception) and ok_good and len(table) > 0

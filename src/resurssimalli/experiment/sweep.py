@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import traceback
 from collections.abc import Callable, Sequence
@@ -53,6 +54,13 @@ class Task:
         return {"scenario": self.scenario.name, "replication": self.replication, "seed": self.seed}
 
 
+def _workers(kind: Kind, jobs: int | None, scheduler: str | None) -> int:
+    """How many workers share the tasks (a remote cluster's size is not known here: as local)."""
+    from resurssimalli.executors import default_jobs
+
+    return 1 if kind == "serial" and not scheduler else jobs or default_jobs()
+
+
 def task_key(scenario: str, replication: int) -> str:
     """A task's file name stem: a slug of the scenario name (never a path) + a hash keeping it unique."""
     digest = hashlib.sha256(scenario.encode("utf-8")).hexdigest()[:8]
@@ -64,6 +72,74 @@ def simulate_task(task: Task) -> pd.DataFrame:
     from resurssimalli.simulate import run_replication
 
     return run_replication(task.scenario, task.allocation, task.replication, task.seed, task.months)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Replications of one scenario on one plan, run as one task: the scenario and plan travel to
+    the worker once, and its parameters are built once (:func:`simulate_batch`)."""
+
+    tasks: tuple[Task, ...]
+
+    @property
+    def key(self) -> str:
+        return self.tasks[0].key
+
+
+def simulate_batch(batch: Batch) -> list[tuple[bool, Any]]:
+    """Each task's :func:`simulate_task` table, on parameters built once: ``(True, table)``, or
+    ``(False, exception)`` for a replication that raised (the others still run). The same tables
+    as task by task: a replication draws from its own seed's streams only."""
+    from resurssimalli.simulate.params import build_params
+    from resurssimalli.simulate.runner import run_params
+
+    first = batch.tasks[0]
+    try:
+        p = build_params(first.scenario, first.allocation, first.months)
+    except Exception as exc:  # noqa: BLE001 - every task of the batch fails with it, reported per task
+        return [(False, exc)] * len(batch.tasks)
+    out: list[tuple[bool, Any]] = []
+    for t in batch.tasks:
+        try:
+            out.append((True, run_params(p, t.replication, t.seed)[0]))
+        except Exception as exc:  # noqa: BLE001 - reported per task by the caller
+            out.append((False, exc))
+    return out
+
+
+def batches(tasks: Sequence[Task], jobs: int) -> list[Batch]:
+    """``tasks`` as batches, in the order of each batch's first task: the replications of one
+    scenario on one plan (the same objects) together, in runs of at most a quarter of the tasks
+    per worker, so that the workers still share the tail of the grid."""
+    groups: dict[tuple[int, int, int | None], list[Task]] = {}
+    for t in tasks:
+        groups.setdefault((id(t.scenario), id(t.allocation), t.months), []).append(t)
+    size = max(1, math.ceil(len(tasks) / (4 * max(1, jobs))))
+    return [Batch(tuple(g[i : i + size])) for g in groups.values() for i in range(0, len(g), size)]
+
+
+def _run_batched(
+    ex: Any,
+    tasks: Sequence[Task],
+    task_fn: Callable[[Task], pd.DataFrame],
+    jobs: int,
+    on_result: Callable[[Task, pd.DataFrame], None],
+    on_error: Callable[[Task, BaseException], None],
+) -> None:
+    """``task_fn`` on every task; the default task (a simulation) goes in :func:`batches`."""
+    if task_fn is not simulate_task:
+        run_all(ex, task_fn, tasks, on_result, on_error)
+        return
+
+    def done(batch: Batch, results: list[tuple[bool, Any]]) -> None:
+        for t, (ok, value) in zip(batch.tasks, results, strict=True):
+            (on_result if ok else on_error)(t, value)
+
+    def failed(batch: Batch, exc: BaseException) -> None:  # the batch itself did not come back
+        for t in batch.tasks:
+            on_error(t, exc)
+
+    run_all(ex, simulate_batch, batches(tasks, jobs), done, failed)
 
 
 def grid(
@@ -99,7 +175,7 @@ def run_grid(
         failures.append({**t.describe(), "error": f"{type(exc).__name__}: {exc}"})
 
     with executor(kind, jobs, scheduler) as ex:
-        run_all(ex, task_fn, tasks, on_done, on_error)
+        _run_batched(ex, tasks, task_fn, _workers(kind, jobs, scheduler), on_done, on_error)
     if failures:
         raise SweepIncomplete(Path("<memory>"), failures, len(tasks))
     return pd.concat([results[t.key] for t in tasks], ignore_index=True)
@@ -226,7 +302,7 @@ def _run_tasks(
     tick(progress, "sweep", 0, len(todo))
     if todo:
         with executor(kind, jobs, scheduler) as ex:
-            run_all(ex, task_fn, todo, on_result, on_error)
+            _run_batched(ex, todo, task_fn, _workers(kind, jobs, scheduler), on_result, on_error)
     return failures
 
 
