@@ -19,7 +19,7 @@ import pandas as pd
 from resurssimalli.errors import InputError
 from resurssimalli.executors import executor
 from resurssimalli.experiment.compare import keyed, paired_comparison, plain
-from resurssimalli.experiment.outcomes import WhatIf
+from resurssimalli.experiment.outcomes import WhatIf, submit_what_if
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.optimize.leave import LeavePlan, leave_rows, plan_leave, roster_table
 from resurssimalli.optimize.leave_input import LeavePerson, leave_input
@@ -28,10 +28,10 @@ from resurssimalli.report.names import scenario_record
 from resurssimalli.runs import RunFolder, claim_run_path, release_claim
 from resurssimalli.scenario.load import Scenario, check_distinct, load_scenario
 from resurssimalli.scenario.schema import CUSTOMER_LINES
-from resurssimalli.simulate import Allocation, SimulationResult, simulate_many
+from resurssimalli.simulate import Allocation, SimulationResult
 from resurssimalli.simulate.people import EMPLOYER_LINE, build_people
 from resurssimalli.simulate.planned_leave import leave_effect, other_rule, with_leave_rule
-from resurssimalli.simulate.runner import start_workers
+from resurssimalli.simulate.runner import Submitted, start_workers, submit_many, wait_all
 from resurssimalli.simulate.stats import summarise_periods
 from resurssimalli.simulate.verdicts import with_worst_places
 
@@ -107,25 +107,60 @@ class RunOutcome:
     roster: LeavePlan | None = None  # the summer-leave plan (roster.csv, leave_plan.csv, roster.json)
 
 
-def _simulate_all(
-    scenario: Scenario,
-    alloc: Allocation,
-    compare: Sequence[Scenario],
-    replications: int | None,
-    months: int | None,
-    jobs: int,
-    progress: ProgressFn | None,
-    pool: cf.Executor,
-    extra: Sequence[Scenario] = (),
-) -> tuple[SimulationResult, pd.DataFrame, list[pd.DataFrame]]:
-    """The scenario and every compared one on the same plan: one pool over all tasks; ``extra``
-    scenarios' KPIs (variants of the scenario, not compared ones) come apart."""
-    sims = simulate_many(
-        [scenario, *compare, *extra], alloc, replications=replications, months=months, jobs=jobs,
-        progress=progress, pool=pool,
-    )  # fmt: skip
-    kpis = pd.concat([sims[s.name].kpis for s in (scenario, *compare)], ignore_index=True)
-    return sims[scenario.name], kpis, [sims[s.name].kpis for s in extra]
+def _needs_leave(s: Scenario) -> bool:
+    return s.config.staff.absence.summer_leave == "planned"
+
+
+@dataclass
+class _Queued:
+    """The run's simulations, handed to the pool as soon as each can start: those that do not play
+    the leave plan before it is made (the pool simulates while this process plans the leave), the
+    others once it is; the ``htv_value`` and ``--what-if`` variants after them, on the same pool."""
+
+    scenario: Scenario
+    compare: Sequence[Scenario]
+    extra: Sequence[Scenario]
+    submitted: list[Submitted]
+    leave: LeavePlan | None = None
+    plan: Plan | None = None
+
+    def results(self, progress: ProgressFn | None, more: Sequence[Submitted] = ()) -> tuple[
+        SimulationResult, pd.DataFrame, list[pd.DataFrame]
+    ]:  # fmt: skip
+        """Wait for every replication (``more``: the variants' too, one progress over all); the
+        scenario's result, its and the compared scenarios' KPIs, the ``extra`` scenarios' KPIs."""
+        wait_all([*self.submitted, *more], progress)
+        sims: dict[str, SimulationResult] = {}
+        for sub in self.submitted:
+            sims |= sub.results()
+        kpis = pd.concat([sims[s.name].kpis for s in (self.scenario, *self.compare)], ignore_index=True)
+        return sims[self.scenario.name], kpis, [sims[s.name].kpis for s in self.extra]
+
+
+def _queue_simulations(
+    scenario: Scenario, plan: Plan, compare: Sequence[Scenario], roster: bool, replications: int | None,
+    months: int | None, jobs: int, pool: cf.Executor,
+) -> _Queued:  # fmt: skip
+    """Submit the scenario's and the compared scenarios' replications on ``plan``, plan the summer
+    leave (:func:`plan_roster`) meanwhile, then submit those that play it and the scenario with
+    the other leave rule (the memo's summer line). Every scenario on the scenario's seed and
+    replication count (common random numbers), as one :func:`simulate_many` would."""
+    kw = {
+        "replications": replications or scenario.config.simulation.replications, "seed": scenario.seed,
+        "jobs": jobs, "months": months,
+    }  # fmt: skip
+    runs = [scenario, *compare]
+    now = [s for s in runs if not _needs_leave(s) or plan.allocation.leave is not None]
+    submitted = [submit_many(now, plan.allocation, pool, **kw)] if now else []  # type: ignore[arg-type]
+    leave = plan_roster(scenario, plan.allocation) if roster else None
+    if leave is not None and plan.allocation.leave is None:
+        plan = Plan(plan.allocation.with_leave(leave_rows(leave)), plan.optimised)
+    rule = other_rule(scenario.config.staff.absence.summer_leave) if leave is not None else None
+    extra = [with_leave_rule(scenario, rule)] if rule else []
+    later = [s for s in runs if s not in now] + extra
+    if later:
+        submitted.append(submit_many(later, plan.allocation, pool, **kw))  # type: ignore[arg-type]
+    return _Queued(scenario, compare, extra, submitted, leave, plan)
 
 
 def _spare_worker(pool: Executor, jobs: int) -> Executor | None:
@@ -260,68 +295,54 @@ def _run_stages(
     months: int | None, jobs: int | None, pareto: int | None, lang: str, memo: bool,
     what_if: Sequence[tuple[str, str]], htv_value: bool, progress: ProgressFn | None, roster: bool,
 ) -> RunOutcome:
-    """The stages of :func:`run_pipeline` once its folder is claimed."""
+    """The stages of :func:`run_pipeline` once its folder is claimed. Every simulation goes to one
+    pool as soon as it can start (:func:`_queue_simulations`, then the variants): the pool never
+    waits for the leave plan, the variants' plans or a batch's last replication."""
     total = 4 if what_if else 3
     tick(progress, "run", 0, total, f"optimise {scenario.name}")
     with executor("processes", jobs or 1) as pool:
         start_workers(pool, jobs or 1)  # the workers import the simulation while the plan is optimised
         plan = plan_for(scenario, pareto=pareto, marginals=True)  # marginals: the memo's whole HTV
-        leave = plan_roster(scenario, plan.allocation) if roster else None
-        if leave is not None and plan.allocation.leave is None:
-            plan = Plan(plan.allocation.with_leave(leave_rows(leave)), plan.optimised)
         others = f" + {len(compare)} scenarios" if compare else ""
         tick(progress, "run", 1, total, f"simulate {scenario.name}{others}")
-        rule = other_rule(scenario.config.staff.absence.summer_leave) if leave is not None else None
-        sim, kpis, by_rule = _simulate_all(
-            scenario, plan.allocation, compare, replications, months, jobs or 1, progress, pool,
-            [with_leave_rule(scenario, rule)] if rule else [],
-        )  # fmt: skip
-        effect = None
-        if rule:  # what the leave plan does to the summer, on the same seeds (the memo's summer line)
-            own_kpis = kpis[kpis["scenario"] == scenario.name]
-            effect = leave_effect(own_kpis, by_rule[0], scenario.config.staff.absence.summer_leave, rule)
-        spare = _spare_worker(pool, jobs or 1) if memo else None  # writes the workbook beside the memo
-        table = value = None
-        own = kpis[kpis["scenario"] == scenario.name]
-        if what_if:
-            from resurssimalli.experiment.outcomes import what_if_all
+        queued = _queue_simulations(scenario, plan, compare, roster, replications, months, jobs or 1, pool)
+        plan, leave = queued.plan or plan, queued.leave
+        kw = {"months": months, "jobs": jobs or 1, "pool": pool, "base_given": True}
+        value = None
+        if htv_value and scenario.config.outcomes is not None:  # one HTV more and fewer in every area
+            from resurssimalli.experiment.outcomes import area_places
 
-            tick(progress, "run", 2, total, "what if: " + ", ".join(p for _, p in what_if))
-            table = what_if_all(
-                scenario, plan.allocation, what_if, replications,
-                costs=plan.optimised.costs if plan.optimised else None,
-                months=months, jobs=jobs or 1, progress=progress, pool=pool, base_kpis=own,
+            value = submit_what_if(
+                scenario, plan.allocation, area_places(scenario), replications,
+                bands=(scenario.config.outcomes.effect_size,), **kw,  # type: ignore[arg-type]
             )  # fmt: skip
-        if htv_value and scenario.config.outcomes is not None:
-            value = _htv_value(
-                scenario, plan.allocation, own, replications, months, jobs or 1, progress, pool
+        table = None
+        if what_if:
+            costs = plan.optimised.costs if plan.optimised else None
+            table = submit_what_if(
+                scenario, plan.allocation, what_if, replications, costs=costs, **kw  # type: ignore[arg-type]
             )
+        pending = [*(value.submitted() if value else []), *(table.submitted() if table else [])]
+        sim, kpis, by_rule = queued.results(progress, pending)
+        effect = None
+        own = kpis[kpis["scenario"] == scenario.name]
+        if by_rule:  # what the leave plan does to the summer, on the same seeds (the memo's summer line)
+            own_rule = scenario.config.staff.absence.summer_leave
+            effect = leave_effect(own, by_rule[0], own_rule, other_rule(own_rule))
+        spare = _spare_worker(pool, jobs or 1) if memo else None  # writes the workbook beside the memo
+        if what_if:
+            tick(progress, "run", 2, total, "what if: " + ", ".join(p for _, p in what_if))
+        got = table.finish(progress, own) if table is not None else None
+        htv = value.finish(progress, own).table if value is not None else None
         tick(progress, "run", total - 1, total, "write the run folder" + (" and the memo" if memo else ""))
         assert plan.optimised is not None
         folder, summary, names = _write_run(
-            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, table, spare, value,
+            scenario, out, plan.optimised, sim, kpis, compare, lang if memo else None, got, spare, htv,
             leave, effect,
         )
     tick(progress, "run", total, total, "done")
     return RunOutcome(
         plan.optimised, sim, kpis, summary, folder, tuple(folder / n for n in names),
-        table.table if table is not None else None, table.plans if table is not None else None, value,
-        table.verdicts if table is not None else None, leave,
+        got.table if got is not None else None, got.plans if got is not None else None, htv,
+        got.verdicts if got is not None else None, leave,
     )  # fmt: skip
-
-
-def _htv_value(
-    scenario: Scenario, alloc: Allocation, own: pd.DataFrame, replications: int | None, months: int | None,
-    jobs: int, progress: ProgressFn | None, pool: cf.Executor,
-) -> pd.DataFrame:  # fmt: skip
-    """One HTV more and fewer in every area, at the scenario's own effect size only, paired with
-    the plan's simulation already made (8 simulations for four areas: the price of the memo's
-    financial effects)."""
-    from resurssimalli.experiment.outcomes import area_places, what_if_all
-
-    assert scenario.config.outcomes is not None
-    size = scenario.config.outcomes.effect_size
-    return what_if_all(
-        scenario, alloc, area_places(scenario), replications, months=months, jobs=jobs, progress=progress,
-        pool=pool, bands=(size,), base_kpis=own,
-    ).table  # fmt: skip

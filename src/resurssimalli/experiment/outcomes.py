@@ -15,7 +15,7 @@ Positive changes mean more unemployment (days) or more cost (EUR) than the plan.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
@@ -24,7 +24,7 @@ import pandas as pd
 from resurssimalli.optimize import OptimizeResult, optimize
 from resurssimalli.progress import ProgressFn, tick
 from resurssimalli.scenario.load import Scenario
-from resurssimalli.simulate import Allocation, simulate
+from resurssimalli.simulate import Allocation
 from resurssimalli.simulate.stats import t_interval
 
 BANDS = ("low", "central", "high")
@@ -270,28 +270,63 @@ def what_if_all(
     """:func:`what_it_buys` for the places' variants with what changes where; ``costs``: the
     plan's cost table (for the cost changes); ``base_kpis``: the plan's KPIs already simulated
     at the scenario's own effect size on these seeds (not simulated again)."""
-    from resurssimalli.experiment.what_if import changes_table, plan_row
+    with _pool_for(pool, jobs) as ex:
+        pending = submit_what_if(
+            scenario, alloc, places, replications, ex, costs=costs, seed=seed, months=months, jobs=jobs,
+            bands=bands, base_given=base_kpis is not None,
+        )  # fmt: skip
+        return pending.finish(progress, base_kpis)
+
+
+@dataclass
+class PendingWhatIf:
+    """:func:`submit_what_if`'s simulations handed to the pool; :meth:`finish` waits for them."""
+
+    buys: PendingBuys
+    variants: dict[str, Variant]
+    base: Mapping
+
+    def submitted(self) -> list:
+        """The simulations handed to the pool (:class:`~resurssimalli.simulate.runner.Submitted`)."""
+        return self.buys.submitted()
+
+    def finish(self, progress: ProgressFn | None = None, base_kpis: pd.DataFrame | None = None) -> WhatIf:
+        """The paired changes, plans and verdicts (``base_kpis``: as promised when submitted)."""
+        from resurssimalli.experiment.what_if import changes_table
+        from resurssimalli.simulate.verdicts import VERDICT_COLUMNS
+
+        judged: list[pd.DataFrame] = []
+        table = self.buys.table(progress, judged, base_kpis)
+        table["change"] = table["variant"].map({k: v.change for k, v in self.variants.items()})
+        table["place"] = table["variant"].map({k: v.place for k, v in self.variants.items()})
+        plans = changes_table(self.base, {k: (v.change, v.place, v.plan) for k, v in self.variants.items()})
+        empty = pd.DataFrame(columns=[*VERDICT_COLUMNS, "variant"])
+        verdicts = pd.concat(judged, ignore_index=True) if judged else empty
+        return WhatIf(table[WHAT_IF_COLUMNS], plans, verdicts)
+
+
+def submit_what_if(
+    scenario: Scenario, alloc: Allocation, places: Sequence[tuple[str, str]], replications: int | None,
+    pool: Executor, *, costs: pd.DataFrame | None = None, seed: int | None = None, months: int | None = None,
+    jobs: int = 1, bands: tuple[str, ...] = BANDS, base_given: bool = False,
+) -> PendingWhatIf:  # fmt: skip
+    """:func:`what_if_all`'s variants made (re-optimised, their leave planned) here and their
+    simulations submitted to ``pool`` one after another, not waited for: the pool simulates the
+    first while the next is planned. ``base_given``: the plan's KPIs at the scenario's own effect
+    size will be handed to :meth:`PendingWhatIf.finish`."""
+    from resurssimalli.experiment.what_if import plan_row
     from resurssimalli.pipeline import with_planned_leave
 
     base = plan_row(scenario, alloc.sites, alloc.access, costs)
     variants = what_if_variants(scenario, alloc, places, base)
-    # a scenario that plays the leave plan plays one made for each variant's people (issue 25)
-    runnable = {k: (v.scenario, with_planned_leave(v.scenario, v.allocation))
-                for k, v in variants.items() if v.allocation is not None}  # fmt: skip
+    # a scenario that plays the leave plan plays one made for each variant's people (issue 25);
+    # made one at a time, as each variant's tasks are submitted
+    runnable = ((k, (v.scenario, with_planned_leave(v.scenario, v.allocation)))
+                for k, v in variants.items() if v.allocation is not None)  # fmt: skip
     reps = replications or scenario.config.simulation.replications
-    judged: list[pd.DataFrame] = []
-    table = what_it_buys(
-        scenario, alloc, runnable, reps, seed, bands, months=months, jobs=jobs, progress=progress,
-        pool=pool, judged=judged, base_kpis=base_kpis,
-    )  # fmt: skip
-    table["change"] = table["variant"].map({k: v.change for k, v in variants.items()})
-    table["place"] = table["variant"].map({k: v.place for k, v in variants.items()})
-    plans = changes_table(base, {k: (v.change, v.place, v.plan) for k, v in variants.items()})
-    from resurssimalli.simulate.verdicts import VERDICT_COLUMNS
-
-    empty = pd.DataFrame(columns=[*VERDICT_COLUMNS, "variant"])
-    verdicts = pd.concat(judged, ignore_index=True) if judged else empty
-    return WhatIf(table[WHAT_IF_COLUMNS], plans, verdicts)
+    buys = submit_buys(scenario, alloc, runnable, reps, pool, seed, bands, months=months, jobs=jobs,
+                       base_given=base_given)  # fmt: skip
+    return PendingWhatIf(buys, variants, base)
 
 
 def what_if_table(
@@ -330,36 +365,89 @@ def what_it_buys(
 ) -> pd.DataFrame:
     """Paired yearly changes against the plan, per variant and effect size (``COLUMNS``).
     ``progress`` hears stage ``"what-if"``: one step per simulated variant and effect size;
-    ``pool``: one executor for every simulation (else each starts its own). ``judged``: a list
+    ``pool``: one executor for every simulation (else one is started here). ``judged``: a list
     that gets each variant's targets judged at the scenario's own effect size (a ``variant``
     column added); ``base_kpis``: the plan's KPIs at that size on these seeds, reused."""
-    from resurssimalli.simulate.verdicts import judge_kpis
+    with _pool_for(pool, jobs) as ex:
+        pending = submit_buys(
+            scenario, alloc, variants.items(), replications, ex, seed, bands, months=months, jobs=jobs,
+            base_given=base_kpis is not None,
+        )  # fmt: skip
+        return pending.table(progress, judged, base_kpis)
+
+
+def _pool_for(pool: Executor | None, jobs: int):  # type: ignore[no-untyped-def]
+    import contextlib
+
+    from resurssimalli.executors import executor
+
+    return contextlib.nullcontext(pool) if pool is not None else executor("processes", jobs)
+
+
+@dataclass
+class PendingBuys:
+    """:func:`what_it_buys`' simulations handed to a pool: per effect size, the plan's (None when
+    its KPIs are given) and each variant's."""
+
+    scenario: Scenario
+    own: str | None
+    # (effect size, variant or None: the plan, its scenario, its Submitted or None: base_kpis)
+    runs: list[tuple[str, str | None, Scenario, object]]
+
+    def submitted(self) -> list:
+        """The simulations handed to the pool (:class:`~resurssimalli.simulate.runner.Submitted`)."""
+        return [sub for *_, sub in self.runs if sub is not None]
+
+    def table(
+        self, progress: ProgressFn | None = None, judged: list[pd.DataFrame] | None = None,
+        base_kpis: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:  # fmt: skip
+        """Wait for the simulations, in the order submitted; the paired changes (``COLUMNS``)."""
+        from resurssimalli.simulate.verdicts import judge_kpis
+
+        parts, base = [], None
+        for done, (size, name, s, sub) in enumerate(self.runs):
+            tick(progress, "what-if", done, len(self.runs), f"effect {size}: {name or 'the plan'}")
+            if sub is None:
+                if base_kpis is None:
+                    raise ValueError("what_it_buys: the plan's KPIs at its own effect size were promised")
+                kpis = base_kpis
+            else:
+                (result,) = sub.results().values()  # type: ignore[attr-defined]
+                kpis = result.kpis
+            if name is None:
+                base = kpis
+                continue
+            parts.append(paired_change(base, kpis).assign(variant=name, effect_size=size))
+            if judged is not None and size == self.own:
+                judged.append(judge_kpis(kpis, [s], self.scenario.config.targets).assign(variant=name))
+        tick(progress, "what-if", len(self.runs), len(self.runs), "done")
+        return pd.concat(parts, ignore_index=True)[COLUMNS]
+
+
+def submit_buys(
+    scenario: Scenario, alloc: Allocation, variants: Iterable[tuple[str, tuple[Scenario, Allocation]]],
+    replications: int, pool: Executor, seed: int | None = None, bands: tuple[str, ...] = BANDS, *,
+    months: int | None = None, jobs: int = 1, base_given: bool = False,
+) -> PendingBuys:  # fmt: skip
+    """:func:`what_it_buys`' simulations submitted to ``pool`` and not waited for, each variant's
+    as it comes from ``variants`` (which may still be making the next one meanwhile)."""
+    from resurssimalli.simulate.runner import submit_many
 
     seed = scenario.seed if seed is None else seed
     own = scenario.config.outcomes.effect_size if scenario.config.outcomes is not None else None
-    parts = []
-    total, done = len(bands) * (len(variants) + 1), 0
+    kw = {"replications": replications, "seed": seed, "months": months, "jobs": jobs}
+    runs: list[tuple[str, str | None, Scenario, object]] = []
+    listed = list(variants) if len(bands) > 1 else None  # made once, simulated at every size
     for size in bands:
-        tick(progress, "what-if", done, total, f"effect {size}: the plan")
-        if base_kpis is not None and size == own:
-            base = base_kpis
+        if base_given and size == own:
+            runs.append((size, None, scenario, None))
         else:
-            base = simulate(
-                _with_size(scenario, size), alloc, replications=replications, seed=seed, months=months,
-                jobs=jobs, pool=pool,
-            ).kpis  # fmt: skip
-        done += 1
-        for name, (s, a) in variants.items():
-            tick(progress, "what-if", done, total, f"effect {size}: {name}")
-            var = simulate(
-                _with_size(s, size), a, replications=replications, seed=seed, months=months, jobs=jobs, pool=pool
-            ).kpis
-            parts.append(paired_change(base, var).assign(variant=name, effect_size=size))
-            if judged is not None and size == own:
-                judged.append(judge_kpis(var, [s], scenario.config.targets).assign(variant=name))
-            done += 1
-    tick(progress, "what-if", total, total, "done")
-    return pd.concat(parts, ignore_index=True)[COLUMNS]
+            sized = [_with_size(scenario, size)]
+            runs.append((size, None, scenario, submit_many(sized, alloc, pool, **kw)))  # type: ignore[arg-type]
+        for name, (s, a) in listed if listed is not None else variants:
+            runs.append((size, name, s, submit_many([_with_size(s, size)], a, pool, **kw)))  # type: ignore[arg-type]
+    return PendingBuys(scenario, own, runs)
 
 
 def caseload_outside_studies(summary: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -359,6 +359,62 @@ def simulate_many(
     same replication of every scenario draws from the same streams). ``pool``: an executor the
     caller started (:func:`start_workers`), used and left open; else one is started here.
     """
+    kw = {"replications": replications, "seed": seed, "jobs": jobs, "months": months, "event_log": event_log}
+    if pool is not None:
+        return submit_many(scenarios, allocation, pool, **kw).results(progress)  # type: ignore[arg-type]
+    with executor("processes", jobs) as ex:
+        return submit_many(scenarios, allocation, ex, **kw).results(progress)  # type: ignore[arg-type]
+
+
+@dataclass
+class Submitted:
+    """Replications handed to a pool (:func:`submit_many`), not waited for: the caller does other
+    work (a leave plan, the next scenarios' tasks) while the workers simulate, then asks for
+    :meth:`results`."""
+
+    scenarios: Sequence[Scenario]
+    allocation: Allocation
+    params: list[SimParams]
+    futures: list[cf.Future]
+    replications: int
+    seed: int
+    jobs: int
+
+    def results(self, progress: ProgressFn | None = None) -> dict[str, SimulationResult]:
+        """Every scenario's result by name, once all its replications are back (in the order asked,
+        whatever finished first, so they never depend on ``jobs``)."""
+        wait_all([self], progress)
+        results = [f.result() for f in self.futures]
+        self.futures = []  # taken: the tables are the results' now, not held twice
+        n = self.replications
+        return {
+            s.name: _result(s, p, results[i * n : (i + 1) * n], self.seed, self.jobs, self.allocation)
+            for i, (s, p) in enumerate(zip(self.scenarios, self.params, strict=True))
+        }
+
+
+def wait_all(submitted: Sequence[Submitted], progress: ProgressFn | None = None) -> None:
+    """Wait for every replication of ``submitted``, ticking stage ``"simulate"`` over all of them;
+    the first failure is raised at once."""
+    futures = [f for sub in submitted for f in sub.futures]
+    for done, fut in enumerate(cf.as_completed(futures), start=1):
+        fut.result()
+        tick(progress, "simulate", done, len(futures))
+
+
+def submit_many(
+    scenarios: Sequence[Scenario],
+    allocation: Allocation,
+    pool: cf.Executor,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    months: int | None = None,
+    event_log: bool = False,
+) -> Submitted:
+    """:func:`simulate_many`'s tasks submitted to ``pool`` (each scenario's as soon as its parameters
+    are built), returned at once; :meth:`Submitted.results` waits for them."""
     if not isinstance(allocation, Allocation):
         raise InputError("simulate", "allocation", f"an Allocation, got {type(allocation).__name__}")
     first = scenarios[0]
@@ -366,23 +422,12 @@ def simulate_many(
     n = replications if replications is not None else first.config.simulation.replications
     _check_options(jobs, n, None, seed)
     params: list[SimParams] = []
-
-    def tasks() -> Iterator[tuple[SimParams, int, int, bool]]:
-        """Each scenario's replications, submitted as soon as its parameters are built."""
-        for s in scenarios:
-            params.append(p := build_params(s, allocation, months))
-            yield from ((p, r, seed, event_log or s.config.simulation.event_log) for r in range(n))
-
-    args = tasks()
-    if pool is not None:
-        results = _Pool(pool, jobs).run_many(args, progress)
-    else:
-        with executor("processes", jobs) as ex:
-            results = _Pool(ex, jobs).run_many(args, progress)
-    return {
-        s.name: _result(s, p, results[i * n : (i + 1) * n], seed, jobs, allocation)
-        for i, (s, p) in enumerate(zip(scenarios, params, strict=True))
-    }
+    futures: list[cf.Future] = []
+    for s in scenarios:
+        params.append(p := build_params(s, allocation, months))
+        logged = event_log or s.config.simulation.event_log
+        futures += [pool.submit(_task, (p, r, seed, logged)) for r in range(n)]
+    return Submitted(scenarios, allocation, params, futures, n, seed, jobs)
 
 
 def _scalars(kpis: pd.DataFrame) -> dict[str, float]:
