@@ -147,7 +147,7 @@ def _queue_simulations(
     replication count (common random numbers), as one :func:`simulate_many` would."""
     kw = {
         "replications": replications or scenario.config.simulation.replications, "seed": scenario.seed,
-        "jobs": jobs, "months": months,
+        "jobs": jobs, "months": months, "staff_tables": (scenario.name,),  # the run folder's posts, roster
     }  # fmt: skip
     runs = [scenario, *compare]
     now = [s for s in runs if not _needs_leave(s) or plan.allocation.leave is not None]

@@ -436,7 +436,7 @@ def submit_buys(
 
     seed = scenario.seed if seed is None else seed
     own = scenario.config.outcomes.effect_size if scenario.config.outcomes is not None else None
-    kw = {"replications": replications, "seed": seed, "months": months, "jobs": jobs}
+    kw = {"replications": replications, "seed": seed, "months": months, "jobs": jobs, "staff_tables": ()}
     runs: list[tuple[str, str | None, Scenario, object]] = []
     listed = list(variants) if len(bands) > 1 else None  # made once, simulated at every size
     for size in bands:

@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,17 +71,20 @@ def _collector_paused():
 
 
 def run_params(
-    p: SimParams, replication: int, root_seed: int, event_log: bool = False
+    p: SimParams, replication: int, root_seed: int, event_log: bool = False, staff_tables: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict, dict[str, pd.DataFrame]]:
     """KPIs (and the event log if asked), run statistics and the staff's tables (``posts``,
-    ``roster``: :mod:`resurssimalli.simulate.staff_tables`) of one replication."""
+    ``roster``: :mod:`resurssimalli.simulate.staff_tables`; empty without ``staff_tables``: a
+    simulation whose tables nobody writes does not send them back) of one replication."""
     with _collector_paused():
         t0 = time.perf_counter()
         out = simulate_replication(p, replication, root_seed, event_log)
         seconds = time.perf_counter() - t0
         kpis = rows_frame(p, kpi_rows(p, out) + outcome_rows(p, out), replication)
         events = _events_frame(p, out, replication) if out.events is not None else None
-        staff = {"posts": posts_frame(p, out, replication), "roster": roster_frame(p, out, replication)}
+        staff = {"posts": posts_frame(p, out, replication), "roster": roster_frame(p, out, replication)} if (
+            staff_tables
+        ) else {}
         stats = {
             "replication": replication,
             "seconds": seconds,
@@ -122,7 +125,7 @@ def replication_customers(
 
 
 def _task(
-    args: tuple[SimParams, int, int, bool],
+    args: tuple[SimParams, int, int, bool] | tuple[SimParams, int, int, bool, bool],
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict, dict[str, pd.DataFrame]]:
     return run_params(*args)
 
@@ -284,6 +287,7 @@ def _result(
     precision: float | None = None, widths: dict[str, float] | None = None,
 ) -> SimulationResult:
     """Assemble one scenario's replications (in replication order) into a result."""
+    staff = all(r[3] for r in results)
     kpis = pd.concat([r[0] for r in results], ignore_index=True)[COLUMNS]
     logged = [r[1] for r in results if r[1] is not None]
     return SimulationResult(
@@ -299,8 +303,8 @@ def _result(
         events=pd.concat(logged, ignore_index=True) if logged else None,
         allocation_source=allocation.source,
         unplaced_htv=unplaced_htv(scenario, allocation),
-        posts=pd.concat([r[3]["posts"] for r in results], ignore_index=True),
-        roster=pd.concat([r[3]["roster"] for r in results], ignore_index=True),
+        posts=pd.concat([r[3]["posts"] for r in results], ignore_index=True) if staff else None,
+        roster=pd.concat([r[3]["roster"] for r in results], ignore_index=True) if staff else None,
     )
 
 
@@ -412,9 +416,11 @@ def submit_many(
     jobs: int = 1,
     months: int | None = None,
     event_log: bool = False,
+    staff_tables: Collection[str] | None = None,
 ) -> Submitted:
     """:func:`simulate_many`'s tasks submitted to ``pool`` (each scenario's as soon as its parameters
-    are built), returned at once; :meth:`Submitted.results` waits for them."""
+    are built), returned at once; :meth:`Submitted.results` waits for them. ``staff_tables``: the
+    scenarios (by name) whose staff tables come back (``posts``, ``roster``; None: every one's)."""
     if not isinstance(allocation, Allocation):
         raise InputError("simulate", "allocation", f"an Allocation, got {type(allocation).__name__}")
     first = scenarios[0]
@@ -426,7 +432,8 @@ def submit_many(
     for s in scenarios:
         params.append(p := build_params(s, allocation, months))
         logged = event_log or s.config.simulation.event_log
-        futures += [pool.submit(_task, (p, r, seed, logged)) for r in range(n)]
+        staff = staff_tables is None or s.name in staff_tables
+        futures += [pool.submit(_task, (p, r, seed, logged, staff)) for r in range(n)]
     return Submitted(scenarios, allocation, params, futures, n, seed, jobs)
 
 
