@@ -142,11 +142,14 @@ def test_batches_keep_a_scenarios_replications_together_and_give_the_same_tables
     from resurssimalli.experiment.sweep import batches, simulate_batch, simulate_task
 
     tasks = grid(scenarios, allocation, 4, seed=7, months=MONTHS)
-    got = batches(tasks, jobs=1)  # a quarter of the tasks per worker at most: 2 per batch
-    assert [len(b.tasks) for b in got] == [2, 2, 2, 2]
+    got = batches(tasks, jobs=1)  # half of what is left at most, one scenario per batch
+    assert [len(b.tasks) for b in got] == [4, 2, 1, 1]
     assert [t for b in got for t in b.tasks] == tasks  # every task once, in order
     assert all(len({id(t.scenario) for t in b.tasks}) == 1 for b in got)
-    assert len(batches(tasks, jobs=4)) == len(tasks)  # many workers: one task each
+    assert len(batches(tasks, jobs=8)) == len(tasks)  # many workers: one task each
+    assert [len(b.tasks) for b in batches(grid(scenarios[:1], allocation, 30, 7), jobs=2)] == [
+        8, 6, 4, 3, 3, 2, 1, 1, 1, 1,
+    ]  # one scenario's 30 replications on 2 workers: the tail goes one by one
     results = simulate_batch(got[1])
     assert all(ok for ok, _ in results)
     for t, (_, table) in zip(got[1].tasks, results, strict=True):

@@ -108,14 +108,22 @@ def simulate_batch(batch: Batch) -> list[tuple[bool, Any]]:
 
 
 def batches(tasks: Sequence[Task], jobs: int) -> list[Batch]:
-    """``tasks`` as batches, in the order of each batch's first task: the replications of one
-    scenario on one plan (the same objects) together, in runs of at most a quarter of the tasks
-    per worker, so that the workers still share the tail of the grid."""
+    """``tasks`` as batches, in the order of each batch's first task: replications of one scenario
+    on one plan (the same objects) together, each batch at most half the remaining tasks' share of
+    a worker (guided self-scheduling): large batches first, single tasks at the end, so the workers
+    still share the grid's tail."""
     groups: dict[tuple[int, int, int | None], list[Task]] = {}
     for t in tasks:
         groups.setdefault((id(t.scenario), id(t.allocation), t.months), []).append(t)
-    size = max(1, math.ceil(len(tasks) / (4 * max(1, jobs))))
-    return [Batch(tuple(g[i : i + size])) for g in groups.values() for i in range(0, len(g), size)]
+    out: list[Batch] = []
+    left = len(tasks)
+    for group in groups.values():
+        i = 0
+        while i < len(group):
+            size = min(len(group) - i, max(1, math.ceil(left / (2 * max(1, jobs)))))
+            out.append(Batch(tuple(group[i : i + size])))
+            i, left = i + size, left - size
+    return out
 
 
 def _run_batched(
