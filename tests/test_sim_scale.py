@@ -100,3 +100,36 @@ def test_a_rescheduled_exit_fires_once_at_its_last_booked_time(baseline):
     assert sorted(left) == left
     assert {cid: t for t, cid in left} == {cid: t for cid, t in booked.items() if t is not None}
     assert 300 < len(left) < n  # the horizon ends some spells, not all
+
+
+def test_a_deadline_makes_overdue_only_those_still_pending_once_each(baseline):
+    """The deadline watches hold customers (no booking versions): the day after a deadline, a
+    customer still waiting for its interview, or whose current booking has that deadline, becomes
+    overdue once (even when listed twice: interviewed, then booked to the same deadline); one
+    rebooked to a later deadline, interviewed and booked elsewhere, or gone, does not."""
+    p = build_params(baseline, proportional_allocation(baseline), None)
+    cohort = draw_arrivals(p, np.random.default_rng(5), np.random.default_rng(7))
+    env = simpy.Environment()
+    clock = ExitClock(env, build_exit_effect(baseline.config.outcomes), 60.0, lambda c: None)
+    cols = Columns(cohort, p)
+    cs = [Customer(i, cols, i, 0, 10) for i in range(6)]
+    for c in cs:
+        c.reg, c.e, c.remote = 0.0, 50.0, True
+        clock.start(c)
+        clock.watch(c, 10)  # each waits for its interview by day 10
+    waiting, twice, rebooked, elsewhere, gone, later = cs
+    for c in (twice, rebooked, elsewhere):
+        c.interview_day, c.due_deadline = 3, 10
+    clock.watch(twice, 10)  # its conversation's deadline is the same day: listed twice
+    rebooked.due_deadline = 20
+    clock.watch(rebooked, 20)
+    elsewhere.due_deadline = 30
+    gone.gone = True
+    later.interview_day, later.due_deadline = 4, 20
+    clock.watch(later, 20)
+    xv = {c.id: c.xv for c in cs}
+    env.run(until=11.5)
+    assert [c.overdue for c in cs] == [True, True, False, False, False, False]
+    assert [c.xv - xv[c.id] for c in cs] == [1, 1, 0, 0, 0, 0]  # one rescheduling each
+    env.run(until=21.5)
+    assert [c.overdue for c in cs] == [True, True, True, False, False, True]

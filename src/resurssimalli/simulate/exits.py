@@ -21,8 +21,12 @@ before: in an overloaded area most exits booked are stale by their time (Helsink
 of 263,000 a year, a large share of all the run's events, and a SimPy queue of every customer's
 exit). So an exit later than tomorrow waits in its day's list (``ExitClock.later``) and goes to
 SimPy only the day before its own, if it is still current (:meth:`ExitClock._release`); its time
-is the one SimPy would have given it, and exits released together keep their booking order, so
-the events run in the same order as if booked at once (a stale exit did nothing when it fired).
+is the one SimPy would have given it, so the events run in the same order as if booked at once (a
+stale exit did nothing when it fired; SimPy orders exits by their times, and those released
+together go in the order the customers first appear in the day's list). The day lists and the
+deadline watches hold the customers themselves, not a tuple per booking: a Helsinki year books
+~690,000 exits and ~450,000 watches, and each tuple was an allocation (with its boxed time) that
+the collector tracked and freed later, cold, when the day came.
 """
 
 from __future__ import annotations
@@ -81,12 +85,15 @@ class ExitClock:
         self.reference_minutes: float = effect.reference_minutes
         self.horizon = horizon
         self.leave = leave
-        # deadlines watched, by day: (customer, booking version or None for the interview); one
-        # SimPy event per day fires them in the order they were watched
-        self.watched: dict[int, list[tuple[Customer, int | None]]] = {}
-        # exits at day d or later wait in later[d] as (time, customer, exit version) until day d - 1
-        # (_release); earlier ones go to SimPy at once
-        self.later: list[list[tuple[float, Customer, int]]] = [[] for _ in range(math.ceil(horizon) + 1)]
+        # deadlines watched, by day: the customers whose interview or booked conversation has that
+        # deadline (one append per watch, no tuple); one SimPy event per day fires them in the order
+        # they were watched (_deadline_passed)
+        self.watched: dict[int, list[Customer]] = {}
+        # exits at day d or later wait in later[d] until day d - 1 (_release), earlier ones go to
+        # SimPy at once: the customer is appended at each booking, its exit's time kept in ``c.xt``
+        # (-1 when none waits), so a rescheduling allocates nothing; the stale appearances are
+        # those whose ``xt`` has moved to another day (or was released)
+        self.later: list[list[Customer]] = [[] for _ in range(math.ceil(horizon) + 1)]
         self.open_until = 1
         env.timeout(0.0).callbacks.append(self._release)
 
@@ -118,16 +125,16 @@ class ExitClock:
         c.mult = self.multiplier(overdue, c.remote, c.minutes)
         self._schedule(c, now)
 
-    def watch(self, c: Customer, deadline_day: int, version: int | None = None) -> None:
+    def watch(self, c: Customer, deadline_day: int) -> None:
         """From the day after ``deadline_day`` the customer is overdue if it is still waiting for its
-        interview (``version`` None) or its conversation booked as ``version`` is still pending."""
+        interview or its conversation with that deadline is still pending (:meth:`_deadline_passed`)."""
         day = self.watched.get(deadline_day)
         if day is None:
             day = self.watch_day(deadline_day)
         if day is not None:
-            day.append((c, version))
+            day.append(c)
 
-    def watch_day(self, deadline_day: int) -> list[tuple[Customer, int | None]] | None:
+    def watch_day(self, deadline_day: int) -> list[Customer] | None:
         """A new list of a deadline day's watches, with the SimPy event that fires them (None if the
         day after the deadline is beyond the run). ``watched.get(day)`` first: the office's booking
         appends to the day's list directly."""
@@ -140,9 +147,15 @@ class ExitClock:
         return day
 
     def _deadline_passed(self, ev: Any) -> None:
+        """The day after a deadline: its customers still waiting for the interview, or whose current
+        booking has this deadline (a held conversation books the next at once, so the current booking
+        is the pending one), become overdue. A customer rebooked to another deadline is in that day's
+        list too; one listed twice is overdue at its first appearance (``set_overdue`` again does
+        nothing)."""
         waiting = Interview.WAITING
-        for c, version in self.watched.pop(ev.value):
-            if not c.gone and (c.interview_day == waiting if version is None else c.version == version):
+        deadline: int = ev.value
+        for c in self.watched.pop(deadline):
+            if not c.gone and (c.interview_day == waiting or c.due_deadline == deadline):
                 self.set_overdue(c, True)
 
     def _schedule(self, c: Customer, now: float) -> None:
@@ -156,6 +169,7 @@ class ExitClock:
             age = inv_cum_base(c.rate, c.cmark + (0.0 if left < 0.0 else left) / mult)
         c.exit = c.reg + age * DAYS_PER_MONTH
         c.xv += 1
+        c.xt = -1.0
         if c.exit < self.horizon:
             delay = c.exit - now if c.exit > now else 0.0
             t = now + delay  # the exit's time on SimPy's clock
@@ -163,19 +177,22 @@ class ExitClock:
                 ev = self.env.timeout(delay, (c, c.xv))
                 ev.callbacks.append(self._exit_due)
             else:
-                self.later[int(t)].append((t, c, c.xv))
+                c.xt = t
+                self.later[int(t)].append(c)
 
     def _release(self, ev: Any) -> None:
-        """At the start of day ``d`` (time ``d``): day ``d + 1``'s exits still current go to SimPy, in
-        their booking order; from now on exits before day ``d + 2`` go to SimPy when booked.
+        """At the start of day ``d`` (time ``d``): day ``d + 1``'s exits still current (the customer's
+        ``xt`` in that day) go to SimPy; from now on exits before day ``d + 2`` go to SimPy when booked.
 
         An exit at ``t`` in [d + 1, d + 2) is booked with the delay ``t - d``, which is exact for a
         whole ``d`` (Sterbenz), so SimPy's time ``d + (t - d)`` is ``t`` to the bit."""
         now = float(self.env.now)
         day = self.open_until
-        for t, c, version in self.later[day]:
-            if c.xv == version and not c.gone:
-                timeout = self.env.timeout(t - now, (c, version))
+        for c in self.later[day]:
+            t = c.xt
+            if t >= day and t < day + 1 and not c.gone:  # its current exit waits in this day's list
+                c.xt = -1.0  # released (the customer may be in the list more than once)
+                timeout = self.env.timeout(t - now, (c, c.xv))
                 timeout.callbacks.append(self._exit_due)
         self.later[day] = []
         self.open_until = day + 1

@@ -117,6 +117,7 @@ class Customer:
         "mult",
         "overdue",
         "xv",
+        "xt",
         "site",
         "fsite",
         "state",
@@ -129,6 +130,7 @@ class Customer:
     gone: bool
     version: int
     xv: int
+    xt: float
     overdue: bool
     fsite: int
     interview_day: int
@@ -192,6 +194,7 @@ class Customer:
         self.e = cohort.e[i]
         self.rate = cohort.rate[i]
         self.xv = 0
+        self.xt = -1.0  # the exit's time while it waits in the exit clock's day list (exits.ExitClock)
         self.site = cohort.site[i]
         self.fsite = -1  # the site if its face-to-face meetings are bound by opening days (Office.register)
         self.state = cohort.state[i]
@@ -505,7 +508,7 @@ class Office:
             if day is None:
                 day = exits.watch_day(dl)
             if day is not None:
-                day.append((c, v))
+                day.append(c)
 
     def _switch(self, c: Customer, day: int) -> None:
         """The customer's coach changes to multi-sector support (the spell has passed the threshold)."""
