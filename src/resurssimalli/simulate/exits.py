@@ -32,7 +32,7 @@ the collector tracked and freed later, cold, when the day came.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from resurssimalli.scenario.demand import DAYS_PER_MONTH, HAZARD_BANDS
 from resurssimalli.simulate.entries import Interview
@@ -45,8 +45,12 @@ if TYPE_CHECKING:
 
     from resurssimalli.simulate.model import Customer
 
-EDGE1, EDGE2 = HAZARD_BANDS[1][1], HAZARD_BANDS[2][1]  # duration bands (months): 0-3, 3-12, 12+
-BAND2 = EDGE2 - EDGE1
+# Final: the compiled clock reads these as C constants; a plain module name (or one imported from
+# another module) is a dictionary lookup at every use, several per exit rescheduled (issue 30)
+EDGE1: Final[float] = HAZARD_BANDS[1][1]  # duration bands (months): 0-3, 3-12, 12+
+EDGE2: Final[float] = HAZARD_BANDS[2][1]
+BAND2: Final[float] = EDGE2 - EDGE1
+DAYS: Final[float] = DAYS_PER_MONTH
 
 
 def cum_base(rate: tuple[float, float, float], a: float) -> float:
@@ -100,7 +104,7 @@ class ExitClock:
     def start(self, c: Customer) -> None:
         """At registration (the stock: at the run's start, its variate being the residual)."""
         now = c.mark = float(self.env.now)  # SimPy's time as a float: a typed subtraction below
-        c.cmark = cum_base(c.rate, (now - c.reg) / DAYS_PER_MONTH)  # the base hazard to the mark
+        c.cmark = cum_base(c.rate, (now - c.reg) / DAYS)  # the base hazard to the mark
         c.hz = 0.0
         c.overdue = False
         c.mult = self.multiplier(False, c.remote, c.minutes)
@@ -118,7 +122,7 @@ class ExitClock:
         if c.gone or c.overdue == overdue:
             return
         now = float(self.env.now)
-        cum = cum_base(c.rate, (now - c.reg) / DAYS_PER_MONTH)
+        cum = cum_base(c.rate, (now - c.reg) / DAYS)
         c.hz += c.mult * (cum - c.cmark)
         c.mark, c.cmark = now, cum
         c.overdue = overdue
@@ -167,7 +171,7 @@ class ExitClock:
         else:
             left = c.e - c.hz
             age = inv_cum_base(c.rate, c.cmark + (0.0 if left < 0.0 else left) / mult)
-        c.exit = c.reg + age * DAYS_PER_MONTH
+        c.exit = c.reg + age * DAYS
         c.xv += 1
         c.xt = -1.0
         if c.exit < self.horizon:
