@@ -156,7 +156,7 @@ def test_the_stress_loops_tables_at_80_columns(baseline) -> None:
     )
     plan = optimize(baseline)
     res = SimpleNamespace(brackets=brackets, causes=causes, months=months, verdicts=verdicts, tolerance_htv=0.1,
-                          status="causes_remain", plan=plan, first_plan=plan, plan_round=7, proof=None)  # fmt: skip
+                          stated_tolerance_htv=0.2, status="causes_remain", plan=plan, first_plan=plan, plan_round=7, proof=None)  # fmt: skip
     names = _names([baseline])
     c = _console()
     print_frame(c, verdict_frame(res.verdicts, names), "verdict", kinds={"target": "text"})
@@ -164,6 +164,7 @@ def test_the_stress_loops_tables_at_80_columns(baseline) -> None:
     _print_asks(res, c, names)
     text = c.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    assert "narrowed from 0.2" in " ".join(text.split())  # the brackets' tolerance, narrowed
     for area in areas:
         assert area not in text or area == names.area(area)  # display names only
     assert "July" in text  # the month the verdict judged (every_month: the worst one)
