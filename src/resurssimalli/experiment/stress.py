@@ -29,7 +29,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -358,8 +357,7 @@ def stress(
             break
         tol /= 2  # the budget lies inside the brackets: narrow them until it does not
     tick(progress, "stress", max_rounds, max_rounds, "done")
-    res = _result(settled, sim, units, planner, tol / planner.P, coupled)
-    return dataclasses.replace(res, stated_tolerance_htv=tolerance_htv)
+    return _result(settled, sim, units, planner, (tol / planner.P, tolerance_htv), coupled)
 
 
 def _inside(last: Round, units: Units, planner: Planner) -> bool:
@@ -367,9 +365,12 @@ def _inside(last: Round, units: Units, planner: Planner) -> bool:
     the brackets (narrower brackets decide between "met" and "budget insufficient")."""
     if last.plan.within_budget:
         return False
-    pairs = {k: u.pairs for k, u in units.units.items()}
-    lower = planner.minimum_hours(planner.unit_floors(units.lower_ends(), pairs))
-    return lower <= planner.budget + HOURS_ROOM
+    return planner.minimum_hours(_floors(units, planner, units.lower_ends())) <= planner.budget + HOURS_ROOM
+
+
+def _floors(units: Units, planner: Planner, hours: dict[str, float]) -> dict[tuple[str, str], float]:
+    """Per (area, line) the floor a plan gives when each unit in ``hours`` gets its hours."""
+    return planner.unit_floors(hours, {k: units.units[k].pairs for k in hours})
 
 
 def _bisect(
@@ -397,7 +398,7 @@ def _bisect(
                 return False, True, n
             continue
         seen.add(state)
-        floors = planner.unit_floors(asked, {k: units.units[k].pairs for k in asked})
+        floors = _floors(units, planner, asked)
         plan = planner.probe(floors) if candidates else planner.plan(floors)
         units.observe(n, sim.simulate(n, plan, asked).kpis, plan.hours, sim.replications)
         units.checked(asked, tol)
@@ -407,15 +408,14 @@ def _bisect(
 
 
 def _uncovered(candidates: dict[str, float], units: Units, planner: Planner) -> dict[str, float]:
-    """The candidates a plan can try: a unit whose pairs the other units' upper ends already give at
-    least the hours it would try (a queue inside a whole-area unit) cannot be simulated there, and
-    needs no ask of its own — the plan at the upper ends gives it more."""
-    pairs = {k: u.pairs for k, u in units.units.items()}
+    """The candidates a plan can try: a unit whose pairs the other units' upper ends already
+    give at least the hours it would try (a queue inside a whole-area unit) cannot be simulated
+    there, and needs no ask of its own — the plan at the upper ends gives it more."""
     upper = units.upper_ends()
     out = {}
     for key, hours in candidates.items():
-        floors = planner.unit_floors({k: h for k, h in upper.items() if k != key}, pairs)
-        given = sum(floors.get(p, 0.0) for p in pairs[key])
+        floors = _floors(units, planner, {k: h for k, h in upper.items() if k != key})
+        given = sum(floors.get(p, 0.0) for p in units.units[key].pairs)
         if given < hours - 1.0:
             out[key] = hours
     return out
@@ -436,9 +436,8 @@ def _status(settled: bool, last: Round, units: Units, proof: Proof | None, coupl
 def _proof(last: Round, units: Units, planner: Planner) -> Proof:
     """The lower ends' minimum hours (with the minimum-hours model's verdict on them) against the
     budget, beside the plan at the upper ends."""
-    pairs = {k: u.pairs for k, u in units.units.items()}
-    lower = planner.unit_floors(units.lower_ends(), pairs)
-    upper = planner.minimum_hours(planner.unit_floors(units.upper_ends(), pairs))
+    lower = _floors(units, planner, units.lower_ends())
+    upper = planner.minimum_hours(_floors(units, planner, units.upper_ends()))
     need = planner.need
     extra = {p: h - float(need.get(p, 0.0)) for p, h in {**lower, **planner.fixed()}.items()}
     cert = minimum_hours_certificate(planner.base, {p: h for p, h in extra.items() if h > HOURS_ROOM})
@@ -455,14 +454,16 @@ def _proof(last: Round, units: Units, planner: Planner) -> Proof:
 
 
 def _result(
-    settled: bool, sim: _Simulator, units: Units, planner: Planner, tolerance_htv: float, coupled: bool
-) -> StressResult:
+    settled: bool, sim: _Simulator, units: Units, planner: Planner, tolerances: tuple[float, float],
+    coupled: bool,
+) -> StressResult:  # fmt: skip
+    """``tolerances``: the brackets' tolerance (HTV) and the one stated."""
+    tolerance_htv, stated = tolerances
     last = sim.rounds[-1]
     proof = _proof(last, units, planner) if settled and not last.plan.within_budget else None
     status = _status(settled, last, units, proof, coupled)
     kept = next(r for r in reversed(sim.rounds) if r.plan.within_budget)
-    pairs = {k: u.pairs for k, u in units.units.items()}
-    upper = planner.unit_floors(units.upper_ends(), pairs)
+    upper = _floors(units, planner, units.upper_ends())
     first = planner.first.hours
     added = {p: h - float(first.get(p, 0.0)) for p, h in sorted(upper.items())}
     return StressResult(
@@ -478,6 +479,7 @@ def _result(
         added_hours={p: h for p, h in added.items() if h > HOURS_ROOM},
         first_plan=planner.first.result,
         tolerance_htv=tolerance_htv,
+        stated_tolerance_htv=stated,
         replications=sim.replications,
         plan_round=kept.number,
         proof=proof,
