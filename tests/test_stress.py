@@ -432,3 +432,40 @@ def test_a_hold_below_the_prior_bracket_steps_down_in_growing_steps():
     assert u.candidate(10.0) == pytest.approx(108.0)  # two holds below 140: lo = 128 - 4 * 10
     u.obs.append(Obs(8, 108.0, (("s", "k", "2024-01"),), 20))
     assert u.bracket() == (108.0, 128.0) and u.candidate(10.0) == pytest.approx(118.0)  # bisect again
+
+
+def test_a_whole_area_target_the_areas_pool_is_checked_area_by_area(baseline):
+    """Theory: a KPI in ``POOLED_BY_AREA`` is, each month, a ratio of counts the areas partition
+    (every judged conversation and every coach in exactly one area), so when every area's ratio is
+    on the right side of a target the whole area's is too (a pooled ratio lies between its parts').
+    A target on the whole area of such a KPI is therefore checked area by area, month by month,
+    and asks hours where an area misses; judged over the year (horizon) it stays whole-area."""
+    import numpy as np
+
+    from resurssimalli.experiment.stress_units import POOLED_BY_AREA, checks_by_unit, pairs_of
+    from resurssimalli.simulate.model import simulate_replication
+    from resurssimalli.simulate.params import build_params
+    from test_simulate_support import proportional_allocation
+
+    assert set(POOLED_BY_AREA) == {"conversations_on_time_share", "staff_utilisation"}
+    p = build_params(baseline, proportional_allocation(baseline), months=2)
+    out = simulate_replication(p, 0, 3)
+    assert np.array_equal(out.conv_due_area.sum(axis=1), out.conv_due_line.sum(axis=1))
+    assert np.array_equal(out.conv_on_time_area.sum(axis=1), out.conv_on_time_line.sum(axis=1))
+    assert set(p.coach_area) <= set(range(len(p.areas)))  # every coach in one area
+
+    areas = [f"area:{a}" for a in p.areas]
+    rows = [(baseline.name, k, g) for k in POOLED_BY_AREA for g in ["all", *areas]]
+    rows += [(baseline.name, "demand_to_capacity", "all")]
+    kpis = pd.DataFrame(rows, columns=["scenario", "kpi", "group"])
+    for kpi in POOLED_BY_AREA:
+        checks = checks_by_unit(kpis, [baseline], [parse_target(f"{kpi}>=0.9@every_month")])
+        assert sorted(checks) == sorted(f"pairs:{kpi}:{g}" for g in areas)
+        for key, cs in checks.items():
+            area = key.rsplit(":", 1)[1]
+            assert [c.group for c in cs] == [f"area:{area}"]
+            assert {a for a, _ in pairs_of(key, cs, {baseline.name: baseline})} == {area}
+        horizon = checks_by_unit(kpis, [baseline], [parse_target(f"{kpi}>=0.9@horizon")])
+        assert list(horizon) == [f"pairs:{kpi}:all"]
+    whole = checks_by_unit(kpis, [baseline], [parse_target("demand_to_capacity<=1")])
+    assert list(whole) == ["pairs:demand_to_capacity:all"]  # no areas: the whole area's pairs

@@ -1,14 +1,14 @@
 """Where a miss is and how many hours it needs: the stress loop's units and their brackets.
 
 A **unit** gets hours as one: an interview queue (``queue:<area>``: the area's coaches of every
-customer line but integration; ``queue:integration``: the integration team), or — for a KPI
-without queues, or a target on one group — the (area, line) pairs of the target's group, every
-customer pair for the whole area (``pairs:<kpi>:<group>``). A unit is judged on its own group's
+customer line but integration; ``queue:integration``: the integration team), or the (area, line)
+pairs of a group (``pairs:<kpi>:<group>``): an area's, for a target on the whole area of a KPI the
+areas pool (each area is checked on its own share: the hours go where the miss is); else the
+target's own group's, every customer pair for the whole area. A unit is judged on its own group's
 KPI: its **mean** over the replications (the same seeds in every plan) on the right side of the
 target in every month (``every_month`` / ``worst_month``) or over the year (``horizon``), in every
-scenario. Queues are
-small, so their intervals are too wide to judge them on; the plan's verdict is judged on the
-intervals of the targets' own groups (:func:`resurssimalli.experiment.stress_targets.judge`).
+scenario. Queues and areas are small, so their intervals are too wide to judge them on; the
+plan's verdict is judged on the intervals of the targets' own groups (:func:`resurssimalli.experiment.stress_targets.judge`).
 
 Every plan simulated is an observation of every unit: its hours in the plan and whether it held.
 Its **bracket** is the envelope of those observations: the upper end is the fewest hours at which
@@ -35,6 +35,10 @@ Pair = tuple[str, str]
 # A miss that remains with this many times the unit's hours (those it first missed with) is not a
 # staffing miss: it gets a cause and no hours (issue 24). An assumption of the loop.
 CAUSE_HOURS_FACTOR = 2.0
+# KPIs whose whole-area value pools the areas' counts (conversations held on time over those due;
+# minutes used over minutes on duty, every coach in one area): a target on the whole area is
+# checked area by area (:func:`checks_by_unit`). Theory in tests/test_stress.py.
+POOLED_BY_AREA = ("conversations_on_time_share", "staff_utilisation")
 
 
 @dataclass(frozen=True)
@@ -221,20 +225,36 @@ def checks_by_unit(
     kpis: pd.DataFrame, scenarios: Sequence[Scenario], targets: Sequence[Target] | None
 ) -> dict[str, tuple[Check, ...]]:
     """Every unit the targets point to: a target on ``all`` of a KPI with interview queues
-    checks each queue; any other target checks its own group (``pairs:<kpi>:<group>``)."""
-    queued = kpis.loc[kpis["group"].str.startswith("queue:"), ["scenario", "kpi", "group"]].drop_duplicates()
+    checks each queue, one on ``all`` of a KPI the areas pool (:data:`POOLED_BY_AREA`, judged
+    month by month) each area (``pairs:<kpi>:area:<area>``); any other target checks its own
+    group (``pairs:<kpi>:<group>``)."""
+    keys = kpis[["scenario", "kpi", "group"]].drop_duplicates()
     out: dict[str, list[Check]] = {}
     for s in scenarios:
         for t in targets_of(s, targets):
             horizon = judge_of(t) == "horizon"
-            queues = queued.loc[(queued["scenario"] == s.name) & (queued["kpi"] == t.kpi), "group"]
-            if t.group == "all" and len(queues):
-                for q in sorted(queues):
-                    out.setdefault(q, []).append(Check(s.name, t.kpi, q, t.op, t.value, horizon))
-            else:
-                key = f"pairs:{t.kpi}:{t.group}"
-                out.setdefault(key, []).append(Check(s.name, t.kpi, t.group, t.op, t.value, horizon))
+            groups = keys.loc[(keys["scenario"] == s.name) & (keys["kpi"] == t.kpi), "group"]
+            for group in sorted(_subgroups(t, groups, horizon)):
+                key = group if group.startswith("queue:") else f"pairs:{t.kpi}:{group}"
+                out.setdefault(key, []).append(Check(s.name, t.kpi, group, t.op, t.value, horizon))
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _subgroups(t: Target, groups: pd.Series, horizon: bool) -> list[str]:
+    """The groups a target is checked on: its own, or — a target on ``all`` — the interview
+    queues, or the areas of a KPI they pool month by month (every area on the right side of the
+    target puts the whole area there: a pooled share lies between its parts'). Each then gets
+    hours where it misses, not the whole area's in proportion."""
+    if t.group != "all":
+        return [t.group]
+    names = [str(g) for g in groups]
+    queues = [g for g in names if g.startswith("queue:")]
+    areas = [g for g in names if g.startswith("area:")]
+    if queues:
+        return queues
+    if t.kpi in POOLED_BY_AREA and areas and not horizon:
+        return areas
+    return ["all"]
 
 
 def pairs_of(key: str, checks: Sequence[Check], by_name: Mapping[str, Scenario]) -> tuple[Pair, ...]:
