@@ -8,7 +8,8 @@ target's own group's, every customer pair for the whole area. A unit is judged o
 KPI: its **mean** over the replications (the same seeds in every plan) on the right side of the
 target in every month (``every_month`` / ``worst_month``) or over the year (``horizon``), in every
 scenario. Queues and areas are small, so their intervals are too wide to judge them on; the
-plan's verdict is judged on the intervals of the targets' own groups (:func:`resurssimalli.experiment.stress_targets.judge`).
+plan's verdict is judged on the intervals of the targets' own groups
+(:func:`resurssimalli.experiment.stress_targets.judge`).
 
 Every plan simulated is an observation of every unit: its hours in the plan and whether it held.
 Its **bracket** is the envelope of those observations: the upper end is the fewest hours at which
