@@ -84,3 +84,18 @@ def test_a_narrowed_tolerance_and_an_undecided_budget_are_said(stress_run, tmp_p
     assert t("stressloop_narrowed", stated=t.num(0.1, 1), tol=t.num(0.025, 3)) in memo
     assert t.num(32.81, 2) in memo and t.num(33.92, 2) not in memo
     assert f"{t.num(0.025, 3)} " in memo
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_an_area_unit_is_named_by_its_area_and_kpi(baseline, lang):
+    """Two asks for the same area (its interview queue, its conversations on time) are told apart."""
+    from resurssimalli.report.names import Names
+    from resurssimalli.report.stress_tables import queue_label
+
+    names = Names(baseline.region, Texts(lang))
+    area = next(iter(baseline.region.areas))
+    conv = queue_label(f"pairs:conversations_on_time_share:area:{area}", names)
+    queue = queue_label(f"queue:{area}", names)
+    assert conv == f"{names.area(area)}: {names.kpi('conversations_on_time_share')}"
+    assert conv != queue and names.area(area) in queue
+    assert queue_label("pairs:demand_to_capacity:all", names).startswith(names.group("all"))

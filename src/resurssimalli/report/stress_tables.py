@@ -22,15 +22,16 @@ CAUSE_VIEW = ["unit", "scenario", "kpi", "months", "cause"]
 
 def queue_label(queue: str, names: Names) -> str:
     """``queue:<area>`` → the area's interview queue; ``queue:integration[:<area>]`` → the
-    integration team; ``pairs:<kpi>:<group>`` (a KPI without queues) → the group it failed in."""
+    integration team; ``pairs:<kpi>:<group>`` (a KPI without queues) → the group it failed in and
+    the KPI, e.g. "Parkano–Kihniö: conversations on time"."""
     t = names.t
     if queue.startswith("queue:integration"):
         return str(t("stressloop_queue_integration"))
     if queue.startswith("queue:"):
         return str(t("stressloop_queue_area", area=names.area(queue.removeprefix("queue:"))))
     if queue.startswith("pairs:"):
-        group = (queue.split(":", 2) + ["", ""])[2]
-        return names.group(group or "all")
+        _, kpi, group = (queue.split(":", 2) + ["", ""])[:3]
+        return f"{names.group(group or 'all')}: {names.kpi(kpi)}" if kpi else names.group("all")
     return queue
 
 
