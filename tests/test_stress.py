@@ -415,6 +415,16 @@ def test_a_queue_inside_a_whole_area_ask_needs_no_ask_of_its_own(baseline):
     assert _uncovered({queue.key: given * 0.98}, units, planner) == {}
     assert _uncovered({queue.key: given * 1.02}, units, planner) == {queue.key: given * 1.02}
 
+    # an area's conversations and its queue on the same pairs, both bisecting: neither upper end
+    # covers the other (the loop would call both settled at twice their hours), both are tried
+    area = Unit("pairs:conversations_on_time_share:area:Hameenkyro", queue.pairs, ())
+    for u in (area, queue):
+        u.obs = [Obs(0, first[queue.key], miss), Obs(1, 2 * first[queue.key], ())]
+    units.units = {area.key: area, queue.key: queue}
+    both = units.candidates(TOL * planner.P)
+    assert both == {k: 1.5 * first[queue.key] for k in (area.key, queue.key)}
+    assert _uncovered(both, units, planner) == both
+
 
 def test_a_hold_below_the_prior_bracket_steps_down_in_growing_steps():
     """Theory: confirming on more replications, a unit that holds below the lower end found on

@@ -408,13 +408,15 @@ def _bisect(
 
 
 def _uncovered(candidates: dict[str, float], units: Units, planner: Planner) -> dict[str, float]:
-    """The candidates a plan can try: a unit whose pairs the other units' upper ends already
-    give at least the hours it would try (a queue inside a whole-area unit) cannot be simulated
-    there, and needs no ask of its own — the plan at the upper ends gives it more."""
-    upper = units.upper_ends()
+    """The candidates a plan can try: a unit whose pairs the settled units' upper ends (those not
+    trying hours themselves) already give at least the hours it would try (a queue inside a
+    whole-area ask) cannot be simulated there, and needs no ask of its own — the plan at the upper
+    ends gives it more. Two units trying hours on the same pairs (an area's queue and its
+    conversations) are both tried: the plan gives the pairs the larger."""
+    upper = {k: h for k, h in units.upper_ends().items() if k not in candidates}
     out = {}
     for key, hours in candidates.items():
-        floors = _floors(units, planner, {k: h for k, h in upper.items() if k != key})
+        floors = _floors(units, planner, upper)
         given = sum(floors.get(p, 0.0) for p in units.units[key].pairs)
         if given < hours - 1.0:
             out[key] = hours
