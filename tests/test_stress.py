@@ -374,13 +374,14 @@ def test_a_budget_inside_the_brackets_narrows_them(baseline):
 def test_the_asks_total_counts_a_shared_pair_once():
     """Theory: the total of the asks is the plan at their ends: a pair two units ask for gets the
     larger floor, once; a pair without a lower end leaves the total's lower end open."""
-    from resurssimalli.report.stress_tables import bracket_totals
+    from resurssimalli.report.stress_tables import bracket_totals, pair_asks
 
     rows = pd.DataFrame(
         {
             "unit": ["queue:A", "queue:A", "pairs:x:all", "pairs:x:all"],
             "area": ["A", "A", "A", "B"],
             "service_line": ["x", "y", "x", "x"],
+            "first_hours": [70.0, 30.0, 70.0, 5.0],
             "lower_hours": [90.0, 40.0, 80.0, 10.0],
             "upper_hours": [100.0, 50.0, 120.0, 20.0],
         }
@@ -391,6 +392,9 @@ def test_the_asks_total_counts_a_shared_pair_once():
     tot = bracket_totals(rows)
     assert tot["upper_hours"] == 120.0 + 50.0 + 20.0 and tot["lower_hours"] == 90.0 + 40.0 + 10.0
     assert tot["added_upper_htv"] == pytest.approx(19.0 - 3.0)
+    asks = pair_asks(rows).set_index(["area", "service_line"])  # the rows a planner adds up
+    assert asks.loc[("A", "x"), "units"] == "pairs:x:all queue:A" and len(asks) == 3
+    assert asks["upper_hours"].sum() == tot["upper_hours"]
     rows.loc[3, "lower_hours"] = float("nan")
     assert bracket_totals(rows)["lower_hours"] != bracket_totals(rows)["lower_hours"]  # NaN: open
 

@@ -177,7 +177,10 @@ def test_what_if_and_stress_sheets(tmp_path, baseline):
 
         rf.write_csv("stress_brackets.csv", pd.DataFrame(
             [("queue:Hameenkyro", "Hameenkyro", "youth", 1000.0, 1100.0, 1233.0, 1100 / 1233, 1.0,
-              100.0, 233.0, 100 / 1233, 233 / 1233, "baseline", "2024-02", True)], columns=BRACKET_COLUMNS))
+              100.0, 233.0, 100 / 1233, 233 / 1233, "baseline", "2024-02", True),
+             ("pairs:conversations_on_time_share:area:Hameenkyro", "Hameenkyro", "youth", 1000.0, 1050.0,
+              1300.0, 1050 / 1233, 1300 / 1233, 50.0, 300.0, 50 / 1233, 300 / 1233, "baseline", "2024-03", True)],
+            columns=BRACKET_COLUMNS))
         rf.write_csv("stress_causes.csv", pd.DataFrame(
             [("queue:integration", "baseline", "initial_interview_on_time_share", "2024-07", "roster", 1500.0, 3000.0)],
             columns=CAUSE_COLUMNS))
@@ -192,5 +195,10 @@ def test_what_if_and_stress_sheets(tmp_path, baseline):
     row = list(asks.iter_rows(values_only=True))[1]
     assert row[:3] == (t("stressloop_queue_area", area="Hämeenkyrö"), "Hämeenkyrö", "nuoret") and asks.tables
     assert row[3:6] == (1000.0, 1100.0, 1233.0) and row[-3:] == ("queue:Hameenkyro", "Hameenkyro", "youth")
+    pairs = list(book[t("xlsheet_stress_pairs")].iter_rows(values_only=True))
+    assert len(pairs) == 2  # the pair two asks share: one row, the larger ends, both askers named
+    head = dict(zip(pairs[0], pairs[1], strict=True))
+    assert (head[t("xlcol_plan_lower_hours")], head[t("xlcol_plan_upper_hours")]) == (1100.0, 1300.0)
+    assert pairs[1][-1] == "pairs:conversations_on_time_share:area:Hameenkyro queue:Hameenkyro"
     causes = book[t("xlsheet_stress_causes")]
     assert list(causes.iter_rows(values_only=True))[1][4] == t("stresscause_roster")

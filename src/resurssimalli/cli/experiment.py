@@ -14,7 +14,13 @@ from resurssimalli.cli.progress import progress_bar
 from resurssimalli.executors import Kind
 from resurssimalli.report.console import LINE_SHORT, SHARE_KPIS, kpi_text, print_frame
 from resurssimalli.report.names import Names, scenario_record
-from resurssimalli.report.stress_tables import bracket_totals, brackets_frame, causes_frame, missed_months
+from resurssimalli.report.stress_tables import (
+    bracket_totals,
+    brackets_frame,
+    causes_frame,
+    missed_months,
+    pair_frame,
+)
 from resurssimalli.report.texts import Texts
 from resurssimalli.runs import RunFolder, claim_run_path
 from resurssimalli.scenario.load import Scenario
@@ -96,16 +102,16 @@ def _print_asks(res: Any, console: Console, names: Names) -> None:
     """Per area × line the bracket (hours and HTV a year, and against the first plan), the
     scenarios and months each queue's upper end fixes, the misses that got no hours with their
     cause, and the months the returned plan still misses clearly."""
-    b = brackets_frame(res.brackets, names)
+    b, p = brackets_frame(res.brackets, names), pair_frame(res.brackets, names)
     if not b.empty:
         shown = pd.DataFrame(
             {
-                "area": b["area"],
-                "line": [LINE_SHORT.get(x, x) for x in b["line"]],
-                "hours a year": [_range(lo, hi, "{:,.0f}") for lo, hi in zip(b["lower_hours"], b["upper_hours"], strict=True)],
-                "HTV": [_range(lo, hi, "{:.2f}") for lo, hi in zip(b["lower_htv"], b["upper_htv"], strict=True)],
+                "area": p["area"],
+                "line": [LINE_SHORT.get(x, x) for x in p["line"]],
+                "hours a year": [_range(lo, hi, "{:,.0f}") for lo, hi in zip(p["lower_hours"], p["upper_hours"], strict=True)],
+                "HTV": [_range(lo, hi, "{:.2f}") for lo, hi in zip(p["lower_htv"], p["upper_htv"], strict=True)],
                 "vs first plan": [
-                    _range(lo, hi, "{:+.2f}") for lo, hi in zip(b["added_lower_htv"], b["added_upper_htv"], strict=True)
+                    _range(lo, hi, "{:+.2f}") for lo, hi in zip(p["added_lower_htv"], p["added_upper_htv"], strict=True)
                 ],
             }
         )
@@ -116,7 +122,7 @@ def _print_asks(res: Any, console: Console, names: Names) -> None:
             _range(tot["added_lower_htv"], tot["added_upper_htv"], "{:+.2f}"),
         )  # fmt: skip
         shown = pd.concat([shown, pd.DataFrame([total], columns=shown.columns)], ignore_index=True)
-        title = f"What each queue needs (bracket within {res.tolerance_htv:g} HTV)"
+        title = f"What each area and line needs (bracket within {res.tolerance_htv:g} HTV)"
         stated = res.stated_tolerance_htv or res.tolerance_htv
         if res.tolerance_htv < stated - 1e-12:
             title += f", narrowed from {stated:g}: the budget lay inside the brackets"

@@ -64,16 +64,46 @@ def brackets_frame(brackets: pd.DataFrame | None, names: Names) -> pd.DataFrame:
     return out[BRACKET_VIEW]
 
 
-def bracket_totals(brackets: pd.DataFrame | None) -> dict[str, float]:
-    """The plan at the lower and at the upper ends, summed: per (area, line) the largest floor any
-    unit asks (a pair two units share is counted once, as the plan gives it), then over the pairs;
-    hours, HTV and above the first plan. A lower end is missing (NaN) when some pair has none."""
-    cols = ["lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv"]
+NUMBERS = ["lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv"]
+
+
+def pair_asks(brackets: pd.DataFrame | None) -> pd.DataFrame:
+    """Per (area, line) what the plan at the ends gives: the largest floor any unit asks (a pair
+    two units share — an area's interview queue and its conversations — counted once), and the
+    units asking it (ids, space-separated). A lower end is NaN only where no unit has one. Its
+    rows add up to :func:`bracket_totals`."""
+    cols = ["area", "service_line", "first_hours", *NUMBERS, "units"]
     if brackets is None or brackets.empty:
-        return dict.fromkeys(cols, 0.0)
-    pair = brackets.groupby(["area", "service_line"])
-    per_pair = pair[cols].max()  # NaN only where no unit has that end for the pair
-    return {c: float(per_pair[c].astype(float).sum(min_count=len(per_pair))) for c in cols}
+        return pd.DataFrame(columns=cols)
+    b = brackets.astype({c: float for c in ["first_hours", *NUMBERS]})
+    pair = b.groupby(["area", "service_line"], sort=False)
+    out = pair[["first_hours", *NUMBERS]].max()
+    out["units"] = pair["unit"].agg(lambda u: " ".join(sorted(set(map(str, u)))))
+    return out.reset_index()[cols]
+
+
+def pair_frame(brackets: pd.DataFrame | None, names: Names) -> pd.DataFrame:
+    """:func:`pair_asks` with display names: area, line, the units asking (labels), the numbers."""
+    asks = pair_asks(brackets)
+    out = pd.DataFrame(
+        {
+            "area": [names.area(str(a)) for a in asks["area"]],
+            "line": [names.line(str(x)) for x in asks["service_line"]],
+            "units": ["; ".join(queue_label(u, names) for u in str(us).split()) for us in asks["units"]],
+        }
+    )
+    for c in NUMBERS:
+        out[c] = asks[c].astype(float).to_numpy()
+    return out
+
+
+def bracket_totals(brackets: pd.DataFrame | None) -> dict[str, float]:
+    """The plan at the lower and at the upper ends, summed over :func:`pair_asks`' rows: hours,
+    HTV and above the first plan. A lower end is missing (NaN) when some pair has none."""
+    per_pair = pair_asks(brackets)
+    if per_pair.empty:
+        return dict.fromkeys(NUMBERS, 0.0)
+    return {c: float(per_pair[c].astype(float).sum(min_count=len(per_pair))) for c in NUMBERS}
 
 
 def causes_frame(causes: pd.DataFrame | None, names: Names) -> pd.DataFrame:

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from resurssimalli.report.memo.document import Block, Column, Para, Section, Table
 from resurssimalli.report.memo.facts import Facts, kpi_ci, kpi_value
-from resurssimalli.report.stress_tables import bracket_totals, brackets_frame, causes_frame, missed_months
+from resurssimalli.report.stress_tables import (
+    bracket_totals,
+    brackets_frame,
+    causes_frame,
+    missed_months,
+    pair_frame,
+)
 
 
 def _info(f: Facts) -> dict:
@@ -60,7 +66,7 @@ def _range(t, lo: float, hi: float, decimals: int, sign: bool = False) -> str:
 
 def _brackets(f: Facts) -> Table | None:
     t, raw = f.t, f.res.table("stress_brackets.csv")
-    b = brackets_frame(raw, f.names)
+    b = pair_frame(raw, f.names)
     if b.empty:
         return None
     rows = [
