@@ -483,3 +483,14 @@ def test_a_whole_area_target_the_areas_pool_is_checked_area_by_area(baseline):
         assert list(horizon) == [f"pairs:{kpi}:all"]
     whole = checks_by_unit(kpis, [baseline], [parse_target("demand_to_capacity<=1")])
     assert list(whole) == ["pairs:demand_to_capacity:all"]  # no areas: the whole area's pairs
+
+
+def test_the_months_an_ask_fixes_outlive_the_confirmation():
+    """A unit re-found on more replications keeps the months it first missed (they are what its
+    ask fixes), but not those of a first plan played with another roster (before ``since``)."""
+    u = _unit((500.0, False))  # round 0: the first plan, its own roster
+    u.obs += [Obs(1, 500.0, (("s", "k", "2024-03"),)), Obs(2, 900.0, ())]
+    u.confirm()
+    assert u.entered is None  # the new observations have none yet
+    assert u.first_miss(1) is not None and u.first_miss(1).misses == (("s", "k", "2024-03"),)
+    assert u.first_miss(0).round == 0

@@ -48,7 +48,8 @@ def bracket_rows(units: Units, planner: Planner, tolerance_htv: float) -> pd.Dat
     for u in sorted(units.staffing(), key=lambda x: x.key):
         lo, hi = u.bracket()
         shares = planner.unit_floors({u.key: 1.0}, {u.key: u.pairs})
-        scen, months = _missed(u.entered, u.at(lo))  # as first found, and at the lower end
+        # as first found (on fewer replications too), and at the lower end
+        scen, months = _missed(u.first_miss(units.since), u.at(lo))
         floor = u.least if lo is None else lo  # every miss overruled: it holds at its workload
         settled = hi is not None and hi - floor <= max(tolerance_htv * P, 1.0) + 1e-9
         for p, share in sorted(shares.items()):

@@ -94,6 +94,10 @@ class Unit:
         """The first observation that missed (None: the unit has always held)."""
         return next((o for o in self.obs if not o.holds), None)
 
+    def first_miss(self, since: int = 0) -> Obs | None:
+        """The first observation from round ``since`` on that missed, before a confirmation too."""
+        return next((o for o in [*self.earlier, *self.obs] if not o.holds and o.round >= since), None)
+
     def bracket(self) -> tuple[float | None, float | None]:
         """(lower, upper) hours: the most hours that missed below the upper end, and the fewest
         that held with no miss at as many hours or more (None: not seen)."""
@@ -281,6 +285,7 @@ class Units:
         self.units: dict[str, Unit] = {}
         self.hours: dict[int, pd.Series] = {}  # round -> the plan's hours per (area, line)
         self.pending: dict[str, list[tuple[int, tuple, int]]] = {}  # key -> rounds before it missed
+        self.since = 0  # the first round the scenarios as they now are were simulated in (restart)
 
     def observe(self, rnd: int, kpis: pd.DataFrame, hours: pd.Series, replications: int = 0) -> None:
         """Record every unit's hours and misses in the plan of round ``rnd`` (simulated on
@@ -305,6 +310,7 @@ class Units:
         an earlier one, and every unit is judged afresh from the next plan."""
         self.scenarios = list(scenarios)
         self.by_name = {s.name: s for s in scenarios}
+        self.since = max(self.hours, default=-1) + 1
         for u in self.units.values():
             u.earlier += u.obs
             u.obs, u.stale, u.checked = [], set(), None
