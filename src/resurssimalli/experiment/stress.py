@@ -2,8 +2,9 @@
 
 1. **The first plan** is the optimiser's plan of the first scenario (normally the baseline),
    simulated in every scenario. Every target is judged month by month
-   (:mod:`.stress_targets`); every **unit** — an interview queue, or the (area, line) pairs of a
-   group without queues — is judged on its own mean (:mod:`.stress_units`).
+   (:mod:`.stress_targets`); every **unit** — an interview queue, an area (a whole-area target
+   of a KPI the areas pool), or the (area, line) pairs of another group — is judged on its own
+   mean (:mod:`.stress_units`).
 2. **Bisection on the same seeds.** A unit that misses first tries twice the hours it missed with;
    then the middle of its **bracket** (the most hours it missed with, the fewest it held with),
    until the bracket is no wider than ``tolerance_htv``. All units move in one plan a round, and
