@@ -128,11 +128,11 @@ def _print_asks(res: Any, console: Console, names: Names) -> None:
             title += f", narrowed from {stated:g}: the budget lay inside the brackets"
         print_frame(console, shown, title, kinds={c: "text" for c in shown.columns})
         fixes = b.drop_duplicates("unit")[["unit", "scenarios", "months"]]
-        fixes = fixes.rename(columns={"unit": "queue", "months": "months its upper end fixes"})
+        fixes = fixes.rename(columns={"unit": "queue or area", "months": "months its upper end fixes"})
         print_frame(console, fixes, "What each ask fixes", kinds={c: "text" for c in fixes.columns})
     c = causes_frame(res.causes, names)
     if not c.empty:
-        c = c.rename(columns={"unit": "queue", "kpi": "KPI"})
+        c = c.rename(columns={"unit": "queue or area", "kpi": "KPI"})
         print_frame(console, c, "Misses that get no hours, and their cause")
     m = missed_months(res.months, names)
     if not m.empty:
