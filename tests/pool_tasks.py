@@ -14,3 +14,10 @@ def imported(names: tuple[str, ...]) -> dict[str, bool]:
 def probe(module: str, attribute: str) -> bool:
     """Whether the worker's ``module`` (when imported) has ``attribute``."""
     return hasattr(sys.modules.get(module), attribute)
+
+
+def environment(names: tuple[str, ...]) -> dict[str, str | None]:
+    """The worker's environment variables ``names`` (None: unset)."""
+    import os
+
+    return {n: os.environ.get(n) for n in names}

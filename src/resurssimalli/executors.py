@@ -67,15 +67,13 @@ def executor(
     """An executor of the given kind; ``scheduler`` (a Dask address) implies ``dask``."""
     jobs = jobs or default_jobs()
     if scheduler or kind == "dask":
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
 
         if scheduler:
             client = Client(scheduler)
             cluster = None
         else:
-            cluster = LocalCluster(
-                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+            cluster = _local_cluster(jobs)
             client = Client(cluster)
         try:
             yield client.get_executor()
@@ -94,6 +92,29 @@ def executor(
             # dropped). The workers exit on their own; waiting for their interpreters' teardown
             # cost the caller about a second on the 2-core machine.
             ex.shutdown(wait=False, cancel_futures=True)
+
+
+def _local_cluster(jobs: int) -> Any:
+    """A Dask LocalCluster of ``jobs`` one-thread worker processes, with glibc's own memory
+    trimming in the workers: Dask's nannies start them with ``MALLOC_TRIM_THRESHOLD_=65536`` (to
+    hand freed memory back to the OS at once), under which a replication, allocating and freeing
+    millions of small objects, cost 7-12 % more CPU (issue 30, benchmarks/README.md). The nannies
+    run in this process and set their variables in its own environment too: put back as they
+    were, so that processes this one starts later do not inherit them."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    keys = (*dask.config.get("distributed.nanny.pre-spawn-environ"), "PYTHONHASHSEED")
+    saved = {k: os.environ.get(k) for k in keys}
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _context() -> Any:
