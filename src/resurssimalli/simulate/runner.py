@@ -113,7 +113,7 @@ def run_replication(
 ) -> pd.DataFrame:
     """One replication's KPI table (``scenario, replication, month, kpi, group, value``)."""
     p = build_params(scenario, allocation, months)
-    return run_params(p, replication, root_seed)[0]
+    return run_params(p, replication, root_seed, staff_tables=False)[0]
 
 
 def replication_customers(
