@@ -21,3 +21,10 @@ def environment(names: tuple[str, ...]) -> dict[str, str | None]:
     import os
 
     return {n: os.environ.get(n) for n in names}
+
+
+def dask_setting(key: str) -> object:
+    """The worker's Dask configuration value ``key``."""
+    import dask
+
+    return dask.config.get(key)

@@ -12,7 +12,7 @@ import multiprocessing as mp
 import pytest
 
 import resurssimalli.simulate.runner as runner
-from pool_tasks import environment, imported, probe
+from pool_tasks import dask_setting, environment, imported, probe
 from resurssimalli.executors import WORKER_MODULES, executor
 
 FORK_SERVER = "forkserver" in mp.get_all_start_methods()
@@ -44,6 +44,7 @@ def test_dask_workers_trim_memory_as_glibc_does_and_the_callers_environment_is_k
         worker = ex.submit(environment, names).result()
         assert worker["MALLOC_TRIM_THRESHOLD_"] == before["MALLOC_TRIM_THRESHOLD_"]
         assert worker["OMP_NUM_THREADS"] == "1"  # the other variables the nanny sets still reach it
+        assert ex.submit(dask_setting, "distributed.worker.profile.enabled").result() is False
         assert environment(names) == before
 
 

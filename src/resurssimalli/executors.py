@@ -94,20 +94,31 @@ def executor(
             ex.shutdown(wait=False, cancel_futures=True)
 
 
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,  # None: not set
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.tick.interval": "1s",
+}
+
+
 def _local_cluster(jobs: int) -> Any:
     """A Dask LocalCluster of ``jobs`` one-thread worker processes, with glibc's own memory
     trimming in the workers: Dask's nannies start them with ``MALLOC_TRIM_THRESHOLD_=65536`` (to
     hand freed memory back to the OS at once), under which a replication, allocating and freeing
     millions of small objects, cost 7-12 % more CPU (issue 30, benchmarks/README.md). The nannies
     run in this process and set their variables in its own environment too: put back as they
-    were, so that processes this one starts later do not inherit them."""
+    were, so that processes this one starts later do not inherit them. No dashboard is served, so
+    the workers' statistical profiler and system monitor feed nobody: the profiler off, the
+    monitor every 5 s, the event loop's tick every second instead of every 20 ms (a busy worker's
+    other threads took 2.4 % of its CPU, 1.2 % so)."""
     import dask
     from dask.distributed import LocalCluster
 
     keys = (*dask.config.get("distributed.nanny.pre-spawn-environ"), "PYTHONHASHSEED")
     saved = {k: os.environ.get(k) for k in keys}
     try:
-        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        with dask.config.set(LOCAL_CLUSTER_CONFIG):
             return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
     finally:
         for k, v in saved.items():
