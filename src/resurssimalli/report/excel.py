@@ -355,24 +355,21 @@ def _stress_asks_sheet(res: RunResults, n: Names) -> Sheet | None:
     )  # fmt: skip
 
 
-PAIR_NUMBERS = ("lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv")
-
-
 def _stress_pairs_sheet(res: RunResults, n: Names) -> Sheet | None:
     """Per area × line what the plan gives when every ask is met (``stress_tables.pair_asks``: a
     pair two asks share counted once) and the asks behind it; its upper ends add up to the total
     the console and memo state."""
-    from resurssimalli.report.stress_tables import pair_asks, queue_label
+    from resurssimalli.report.stress_tables import NUMBERS, pair_asks, unit_labels
 
     asks = pair_asks(res.table("stress_brackets.csv"))
     if asks.empty:
         return None
-    df = asks.rename(columns={"units": "stress_units", **{c: f"plan_{c}" for c in PAIR_NUMBERS}})
-    labels = lambda us: "; ".join(queue_label(u, n) for u in str(us).split())  # noqa: E731
+    df = asks.rename(columns={"units": "stress_units", **{c: f"plan_{c}" for c in NUMBERS}})
     ids = ["area", "service_line", "stress_units"]
-    df = _with_names(df, n, {"area": n.area, "service_line": n.line, "stress_units": labels})
+    names = {"area": n.area, "service_line": n.line, "stress_units": lambda u: unit_labels(u, n)}
+    df = _with_names(df, n, names)
     cols = [XlColumn(c) for c in ids] + [XlColumn("first_hours", "decimal")]
-    cols += [XlColumn(f"plan_{c}", "decimal" if c.endswith("hours") else "htv") for c in PAIR_NUMBERS]
+    cols += [XlColumn(f"plan_{c}", "decimal" if c.endswith("hours") else "htv") for c in NUMBERS]
     return Sheet(
         "stress_pairs", df[[c.key for c in cols] + [i + ID_SUFFIX for i in ids]], cols + _id_columns(ids),
         "stress_brackets.csv",

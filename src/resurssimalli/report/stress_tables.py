@@ -18,6 +18,7 @@ from resurssimalli.report.names import Names
 BRACKET_VIEW = ["unit", "area", "line", "lower_hours", "upper_hours", "lower_htv", "upper_htv",
                 "added_lower_htv", "added_upper_htv", "scenarios", "months"]  # fmt: skip
 CAUSE_VIEW = ["unit", "scenario", "kpi", "months", "cause"]
+NUMBERS = ["lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv"]
 
 
 def queue_label(queue: str, names: Names) -> str:
@@ -59,12 +60,9 @@ def brackets_frame(brackets: pd.DataFrame | None, names: Names) -> pd.DataFrame:
             "months": [_months(m, names) for m in b["months"]],
         }
     )
-    for c in BRACKET_VIEW[3:9]:
+    for c in NUMBERS:
         out[c] = b[c].astype(float).to_numpy()
     return out[BRACKET_VIEW]
-
-
-NUMBERS = ["lower_hours", "upper_hours", "lower_htv", "upper_htv", "added_lower_htv", "added_upper_htv"]
 
 
 def pair_asks(brackets: pd.DataFrame | None) -> pd.DataFrame:
@@ -82,6 +80,11 @@ def pair_asks(brackets: pd.DataFrame | None) -> pd.DataFrame:
     return out.reset_index()[cols]
 
 
+def unit_labels(units: object, names: Names) -> str:
+    """Space-separated unit ids (``pair_asks``' ``units``) → their labels, ``; ``-joined."""
+    return "; ".join(queue_label(u, names) for u in str(units).split())
+
+
 def pair_frame(brackets: pd.DataFrame | None, names: Names) -> pd.DataFrame:
     """:func:`pair_asks` with display names: area, line, the units asking (labels), the numbers."""
     asks = pair_asks(brackets)
@@ -89,7 +92,7 @@ def pair_frame(brackets: pd.DataFrame | None, names: Names) -> pd.DataFrame:
         {
             "area": [names.area(str(a)) for a in asks["area"]],
             "line": [names.line(str(x)) for x in asks["service_line"]],
-            "units": ["; ".join(queue_label(u, names) for u in str(us).split()) for us in asks["units"]],
+            "units": [unit_labels(us, names) for us in asks["units"]],
         }
     )
     for c in NUMBERS:
