@@ -1,7 +1,7 @@
 """Sentinel values of the customer-flow model (named, not positional).
 
-The queue entries themselves (``model.ConversationEntry``, ``model.InterviewEntry``) live in the
-compiled model module, beside the ``Customer`` they point to.
+The queues themselves are heaps of int keys in the compiled model module (``model.SEQ_BITS``): a
+key is its deadline and seq, and ``Office.booked[seq]`` the ``Customer`` it was pushed for.
 """
 
 from __future__ import annotations

@@ -71,7 +71,10 @@ LONG_TERM_DAYS: Final = LONG_TERM_MONTHS * DAYS_PER_MONTH
 WAITING: Final = int(Interview.WAITING)
 SOURCES: Final = tuple(Source)  # by value 0, 1, 2
 # The queues are heaps of plain ints, deadline << SEQ_BITS | seq (the order of (deadline, seq), which
-# ints compare much faster than tuples); Office.entries[seq] is the entry itself.
+# ints compare much faster than tuples); Office.booked[seq] is the customer the key was pushed for.
+# The key is the whole entry: its deadline is the customer's (``deadline`` for the interview,
+# ``due_deadline`` for the conversation booked last) and a conversation key is stale once the
+# customer is booked again (``Customer.booking`` moved on to a later seq) or left.
 SEQ_BITS: Final = 32
 SEQ_MASK: Final = (1 << SEQ_BITS) - 1
 # a person's minutes by kind of work (ReplicationOutput.person_minutes' columns after on-duty)
@@ -103,7 +106,7 @@ class Customer:
         "coach",
         "due",
         "due_deadline",
-        "version",
+        "booking",
         "gone",
         "source",
         "age",
@@ -128,7 +131,7 @@ class Customer:
     # the fields most events read first: the compiled class lays its fields out in this order, and
     # on a large area most customers are out of the cache when an event comes (issue 30)
     gone: bool
-    version: int
+    booking: int
     xv: int
     xt: float
     overdue: bool
@@ -185,7 +188,7 @@ class Customer:
         self.coach = -1
         self.due = -1
         self.due_deadline = -1
-        self.version = 0
+        self.booking = 0  # the seq of the conversation booked last (0: none)
         self.gone = False
         self.source = SOURCES[cohort.source[i]]
         self.age = cohort.age[i]
@@ -202,31 +205,6 @@ class Customer:
         self.step = cohort.step[i]
         self.ind = cohort.ind[i]
         self.overdue = False
-
-
-class InterviewEntry:
-    """A new customer waiting in an interview pool's queue."""
-
-    __slots__ = ("deadline", "seq", "customer")
-
-    def __init__(self, deadline: int, seq: int, customer: Customer) -> None:
-        self.deadline = deadline  # day of the interview deadline (the queue's order)
-        self.seq = seq  # booking order: ties by deadline go first come, first served
-        self.customer = customer
-
-
-class ConversationEntry:
-    """A booked job-search conversation in a coach's queue; stale once the customer is rebooked
-    (``customer.version`` moved on) or left."""
-
-    __slots__ = ("deadline", "seq", "due", "customer", "version")
-
-    def __init__(self, deadline: int, seq: int, due: int, customer: Customer, version: int) -> None:
-        self.deadline = deadline  # the due day plus the grace working days (the queue's order)
-        self.seq = seq
-        self.due = due  # the day from which it may be held
-        self.customer = customer
-        self.version = version  # the customer's booking version when booked
 
 
 class Columns:
@@ -371,8 +349,8 @@ class Office:
         self.team_people: list[list[int]] = [sorted({p.coach_person[i] for i in team}) for team in p.teams]
         self.carry: list[float] = [0.0] * p.n_people  # flexitime: minutes overrun, off the next duty day
         self.conv: list[list[int]] = [[] for _ in range(p.n_people)]  # per person, a heap of keys
-        self.interviews: list[list[int]] = [[] for _ in p.pools]  # per pool, a heap of keys
-        self.entries: list[ConversationEntry | InterviewEntry | None] = [None]  # by seq (from 1)
+        self.interviews: list[deque[int]] = [deque() for _ in p.pools]  # per pool, keys in order (_queue)
+        self.booked: list[Customer | None] = [None]  # by a queue key's seq (from 1): whose key it is
         # remaining minutes per employer request, per team
         self.employer_queue: list[deque[float]] = [deque() for _ in p.employer_teams]
         self.seq = 0
@@ -468,8 +446,8 @@ class Office:
         else:
             pool = self.p.pool_for[c.area][c.line]
             self.seq = seq = self.seq + 1
-            self.entries.append(InterviewEntry(c.deadline, seq, c))
-            heappush(self.interviews[pool], c.deadline << SEQ_BITS | seq)
+            self.booked.append(c)
+            _queue(self.interviews[pool], c.deadline << SEQ_BITS | seq)
             if self.events is not None:
                 self.log(c.reg, c.id, "arrival", LINES[c.line])
 
@@ -498,9 +476,8 @@ class Office:
     def _book(self, c: Customer, due: int) -> None:
         c.due = due
         c.due_deadline = dl = self.conv_deadline[due]
-        c.version = v = c.version + 1
-        self.seq = seq = self.seq + 1
-        self.entries.append(ConversationEntry(dl, seq, due, c, v))
+        self.seq = c.booking = seq = self.seq + 1
+        self.booked.append(c)
         heappush(self.conv[self.slot_person[c.coach]], dl << SEQ_BITS | seq)
         watched, exits = self.watched, self.exits  # the exit clock's watch (ExitClock.watch) without the call
         if watched is not None and exits is not None and c.state == 0:
@@ -552,9 +529,9 @@ class Office:
                 worked = (carry if carry < budget else budget) + (avail - left[x] if avail > 0.0 else 0.0)
                 self.available[x][k] = self.available[x][k] + budget
                 self.used[x][k] = self.used[x][k] + worked
-        for i, entries in enumerate(held):
-            for e in entries:
-                heappush(self.interviews[i], e)
+        for i, keys in enumerate(held):  # taken from the queue's front in order: they go back there
+            if keys:
+                self.interviews[i].extendleft(reversed(keys))
         self._cover(d, duty, left, k if rec else -1, travel, shut)
 
     def _pools_today(self, duty: list[bool]) -> list[list[int]]:
@@ -636,33 +613,32 @@ class Office:
         interview_minutes = self.p.interview_minutes
         q = self.conv[x]
         held: list[int] = []
-        entries = self.entries
+        booked = self.booked
         kind = self.kind[x]
-        ch = _conv_head(q, d, held, shut, entries)
-        heads = [_interview_head(self.interviews[i], held_iq[i], shut, entries) for i in pools]
+        ch = _conv_head(q, d, held, shut, booked)
+        heads = [_interview_head(self.interviews[i], held_iq[i], shut, booked) for i in pools]
         while used < avail:
             b = -1
             for j in range(len(heads)):
                 h = heads[j]
                 if h is not None and (b < 0 or h.deadline < _deadline(heads[b])):
                     b = j
-            if ch is not None and (b < 0 or ch.deadline <= _deadline(heads[b])):
-                c = ch.customer
+            if ch is not None and (b < 0 or ch.due_deadline <= _deadline(heads[b])):
+                c = ch
                 minutes = c.meet
                 heappop(q)
                 self._held(c, d, minutes, travel, "conversation", True)
-                ch = _conv_head(q, d, held, shut, entries)
+                ch = _conv_head(q, d, held, shut, booked)
                 k = CONVERSATION
             elif b >= 0:
-                ih = cast(InterviewEntry, heads[b])
+                c = cast(Customer, heads[b])
                 iq = self.interviews[pools[b]]
-                c = ih.customer
-                heappop(iq)
+                iq.popleft()
                 c.interview_day = d
                 self._assign(c)
                 self._held(c, d, interview_minutes, travel, "interview", False)
                 minutes = interview_minutes
-                heads[b] = _interview_head(iq, held_iq[pools[b]], shut, entries)
+                heads[b] = _interview_head(iq, held_iq[pools[b]], shut, booked)
                 k = INTERVIEW
             else:
                 break
@@ -685,10 +661,9 @@ class Office:
             q = self.conv[x]
             held: list[int] = []
             while q:
-                ch = _conv_head(q, d, held, shut, self.entries)
-                if ch is None:
+                c = _conv_head(q, d, held, shut, self.booked)
+                if c is None:
                     break
-                c = ch.customer
                 sub = -1
                 for y in self.team_people[self.slot_team[c.coach]]:
                     if duty[y] and left[y] > 0.0 and (sub < 0 or left[y] > left[sub]):
@@ -822,45 +797,58 @@ class Office:
         self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
 
 
-def _conv_head(
-    q: list[int], d: int, held: list[int], shut: list[bool], entries: list
-) -> ConversationEntry | None:
-    """The first live conversation of a coach's queue if it is due by day ``d`` (else None).
+def _conv_head(q: list[int], d: int, held: list[int], shut: list[bool], booked: list) -> Customer | None:
+    """The customer of a coach's first live conversation if it is due by day ``d`` (else None).
 
-    Entries of customers who left or were rebooked are dropped; due conversations at a site closed
+    Keys of customers who left or were booked again are dropped; due conversations at a site closed
     today are moved to ``held`` (the caller pushes them back at the end of the day)."""
     while q:
-        e = cast(ConversationEntry, entries[q[0] & SEQ_MASK])
-        c = e.customer
-        if c.gone or c.version != e.version:  # stale: the customer left or was booked again since
+        key = q[0]
+        c = cast(Customer, booked[key & SEQ_MASK])
+        if c.gone or c.booking != key & SEQ_MASK:  # stale: the customer left or was booked again since
             heappop(q)
-        elif e.due > d:
+        elif c.due > d:
             return None
         elif shut[c.fsite]:
             held.append(heappop(q))
         else:
-            return e
+            return c
     return None
 
 
-def _interview_head(iq: list[int], held: list[int], shut: list[bool], entries: list) -> InterviewEntry | None:
+def _queue(iq: deque[int], key: int) -> None:
+    """Add a key to an interview queue, kept in key order.
+
+    A registrant's deadline is the registration day's (``SimParams.interview_deadline``, never
+    earlier for a later day) and its seq the latest, so keys come in order and the queue is first
+    in, first out: a heap's order at a deque's cost (a large area's queue holds thousands, and a
+    heap's pop walks its depth through boxed ints out of the cache). A key out of order is sorted in."""
+    if iq and key < iq[-1]:
+        keys = sorted([*iq, key])
+        iq.clear()
+        iq.extend(keys)
+    else:
+        iq.append(key)
+
+
+def _interview_head(iq: deque[int], held: list[int], shut: list[bool], booked: list) -> Customer | None:
     """The first customer of an interview queue still waiting and not at a site closed today.
 
     Customers who left are dropped; those at a closed site are moved to ``held``."""
     while iq:
-        e = cast(InterviewEntry, entries[iq[0] & SEQ_MASK])
-        c = e.customer
+        c = cast(Customer, booked[iq[0] & SEQ_MASK])
         if c.gone or c.interview_day != WAITING:
-            heappop(iq)
+            iq.popleft()
         elif shut[c.fsite]:
-            held.append(heappop(iq))
+            held.append(iq.popleft())
         else:
-            return e
+            return c
     return None
 
 
-def _deadline(e: InterviewEntry | None) -> int:
-    return cast(InterviewEntry, e).deadline
+def _deadline(c: Customer | None) -> int:
+    """An interview queue head's deadline (the caller has checked it is not None)."""
+    return cast(Customer, c).deadline
 
 
 # -- processes ------------------------------------------------------------------------------------
