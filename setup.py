@@ -25,6 +25,7 @@ COMPILED = [
     "src/resurssimalli/simulate/model.py",
     "src/resurssimalli/simulate/exits.py",
     "src/resurssimalli/simulate/caseloads.py",
+    "src/resurssimalli/simulate/keyheap.py",
 ]
 PACKAGE = "resurssimalli.simulate"
 GROUP = PACKAGE + "._compiled"  # the shared library: resurssimalli/simulate/_compiled__mypyc.*.so

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from heapq import heappop, heappush
 from typing import Final, cast
 
 import numpy as np
@@ -57,6 +56,7 @@ from resurssimalli.simulate.draws import (
 )
 from resurssimalli.simulate.entries import Interview, Source
 from resurssimalli.simulate.exits import ExitClock
+from resurssimalli.simulate.keyheap import KeyHeap
 from resurssimalli.simulate.params import LINE_INDEX, LINES, SimParams
 from resurssimalli.simulate.roster import ON_DUTY
 from resurssimalli.simulate.streams import child_generators, streams
@@ -348,7 +348,7 @@ class Office:
                 self.slot_team[slot] = t
         self.team_people: list[list[int]] = [sorted({p.coach_person[i] for i in team}) for team in p.teams]
         self.carry: list[float] = [0.0] * p.n_people  # flexitime: minutes overrun, off the next duty day
-        self.conv: list[list[int]] = [[] for _ in range(p.n_people)]  # per person, a heap of keys
+        self.conv: list[KeyHeap] = [KeyHeap() for _ in range(p.n_people)]  # per person, a heap of keys
         self.interviews: list[deque[int]] = [deque() for _ in p.pools]  # per pool, keys in order (_queue)
         self.booked: list[Customer | None] = [None]  # by a queue key's seq (from 1): whose key it is
         # remaining minutes per employer request, per team
@@ -478,7 +478,7 @@ class Office:
         c.due_deadline = dl = self.conv_deadline[due]
         self.seq = c.booking = seq = self.seq + 1
         self.booked.append(c)
-        heappush(self.conv[self.slot_person[c.coach]], dl << SEQ_BITS | seq)
+        self.conv[self.slot_person[c.coach]].push(dl << SEQ_BITS | seq)
         watched, exits = self.watched, self.exits  # the exit clock's watch (ExitClock.watch) without the call
         if watched is not None and exits is not None and c.state == 0:
             day = watched.get(dl)
@@ -626,7 +626,7 @@ class Office:
             if ch is not None and (b < 0 or ch.due_deadline <= _deadline(heads[b])):
                 c = ch
                 minutes = c.meet
-                heappop(q)
+                q.pop()
                 self._held(c, d, minutes, travel, "conversation", True)
                 ch = _conv_head(q, d, held, shut, booked)
                 k = CONVERSATION
@@ -646,7 +646,7 @@ class Office:
             if rec:
                 kind[k] = kind[k] + minutes
         for e in held:
-            heappush(q, e)
+            q.push(e)
         return used
 
     def _cover(
@@ -656,11 +656,11 @@ class Office:
         """Colleagues in the team with time left hold an absent person's due conversations, earliest
         deadline first (an overrun comes off the colleague's next duty day, as their own would)."""
         for x in range(len(duty)):
-            if duty[x] or not self.conv[x]:
-                continue
             q = self.conv[x]
+            if duty[x] or len(q) == 0:
+                continue
             held: list[int] = []
-            while q:
+            while len(q) > 0:
                 c = _conv_head(q, d, held, shut, self.booked)
                 if c is None:
                     break
@@ -671,7 +671,7 @@ class Office:
                 if sub < 0:
                     break
                 minutes = c.meet
-                heappop(q)
+                q.pop()
                 booked = minutes if minutes < left[sub] else left[sub]  # the rest: flexitime
                 self.carry[sub] = self.carry[sub] + minutes - booked
                 left[sub] = left[sub] - booked
@@ -680,7 +680,7 @@ class Office:
                     self.kind[sub][COVER] = self.kind[sub][COVER] + minutes
                 self._held(c, d, minutes, travel, "conversation (cover)", True)
             for e in held:
-                heappush(q, e)
+                q.push(e)
 
     def _conversation_judged(self, c: Customer, held_on_time: bool) -> None:
         """Count a due conversation at its deadline's month (held by it or not)."""
@@ -797,20 +797,20 @@ class Office:
         self.backlog_minutes[k] = backlog + waiting * self.p.interview_minutes + employers
 
 
-def _conv_head(q: list[int], d: int, held: list[int], shut: list[bool], booked: list) -> Customer | None:
+def _conv_head(q: KeyHeap, d: int, held: list[int], shut: list[bool], booked: list) -> Customer | None:
     """The customer of a coach's first live conversation if it is due by day ``d`` (else None).
 
     Keys of customers who left or were booked again are dropped; due conversations at a site closed
     today are moved to ``held`` (the caller pushes them back at the end of the day)."""
-    while q:
-        key = q[0]
+    while len(q) > 0:
+        key = q.first()
         c = cast(Customer, booked[key & SEQ_MASK])
         if c.gone or c.booking != key & SEQ_MASK:  # stale: the customer left or was booked again since
-            heappop(q)
+            q.pop()
         elif c.due > d:
             return None
         elif shut[c.fsite]:
-            held.append(heappop(q))
+            held.append(q.pop())
         else:
             return c
     return None
