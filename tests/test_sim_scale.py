@@ -1,5 +1,6 @@
 """The simulation's structures for large areas (issue 30): the coach heap chooses as the scan of
-the team did, and the exit clock's deferred exits fire as exits booked at once would."""
+the team did, the exit clock's deferred exits fire as exits booked at once would, and the queues
+serve in the order of a heap of their keys."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import heapq
+from collections import deque
+
 from resurssimalli.simulate.caseloads import CaseLoads
 from resurssimalli.simulate.draws import base_rates, draw_arrivals
 from resurssimalli.simulate.exit_effect import build_exit_effect
 from resurssimalli.simulate.exits import ExitClock
-from resurssimalli.simulate.model import Columns, Customer
+from resurssimalli.simulate.keyheap import KeyHeap
+from resurssimalli.simulate.model import Columns, Customer, _queue
 from resurssimalli.simulate.params import build_params
 from test_simulate_support import proportional_allocation
 
@@ -133,3 +138,34 @@ def test_a_deadline_makes_overdue_only_those_still_pending_once_each(baseline):
     assert [c.xv - xv[c.id] for c in cs] == [1, 1, 0, 0, 0, 0]  # one rescheduling each
     env.run(until=21.5)
     assert [c.overdue for c in cs] == [True, True, True, False, False, True]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_a_key_heap_pops_what_heapq_pops(data):
+    """The conversation queue's unboxed heap against heapq on the same distinct keys (a queue key's
+    seq makes it unique): pushes and pops interleaved, every pop the same key, so the meetings go
+    in the same order as with heapq's list of ints."""
+    pushed = data.draw(st.lists(st.integers(0, 2**62), unique=True, max_size=300), label="keys")
+    pops = data.draw(st.lists(st.booleans(), min_size=len(pushed), max_size=len(pushed)), label="pop after")
+    kh, ref = KeyHeap(), []
+    for key, then_pop in zip(pushed, pops, strict=True):
+        kh.push(key)
+        heapq.heappush(ref, key)
+        assert len(kh) == len(ref) and kh.first() == ref[0]
+        if then_pop:
+            assert kh.pop() == heapq.heappop(ref)
+    while ref:
+        assert kh.pop() == heapq.heappop(ref)
+    assert len(kh) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(keys=st.lists(st.integers(0, 2**40), unique=True, max_size=200))
+def test_an_interview_queue_stays_in_key_order(keys):
+    """Registrants' keys come in order, so the interview queue is first in, first out; a key out of
+    order (which the model never makes) is sorted in: the queue always reads as the sorted keys."""
+    iq: deque[int] = deque()
+    for k in keys:
+        _queue(iq, k)
+    assert list(iq) == sorted(keys)
