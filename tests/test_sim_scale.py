@@ -4,13 +4,13 @@ serve in the order of a heap of their keys."""
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
+
 import numpy as np
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import heapq
-from collections import deque
 
 from resurssimalli.simulate.caseloads import CaseLoads
 from resurssimalli.simulate.draws import base_rates, draw_arrivals
