@@ -28,7 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
-REPLICATIONS_45 = int(os.environ.get("BENCH_REPLICATIONS_45", "2"))
+# a sweep's own default (``resurssimalli sweep --replications 10``); sessions 7-9 timed 2, where the
+# cluster's start and close (~1.5 s) were a tenth of the Dask run
+REPLICATIONS_45 = int(os.environ.get("BENCH_REPLICATIONS_45", "10"))
 TICK = 0.5  # seconds between samples of the command's process tree
 
 
