@@ -30,6 +30,11 @@ unemployed (laid off, employed job seekers, people in services:
 :mod:`resurssimalli.simulate.customer_states`) ride on the same day: each carries its meeting
 minutes, cadence and coach work, skips the interview and the line switch, and leaves at a time
 fixed at entry.
+
+The queues hold int keys, deadline then booking order: an interview pool's is first in, first out
+(registrants come in deadline order), a person's booked conversations are a heap of unboxed keys
+(:mod:`resurssimalli.simulate.keyheap`); a key stays until it comes first, and is dropped then if
+its customer left or was booked again since.
 """
 
 from __future__ import annotations
