@@ -31,16 +31,7 @@ class KeyHeap:
 
     def push(self, key: i64) -> None:
         keys = append(self.keys, key)
-        i: i64 = len(keys) - 1
-        while i > 0:  # up from the new leaf while the parent is larger
-            parent = (i - 1) >> 1
-            up = keys[parent]
-            if key < up:
-                keys[i] = up
-                i = parent
-            else:
-                break
-        keys[i] = key
+        _place(keys, len(keys) - 1, key)
         self.keys = keys
 
     def pop(self) -> i64:
@@ -62,14 +53,19 @@ class KeyHeap:
             keys[i] = keys[child]
             i = child
             child = 2 * i + 1
-        while i > 0:
-            parent = (i - 1) >> 1
-            up = keys[parent]
-            if last < up:
-                keys[i] = up
-                i = parent
-            else:
-                break
-        keys[i] = last
+        _place(keys, i, last)
         self.keys = keys
         return top
+
+
+def _place(keys: vec[i64], i: i64, key: i64) -> None:
+    """Put ``key`` at hole ``i`` or above it: up while the parent is larger (heapq's _siftdown)."""
+    while i > 0:
+        parent = (i - 1) >> 1
+        up = keys[parent]
+        if key < up:
+            keys[i] = up
+            i = parent
+        else:
+            break
+    keys[i] = key
