@@ -1,7 +1,7 @@
 """Sentinel values of the customer-flow model (named, not positional).
 
-The queues themselves are heaps of int keys in the compiled model module (``model.SEQ_BITS``): a
-key is its deadline and seq, and ``Office.booked[seq]`` the ``Customer`` it was pushed for.
+The queues themselves hold int keys in the compiled model module (``model.SEQ_BITS``): a key is
+its deadline and seq, and ``Office.booked[seq]`` the ``Customer`` it was pushed for.
 """
 
 from __future__ import annotations

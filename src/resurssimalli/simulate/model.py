@@ -75,9 +75,9 @@ SERVICE_TIME: Final = 0.5  # the office works at midday: registrations of the mo
 LONG_TERM_DAYS: Final = LONG_TERM_MONTHS * DAYS_PER_MONTH
 WAITING: Final = int(Interview.WAITING)
 SOURCES: Final = tuple(Source)  # by value 0, 1, 2
-# The queues are heaps of plain ints, deadline << SEQ_BITS | seq (the order of (deadline, seq), which
-# ints compare much faster than tuples); Office.booked[seq] is the customer the key was pushed for.
-# The key is the whole entry: its deadline is the customer's (``deadline`` for the interview,
+# A queue key is deadline << SEQ_BITS | seq, the order of (deadline, seq) in one int (an interview
+# pool's deque, a person's KeyHeap); Office.booked[seq] is the customer the key was pushed for. The
+# key is the whole entry: its deadline is the customer's (``deadline`` for the interview,
 # ``due_deadline`` for the conversation booked last) and a conversation key is stale once the
 # customer is booked again (``Customer.booking`` moved on to a later seq) or left.
 SEQ_BITS: Final = 32
